@@ -1,0 +1,120 @@
+# Skylapse: one Makefile for every program, library and test.
+#
+#   make                 build everything into build/bin/
+#   make test            unit tests (cmocka) then integration tests (pytest)
+#   make run             the whole system on this machine (see scripts/run.sh)
+#   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
+#
+# Each program folder brings a program.mk that appends to PROGRAMS and names
+# its sources; each unit test is declared in tests/unit/*.mk. Missing Debian
+# packages are installed first (scripts/deps.sh), so pkg-config is only asked
+# after that, through lazily expanded variables.
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+DEPS_STAMP := build/.deps-ok
+
+CC ?= cc
+CXX ?= c++
+# -Wformat-truncation guesses at snprintf bounds it cannot know; we check
+# snprintf results where truncation matters, so it only adds noise.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
+ifneq ($(CI)$(WERROR),)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP -DSOURCE_ROOT=\"$(CURDIR)\"
+CFLAGS += -std=c11 $(OPT) $(WARN) $(SANFLAGS)
+CXXFLAGS += -std=c++17 $(OPT) -Wall -Wextra -Wshadow $(if $(CI)$(WERROR),-Werror) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+# Missing Debian packages are installed while the Makefile is read, so that
+# pkg-config below already sees them (a fresh machine needs nothing else).
+ifeq ($(wildcard $(DEPS_STAMP)),)
+DEPS_RC := $(shell scripts/deps.sh 1>&2 && mkdir -p build && touch $(DEPS_STAMP) && echo ok)
+ifneq ($(DEPS_RC),ok)
+$(error scripts/deps.sh could not install the packages of scripts/packages.txt)
+endif
+endif
+
+pc_cflags = $(shell pkg-config --cflags $(1))
+pc_libs = $(shell pkg-config --libs $(1))
+PAHO_LIBS := -lpaho-mqtt3as
+LIB_PKGS := jansson libcrypto
+LIB_CFLAGS := $(call pc_cflags,$(LIB_PKGS))
+HAVE_LIBCAMERA := $(shell pkg-config --exists libcamera && echo 1)
+
+PROGRAMS :=
+UNIT_TESTS :=
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS = $(LIB_SRCS:%.c=$(OBJ)/%.o)
+LIBSKY := $(BUILD)/libskylapse.a
+
+-include $(wildcard agents/*/program.mk encoder/program.mk bridge-http/program.mk)
+-include $(wildcard tests/unit/*.mk)
+
+.PHONY: all deps test unit integration run clean bench format
+all: $(PROGRAMS:%=$(BIN)/%)
+
+deps:
+	@scripts/deps.sh && mkdir -p build && touch $(DEPS_STAMP)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+
+$(OBJ)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(call pc_cflags,libcamera) -c $< -o $@
+
+$(LIBSKY): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+objs = $(addprefix $(OBJ)/,$(addsuffix .o,$(basename $(1))))
+
+# program template: NAME_SRCS, NAME_PKGS (pkg-config names), NAME_LIBS (extra -l)
+define program_rule
+$(BIN)/$(1): $$(call objs,$$($(1)_SRCS)) $(LIBSKY)
+	@mkdir -p $$(dir $$@)
+	$$(if $$(filter %.cpp,$$($(1)_SRCS)),$$(CXX),$$(CC)) $$(LDFLAGS) -o $$@ $$^ $$(call pc_libs,$$($(1)_PKGS) $(LIB_PKGS)) $$($(1)_LIBS) $(PAHO_LIBS) -lpthread -lm
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+
+# unit test template: test_NAME_SRCS are extra sources beside tests/unit/test_NAME.c
+define unit_rule
+$(BUILD)/tests/$(1): $(OBJ)/tests/unit/$(1).o $$(call objs,$$($(1)_SRCS)) $(LIBSKY)
+	@mkdir -p $$(dir $$@)
+	$$(if $$(filter %.cpp,$$($(1)_SRCS)),$$(CXX),$$(CC)) $$(LDFLAGS) -o $$@ $$^ $$(call pc_libs,cmocka $$($(1)_PKGS) $(LIB_PKGS)) $$($(1)_LIBS) $(PAHO_LIBS) -lpthread -lm
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+test: unit integration
+
+unit: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+	@scripts/run-unit.sh $^
+
+integration: all
+	SKYLAPSE_BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+run: all
+	@scripts/run.sh $(abspath $(BIN))
+
+bench: all
+	@bench/run.sh $(abspath $(BIN))
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h' '*.cpp')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,117 @@
+/* camera_sim_sky.h - the simulated camera's view: the sky of one instant and
+ * how a sensor renders it into YUV420 planes.
+ *
+ * The view is fixed: the camera looks at azimuth 245 deg (west-south-west)
+ * north of the equator and 295 deg (west-north-west) south of it, so that
+ * the sun sets inside the frame for most of the year; 62 deg horizontal field
+ * of view (the Pi HQ camera with a 6 mm lens), square pixels, the horizon at
+ * 78% of the frame height with a line of low hills in front of it.
+ *
+ * A scene (sim_sky_update) holds absolute radiance, in "lux units", on a grid
+ * of knots one every SIM_KNOT pixels; rendering (sim_sky_render) exposes the
+ * knots (radiance x exposure x gain, white balance, clip, tone curve),
+ * converts them to YCbCr and fills the planes by bilinear interpolation in
+ * fixed point, then adds deterministic sensor noise, the ground, the sun's
+ * disc and the stars. No per-pixel transcendental maths: the planes fill at
+ * close to memory speed.
+ */
+#ifndef SKYLAPSE_CAMERA_SIM_SKY_H
+#define SKYLAPSE_CAMERA_SIM_SKY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "camera_controls_map.h"
+#include "sun.h"
+
+#define SIM_KNOT 16      /* luma pixels between knots; a power of two */
+#define SIM_STARS 500    /* stars in the whole sky */
+#define SIM_LUT_SIZE 4096
+/* Linear sensor value of a radiance of 1 lux exposed 1 s at gain 1: a scene
+ * of E lux is mid grey (0.18) at exposure x gain = 20 / E seconds, the
+ * incident-light rule for an f/2.8 lens at ISO 100. */
+#define SIM_CAL 0.009
+
+struct sim_star {
+	int x, y;   /* pixel, inside the frame and above the skyline */
+	float b;    /* linear value at exposure x gain x SIM_CAL = 1 */
+};
+
+struct sim_sky {
+	int width, height;
+	int kw, kh;          /* knots per row, knot rows */
+	double ppd;          /* pixels per degree */
+	double view_az;      /* azimuth of the frame's centre */
+	int horizon_row;
+	int *skyline;        /* per column, the first ground row */
+	int skyline_top, skyline_bottom;
+
+	/* the scene of one instant */
+	bool have_scene;
+	int64_t when_ms;
+	double lat, lon;
+	struct sun_position sun;
+	double lux;          /* illuminance of the scene */
+	int cct;             /* what an auto white balance would estimate */
+	float *rad;          /* kw * kh * 3: linear RGB radiance per knot */
+	float ground[3];     /* radiance of the ground at the horizon */
+	float sun_rgb[3];    /* radiance of the sun's disc */
+	double sun_x, sun_y, sun_r; /* disc centre and radius in pixels */
+	bool sun_visible;
+	struct sim_star stars[SIM_STARS];
+	int n_stars;
+	int n_samp;          /* metering samples: a coarse grid of the frame */
+	float *samp;         /* n_samp * 3 radiance */
+	float *samp_w;       /* n_samp * 3 weights: centre, spot, matrix */
+	int *samp_pos;       /* n_samp * 2: knot column, knot row */
+
+	/* render scratch, reused between frames */
+	float *colterm;      /* kw * 3: per knot column terms of the scene */
+	int32_t *kyuv;       /* 3 planes of kw * kh knots: Y, Cb, Cr in 8.8 */
+	int32_t *row_knots;  /* 3 * kw */
+	int8_t *noise_base;  /* NOISE_ROWS rows of noise_stride */
+	uint8_t *noise_pos, *noise_neg; /* noise_base scaled, split by sign */
+	int noise_stride;
+	int noise_amp;       /* scale of `noise` from `noise_base`, 8.8 */
+	uint16_t lut_ae[SIM_LUT_SIZE];
+	uint16_t lut[SIM_LUT_SIZE];
+	double lut_contrast;
+};
+
+/* How one frame is exposed and developed. */
+struct sim_shot {
+	double k;            /* exposure s x gain x SIM_CAL */
+	double wb_r, wb_b;   /* channel multipliers, 1 = a camera set to 5500 K */
+	double contrast;     /* 1 = neutral */
+	double saturation;   /* 1 = neutral */
+	double noise_sigma;  /* sensor noise, in 8-bit levels */
+	uint32_t seed;       /* noise pattern; the same seed gives the same frame */
+};
+
+/* Lays out a view of width x height (each 16..16384). 0 or SL_ERR_NOMEM
+ * (then sim_sky_free() is still safe). */
+int sim_sky_init(struct sim_sky *s, int width, int height);
+/* Frees what init allocated; accepts a zeroed or failed struct. */
+void sim_sky_free(struct sim_sky *s);
+
+/* Computes the scene at the place and instant; cheap when they did not
+ * change since the last call. */
+void sim_sky_update(struct sim_sky *s, double lat, double lon, int64_t when_ms);
+
+/* Mean luma (0..255) the current scene would have with sensor value k per
+ * unit radiance and a neutral development, weighted like `metering`. Never
+ * decreases as k grows. */
+double sim_sky_mean_luma(const struct sim_sky *s, double k, enum camera_metering metering);
+
+/* Renders the current scene into a YUV420 image: planes[0] is
+ * width x height luma, planes[1] and planes[2] are the half-size chroma
+ * planes, each row strides[i] bytes apart. */
+void sim_sky_render(struct sim_sky *s, const struct sim_shot *shot, unsigned char *planes[3],
+		    const int strides[3]);
+
+/* The light model, exposed for tests: illuminance (lux) and the colour
+ * temperature (K) auto white balance settles on, for a sun elevation. */
+double sim_scene_lux(double sun_elevation_deg);
+int sim_scene_cct(double sun_elevation_deg);
+
+#endif

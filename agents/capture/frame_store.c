@@ -1,0 +1,74 @@
+/* frame_store.c - frame paths and atomic frame + sidecar writes. */
+#include "frame_store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "jsonx.h"
+
+int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, int bracket)
+{
+	time_t sec = (time_t)(captured_ms / 1000);
+	int ms = (int)(captured_ms % 1000);
+	char suffix[32] = "";
+	struct tm tm;
+	int n;
+
+	gmtime_r(&sec, &tm);
+	if (bracket >= 0)
+		snprintf(suffix, sizeof(suffix), "_bracket%d", bracket);
+	n = snprintf(out, outlen,
+		     "profile-%c/%04d-%02d-%02d/capture_%04d%02d%02d_%02d%02d%02d_%03d%s.jpg",
+		     profile, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900,
+		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, suffix);
+	return n < 0 || (size_t)n >= outlen ? SL_ERR_RANGE : SL_OK;
+}
+
+static int fail(int err, const char *what, const char *path, char why[256])
+{
+	snprintf(why, 256, "cannot %s %.180s: %s", what, path, strerror(err));
+	return err == ENOSPC || err == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
+}
+
+int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
+		      const json_t *sidecar, char why[256])
+{
+	char path[PATH_MAX], json_path[PATH_MAX], dir[PATH_MAX];
+	char *text = NULL, *slash;
+	int rc;
+
+	if (path_join_safe(root, rel, path, sizeof(path)) != SL_OK ||
+	    strlen(path) < 5 || strlen(path) >= sizeof(json_path)) {
+		snprintf(why, 256, "bad frame path %.200s", rel);
+		return SL_ERR_INVAL;
+	}
+	snprintf(json_path, sizeof(json_path), "%.*s.json", (int)(strlen(path) - 4), path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (mkdir_p(dir, 0755) < 0)
+		return fail(errno, "create folder", dir, why);
+	if (file_write_atomic(path, jpeg, len) < 0)
+		return fail(errno, "write", path, why);
+	text = json_dumps(sidecar, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	if (text == NULL) {
+		unlink(path);
+		snprintf(why, 256, "cannot serialise the sidecar");
+		return SL_ERR_NOMEM;
+	}
+	if (file_write_atomic(json_path, text, strlen(text)) < 0) {
+		rc = fail(errno, "write", json_path, why);
+		unlink(path); /* no frame without its sidecar when the disk is full */
+		free(text);
+		return rc;
+	}
+	free(text);
+	return SL_OK;
+}

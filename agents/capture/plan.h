@@ -1,0 +1,45 @@
+/* plan.h - the capture plan the agent follows when the broker is away.
+ *
+ * The primary backend publishes, retained on R/<camera>/plan, the windows of
+ * today and tomorrow (schema/plan.json). The agent keeps the last plan of its
+ * PRIMARY_BACKEND (in memory and in a file, so a restart while offline still
+ * has it) and, once it has lost the broker for more than two intervals inside
+ * a window, captures on its own at the window's slots: start + k x interval.
+ */
+#ifndef SKYLAPSE_PLAN_H
+#define SKYLAPSE_PLAN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "profile.h"
+
+#define PLAN_WINDOWS_MAX 64
+
+struct plan_window {
+	int64_t start_ms, end_ms;
+	int interval_s;
+	char profiles[PROFILE_MAX + 1]; /* "" = the first enabled profile */
+	char schedule[ID_MAX + 1];
+};
+
+struct plan {
+	char backend_name[ID_MAX + 1];
+	struct plan_window w[PLAN_WINDOWS_MAX];
+	int n;
+};
+
+/* Reads a plan payload (borrowed). 0, or SL_ERR_INVAL with why. */
+int plan_parse(const json_t *obj, struct plan *out, char why[ERRMSG_MAX]);
+
+/* The window containing now_ms (its index), or -1. */
+int plan_window_at(const struct plan *p, int64_t now_ms);
+
+/* The slot of window i that now_ms falls in: start + k x interval with the
+ * largest k such that the slot is not after now. */
+int64_t plan_slot_at(const struct plan_window *w, int64_t now_ms);
+
+#endif

@@ -1,0 +1,27 @@
+/* preview.h - the small JPEG of a frame and its mean brightness.
+ *
+ * Both come from one TurboJPEG decode at the largest DCT scale whose width is
+ * at most max_width (1/8 of 4056 = 507 px): cheap, and the mean of the scaled
+ * luma plane is the mean of the written frame to within rounding.
+ */
+#ifndef SKYLAPSE_PREVIEW_H
+#define SKYLAPSE_PREVIEW_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct preview {
+	unsigned char *jpeg; /* owned: free() */
+	size_t size;
+	int width, height;
+	double mean_luma; /* 0..255 */
+};
+
+/* Decodes `jpeg`, fills *out. 0, or SL_ERR_PARSE for data that is not a
+ * JPEG (why filled). */
+int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quality,
+		 struct preview *out, char why[ERRMSG_MAX]);
+void preview_clear(struct preview *p);
+
+#endif

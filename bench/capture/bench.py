@@ -1,0 +1,117 @@
+"""Capture benchmark: the agent against references measured in the same run.
+
+1. Sustained frames/s of skylapse-capture (sim, 4056x3040, everything
+   included: render, JPEG, sha256, fsync, sidecar, preview, announcement)
+   against TurboJPEG's own compress rate of the same frame (tj_rate).
+   Target: ratio >= 0.7.
+2. Idle RSS of the agent against an idle mosquitto_sub. Target: <= 1.5x.
+3. Request-to-announcement latency at 1920x1080, p50 and p99.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "tests" / "integration"))
+from harness import ROOT, Broker, Client, Daemon, payload_json, wait_for  # noqa: E402
+
+QUALITY = 92
+
+
+def rss_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_agent(tmp, broker, w, h, cam):
+    cfg = json.loads((ROOT / "config" / "config.json").read_text())
+    cfg["capture"] = {"sim_width": w, "sim_height": h, "min_free_pct": 0}
+    path = tmp / f"config-{w}.json"
+    path.write_text(json.dumps(cfg))
+    watcher = Client(broker.port)
+    watcher.subscribe(f"skylapse/{cam}/#")
+    d = Daemon("skylapse-capture", env={"MQTT_URL": broker.url, "CAMERA_ID": cam,
+                                          "CAMERA_SOURCE": "sim", "IMAGES_DIR": str(tmp / cam),
+                                          "SKYLAPSE_CONFIG": str(path), "PRIMARY_BACKEND": ""},
+               workdir=tmp).start()
+    watcher.wait_message(f"skylapse/{cam}/availability", lambda m: m.payload == b"online")
+    return d, watcher
+
+
+def sustained(tmp, broker, tj_rate):
+    d, w = start_agent(tmp, broker, 4056, 3040, "bench")
+    topic = "skylapse/bench/capture/request"
+    # warm-up, and the frame the reference compresses
+    w.publish(topic, json.dumps({"profile": "a", "request_id": "warm"}))
+    first = payload_json(w.wait_message("skylapse/bench/capture/response", timeout=60))
+    frame = tmp / "bench" / first["frames"][0]["path"]
+    n = 20
+    mark = w.mark()
+    t0 = time.monotonic()
+    for i in range(n):
+        w.publish(topic, json.dumps({"profile": "a", "request_id": f"s{i}"}))
+    wait_for(lambda: len(w.all("skylapse/bench/capture/response", start=mark)) >= n, 300, "responses")
+    agent_fps = n / (time.monotonic() - t0)
+    ref = subprocess.run([str(tj_rate), str(frame), "5", str(QUALITY)], capture_output=True,
+                         text=True, check=True).stdout.split()[1]
+    d.stop()
+    w.close()
+    return agent_fps, float(ref)
+
+
+def idle_rss(tmp, broker):
+    d, w = start_agent(tmp, broker, 4056, 3040, "idle")
+    sub = subprocess.Popen(["mosquitto_sub", "-p", str(broker.port), "-t", "skylapse/idle/#"],
+                           stdout=subprocess.DEVNULL)
+    w.wait_message("skylapse/idle/status")
+    time.sleep(1.0)  # settle after start-up (a measurement delay, not synchronisation)
+    agent, sub_rss = rss_kb(d.proc.pid), rss_kb(sub.pid)
+    sub.terminate()
+    sub.wait()
+    d.stop()
+    w.close()
+    return agent, sub_rss
+
+
+def latency(tmp, broker):
+    d, w = start_agent(tmp, broker, 1920, 1080, "lat")
+    lat = []
+    for i in range(60):
+        mark = w.mark()
+        t0 = time.monotonic()
+        w.publish("skylapse/lat/capture/request", json.dumps({"request_id": f"l{i}"}))
+        w.wait_message("skylapse/lat/frames", start=mark, timeout=30)
+        lat.append((time.monotonic() - t0) * 1000)
+    d.stop()
+    w.close()
+    lat.sort()
+    return statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
+
+
+def main():
+    tj_rate = Path(sys.argv[1])
+    with tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        broker = Broker(tmp).start()
+        try:
+            fps, ref = sustained(tmp, broker, tj_rate)
+            agent_kb, sub_kb = idle_rss(tmp, broker)
+            p50, p99 = latency(tmp, broker)
+        finally:
+            broker.stop()
+    print(f"capture 4056x3040: agent {fps:.2f} frames/s, TurboJPEG alone {ref:.2f} frames/s, "
+          f"ratio {fps / ref:.2f} (target >= 0.70)")
+    print(f"idle RSS: agent {agent_kb} KiB, mosquitto_sub {sub_kb} KiB, "
+          f"ratio {agent_kb / sub_kb:.2f} (target <= 1.50)")
+    print(f"request -> announcement at 1920x1080: p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+/* err.h - the one error convention of Skylapse.
+ *
+ * Functions return 0 (SL_OK) on success and one of the negative codes below
+ * on failure; err_str() names a code. Thin system-call wrappers instead
+ * return -1 and set errno, like the calls they wrap. Functions that judge
+ * untrusted input also fill a caller's `char why[ERRMSG_MAX]` with a sentence
+ * a user can act on ("'profile' must be a string").
+ */
+#ifndef SL_ERR_H
+#define SL_ERR_H
+
+#define ERRMSG_MAX 256
+
+enum sl_err {
+	SL_OK = 0,
+	SL_ERR_NOMEM = -1,    /* allocation failed */
+	SL_ERR_INVAL = -2,    /* bad argument or bad input */
+	SL_ERR_IO = -3,       /* read, write, fsync, rename failed */
+	SL_ERR_NOTFOUND = -4, /* no such file, id, profile, camera */
+	SL_ERR_PARSE = -5,    /* malformed JSON or text */
+	SL_ERR_RANGE = -6,    /* value outside its allowed range */
+	SL_ERR_DENIED = -7,   /* not authorized */
+	SL_ERR_NOSPACE = -8,  /* disk (nearly) full */
+	SL_ERR_BROKER = -9,   /* MQTT broker unreachable or refused */
+	SL_ERR_TIMEOUT = -10, /* no answer in time */
+	SL_ERR_CAMERA = -11,  /* the camera failed or is missing */
+	SL_ERR_UNSUPPORTED = -12,
+	SL_ERR_BUSY = -13,
+	SL_ERR_TOOBIG = -14, /* payload or body over its limit */
+};
+
+/* Returns a static string naming `code`; never NULL. */
+const char *err_str(int code);
+
+#endif

@@ -1,0 +1,41 @@
+/* jsonx.h - jansson helpers for untrusted messages.
+ *
+ * Every payload from the network is parsed with json_parse_object() and read
+ * with the jx_get_* functions, which check types and fill `why` with a
+ * sentence naming the key ("'profile' must be a string"). A missing key is
+ * not an error for the getters: they return SL_ERR_NOTFOUND and leave *out
+ * unchanged, so defaults are set before the call.
+ */
+#ifndef SL_JSONX_H
+#define SL_JSONX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define PAYLOAD_MAX (64 * 1024)
+
+/* Parses buf[0..len) as one JSON object of at most `max` bytes; an empty or
+ * all-blank buffer is an empty object. Returns a new reference, or NULL with
+ * `why` filled ("payload is not valid JSON: ... at line 1 column 3",
+ * "payload is 70000 bytes, over the 65536-byte limit", "payload must be a
+ * JSON object"). */
+json_t *json_parse_object(const char *buf, size_t len, size_t max, char why[ERRMSG_MAX]);
+
+/* Typed getters; `obj` borrowed; strings returned are borrowed from obj. */
+int jx_get_string(const json_t *obj, const char *key, const char **out, char why[ERRMSG_MAX]);
+int jx_get_int(const json_t *obj, const char *key, long long lo, long long hi, long long *out,
+	       char why[ERRMSG_MAX]);
+int jx_get_number(const json_t *obj, const char *key, double lo, double hi, double *out,
+		  char why[ERRMSG_MAX]);
+int jx_get_bool(const json_t *obj, const char *key, bool *out, char why[ERRMSG_MAX]);
+
+/* Serialises compactly; returns a new malloc'd string (caller frees) or NULL. */
+char *jx_dump(const json_t *v);
+
+/* Sets obj[key] to a string, or to null when s is NULL; 0 or SL_ERR_NOMEM. */
+int jx_set_str(json_t *obj, const char *key, const char *s);
+
+#endif

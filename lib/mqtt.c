@@ -1,0 +1,638 @@
+/* mqtt.c - MQTT 5 session over Paho's async client; see mqtt.h.
+ *
+ * Threads: Paho calls on_* below from its own threads. They copy into an
+ * event queue (mutex) and write the eventfd; drain_events() runs on the main
+ * loop and does the real work. Connection state machine:
+ *
+ *   IDLE --start--> CONNECTING --ok--> CONNECTED --lost--> CONNECTING (Paho
+ *   reconnects by itself) ; CONNECTING --failed--> WAITING --timer--> CONNECTING
+ *   any --stop--> STOPPED
+ */
+#include "mqtt.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+
+#define RETRY_MIN_MS 1000
+#define RETRY_MAX_MS 30000
+#define BUFFERED_MAX 1000
+
+enum conn_state { ST_IDLE, ST_CONNECTING, ST_WAITING, ST_CONNECTED, ST_STOPPED };
+enum event_kind { EV_MESSAGE, EV_CONNECTED, EV_LOST, EV_CONNECT_FAILED };
+
+struct event {
+	enum event_kind kind;
+	struct event *next;
+	char *topic;
+	unsigned char *payload;
+	size_t len;
+	int qos;
+	bool retained;
+	char *response_topic;
+	unsigned char *correlation;
+	size_t correlation_len;
+	int64_t expires_at_ms;
+	char reason[128];
+};
+
+struct filter {
+	char *topic;
+	int qos;
+};
+
+struct state {
+	char *topic;
+	unsigned char *payload;
+	size_t len;
+};
+
+struct mqtt_session {
+	struct loop *loop;
+	MQTTAsync client;
+	char *url, *paho_url, *username, *password, *client_id, *avail_topic, *ca_file;
+	bool persistent;
+	enum conn_state state;
+	int retry_ms;
+	long retry_timer;
+	int efd;
+	pthread_mutex_t lock;
+	struct event *head, *tail;
+	struct filter *filters;
+	int nfilters;
+	struct state *states;
+	int nstates;
+	mqtt_message_fn *msg_fn;
+	void *msg_arg;
+	mqtt_connection_fn *conn_fn;
+	void *conn_arg;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void event_free(struct event *e)
+{
+	if (e == NULL)
+		return;
+	free(e->topic);
+	free(e->payload);
+	free(e->response_topic);
+	free(e->correlation);
+	free(e);
+}
+
+/* Runs on Paho's threads: queue and wake, nothing else. */
+static void push_event(struct mqtt_session *s, struct event *e)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->tail)
+		s->tail->next = e;
+	else
+		s->head = e;
+	s->tail = e;
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->efd, &one, sizeof(one)) < 0) {
+		/* the counter is saturated: the loop is already woken */
+	}
+}
+
+static void push_simple(struct mqtt_session *s, enum event_kind kind, const char *reason)
+{
+	struct event *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return;
+	e->kind = kind;
+	if (reason)
+		snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	push_event(s, e);
+}
+
+static int on_message_arrived(void *ctx, char *topic, int topic_len, MQTTAsync_message *m)
+{
+	struct mqtt_session *s = ctx;
+	struct event *e = calloc(1, sizeof(*e));
+	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+
+	if (e == NULL)
+		return 0; /* Paho will deliver it again */
+	e->kind = EV_MESSAGE;
+	e->topic = strndup(topic, tlen);
+	e->payload = malloc((size_t)m->payloadlen + 1);
+	if (e->topic == NULL || e->payload == NULL) {
+		event_free(e);
+		return 0;
+	}
+	memcpy(e->payload, m->payload, (size_t)m->payloadlen);
+	e->payload[m->payloadlen] = '\0';
+	e->len = (size_t)m->payloadlen;
+	e->qos = m->qos;
+	e->retained = m->retained;
+	for (int i = 0; i < m->properties.count; i++) {
+		MQTTProperty *p = &m->properties.array[i];
+
+		if (p->identifier == MQTTPROPERTY_CODE_RESPONSE_TOPIC && e->response_topic == NULL) {
+			e->response_topic = strndup(p->value.data.data, (size_t)p->value.data.len);
+		} else if (p->identifier == MQTTPROPERTY_CODE_CORRELATION_DATA &&
+			   e->correlation == NULL) {
+			e->correlation = malloc((size_t)p->value.data.len + 1);
+			if (e->correlation) {
+				memcpy(e->correlation, p->value.data.data, (size_t)p->value.data.len);
+				e->correlation_len = (size_t)p->value.data.len;
+			}
+		} else if (p->identifier == MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL) {
+			e->expires_at_ms = loop_now_ms() + (int64_t)p->value.integer4 * 1000;
+		}
+	}
+	MQTTAsync_freeMessage(&m);
+	MQTTAsync_free(topic);
+	push_event(s, e);
+	return 1;
+}
+
+static void on_connected(void *ctx, char *cause)
+{
+	(void)cause;
+	push_simple(ctx, EV_CONNECTED, NULL);
+}
+
+static void on_connection_lost(void *ctx, char *cause)
+{
+	push_simple(ctx, EV_LOST, cause ? cause : "connection lost");
+}
+
+static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCodes rc)
+{
+	(void)props;
+	push_simple(ctx, EV_LOST, MQTTReasonCode_toString(rc));
+}
+
+static void on_connect_failure(void *ctx, MQTTAsync_failureData5 *f)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "%s (code %d)",
+		 f && f->message ? f->message : MQTTAsync_strerror(f ? f->code : -1),
+		 f ? (int)f->reasonCode : 0);
+	push_simple(ctx, EV_CONNECT_FAILED, why);
+}
+
+static int connect_now(struct mqtt_session *s);
+
+static int64_t retry_timer_fired(struct loop *l, long id, void *arg)
+{
+	struct mqtt_session *s = arg;
+
+	(void)l;
+	(void)id;
+	s->retry_timer = 0;
+	if (s->state == ST_WAITING)
+		connect_now(s);
+	return -1;
+}
+
+static void subscribe_one(struct mqtt_session *s, const struct filter *f)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	int rc = MQTTAsync_subscribe(s->client, f->topic, f->qos, &ro);
+
+	if (rc != MQTTASYNC_SUCCESS)
+		log_warn("mqtt: subscribe %s failed: %s", f->topic, MQTTAsync_strerror(rc));
+}
+
+static int send_raw(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
+		    int qos, bool retain, const struct mqtt_pub_props *pp)
+{
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	MQTTProperty prop;
+	int rc;
+
+	msg.payload = (void *)payload;
+	msg.payloadlen = (int)len;
+	msg.qos = qos;
+	msg.retained = retain;
+	if (pp && pp->response_topic) {
+		prop.identifier = MQTTPROPERTY_CODE_RESPONSE_TOPIC;
+		prop.value.data.data = (char *)pp->response_topic;
+		prop.value.data.len = (int)strlen(pp->response_topic);
+		MQTTProperties_add(&msg.properties, &prop);
+	}
+	if (pp && pp->correlation) {
+		prop.identifier = MQTTPROPERTY_CODE_CORRELATION_DATA;
+		prop.value.data.data = (char *)pp->correlation;
+		prop.value.data.len = (int)pp->correlation_len;
+		MQTTProperties_add(&msg.properties, &prop);
+	}
+	if (pp && pp->expiry_seconds > 0) {
+		prop.identifier = MQTTPROPERTY_CODE_MESSAGE_EXPIRY_INTERVAL;
+		prop.value.integer4 = (unsigned)pp->expiry_seconds;
+		MQTTProperties_add(&msg.properties, &prop);
+	}
+	rc = MQTTAsync_sendMessage(s->client, topic, &msg, &ro);
+	MQTTProperties_free(&msg.properties);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_debug("mqtt: publish %s failed: %s", topic, MQTTAsync_strerror(rc));
+		return SL_ERR_BROKER;
+	}
+	return SL_OK;
+}
+
+static void handle_connected(struct mqtt_session *s)
+{
+	s->state = ST_CONNECTED;
+	s->retry_ms = RETRY_MIN_MS;
+	log_info("mqtt: connected to %s", s->url);
+	for (int i = 0; i < s->nfilters; i++)
+		subscribe_one(s, &s->filters[i]);
+	for (int i = 0; i < s->nstates; i++)
+		send_raw(s, s->states[i].topic, s->states[i].payload, s->states[i].len, 1, true,
+			 NULL);
+	if (s->avail_topic)
+		send_raw(s, s->avail_topic, "online", 6, 1, true, NULL);
+	if (s->conn_fn)
+		s->conn_fn(s, true, s->conn_arg);
+}
+
+static void handle_event(struct mqtt_session *s, struct event *e)
+{
+	struct mqtt_message m;
+
+	switch (e->kind) {
+	case EV_MESSAGE:
+		if (s->msg_fn == NULL || s->state == ST_STOPPED)
+			return;
+		m = (struct mqtt_message){e->topic,	   e->payload,	      e->len,
+					  e->qos,	   e->retained,	      e->response_topic,
+					  e->correlation, e->correlation_len, e->expires_at_ms};
+		s->msg_fn(s, &m, s->msg_arg);
+		return;
+	case EV_CONNECTED:
+		if (s->state != ST_STOPPED)
+			handle_connected(s);
+		return;
+	case EV_LOST:
+		if (s->state != ST_CONNECTED)
+			return;
+		log_warn("mqtt: lost %s: %s; reconnecting", s->url, e->reason);
+		s->state = ST_CONNECTING; /* Paho's automatic reconnect takes over */
+		if (s->conn_fn)
+			s->conn_fn(s, false, s->conn_arg);
+		return;
+	case EV_CONNECT_FAILED:
+		if (s->state != ST_CONNECTING)
+			return;
+		if (s->retry_ms == RETRY_MIN_MS)
+			log_warn("mqtt: cannot connect to %s: %s; retrying", s->url, e->reason);
+		s->state = ST_WAITING;
+		s->retry_timer = loop_add_timer(s->loop, s->retry_ms, retry_timer_fired, s);
+		s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
+		return;
+	}
+}
+
+static void drain_events(struct loop *l, int fd, short revents, void *arg)
+{
+	struct mqtt_session *s = arg;
+	uint64_t n;
+
+	(void)l;
+	(void)revents;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	for (;;) {
+		struct event *e;
+
+		pthread_mutex_lock(&s->lock);
+		e = s->head;
+		if (e) {
+			s->head = e->next;
+			if (s->head == NULL)
+				s->tail = NULL;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (e == NULL)
+			break;
+		handle_event(s, e);
+		event_free(e);
+	}
+}
+
+static int translate_url(const char *url, char **out)
+{
+	const char *rest;
+	const char *scheme;
+	int defport;
+	char buf[512];
+
+	if (strncmp(url, "mqtt://", 7) == 0 || strncmp(url, "tcp://", 6) == 0) {
+		rest = strstr(url, "://") + 3;
+		scheme = "tcp";
+		defport = 1883;
+	} else if (strncmp(url, "mqtts://", 8) == 0 || strncmp(url, "ssl://", 6) == 0) {
+		rest = strstr(url, "://") + 3;
+		scheme = "ssl";
+		defport = 8883;
+	} else {
+		return SL_ERR_INVAL;
+	}
+	if (*rest == '\0' || strchr(rest, '/') || strlen(rest) > 400)
+		return SL_ERR_INVAL;
+	/* host, host:port, [v6]:port */
+	if (strrchr(rest, ':') && (rest[0] != '[' || strrchr(rest, ':') > strchr(rest, ']')))
+		snprintf(buf, sizeof(buf), "%s://%s", scheme, rest);
+	else
+		snprintf(buf, sizeof(buf), "%s://%s:%d", scheme, rest, defport);
+	*out = strdup(buf);
+	return *out ? SL_OK : SL_ERR_NOMEM;
+}
+
+int mqtt_session_new(struct loop *loop, const struct mqtt_opts *o, struct mqtt_session **out)
+{
+	struct mqtt_session *s;
+	int rc;
+
+	*out = NULL;
+	if (o->url == NULL || o->client_id == NULL || *o->client_id == '\0')
+		return SL_ERR_INVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return SL_ERR_NOMEM;
+	s->loop = loop;
+	s->efd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	rc = translate_url(o->url, &s->paho_url);
+	if (rc)
+		goto fail;
+	rc = SL_ERR_NOMEM;
+	s->url = strdup(o->url);
+	s->client_id = strdup(o->client_id);
+	s->username = dup_or_null(o->username);
+	s->password = dup_or_null(o->password);
+	s->avail_topic = dup_or_null(o->availability_topic);
+	s->ca_file = dup_or_null(o->ca_file);
+	if (!s->url || !s->client_id)
+		goto fail;
+	s->persistent = o->persistent;
+	s->retry_ms = RETRY_MIN_MS;
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		rc = SL_ERR_IO;
+		goto fail;
+	}
+	rc = loop_add_fd(loop, s->efd, POLLIN, drain_events, s);
+	if (rc)
+		goto fail;
+	*out = s;
+	return SL_OK;
+fail:
+	mqtt_session_free(&s);
+	return rc;
+}
+
+void mqtt_session_on_message(struct mqtt_session *s, mqtt_message_fn *fn, void *arg)
+{
+	s->msg_fn = fn;
+	s->msg_arg = arg;
+}
+
+void mqtt_session_on_connection(struct mqtt_session *s, mqtt_connection_fn *fn, void *arg)
+{
+	s->conn_fn = fn;
+	s->conn_arg = arg;
+}
+
+static int connect_now(struct mqtt_session *s)
+{
+	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer5;
+	MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+	MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+	MQTTProperties props = MQTTProperties_initializer;
+	MQTTProperty p;
+	int rc;
+
+	co.keepAliveInterval = 20;
+	co.cleanstart = !s->persistent;
+	co.automaticReconnect = 1;
+	co.minRetryInterval = RETRY_MIN_MS / 1000;
+	co.maxRetryInterval = RETRY_MAX_MS / 1000;
+	co.connectTimeout = 10;
+	co.username = s->username;
+	co.password = s->password;
+	co.onFailure5 = on_connect_failure;
+	co.context = s;
+	if (s->persistent) {
+		p.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
+		p.value.integer4 = 86400;
+		MQTTProperties_add(&props, &p);
+		co.connectProperties = &props;
+	}
+	if (s->avail_topic) {
+		will.topicName = s->avail_topic;
+		will.payload.data = "offline";
+		will.payload.len = 7;
+		will.message = NULL;
+		will.retained = 1;
+		will.qos = 1;
+		co.will = &will;
+	}
+	if (strncmp(s->paho_url, "ssl://", 6) == 0) {
+		ssl.trustStore = s->ca_file;
+		ssl.enableServerCertAuth = 1;
+		ssl.verify = 1;
+		ssl.CApath = s->ca_file ? NULL : "/etc/ssl/certs";
+		co.ssl = &ssl;
+	}
+	s->state = ST_CONNECTING;
+	rc = MQTTAsync_connect(s->client, &co);
+	MQTTProperties_free(&props);
+	if (rc != MQTTASYNC_SUCCESS) {
+		push_simple(s, EV_CONNECT_FAILED, MQTTAsync_strerror(rc));
+		return SL_ERR_BROKER;
+	}
+	return SL_OK;
+}
+
+int mqtt_session_start(struct mqtt_session *s)
+{
+	MQTTAsync_createOptions cro = MQTTAsync_createOptions_initializer5;
+	int rc;
+
+	cro.sendWhileDisconnected = 1;
+	cro.maxBufferedMessages = BUFFERED_MAX;
+	cro.deleteOldestMessages = 1;
+	rc = MQTTAsync_createWithOptions(&s->client, s->paho_url, s->client_id,
+					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cro);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_error("mqtt: cannot create client for %s: %s", s->url, MQTTAsync_strerror(rc));
+		s->client = NULL;
+		return SL_ERR_BROKER;
+	}
+	MQTTAsync_setCallbacks(s->client, s, on_connection_lost, on_message_arrived, NULL);
+	MQTTAsync_setConnected(s->client, s, on_connected);
+	MQTTAsync_setDisconnected(s->client, s, on_disconnected);
+	connect_now(s);
+	return SL_OK;
+}
+
+int mqtt_subscribe(struct mqtt_session *s, const char *filter, int qos)
+{
+	struct filter *f = realloc(s->filters, (size_t)(s->nfilters + 1) * sizeof(*f));
+
+	if (f == NULL)
+		return SL_ERR_NOMEM;
+	s->filters = f;
+	f[s->nfilters].topic = strdup(filter);
+	f[s->nfilters].qos = qos;
+	if (f[s->nfilters].topic == NULL)
+		return SL_ERR_NOMEM;
+	s->nfilters++;
+	if (s->state == ST_CONNECTED)
+		subscribe_one(s, &f[s->nfilters - 1]);
+	return SL_OK;
+}
+
+int mqtt_publish(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
+		 int qos, bool retain)
+{
+	return mqtt_publish_props(s, topic, payload, len, qos, retain, NULL);
+}
+
+int mqtt_publish_props(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
+		       int qos, bool retain, const struct mqtt_pub_props *props)
+{
+	if (s->client == NULL || s->state == ST_STOPPED)
+		return SL_ERR_BROKER;
+	return send_raw(s, topic, payload, len, qos, retain, props);
+}
+
+int mqtt_set_state(struct mqtt_session *s, const char *topic, const void *payload, size_t len)
+{
+	struct state *st = NULL;
+	int i;
+
+	for (i = 0; i < s->nstates; i++)
+		if (strcmp(s->states[i].topic, topic) == 0)
+			break;
+	if (len == 0 && i < s->nstates) {
+		free(s->states[i].topic);
+		free(s->states[i].payload);
+		s->states[i] = s->states[--s->nstates];
+	} else if (len > 0) {
+		if (i == s->nstates) {
+			st = realloc(s->states, (size_t)(s->nstates + 1) * sizeof(*st));
+			if (st == NULL)
+				return SL_ERR_NOMEM;
+			s->states = st;
+			s->states[i] = (struct state){strdup(topic), NULL, 0};
+			if (s->states[i].topic == NULL)
+				return SL_ERR_NOMEM;
+			s->nstates++;
+		}
+		st = &s->states[i];
+		free(st->payload);
+		st->payload = malloc(len);
+		if (st->payload == NULL) {
+			st->len = 0;
+			return SL_ERR_NOMEM;
+		}
+		memcpy(st->payload, payload, len);
+		st->len = len;
+	}
+	if (s->state != ST_CONNECTED)
+		return SL_OK; /* sent on connect */
+	return send_raw(s, topic, payload, len, 1, true, NULL);
+}
+
+bool mqtt_is_connected(const struct mqtt_session *s)
+{
+	return s->state == ST_CONNECTED;
+}
+
+const char *mqtt_session_url(const struct mqtt_session *s)
+{
+	return s->url;
+}
+
+int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
+{
+	MQTTAsync_disconnectOptions dc = MQTTAsync_disconnectOptions_initializer5;
+	MQTTAsync_message msg = MQTTAsync_message_initializer;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	bool was_connected = s->state == ST_CONNECTED;
+
+	if (s->client == NULL || s->state == ST_STOPPED)
+		return SL_OK;
+	if (s->retry_timer > 0)
+		loop_del_timer(s->loop, s->retry_timer);
+	s->state = ST_STOPPED;
+	if (was_connected && s->avail_topic) {
+		msg.payload = "offline";
+		msg.payloadlen = 7;
+		msg.qos = 1;
+		msg.retained = 1;
+		if (MQTTAsync_sendMessage(s->client, s->avail_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
+			MQTTAsync_waitForCompletion(s->client, ro.token, (unsigned long)timeout_ms);
+	}
+	dc.timeout = timeout_ms;
+	dc.reasonCode = MQTTREASONCODE_NORMAL_DISCONNECTION;
+	MQTTAsync_disconnect(s->client, &dc);
+	for (int waited = 0; MQTTAsync_isConnected(s->client) && waited < timeout_ms; waited += 10)
+		usleep(10000);
+	return SL_OK;
+}
+
+void mqtt_session_free(struct mqtt_session **sp)
+{
+	struct mqtt_session *s;
+
+	if (sp == NULL || *sp == NULL)
+		return;
+	s = *sp;
+	if (s->client) {
+		mqtt_session_stop(s, 1000);
+		MQTTAsync_destroy(&s->client);
+	}
+	if (s->efd >= 0) {
+		loop_del_fd(s->loop, s->efd);
+		close(s->efd);
+	}
+	while (s->head) {
+		struct event *e = s->head;
+
+		s->head = e->next;
+		event_free(e);
+	}
+	for (int i = 0; i < s->nfilters; i++)
+		free(s->filters[i].topic);
+	for (int i = 0; i < s->nstates; i++) {
+		free(s->states[i].topic);
+		free(s->states[i].payload);
+	}
+	free(s->filters);
+	free(s->states);
+	free(s->url);
+	free(s->paho_url);
+	free(s->username);
+	free(s->password);
+	free(s->client_id);
+	free(s->avail_topic);
+	free(s->ca_file);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	*sp = NULL;
+}

@@ -1,0 +1,95 @@
+/* mqtt.h - the MQTT session every Skylapse program uses (Paho MQTT C, MQTT 5).
+ *
+ * A session owns one Paho async client and plugs into the program's loop:
+ * Paho's callbacks (on Paho's threads) only copy what arrived into a queue and
+ * wake the loop through an eventfd; messages and connection changes are then
+ * delivered to the program's callbacks on the main thread.
+ *
+ * It keeps the contract of SPEC section 4 for every agent: the last will is
+ * "offline" (retained) on the availability topic; on every (re)connect it
+ * re-subscribes, re-publishes each retained state set with mqtt_set_state()
+ * and then "online"; a clean stop publishes "offline" itself. It connects in
+ * the background and retries with back-off (1 s doubling to 30 s) for as
+ * long as it runs, whether the broker was never there or went away.
+ */
+#ifndef SL_MQTT_H
+#define SL_MQTT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+
+struct mqtt_session;
+
+struct mqtt_opts {
+	const char *url;       /* mqtt://host[:port], mqtts://host[:port] (also tcp://, ssl://) */
+	const char *username;  /* NULL: anonymous */
+	const char *password;
+	const char *client_id; /* required; stable for persistent sessions */
+	const char *availability_topic; /* will "offline"; "online" on connect; NULL: none */
+	bool persistent;       /* keep the session (and queued QoS 1 messages) for a day */
+	const char *ca_file;   /* mqtts: CA bundle; NULL: the system's */
+};
+
+struct mqtt_message {
+	const char *topic;
+	const unsigned char *payload; /* NUL-terminated after len bytes */
+	size_t len;
+	int qos;
+	bool retained;
+	const char *response_topic;        /* MQTT 5 Response Topic, or NULL */
+	const unsigned char *correlation;  /* MQTT 5 Correlation Data, or NULL */
+	size_t correlation_len;
+	int64_t expires_at_ms; /* monotonic deadline from Message Expiry; 0: none */
+};
+
+/* Both run on the main thread; `m` and its fields are borrowed for the call. */
+typedef void mqtt_message_fn(struct mqtt_session *s, const struct mqtt_message *m, void *arg);
+typedef void mqtt_connection_fn(struct mqtt_session *s, bool connected, void *arg);
+
+struct mqtt_pub_props {
+	const char *response_topic;
+	const void *correlation;
+	size_t correlation_len;
+	int expiry_seconds; /* 0: none */
+};
+
+/* Creates a session bound to `loop` (borrowed; must outlive it). Strings in
+ * opts are copied. Returns 0 and *out, SL_ERR_INVAL for a bad URL or client
+ * id, SL_ERR_NOMEM. Nothing is sent until mqtt_session_start(). */
+int mqtt_session_new(struct loop *loop, const struct mqtt_opts *opts, struct mqtt_session **out);
+void mqtt_session_on_message(struct mqtt_session *s, mqtt_message_fn *fn, void *arg);
+void mqtt_session_on_connection(struct mqtt_session *s, mqtt_connection_fn *fn, void *arg);
+
+/* Starts connecting in the background; 0 or SL_ERR_BROKER when the client
+ * cannot even be created. */
+int mqtt_session_start(struct mqtt_session *s);
+
+/* Remembers the filter and subscribes now if connected, and again after
+ * every reconnect. */
+int mqtt_subscribe(struct mqtt_session *s, const char *filter, int qos);
+
+/* Publishes; while disconnected QoS 1 messages are buffered (up to 1000,
+ * oldest dropped) and sent on reconnect. 0, SL_ERR_BROKER or SL_ERR_NOMEM. */
+int mqtt_publish(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
+		 int qos, bool retain);
+int mqtt_publish_props(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
+		       int qos, bool retain, const struct mqtt_pub_props *props);
+/* Publishes `payload` retained at QoS 1 and remembers it for re-publication
+ * on every reconnect (before "online"). Replaces an earlier state of the
+ * same topic. An empty payload clears the retained message and forgets it. */
+int mqtt_set_state(struct mqtt_session *s, const char *topic, const void *payload, size_t len);
+
+bool mqtt_is_connected(const struct mqtt_session *s);
+/* The broker URL as given (for logs and status); borrowed. */
+const char *mqtt_session_url(const struct mqtt_session *s);
+
+/* Publishes "offline" on the availability topic, waits up to timeout_ms for
+ * the broker to take it, then disconnects normally (the will is not sent). */
+int mqtt_session_stop(struct mqtt_session *s, int timeout_ms);
+/* Stops if needed, frees *s and sets it to NULL; accepts NULL. */
+void mqtt_session_free(struct mqtt_session **s);
+
+#endif

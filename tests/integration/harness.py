@@ -1,0 +1,216 @@
+"""Integration-test harness: the real mosquitto, the real daemons, a real client.
+
+Everything waits on something observable (a port, a message, a file) with a
+timeout; nothing sleeps to synchronise. Ports are free ports picked per test.
+"""
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("SKYLAPSE_BIN", ROOT / "build" / "bin"))
+SANITIZE = os.environ.get("SANITIZE") == "1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, what="condition", interval=0.02):
+    """Polls predicate() until it returns a true value; raises on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_port(port, timeout=10.0):
+    def ready():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+    wait_for(ready, timeout, f"port {port}")
+
+
+class Broker:
+    """mosquitto with the project's development config, on a free port."""
+
+    def __init__(self, workdir, conf="broker/mosquitto.conf", port=None, extra=""):
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.conf_src = ROOT / conf
+        self.extra = extra
+        self.proc = None
+
+    def conf_text(self):
+        text = self.conf_src.read_text()
+        out = []
+        for line in text.splitlines():
+            if line.startswith("listener "):
+                parts = line.split()
+                parts[1] = str(self.port)
+                line = " ".join(parts)
+            out.append(line.replace("@BROKER_DIR@", str(ROOT / "broker"))
+                       .replace("@DATA_DIR@", str(self.workdir)))
+        return "\n".join(out) + "\n" + self.extra
+
+    def start(self):
+        conf = self.workdir / f"mosquitto-{self.port}.conf"
+        conf.write_text(self.conf_text())
+        self.log = open(self.workdir / f"mosquitto-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_port(self.port)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+class Daemon:
+    """One of our binaries, with its stderr kept in a log file."""
+
+    def __init__(self, name, args=(), env=None, workdir=None):
+        self.name = name
+        self.args = list(args)
+        self.env = dict(os.environ)
+        self.workdir = Path(workdir or tempfile.mkdtemp())
+        # agents keep state files (plan, journal): one folder per daemon unless the test shares one
+        self.env.setdefault("SKYLAPSE_STATE_DIR", str(self.workdir / f"state-{name}"))
+        self.env.update(env or {})
+        self.logpath = self.workdir / f"{name}-{id(self)}.log"
+        self.proc = None
+
+    def start(self):
+        self.logfile = open(self.logpath, "ab")
+        self.proc = subprocess.Popen([str(BIN / self.name)] + self.args, env=self.env,
+                                     stdout=self.logfile, stderr=subprocess.STDOUT,
+                                     cwd=str(ROOT))
+        return self
+
+    def log(self):
+        return self.logpath.read_text(errors="replace")
+
+    def wait_log(self, text, timeout=10.0):
+        return wait_for(lambda: text in self.log(), timeout, f"'{text}' in {self.name} log")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM and wait; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.logfile.close()
+        return rc
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+
+class Client:
+    """A paho-mqtt client (MQTT 5) that records every message it receives."""
+
+    def __init__(self, broker_port, client_id=None, username=None, password=None, v5=True):
+        self.messages = []
+        self.lock = threading.Lock()
+        self.connected = threading.Event()
+        proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
+        self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{id(self)}",
+                             protocol=proto)
+        if username:
+            self.c.username_pw_set(username, password)
+        self.c.on_message = self._on_message
+        self.c.on_connect = lambda *a, **k: self.connected.set()
+        self.c.connect("127.0.0.1", broker_port)
+        self.c.loop_start()
+        if not self.connected.wait(10):
+            raise TimeoutError("client could not connect")
+
+    def _on_message(self, client, userdata, msg):
+        with self.lock:
+            self.messages.append(msg)
+
+    def subscribe(self, topic, qos=1):
+        got = threading.Event()
+        self.c.on_subscribe = lambda *a, **k: got.set()
+        self.c.subscribe(topic, qos)
+        if not got.wait(10):
+            raise TimeoutError(f"no SUBACK for {topic}")
+
+    def publish(self, topic, payload, qos=1, retain=False, props=None):
+        info = self.c.publish(topic, payload, qos=qos, retain=retain, properties=props)
+        info.wait_for_publish(10)
+        return info
+
+    def request_props(self, response_topic, correlation, expiry=None):
+        p = Properties(PacketTypes.PUBLISH)
+        p.ResponseTopic = response_topic
+        p.CorrelationData = correlation
+        if expiry is not None:
+            p.MessageExpiryInterval = expiry
+        return p
+
+    def wait_message(self, topic, predicate=lambda m: True, timeout=10.0, start=0):
+        """The first message on topic (exact or mqtt-matching filter) after
+        index `start` that satisfies predicate."""
+        def find():
+            with self.lock:
+                for m in self.messages[start:]:
+                    if mqtt.topic_matches_sub(topic, m.topic) and predicate(m):
+                        return m
+            return None
+        return wait_for(find, timeout, f"message on {topic}")
+
+    def mark(self):
+        with self.lock:
+            return len(self.messages)
+
+    def all(self, topic, start=0):
+        with self.lock:
+            return [m for m in self.messages[start:] if mqtt.topic_matches_sub(topic, m.topic)]
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def payload_json(msg):
+    return json.loads(msg.payload.decode())

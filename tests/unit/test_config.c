@@ -1,0 +1,253 @@
+/* test_config.c - config.json + environment loading and --check messages. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "fsutil.h"
+
+static char tmpdir[64];
+
+static const char *write_config(const char *text)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/config.json", tmpdir);
+	assert_int_equal(file_write_atomic(path, text, strlen(text)), 0);
+	return path;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl-config-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	unsetenv("SKYLAPSE_CONFIG");
+	unsetenv("MQTT_URL");
+	unsetenv("BACKEND_PORT");
+	unsetenv("PRIMARY_BACKEND");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd);
+}
+
+static bool has_line(const struct config_problems *p, const char *needle)
+{
+	for (int i = 0; i < p->count; i++)
+		if (strstr(p->lines[i], needle))
+			return true;
+	return false;
+}
+
+static void test_seed_example_loads(void **state)
+{
+	struct config c;
+	struct config_problems p;
+	const struct schedule *s;
+	char path[PATH_MAX];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/config/config.json", SOURCE_ROOT);
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_int_equal(p.errors, 0);
+	assert_int_equal(c.nschedules, 3);
+	assert_true(c.latitude > 39.6 && c.latitude < 39.7);
+	assert_string_equal(c.timezone, "America/Denver");
+	s = config_schedule(&c, "sunrise");
+	assert_non_null(s);
+	assert_int_equal(s->type, SCHEDULE_SOLAR);
+	assert_int_equal(s->anchor, SUN_SUNRISE);
+	assert_int_equal(s->offset_minutes, -30);
+	assert_int_equal(s->duration_minutes, 60);
+	assert_int_equal(s->interval_seconds, 5);
+	assert_string_equal(s->profiles, "d"); /* "D" is profile d */
+	s = config_schedule(&c, "all_day");
+	assert_int_equal(s->type, SCHEDULE_TIME_OF_DAY);
+	assert_int_equal(s->start_minute, 6 * 60 + 30);
+	assert_int_equal(s->end_minute, 21 * 60 + 30);
+	assert_string_equal(c.pi_host, "192.168.0.124");
+	assert_int_equal(c.pi_timeout_seconds, 10);
+	assert_string_equal(c.mqtt_url, "mqtt://localhost:1883");
+	assert_string_equal(c.topic_root, "skylapse");
+	config_free(&c);
+}
+
+/* Each bad configuration and the key its message must name. */
+static void test_check_rejections(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *needle;
+	} cases[] = {
+		{"{}", "location: missing"},
+		{"{\"location\":{\"latitude\":91,\"longitude\":0,\"timezone\":\"UTC\"}}",
+		 "location.latitude: 91 is outside -90..90"},
+		{"{\"location\":{\"latitude\":\"north\",\"longitude\":0,\"timezone\":\"UTC\"}}",
+		 "location.latitude: must be a number"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":-181,\"timezone\":\"UTC\"}}",
+		 "location.longitude: -181 is outside -180..180"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"Mars/Base\"}}",
+		 "location.timezone: 'Mars/Base' is not in the IANA"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":5}}",
+		 "location.timezone: must be a string"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"lunar\"}}}",
+		 "schedules.x.type: unknown schedule type 'lunar'"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"moonrise\","
+		 "\"duration_minutes\":5}}}",
+		 "schedules.x.anchor: unknown anchor 'moonrise'"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\"}}}",
+		 "schedules.x.duration_minutes: missing"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\","
+		 "\"duration_minutes\":0}}}",
+		 "schedules.x.duration_minutes: 0 is outside 1..1440"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"6:30\","
+		 "\"end_time\":\"21:30\"}}}",
+		 "schedules.x.start_time: must be \"HH:MM\""},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
+		 "\"end_time\":\"25:00\"}}}",
+		 "schedules.x.end_time: must be \"HH:MM\""},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
+		 "\"end_time\":\"07:00\",\"interval_seconds\":-5}}}",
+		 "schedules.x.interval_seconds: -5 is outside 1..86400"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
+		 "\"end_time\":\"07:00\",\"profile\":\"Q\"}}}",
+		 "schedules.x.profile: unknown profile Q"},
+		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		 "\"pi\":{\"port\":70000}}",
+		 "pi.port: 70000 is outside 1..65535"},
+		{"{\"location\":", "invalid JSON"},
+		{"[1]", "must hold one JSON object"},
+	};
+	struct config c;
+	struct config_problems p;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_config(cases[i].json);
+		int rc = config_load(&c, path, NULL, &p);
+
+		if (rc != SL_ERR_INVAL || !has_line(&p, cases[i].needle)) {
+			for (int k = 0; k < p.count; k++)
+				fprintf(stderr, "  got: %s\n", p.lines[k]);
+			fail_msg("case %zu: want '%s'", i, cases[i].needle);
+		}
+		/* every line starts with the file's path */
+		assert_int_equal(strncmp(p.lines[0], path, strlen(path)), 0);
+		config_free(&c);
+	}
+}
+
+static void test_legacy_is_accepted(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":10,\"longitude\":20,\"timezone\":\"UTC\"},"
+		"\"storage\":{\"x\":1},\"processing\":{},\"smoothing\":{},\"video_debug\":true,"
+		"\"schedules\":{\"m\":{\"type\":\"solar_relative\",\"anchor\":\"noon\","
+		"\"duration_minutes\":10,\"stack_images\":true},"
+		"\"d\":{\"type\":\"solar_relative\",\"anchor\":\"dawn\",\"duration_minutes\":10,"
+		"\"profiles\":[\"a\",\"G\"]}}}");
+	struct config c;
+	struct config_problems p;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_int_equal(p.errors, 0);
+	assert_true(has_line(&p, "storage: section of the earlier stack"));
+	assert_int_equal(config_schedule(&c, "m")->anchor, SUN_SOLAR_NOON);
+	assert_int_equal(config_schedule(&c, "d")->anchor, SUN_CIVIL_DAWN);
+	assert_string_equal(config_schedule(&c, "d")->profiles, "ag");
+	assert_int_equal(config_schedule(&c, "m")->interval_seconds, 30);
+	config_free(&c);
+}
+
+static void test_precedence(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":10,\"longitude\":20,\"timezone\":\"UTC\"},"
+		"\"pi\":{\"host\":\"file-host\",\"port\":8080}}");
+	struct config c;
+	struct config_problems p;
+
+	(void)state;
+	setenv("MQTT_URL", "mqtt://env-host:1999", 1);
+	setenv("PI_HOST", "env-host", 1);
+	setenv("BACKEND_PORT", "9000", 1);
+	setenv("PRIMARY_BACKEND", "dagon", 1);
+	assert_int_equal(config_load(&c, path, "mqtt://flag-host:2000", &p), 0);
+	assert_string_equal(c.mqtt_url, "mqtt://flag-host:2000");
+	assert_string_equal(c.pi_host, "env-host");
+	assert_int_equal(c.backend_port, 9000);
+	assert_string_equal(c.primary_backend, "dagon");
+	config_free(&c);
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_string_equal(c.mqtt_url, "mqtt://env-host:1999");
+	config_free(&c);
+	setenv("BACKEND_PORT", "99999", 1);
+	setenv("PRIMARY_BACKEND", "Bad Name", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	assert_true(has_line(&p, "env BACKEND_PORT: '99999' is not an integer in 1..65535"));
+	assert_true(has_line(&p, "env PRIMARY_BACKEND: 'Bad Name' must match"));
+	config_free(&c);
+	unsetenv("MQTT_URL");
+	unsetenv("PI_HOST");
+	unsetenv("BACKEND_PORT");
+	unsetenv("PRIMARY_BACKEND");
+}
+
+static void test_missing_files(void **state)
+{
+	struct config c;
+	struct config_problems p;
+	char cwd[PATH_MAX];
+
+	(void)state;
+	/* a named file that does not exist is an error */
+	assert_int_equal(config_load(&c, "/nonexistent/config.json", NULL, &p), SL_ERR_INVAL);
+	assert_true(has_line(&p, "/nonexistent/config.json: cannot read"));
+	config_free(&c);
+	/* the default path missing is only a warning */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tmpdir), 0);
+	unlink("config.json");
+	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
+	assert_true(has_line(&p, "no configuration file"));
+	config_free(&c);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_example_loads),
+		cmocka_unit_test(test_check_rejections),
+		cmocka_unit_test(test_legacy_is_accepted),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_missing_files),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}

@@ -1,0 +1,392 @@
+/* test_lib.c - unit tests of lib/: paths and ids, atomic files, time,
+ * JSON helpers, topics, the event loop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <poll.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsutil.h"
+#include "jsonx.h"
+#include "loop.h"
+#include "sha256.h"
+#include "timeutil.h"
+#include "topics.h"
+
+static void test_id_is_valid(void **state)
+{
+	static const struct {
+		const char *id;
+		bool ok;
+	} cases[] = {
+		{"helios", true},   {"cam-1_a", true}, {"a", true},	   {"", false},
+		{"Helios", false},  {"a/b", false},    {"a b", false},	   {"..", false},
+		{"a+", false},	    {"#", false},      {"é", false},	   {NULL, false},
+	};
+	char long_id[80];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(id_is_valid(cases[i].id), cases[i].ok);
+	memset(long_id, 'a', 64);
+	long_id[64] = '\0';
+	assert_true(id_is_valid(long_id));
+	long_id[64] = 'a';
+	long_id[65] = '\0';
+	assert_false(id_is_valid(long_id));
+}
+
+static void test_path_join_safe(void **state)
+{
+	static const struct {
+		const char *rel;
+		int rc;
+	} cases[] = {
+		{"helios/profile-a/2026-01-01/x.jpg", SL_OK},
+		{"x.jpg", SL_OK},
+		{"../etc/passwd", SL_ERR_INVAL},
+		{"a/../../b", SL_ERR_INVAL},
+		{"/etc/passwd", SL_ERR_INVAL},
+		{"a/./b", SL_ERR_INVAL},
+		{"a//b", SL_ERR_INVAL},
+		{"a/b/", SL_ERR_INVAL},
+		{"a\\..\\b", SL_ERR_INVAL},
+		{"a\nb", SL_ERR_INVAL},
+		{"", SL_ERR_INVAL},
+		{"..", SL_ERR_INVAL},
+		{"...", SL_OK}, /* a legal (odd) file name, not a parent */
+	};
+	char out[PATH_MAX], tiny[8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = path_join_safe("/data/images", cases[i].rel, out, sizeof(out));
+
+		if (rc != cases[i].rc)
+			fail_msg("path_join_safe(%s) = %d, want %d", cases[i].rel, rc, cases[i].rc);
+	}
+	assert_int_equal(path_join_safe("/r", "a", out, sizeof(out)), SL_OK);
+	assert_string_equal(out, "/r/a");
+	assert_int_equal(path_join_safe("/root", "abcdefgh", tiny, sizeof(tiny)), SL_ERR_RANGE);
+}
+
+static void test_path_resolve_under_symlink(void **state)
+{
+	char dir[] = "/tmp/sl-test-XXXXXX", root[256], link[PATH_MAX], file[PATH_MAX];
+	char out[PATH_MAX];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(root, sizeof(root), "%s/root", dir);
+	assert_int_equal(mkdir_p(root, 0755), 0);
+	snprintf(file, sizeof(file), "%s/inside.jpg", root);
+	assert_int_equal(file_write_atomic(file, "x", 1), 0);
+	snprintf(file, sizeof(file), "%s/outside.txt", dir);
+	assert_int_equal(file_write_atomic(file, "secret", 6), 0);
+	snprintf(link, sizeof(link), "%s/escape", root);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(path_resolve_under(root, "inside.jpg", out, sizeof(out)), SL_OK);
+	assert_int_equal(path_resolve_under(root, "escape", out, sizeof(out)), SL_ERR_NOTFOUND);
+	assert_int_equal(path_resolve_under(root, "missing.jpg", out, sizeof(out)),
+			 SL_ERR_NOTFOUND);
+	assert_int_equal(path_resolve_under(root, "../outside.txt", out, sizeof(out)),
+			 SL_ERR_INVAL);
+	unlink(link);
+	unlink(file);
+	snprintf(file, sizeof(file), "%s/inside.jpg", root);
+	unlink(file);
+	rmdir(root);
+	rmdir(dir);
+}
+
+static void test_file_write_atomic(void **state)
+{
+	char dir[] = "/tmp/sl-test-XXXXXX", path[PATH_MAX], *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	assert_int_equal(mkdir_p(path, 0755), 0);
+	assert_int_equal(mkdir_p(path, 0755), 0); /* twice is fine */
+	snprintf(path, sizeof(path), "%s/a/b/c/f.txt", dir);
+	assert_int_equal(file_write_atomic(path, "hello", 5), 0);
+	assert_int_equal(file_write_atomic(path, "bye", 3), 0);
+	assert_int_equal(file_read_all(path, 100, &buf, &len), 0);
+	assert_int_equal(len, 3);
+	assert_string_equal(buf, "bye");
+	free(buf);
+	assert_int_equal(file_read_all(path, 2, &buf, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	/* a folder that does not exist: error, nothing left behind */
+	snprintf(path, sizeof(path), "%s/nope/f.txt", dir);
+	assert_int_equal(file_write_atomic(path, "x", 1), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(system(NULL) != 0, 1);
+	{
+		char cmd[PATH_MAX + 16];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void test_sha256(void **state)
+{
+	char hex[SHA256_HEX_LEN];
+
+	(void)state;
+	assert_int_equal(sha256_hex("abc", 3, hex), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(sha256_hex("", 0, hex), 0);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void test_time_format_parse(void **state)
+{
+	char buf[TIME_ISO_MAX];
+	int64_t ms;
+	int y, m, d, mins;
+
+	(void)state;
+	time_format_utc(1795743347123LL, buf);
+	assert_string_equal(buf, "2026-11-27T01:35:47.123Z");
+	assert_int_equal(time_parse_iso("2026-11-27T01:35:47.123Z", &ms), 0);
+	assert_true(ms == 1795743347123LL);
+	assert_int_equal(time_parse_iso("2026-11-27T02:35:47+01:00", &ms), 0);
+	assert_true(ms == 1795743347000LL);
+	assert_int_equal(time_parse_iso("2026-11-26T18:35:47-0700", &ms), 0);
+	assert_true(ms == 1795743347000LL);
+	assert_int_equal(time_parse_iso("2026-02-30T00:00:00Z", &ms), SL_ERR_PARSE);
+	assert_int_equal(time_parse_iso("2026-11-27T24:00:00Z", &ms), SL_ERR_PARSE);
+	assert_int_equal(time_parse_iso("yesterday", &ms), SL_ERR_PARSE);
+	assert_int_equal(time_parse_iso("2026-11-27T01:35:47Zjunk", &ms), SL_ERR_PARSE);
+	assert_int_equal(time_parse_date("2024-02-29", &y, &m, &d), 0);
+	assert_int_equal(time_parse_date("2023-02-29", &y, &m, &d), SL_ERR_PARSE);
+	assert_int_equal(time_parse_date("2023-1-01", &y, &m, &d), SL_ERR_PARSE);
+	assert_int_equal(time_parse_hhmm("06:30", &mins), 0);
+	assert_int_equal(mins, 390);
+	assert_int_equal(time_parse_hhmm("23:59", &mins), 0);
+	assert_int_equal(time_parse_hhmm("24:00", &mins), SL_ERR_PARSE);
+	assert_int_equal(time_parse_hhmm("6:30", &mins), SL_ERR_PARSE);
+	assert_int_equal(time_parse_hhmm("06:60", &mins), SL_ERR_PARSE);
+}
+
+static void test_time_zones_and_days(void **state)
+{
+	char buf[TIME_ISO_MAX];
+	int64_t start, len, ms;
+
+	(void)state;
+	assert_true(time_zone_exists("America/Denver"));
+	assert_true(time_zone_exists("UTC"));
+	assert_false(time_zone_exists("Mars/Olympus"));
+	assert_false(time_zone_exists("../../etc/passwd"));
+	assert_int_equal(time_set_zone("Mars/Olympus"), SL_ERR_NOTFOUND);
+	assert_int_equal(time_set_zone("America/Denver"), 0);
+	/* 2026-03-08: clocks go forward in Denver, a 23-hour day */
+	assert_int_equal(time_parse_iso("2026-03-08T12:00:00-06:00", &ms), 0);
+	time_local_day(ms, &start, &len);
+	assert_true(len == 23LL * 3600 * 1000);
+	time_format_local(start, buf);
+	assert_string_equal(buf, "2026-03-08T00:00:00-07:00");
+	/* 2026-11-01: back, 25 hours */
+	assert_int_equal(time_parse_iso("2026-11-01T12:00:00-07:00", &ms), 0);
+	time_local_day(ms, &start, &len);
+	assert_true(len == 25LL * 3600 * 1000);
+	/* a local time without offset is read in the zone */
+	assert_int_equal(time_parse_iso("2026-07-01T06:30:00", &ms), 0);
+	time_format_local(ms, buf);
+	assert_string_equal(buf, "2026-07-01T06:30:00-06:00");
+	assert_true(time_local_make(2026, 7, 1, 390) == ms);
+	time_set_zone("UTC");
+}
+
+static void test_json_parse_object(void **state)
+{
+	static const struct {
+		const char *text;
+		bool ok;
+		const char *why;
+	} cases[] = {
+		{"{\"profile\":\"a\"}", true, NULL},
+		{"", true, NULL},
+		{"  \n", true, NULL},
+		{"{}", true, NULL},
+		{"{\"a\":1,\"a\":2}", false, "not valid JSON"},
+		{"{\"profile\":", false, "not valid JSON"},
+		{"[1,2]", false, "must be a JSON object"},
+		{"\"a\"", false, "must be a JSON object"},
+		{"null", false, "must be a JSON object"},
+	};
+	char why[ERRMSG_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v;
+
+		why[0] = '\0';
+		v = json_parse_object(cases[i].text, strlen(cases[i].text), PAYLOAD_MAX, why);
+		if ((v != NULL) != cases[i].ok)
+			fail_msg("case %zu: %s", i, cases[i].text);
+		if (cases[i].why)
+			assert_non_null(strstr(why, cases[i].why));
+		json_decref(v);
+	}
+	{
+		size_t n = PAYLOAD_MAX + 1;
+		char *big = malloc(n);
+
+		memset(big, ' ', n);
+		assert_null(json_parse_object(big, n, PAYLOAD_MAX, why));
+		assert_non_null(strstr(why, "over the 65536-byte limit"));
+		free(big);
+	}
+}
+
+static void test_jx_getters(void **state)
+{
+	json_t *o = json_pack("{s:s,s:i,s:f,s:b,s:i,s:n}", "s", "x", "i", 5, "f", 2.5, "b", 1,
+			      "big", 1000, "nul");
+	char why[ERRMSG_MAX];
+	const char *s = "default";
+	long long i = -1;
+	double f = 0;
+	bool b = false;
+
+	(void)state;
+	assert_int_equal(jx_get_string(o, "s", &s, why), 0);
+	assert_string_equal(s, "x");
+	assert_int_equal(jx_get_string(o, "i", &s, why), SL_ERR_INVAL);
+	assert_string_equal(why, "'i' must be a string");
+	assert_int_equal(jx_get_string(o, "missing", &s, why), SL_ERR_NOTFOUND);
+	assert_int_equal(jx_get_string(o, "nul", &s, why), SL_ERR_NOTFOUND);
+	assert_int_equal(jx_get_int(o, "i", 0, 10, &i, why), 0);
+	assert_int_equal(i, 5);
+	assert_int_equal(jx_get_int(o, "big", 0, 10, &i, why), SL_ERR_RANGE);
+	assert_string_equal(why, "'big' must be between 0 and 10");
+	assert_int_equal(jx_get_int(o, "f", 0, 10, &i, why), SL_ERR_INVAL);
+	assert_int_equal(jx_get_number(o, "f", 0, 10, &f, why), 0);
+	assert_true(f == 2.5);
+	assert_int_equal(jx_get_number(o, "s", 0, 10, &f, why), SL_ERR_INVAL);
+	assert_int_equal(jx_get_bool(o, "b", &b, why), 0);
+	assert_true(b);
+	assert_int_equal(jx_get_bool(o, "i", &b, why), SL_ERR_INVAL);
+	json_decref(o);
+}
+
+static void test_topics(void **state)
+{
+	char t[TOPIC_MAX], first[ID_MAX + 1];
+	const char *rest;
+	char long_root[TOPIC_MAX + 10];
+
+	(void)state;
+	assert_int_equal(topic_fmt(t, "skylapse", "%s/capture/request", "helios"), 0);
+	assert_string_equal(t, "skylapse/helios/capture/request");
+	rest = topic_split("skylapse/helios/frames", "skylapse", first, sizeof(first));
+	assert_non_null(rest);
+	assert_string_equal(first, "helios");
+	assert_string_equal(rest, "frames");
+	assert_null(topic_split("other/helios/frames", "skylapse", first, sizeof(first)));
+	assert_null(topic_split("skylapsex/helios/frames", "skylapse", first, sizeof(first)));
+	assert_null(topic_split("skylapse/helios", "skylapse", first, sizeof(first)));
+	memset(long_root, 'r', sizeof(long_root) - 1);
+	long_root[sizeof(long_root) - 1] = '\0';
+	assert_int_equal(topic_fmt(t, long_root, "x"), SL_ERR_RANGE);
+}
+
+struct loop_probe {
+	int fired, reads;
+	int pipefd[2];
+};
+
+static int64_t timer_once(struct loop *l, long id, void *arg)
+{
+	struct loop_probe *p = arg;
+
+	(void)id;
+	p->fired++;
+	if (write(p->pipefd[1], "x", 1) != 1)
+		loop_stop(l);
+	return -1;
+}
+
+static int64_t timer_repeat(struct loop *l, long id, void *arg)
+{
+	struct loop_probe *p = arg;
+
+	(void)id;
+	if (++p->fired == 3)
+		loop_stop(l);
+	return 1;
+}
+
+static void on_readable(struct loop *l, int fd, short revents, void *arg)
+{
+	struct loop_probe *p = arg;
+	char c;
+
+	(void)revents;
+	if (read(fd, &c, 1) == 1)
+		p->reads++;
+	loop_stop(l);
+}
+
+static void test_loop_timers_and_fds(void **state)
+{
+	struct loop *l = NULL;
+	struct loop_probe p = {0};
+
+	(void)state;
+	assert_int_equal(loop_new(&l), 0);
+	assert_int_equal(pipe(p.pipefd), 0);
+	assert_int_equal(loop_add_fd(l, p.pipefd[0], POLLIN, on_readable, &p), 0);
+	assert_true(loop_add_timer(l, 5, timer_once, &p) > 0);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(p.fired, 1);
+	assert_int_equal(p.reads, 1);
+	loop_del_fd(l, p.pipefd[0]);
+	p.fired = 0;
+	{
+		long id = loop_add_timer(l, 0, timer_once, &p);
+
+		loop_del_timer(l, id); /* a removed timer never fires */
+	}
+	loop_add_timer(l, 1, timer_repeat, &p);
+	assert_int_equal(loop_run(l), 0);
+	assert_int_equal(p.fired, 3);
+	close(p.pipefd[0]);
+	close(p.pipefd[1]);
+	loop_free(&l);
+	assert_null(l);
+	loop_free(&l); /* NULL is fine */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_is_valid),
+		cmocka_unit_test(test_path_join_safe),
+		cmocka_unit_test(test_path_resolve_under_symlink),
+		cmocka_unit_test(test_file_write_atomic),
+		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_time_format_parse),
+		cmocka_unit_test(test_time_zones_and_days),
+		cmocka_unit_test(test_json_parse_object),
+		cmocka_unit_test(test_jx_getters),
+		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_loop_timers_and_fds),
+	};
+
+	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
+}
