@@ -14,6 +14,7 @@
 # A running broker picks up passwd and acl on SIGHUP.
 # Exit codes: 0 done, 1 bad usage, 2 a file could not be written.
 set -eu
+set -f # ids are split on spaces below; never expand them as file patterns
 
 here=$(cd "$(dirname "$0")" && pwd)
 broker_src="${here%/*}/broker"
@@ -87,12 +88,18 @@ need_arg() {
 	[ "$2" -ge 2 ] || die_usage "$1 needs a value"
 }
 
+# An id given to $1, checked before it joins a space-separated list.
+need_id() {
+	valid_id "$2" || die_usage "$1 '$2' is not a valid id ([a-z0-9_-]+)"
+	! in_list "$2" "$reserved" || die_usage "$1 '$2': $reserved are reserved names"
+}
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dir) need_arg "$1" $#; dir=$2; shift 2 ;;
-	--backend) need_arg "$1" $#; backend=$2; shift 2 ;;
-	--secondary-backend) need_arg "$1" $#; secondaries="$secondaries $2"; shift 2 ;;
-	--camera) need_arg "$1" $#; cameras="$cameras $2"; shift 2 ;;
+	--backend) need_arg "$1" $#; need_id "$1" "$2"; backend=$2; shift 2 ;;
+	--secondary-backend) need_arg "$1" $#; need_id "$1" "$2"; secondaries="$secondaries $2"; shift 2 ;;
+	--camera) need_arg "$1" $#; need_id "$1" "$2"; cameras="$cameras $2"; shift 2 ;;
 	--root) need_arg "$1" $#; root=$2; shift 2 ;;
 	--password-for)
 		need_arg "$1" $#
@@ -115,8 +122,6 @@ done
 [ -n "$backend" ] || die_usage "--backend NAME is required"
 users=""
 for u in $backend $secondaries $cameras; do
-	valid_id "$u" || die_usage "'$u' is not a valid id ([a-z0-9_-]+)"
-	! in_list "$u" "$reserved" || die_usage "'$u' is reserved for a service user"
 	! in_list "$u" "$users" || die_usage "'$u' is named twice"
 	users="$users $u"
 done
@@ -220,7 +225,7 @@ function flush(names, placeholder,    n, list, i, j, line) {
 			emit(line)
 		}
 }
-/^#@doc$/ { kind = "doc"; next }
+/^#@doc$/ { kind = "doc"; nblock = 0; next }
 /^#@each camera$/ { kind = "camera"; nblock = 0; next }
 /^#@each secondary$/ { kind = "secondary"; nblock = 0; next }
 /^#@end$/ {

@@ -146,23 +146,38 @@ class Daemon:
 
 
 class Client:
-    """A paho-mqtt client (MQTT 5) that records every message it receives."""
+    """A paho-mqtt client (MQTT 5) that records every message it receives.
+    Raises ConnectionRefusedError when the broker refuses the connection."""
 
     def __init__(self, broker_port, client_id=None, username=None, password=None, v5=True):
         self.messages = []
         self.lock = threading.Lock()
         self.connected = threading.Event()
+        self.connack = None
         proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
         self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{id(self)}",
                              protocol=proto)
         if username:
             self.c.username_pw_set(username, password)
         self.c.on_message = self._on_message
-        self.c.on_connect = lambda *a, **k: self.connected.set()
+        self.c.on_connect = self._on_connect
         self.c.connect("127.0.0.1", broker_port)
         self.c.loop_start()
         if not self.connected.wait(10):
+            self.c.loop_stop()
             raise TimeoutError("client could not connect")
+        if self.connack_code() != 0:
+            self.c.disconnect()  # also stops paho's reconnect attempts
+            self.c.loop_stop()
+            raise ConnectionRefusedError(f"broker refused {username or 'anonymous'}: {self.connack}")
+
+    def _on_connect(self, client, userdata, flags, rc, properties=None):
+        self.connack = rc
+        self.connected.set()
+
+    def connack_code(self):
+        """The CONNACK's return (3.1.1) or reason (5) code; 0 is accepted."""
+        return getattr(self.connack, "value", self.connack)
 
     def _on_message(self, client, userdata, msg):
         with self.lock:
@@ -208,8 +223,10 @@ class Client:
             return [m for m in self.messages[start:] if mqtt.topic_matches_sub(topic, m.topic)]
 
     def close(self):
-        self.c.loop_stop()
+        # Disconnecting first lets paho's thread end at once instead of at its
+        # next one-second select timeout.
         self.c.disconnect()
+        self.c.loop_stop()
 
 
 def payload_json(msg):
