@@ -17,14 +17,14 @@
 #include "err.h"
 
 static const struct camera_awb_entry awb_table[] = {
-	{ "auto", "AwbAuto", CAMERA_AWB_AUTO, 0 },
-	{ "incandescent", "AwbIncandescent", CAMERA_AWB_INCANDESCENT, 2750 },
-	{ "tungsten", "AwbTungsten", CAMERA_AWB_TUNGSTEN, 3250 },
-	{ "fluorescent", "AwbFluorescent", CAMERA_AWB_FLUORESCENT, 4350 },
-	{ "indoor", "AwbIndoor", CAMERA_AWB_INDOOR, 4000 },
-	{ "daylight", "AwbDaylight", CAMERA_AWB_DAYLIGHT, 6000 },
-	{ "cloudy", "AwbCloudy", CAMERA_AWB_CLOUDY, 7800 },
-	{ "custom", "AwbCustom", CAMERA_AWB_CUSTOM, 0 },
+    {"auto", "AwbAuto", CAMERA_AWB_AUTO, 0},
+    {"incandescent", "AwbIncandescent", CAMERA_AWB_INCANDESCENT, 2750},
+    {"tungsten", "AwbTungsten", CAMERA_AWB_TUNGSTEN, 3250},
+    {"fluorescent", "AwbFluorescent", CAMERA_AWB_FLUORESCENT, 4350},
+    {"indoor", "AwbIndoor", CAMERA_AWB_INDOOR, 4000},
+    {"daylight", "AwbDaylight", CAMERA_AWB_DAYLIGHT, 6000},
+    {"cloudy", "AwbCloudy", CAMERA_AWB_CLOUDY, 7800},
+    {"custom", "AwbCustom", CAMERA_AWB_CUSTOM, 0},
 };
 
 struct name_value {
@@ -34,21 +34,21 @@ struct name_value {
 
 /* Spellings a user may write; the first of each value is the canonical one. */
 static const struct name_value metering_names[] = {
-	{ "centre", CAMERA_METERING_CENTRE },
-	{ "center", CAMERA_METERING_CENTRE },
-	{ "centre-weighted", CAMERA_METERING_CENTRE },
-	{ "centre_weighted", CAMERA_METERING_CENTRE },
-	{ "center-weighted", CAMERA_METERING_CENTRE },
-	{ "center_weighted", CAMERA_METERING_CENTRE },
-	{ "spot", CAMERA_METERING_SPOT },
-	{ "matrix", CAMERA_METERING_MATRIX },
-	{ "average", CAMERA_METERING_MATRIX },
+    {"centre", CAMERA_METERING_CENTRE},
+    {"center", CAMERA_METERING_CENTRE},
+    {"centre-weighted", CAMERA_METERING_CENTRE},
+    {"centre_weighted", CAMERA_METERING_CENTRE},
+    {"center-weighted", CAMERA_METERING_CENTRE},
+    {"center_weighted", CAMERA_METERING_CENTRE},
+    {"spot", CAMERA_METERING_SPOT},
+    {"matrix", CAMERA_METERING_MATRIX},
+    {"average", CAMERA_METERING_MATRIX},
 };
 
 static const struct name_value af_names[] = {
-	{ "manual", CAMERA_AF_MANUAL },
-	{ "auto", CAMERA_AF_AUTO },
-	{ "continuous", CAMERA_AF_CONTINUOUS },
+    {"manual", CAMERA_AF_MANUAL},
+    {"auto", CAMERA_AF_AUTO},
+    {"continuous", CAMERA_AF_CONTINUOUS},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -31,8 +31,8 @@ enum camera_metering {
 
 /* libcamera controls::AfModeEnum. */
 enum camera_af {
-	CAMERA_AF_MANUAL = 0,     /* AfModeManual */
-	CAMERA_AF_AUTO = 1,       /* AfModeAuto */
+	CAMERA_AF_MANUAL = 0,	  /* AfModeManual */
+	CAMERA_AF_AUTO = 1,	  /* AfModeAuto */
 	CAMERA_AF_CONTINUOUS = 2, /* AfModeContinuous */
 };
 

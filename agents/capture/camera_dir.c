@@ -8,7 +8,9 @@
  *
  * The folder is read again whenever its modification time changes, and
  * replay goes on with the first name after the one returned last, so files
- * added while running join the rotation in order.
+ * added while running join the rotation in order. File system timestamps
+ * are coarse (a few ms): a folder read within 2 s of its last change may
+ * have changed again unseen, so it is read again until it has been quiet.
  */
 #include "camera.h"
 
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <turbojpeg.h>
 #include <unistd.h>
 
@@ -32,16 +35,16 @@ struct camera_dir {
 	struct camera base;
 	struct camera_info info;
 	char path[PATH_MAX];
-	char **names;          /* sorted */
+	char **names; /* sorted */
 	size_t count;
 	char last[NAME_MAX + 1]; /* name returned last; "" before the first */
-	struct timespec mtime; /* of the folder when it was read */
+	struct timespec mtime;	 /* of the folder when it was read */
+	struct timespec read_at; /* wall clock then */
 	tjhandle tj;
 };
 
 /* Fills `why`; a long path is cut short there, which is fine for a message. */
-__attribute__((format(printf, 2, 3))) static void fail(char why[ERRMSG_MAX], const char *fmt,
-						       ...)
+__attribute__((format(printf, 2, 3))) static void fail(char why[ERRMSG_MAX], const char *fmt, ...)
 {
 	va_list ap;
 
@@ -91,11 +94,11 @@ static int scan(struct camera_dir *cd, char why[ERRMSG_MAX])
 	}
 	d = opendir(cd->path);
 	if (d == NULL) {
-		fail(why, "dir: cannot read folder '%s': %s", cd->path,
-			 strerror(errno));
+		fail(why, "dir: cannot read folder '%s': %s", cd->path, strerror(errno));
 		return SL_ERR_CAMERA;
 	}
 	cd->mtime = st.st_mtim;
+	clock_gettime(CLOCK_REALTIME, &cd->read_at);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type == DT_DIR || !is_jpeg_name(de->d_name))
 			continue;
@@ -150,8 +153,7 @@ static int read_file(const struct camera_dir *cd, const char *name, unsigned cha
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > DIR_FILE_MAX) {
-		fail(why, "dir: %s is not a JPEG file (%lld bytes)", file,
-			 (long long)st.st_size);
+		fail(why, "dir: %s is not a JPEG file (%lld bytes)", file, (long long)st.st_size);
 		rc = SL_ERR_CAMERA;
 		goto out;
 	}
@@ -167,7 +169,7 @@ static int read_file(const struct camera_dir *cd, const char *name, unsigned cha
 			continue;
 		if (n <= 0) {
 			fail(why, "dir: cannot read %s: %s", file,
-				 n == 0 ? "file shrank while reading" : strerror(errno));
+			     n == 0 ? "file shrank while reading" : strerror(errno));
 			rc = SL_ERR_CAMERA;
 			goto out;
 		}
@@ -184,15 +186,15 @@ out:
 	return rc;
 }
 
-static int jpeg_size(struct camera_dir *cd, const char *name, const unsigned char *buf,
-		     size_t len, int *w, int *h, char why[ERRMSG_MAX])
+static int jpeg_size(struct camera_dir *cd, const char *name, const unsigned char *buf, size_t len,
+		     int *w, int *h, char why[ERRMSG_MAX])
 {
 	int subsamp, colorspace;
 
 	if (tjDecompressHeader3(cd->tj, buf, (unsigned long)len, w, h, &subsamp, &colorspace) !=
 	    0) {
 		fail(why, "dir: %s/%s is not a valid JPEG: %s", cd->path, name,
-			 tjGetErrorStr2(cd->tj));
+		     tjGetErrorStr2(cd->tj));
 		return SL_ERR_CAMERA;
 	}
 	return 0;
@@ -260,13 +262,13 @@ out:
 	return rc;
 }
 
-/* Re-reads the folder if it changed since it was read. */
+/* Re-reads the folder if it changed, or may have, since it was read. */
 static int refresh(struct camera_dir *cd, char why[ERRMSG_MAX])
 {
 	struct stat st;
 
-	if (stat(cd->path, &st) == 0 && cd->count > 0 && st.st_mtim.tv_sec == cd->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == cd->mtime.tv_nsec)
+	if (cd->count > 0 && stat(cd->path, &st) == 0 && st.st_mtim.tv_sec == cd->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == cd->mtime.tv_nsec && cd->read_at.tv_sec - cd->mtime.tv_sec >= 2)
 		return 0;
 	return scan(cd, why);
 }
@@ -337,10 +339,10 @@ static const struct camera_info *dir_info(struct camera *cam)
 }
 
 const struct camera_ops camera_dir_ops = {
-	.name = "dir",
-	.open = dir_open,
-	.close = dir_close,
-	.meter = dir_meter,
-	.capture = dir_capture,
-	.info = dir_info,
+    .name = "dir",
+    .open = dir_open,
+    .close = dir_close,
+    .meter = dir_meter,
+    .capture = dir_capture,
+    .info = dir_info,
 };

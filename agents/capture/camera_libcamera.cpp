@@ -22,6 +22,7 @@
 #include <turbojpeg.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -52,7 +53,8 @@ extern "C" {
 namespace lc = libcamera;
 
 static_assert(int(CAMERA_AWB_AUTO) == int(lc::controls::AwbAuto), "AwbAuto");
-static_assert(int(CAMERA_AWB_INCANDESCENT) == int(lc::controls::AwbIncandescent), "AwbIncandescent");
+static_assert(int(CAMERA_AWB_INCANDESCENT) == int(lc::controls::AwbIncandescent),
+	      "AwbIncandescent");
 static_assert(int(CAMERA_AWB_TUNGSTEN) == int(lc::controls::AwbTungsten), "AwbTungsten");
 static_assert(int(CAMERA_AWB_FLUORESCENT) == int(lc::controls::AwbFluorescent), "AwbFluorescent");
 static_assert(int(CAMERA_AWB_INDOOR) == int(lc::controls::AwbIndoor), "AwbIndoor");
@@ -66,7 +68,8 @@ static_assert(int(CAMERA_AF_MANUAL) == int(lc::controls::AfModeManual), "AfModeM
 static_assert(int(CAMERA_AF_AUTO) == int(lc::controls::AfModeAuto), "AfModeAuto");
 static_assert(int(CAMERA_AF_CONTINUOUS) == int(lc::controls::AfModeContinuous), "AfModeContinuous");
 
-namespace {
+namespace
+{
 
 constexpr int MANUAL_SETTLE_FRAMES = 8;
 constexpr int AE_SETTLE_FRAMES = 16;
@@ -87,14 +90,10 @@ void fail(char why[ERRMSG_MAX], const char *fmt, ...)
 bool allows_zero(const lc::ControlValue &min)
 {
 	switch (min.type()) {
-	case lc::ControlTypeInteger32:
-		return min.get<int32_t>() <= 0;
-	case lc::ControlTypeInteger64:
-		return min.get<int64_t>() <= 0;
-	case lc::ControlTypeFloat:
-		return min.get<float>() <= 0;
-	default:
-		return false;
+	case lc::ControlTypeInteger32: return min.get<int32_t>() <= 0;
+	case lc::ControlTypeInteger64: return min.get<int64_t>() <= 0;
+	case lc::ControlTypeFloat: return min.get<float>() <= 0;
+	default: return false;
 	}
 }
 
@@ -108,16 +107,28 @@ struct frame_meta {
 
 class Shim
 {
-public:
+      public:
 	~Shim();
 	int open(struct camera_info *info, char why[ERRMSG_MAX]);
 	int configure(lc::Size size, char why[ERRMSG_MAX]);
 	int take(const struct camera_controls *ctl, frame_meta *meta, char why[ERRMSG_MAX]);
 	int compress(tjhandle tj, int quality, unsigned char **jpeg, unsigned long *size,
 		     char why[ERRMSG_MAX]);
-	lc::Size size() const { return size_; }
+	lc::Size size() const
+	{
+		return size_;
+	}
+	/* What configure() was last asked for; the camera may adjust it. */
+	lc::Size asked() const
+	{
+		return asked_;
+	}
+	lc::Size full() const
+	{
+		return full_;
+	}
 
-private:
+      private:
 	void on_complete(lc::Request *request);
 	void teardown_stream();
 	int map_buffer(lc::FrameBuffer *fb, char why[ERRMSG_MAX]);
@@ -136,7 +147,7 @@ private:
 	std::unique_ptr<lc::CameraConfiguration> config_;
 	std::unique_ptr<lc::FrameBufferAllocator> alloc_;
 	lc::Stream *stream_ = nullptr;
-	lc::Size size_;
+	lc::Size size_, asked_, full_;
 	unsigned int stride_ = 0;
 	std::vector<std::pair<void *, size_t>> maps_;
 	std::map<const lc::FrameBuffer *, std::array<unsigned char *, 3>> planes_;
@@ -215,7 +226,8 @@ int Shim::open(struct camera_info *info, char why[ERRMSG_MAX])
 	snprintf(info->model, sizeof(info->model), "%s",
 		 model ? model->c_str() : cam_->id().c_str());
 	snprintf(info->source, sizeof(info->source), "libcamera");
-	int rc = configure(full ? *full : lc::Size(0, 0), why);
+	full_ = full ? *full : lc::Size(0, 0);
+	int rc = configure(full_, why);
 	if (rc < 0)
 		return rc;
 	info->width = (int)size_.width;
@@ -228,7 +240,8 @@ int Shim::open(struct camera_info *info, char why[ERRMSG_MAX])
 int Shim::configure(lc::Size size, char why[ERRMSG_MAX])
 {
 	teardown_stream();
-	config_ = cam_->generateConfiguration({ lc::StreamRole::StillCapture });
+	asked_ = lc::Size(0, 0); /* until it succeeds, so the next capture retries */
+	config_ = cam_->generateConfiguration({lc::StreamRole::StillCapture});
 	if (!config_ || config_->size() != 1) {
 		fail(why, "libcamera: no still capture configuration");
 		return SL_ERR_CAMERA;
@@ -270,6 +283,7 @@ int Shim::configure(lc::Size size, char why[ERRMSG_MAX])
 		return SL_ERR_CAMERA;
 	}
 	started_ = true;
+	asked_ = size;
 	return 0;
 }
 
@@ -299,9 +313,8 @@ int Shim::map_buffer(lc::FrameBuffer *fb, char why[ERRMSG_MAX])
 	std::array<unsigned char *, 3> pl{};
 	const std::vector<lc::FrameBuffer::Plane> &fp = fb->planes();
 	for (size_t i = 0; i < fp.size() && i < 3; i++) {
-		unsigned int off = fp[i].offset == lc::FrameBuffer::Plane::kInvalidOffset
-					   ? 0
-					   : fp[i].offset;
+		unsigned int off =
+		    fp[i].offset == lc::FrameBuffer::Plane::kInvalidOffset ? 0 : fp[i].offset;
 		pl[i] = bases[fp[i].fd.get()] + off;
 	}
 	if (fp.size() == 1) {
@@ -386,7 +399,7 @@ void Shim::set_controls(lc::ControlList &cl, const struct camera_controls *ctl) 
 			} else if (const lc::ControlId *cg = control("ColourGains")) {
 				double r, b;
 				camera_map_kelvin_gains(kelvin, &r, &b);
-				std::array<float, 2> gains{ (float)r, (float)b };
+				std::array<float, 2> gains{(float)r, (float)b};
 				cl.set(cg->id(), lc::ControlValue(lc::Span<const float, 2>(gains)));
 			}
 		} else {
@@ -472,8 +485,8 @@ int Shim::take(const struct camera_controls *ctl, frame_meta *meta, char why[ERR
 {
 	bool manual = ctl != nullptr && !ctl->ae_enable;
 	int frames = manual ? MANUAL_SETTLE_FRAMES : AE_SETTLE_FRAMES;
-	int timeout = FRAME_TIMEOUT_MS + (manual && ctl->exposure_us > 0 ? ctl->exposure_us / 333
-									  : 1500);
+	int timeout =
+	    FRAME_TIMEOUT_MS + (manual && ctl->exposure_us > 0 ? ctl->exposure_us / 333 : 1500);
 	double last = -1;
 
 	if (!started_) {
@@ -506,8 +519,8 @@ int Shim::compress(tjhandle tj, int quality, unsigned char **jpeg, unsigned long
 		   char why[ERRMSG_MAX])
 {
 	std::array<unsigned char *, 3> &pl = planes_[buffer_];
-	const unsigned char *planes[3] = { pl[0], pl[1], pl[2] };
-	int strides[3] = { (int)stride_, (int)stride_ / 2, (int)stride_ / 2 };
+	const unsigned char *planes[3] = {pl[0], pl[1], pl[2]};
+	int strides[3] = {(int)stride_, (int)stride_ / 2, (int)stride_ / 2};
 
 	if (tjCompressFromYUVPlanes(tj, planes, (int)size_.width, strides, (int)size_.height,
 				    TJSAMP_420, jpeg, size, quality, TJFLAG_NOREALLOC) != 0) {
@@ -616,10 +629,11 @@ static int lc_capture(struct camera *cam, const struct camera_controls *ctl, int
 
 	(void)when_ms;
 	try {
-		lc::Size want = c->shim->size();
+		/* 0: the full sensor size */
+		lc::Size want = c->shim->full();
 		if (ctl->width > 0 && ctl->height > 0)
 			want = lc::Size((unsigned)ctl->width, (unsigned)ctl->height);
-		if (want != c->shim->size())
+		if (want != c->shim->asked())
 			rc = c->shim->configure(want, why);
 		if (rc == 0)
 			rc = c->shim->take(ctl, &m, why);
@@ -674,5 +688,5 @@ static const struct camera_info *lc_info(struct camera *cam)
 } /* extern "C" */
 
 const struct camera_ops camera_libcamera_ops = {
-	"libcamera", lc_open, lc_close, lc_meter, lc_capture, lc_info,
+    "libcamera", lc_open, lc_close, lc_meter, lc_capture, lc_info,
 };

@@ -47,17 +47,17 @@ static int none_capture(struct camera *cam, const struct camera_controls *ctl, i
 
 static const struct camera_info *none_info(struct camera *cam)
 {
-	static const struct camera_info info = { "none", "libcamera", 0, 0 };
+	static const struct camera_info info = {"none", "libcamera", 0, 0};
 
 	(void)cam;
 	return &info;
 }
 
 const struct camera_ops camera_libcamera_ops = {
-	.name = "libcamera",
-	.open = none_open,
-	.close = none_close,
-	.meter = none_meter,
-	.capture = none_capture,
-	.info = none_info,
+    .name = "libcamera",
+    .open = none_open,
+    .close = none_close,
+    .meter = none_meter,
+    .capture = none_capture,
+    .info = none_info,
 };

@@ -6,11 +6,14 @@
  * frame is rendered straight into reused YUV420 planes and compressed from
  * them with TurboJPEG, so a frame costs little more than its compression.
  * Everything is a function of the time and the controls: the same inputs
- * give the same bytes.
+ * give the same bytes. The view (looking west-south-west, 62 deg wide) and
+ * the light model (sun elevation -> lux, colours) are described in
+ * camera_sim_sky.h and camera_sim_sky.c.
  *
  * Auto exposure, as the sim's "camera" does it: the exposure x gain product
  * that brings the metered mean luma to 110 of 255 (centre-weighted, spot or
- * matrix weights over a coarse grid of the frame), times 2^ev; exposure time
+ * matrix weights over a coarse grid of the frame; meter() uses
+ * centre-weighted, the Pi's default), times 2^ev; exposure time
  * first, up to 1/2 s, then analogue gain up to 16 (a step the sensor accepts,
  * profile_gain_valid()), then the frame simply gets darker. Exposure is at
  * least 10 us; a manual exposure at most 60 s. Auto white balance settles on
@@ -30,29 +33,29 @@
 #include "camera_sim_sky.h"
 #include "profile.h"
 
-#define SIM_WIDTH 4056
-#define SIM_HEIGHT 3040
-#define SIM_SIZE_MAX 16384
-#define AE_TARGET 110.0
-#define AE_MAX_EXPOSURE_S 0.5
-#define EXPOSURE_MIN_S 10e-6
+#define SIM_WIDTH	      4056
+#define SIM_HEIGHT	      3040
+#define SIM_SIZE_MAX	      16384
+#define AE_TARGET	      110.0
+#define AE_MAX_EXPOSURE_S     0.5
+#define EXPOSURE_MIN_S	      10e-6
 #define MANUAL_MAX_EXPOSURE_S 60.0
-#define GAIN_MAX 16.0
-#define EV_LIMIT 8.0
-#define AWB_MIN_K 2500
-#define AWB_MAX_K 8000
-#define WB_REFERENCE_K 5500 /* the white point the sky's colours are drawn for */
-#define JPEG_QUALITY 92
+#define GAIN_MAX	      16.0
+#define EV_LIMIT	      8.0
+#define AWB_MIN_K	      2500
+#define AWB_MAX_K	      8000
+#define WB_REFERENCE_K	      5500 /* the white point the sky's colours are drawn for */
+#define JPEG_QUALITY	      92
 
 struct camera_sim {
 	struct camera base;
 	struct camera_info info;
 	double lat, lon;
-	int width, height;         /* default frame size */
-	struct sim_sky sky;        /* laid out for sky.width x sky.height */
+	int width, height;  /* default frame size */
+	struct sim_sky sky; /* laid out for sky.width x sky.height */
 	bool sky_ready;
-	unsigned char *planes[3];  /* YUV420 of the last frame's size */
-	unsigned char *jpeg_buf;   /* tjBufSize() of that size, reused */
+	unsigned char *planes[3]; /* YUV420 of the last frame's size */
+	unsigned char *jpeg_buf;  /* tjBufSize() of that size, reused */
 	unsigned long jpeg_cap;
 	tjhandle tj;
 };
@@ -116,8 +119,7 @@ static void sim_close(struct camera *cam)
 
 /* Lays the sky and the buffers out for a w x h frame (kept while the size
  * does not change) and computes the scene of `when_ms`. */
-static int sim_prepare(struct camera_sim *cs, int w, int h, int64_t when_ms,
-		       char why[ERRMSG_MAX])
+static int sim_prepare(struct camera_sim *cs, int w, int h, int64_t when_ms, char why[ERRMSG_MAX])
 {
 	size_t ysize = (size_t)w * h, csize;
 	int rc;
@@ -157,7 +159,7 @@ static double ae_product(const struct sim_sky *sky, enum camera_metering meterin
 		return exp2(hi);
 	if (sim_sky_mean_luma(sky, exp2(lo) * SIM_CAL, metering) > AE_TARGET)
 		return exp2(lo);
-	for (i = 0; i < 24; i++) {
+	for (i = 0; i < 16; i++) { /* to 0.001 stop */
 		mid = (lo + hi) / 2;
 		if (sim_sky_mean_luma(sky, exp2(mid) * SIM_CAL, metering) < AE_TARGET)
 			lo = mid;
@@ -251,7 +253,7 @@ static int choose_exposure(const struct camera_sim *cs, const struct camera_cont
 static int compress(struct camera_sim *cs, int w, int h, int quality, struct camera_frame *out,
 		    char why[ERRMSG_MAX])
 {
-	int strides[3] = { w, tjPlaneWidth(1, w, TJSAMP_420), tjPlaneWidth(2, w, TJSAMP_420) };
+	int strides[3] = {w, tjPlaneWidth(1, w, TJSAMP_420), tjPlaneWidth(2, w, TJSAMP_420)};
 	unsigned long size = cs->jpeg_cap;
 
 	if (tjCompressFromYUVPlanes(cs->tj, (const unsigned char **)cs->planes, w, strides, h,
@@ -311,8 +313,8 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	strides[0] = w;
 	strides[1] = strides[2] = tjPlaneWidth(1, w, TJSAMP_420);
 	sim_sky_render(&cs->sky, &shot, cs->planes, strides);
-	quality = ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality
-								      : JPEG_QUALITY;
+	quality =
+	    ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : JPEG_QUALITY;
 	rc = compress(cs, w, h, quality, out, why);
 	if (rc < 0)
 		return rc;
@@ -322,7 +324,8 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	out->analogue_gain = x.gain;
 	out->lux = cs->sky.lux;
 	out->colour_temp_k = kelvin;
-	snprintf(out->awb_mode, sizeof(out->awb_mode), "%s", camera_map_awb_table()[awb_value].name);
+	snprintf(out->awb_mode, sizeof(out->awb_mode), "%s",
+		 camera_map_awb_table()[awb_value].name);
 	return 0;
 }
 
@@ -332,10 +335,10 @@ static const struct camera_info *sim_info(struct camera *cam)
 }
 
 const struct camera_ops camera_sim_ops = {
-	.name = "sim",
-	.open = sim_open,
-	.close = sim_close,
-	.meter = sim_meter,
-	.capture = sim_capture,
-	.info = sim_info,
+    .name = "sim",
+    .open = sim_open,
+    .close = sim_close,
+    .meter = sim_meter,
+    .capture = sim_capture,
+    .info = sim_info,
 };

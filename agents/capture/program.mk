@@ -1,6 +1,7 @@
 # skylapse-capture: the Pi's capture agent.
 CAPTURE_CAMERA_SRCS := agents/capture/camera.c agents/capture/camera_sim.c \
-	agents/capture/camera_sim_sky.c agents/capture/camera_controls_map.c \
+	agents/capture/camera_sim_sky.c agents/capture/camera_sim_render.c \
+	agents/capture/camera_controls_map.c \
 	agents/capture/camera_dir.c
 ifeq ($(HAVE_LIBCAMERA),1)
 CAPTURE_CAMERA_SRCS += agents/capture/camera_libcamera.cpp

@@ -3,7 +3,8 @@
 # sim and dir tests take the libcamera stand-in, the libcamera test the real
 # shim when libcamera-dev is installed.
 CAPTURE_UNIT_SRCS := agents/capture/camera.c agents/capture/camera_sim.c \
-	agents/capture/camera_sim_sky.c agents/capture/camera_dir.c \
+	agents/capture/camera_sim_sky.c agents/capture/camera_sim_render.c \
+	agents/capture/camera_dir.c \
 	agents/capture/camera_controls_map.c
 
 UNIT_TESTS += test_camera_sim test_camera_dir test_camera_libcamera

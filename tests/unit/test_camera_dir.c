@@ -1,0 +1,287 @@
+/* test_camera_dir.c - unit tests of the "dir:PATH" camera source
+ * (camera_dir.c) through camera.h.
+ *
+ * Each test makes its own temporary folder of JPEGs, encoded here with
+ * TurboJPEG at sizes that tell the files apart, and removes it afterwards.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <turbojpeg.h>
+
+#include "camera.h"
+
+struct folder {
+	char path[64];
+};
+
+static void write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A grey w x h JPEG named `name` in `dir`. */
+static void write_jpeg(const char *dir, const char *name, int w, int h)
+{
+	tjhandle tj = tjInitCompress();
+	unsigned char *px = malloc((size_t)w * h), *jpeg = NULL;
+	unsigned long len = 0;
+
+	assert_non_null(tj);
+	assert_non_null(px);
+	memset(px, 100 + w % 100, (size_t)w * h);
+	assert_int_equal(tjCompress2(tj, px, w, 0, h, TJPF_GRAY, &jpeg, &len, TJSAMP_GRAY, 90, 0),
+			 0);
+	write_file(dir, name, jpeg, len);
+	tjFree(jpeg);
+	free(px);
+	tjDestroy(tj);
+}
+
+static void read_whole(const char *dir, const char *name, unsigned char **data, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	*data = malloc((size_t)n);
+	assert_non_null(*data);
+	assert_int_equal(fread(*data, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+}
+
+static int setup(void **state)
+{
+	struct folder *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return -1;
+	snprintf(d->path, sizeof(d->path), "/tmp/skylapse-test-dir-XXXXXX");
+	if (mkdtemp(d->path) == NULL) {
+		free(d);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct folder *d = *state;
+	struct dirent *de;
+	char path[512];
+	DIR *dir = opendir(d->path);
+
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", d->path, de->d_name);
+		unlink(path);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	rmdir(d->path);
+	free(d);
+	return 0;
+}
+
+static struct camera *open_dir(const char *path)
+{
+	char spec[128], why[ERRMSG_MAX] = "";
+	struct camera *cam = NULL;
+
+	snprintf(spec, sizeof(spec), "dir:%s", path);
+	if (camera_open(spec, NULL, &cam, why) != 0)
+		fail_msg("open %s: %s", spec, why);
+	return cam;
+}
+
+static const struct camera_controls no_controls = {.ae_enable = true, .jpeg_quality = 92};
+
+static int next_width(struct camera *cam)
+{
+	struct camera_frame f = {0};
+	char why[ERRMSG_MAX] = "";
+	int w;
+
+	if (camera_capture(cam, &no_controls, 0, &f, why) != 0)
+		fail_msg("capture: %s", why);
+	w = f.width;
+	camera_frame_clear(&f);
+	return w;
+}
+
+/* Widths identify files: a.jpg 16, b.jpg 32, c.JPEG 48, d.jpeg 64. */
+static void make_abcd(const char *dir)
+{
+	write_jpeg(dir, "c.JPEG", 48, 8);
+	write_jpeg(dir, "a.jpg", 16, 8);
+	write_jpeg(dir, "d.jpeg", 64, 8);
+	write_jpeg(dir, "b.jpg", 32, 8);
+	write_file(dir, "notes.txt", "not a frame", 11);
+	write_file(dir, "jpg", "no extension", 12);
+}
+
+static void test_name_order_and_wrap(void **state)
+{
+	struct folder *d = *state;
+	static const int want[] = {16, 32, 48, 64, 16, 32, 48, 64, 16};
+	struct camera *cam;
+	size_t i;
+
+	make_abcd(d->path);
+	cam = open_dir(d->path);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(next_width(cam), want[i]);
+	camera_close(&cam);
+}
+
+static void test_bytes_unchanged(void **state)
+{
+	struct folder *d = *state;
+	struct camera_frame f = {0};
+	char why[ERRMSG_MAX];
+	unsigned char *data;
+	size_t len;
+	struct camera *cam;
+
+	make_abcd(d->path);
+	read_whole(d->path, "a.jpg", &data, &len);
+	cam = open_dir(d->path);
+	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), 0);
+	assert_int_equal(f.jpeg_size, len);
+	assert_memory_equal(f.jpeg, data, len);
+	assert_int_equal(f.width, 16);
+	assert_int_equal(f.height, 8);
+	/* nothing is known of how the frame was taken */
+	assert_int_equal(f.exposure_us, 0);
+	assert_true(f.analogue_gain == 0);
+	assert_true(f.lux == -1);
+	camera_frame_clear(&f);
+	free(data);
+	camera_close(&cam);
+}
+
+static void test_info_and_meter(void **state)
+{
+	struct folder *d = *state;
+	const struct camera_info *info;
+	struct camera_meter m;
+	char why[ERRMSG_MAX], source[128];
+	struct camera *cam;
+
+	make_abcd(d->path);
+	cam = open_dir(d->path);
+	info = camera_info(cam);
+	snprintf(source, sizeof(source), "dir:%s", d->path);
+	assert_string_equal(info->model, "dir");
+	assert_string_equal(info->source, source);
+	assert_int_equal(info->width, 16);
+	assert_int_equal(info->height, 8);
+	assert_int_equal(camera_meter(cam, 0, &m, why), 0);
+	assert_true(m.lux == -1);
+	assert_int_equal(m.exposure_us, 0);
+	camera_close(&cam);
+}
+
+static void test_missing_folder(void **state)
+{
+	struct folder *d = *state;
+	struct camera *cam = (struct camera *)1;
+	char spec[128], why[ERRMSG_MAX] = "";
+
+	snprintf(spec, sizeof(spec), "dir:%s/nowhere", d->path);
+	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
+	assert_null(cam);
+	assert_non_null(strstr(why, "nowhere"));
+	assert_non_null(strstr(why, "does not exist"));
+	assert_int_equal(camera_open("dir:", NULL, &cam, why), SL_ERR_INVAL);
+}
+
+static void test_folder_without_jpegs(void **state)
+{
+	struct folder *d = *state;
+	struct camera *cam = NULL;
+	char spec[128], why[ERRMSG_MAX] = "";
+
+	write_file(d->path, "notes.txt", "x", 1);
+	snprintf(spec, sizeof(spec), "dir:%s", d->path);
+	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
+	assert_null(cam);
+	assert_non_null(strstr(why, "no .jpg or .jpeg files"));
+}
+
+static void test_corrupt_file(void **state)
+{
+	struct folder *d = *state;
+	struct camera_frame f = {0};
+	char why[ERRMSG_MAX] = "";
+	struct camera *cam;
+
+	write_jpeg(d->path, "a.jpg", 16, 8);
+	write_file(d->path, "b.jpg", "this is not a JPEG at all", 25);
+	write_jpeg(d->path, "c.jpg", 48, 8);
+	cam = open_dir(d->path);
+	assert_int_equal(next_width(cam), 16);
+	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), SL_ERR_CAMERA);
+	assert_null(f.jpeg);
+	assert_non_null(strstr(why, "b.jpg"));
+	/* one bad file does not stop the replay */
+	assert_int_equal(next_width(cam), 48);
+	assert_int_equal(next_width(cam), 16);
+	camera_close(&cam);
+}
+
+static void test_new_files_join_in_order(void **state)
+{
+	struct folder *d = *state;
+	struct camera *cam;
+
+	write_jpeg(d->path, "a.jpg", 16, 8);
+	write_jpeg(d->path, "c.jpg", 48, 8);
+	cam = open_dir(d->path);
+	assert_int_equal(next_width(cam), 16);
+	write_jpeg(d->path, "b.jpg", 32, 8);
+	assert_int_equal(next_width(cam), 32);
+	assert_int_equal(next_width(cam), 48);
+	assert_int_equal(next_width(cam), 16);
+	camera_close(&cam);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_name_order_and_wrap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_unchanged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_info_and_meter, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_folder_without_jpegs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_new_files_join_in_order, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
