@@ -53,6 +53,7 @@ LIB_CFLAGS := $(call pc_cflags,$(LIB_PKGS))
 HAVE_LIBCAMERA := $(shell pkg-config --exists libcamera && echo 1)
 
 PROGRAMS :=
+EXTRA_TARGETS :=
 UNIT_TESTS :=
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJ)/%.o)
@@ -62,7 +63,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 -include $(wildcard tests/unit/*.mk)
 
 .PHONY: all deps test unit integration run clean bench format
-all: $(PROGRAMS:%=$(BIN)/%)
+all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS)
 
 deps:
 	@scripts/deps.sh && mkdir -p build && touch $(DEPS_STAMP)
@@ -74,6 +75,15 @@ $(OBJ)/%.o: %.c
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(call pc_cflags,libcamera) -c $< -o $@
+
+# position-independent objects for plugins (shared objects loaded with dlopen)
+$(OBJ)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden $(LIB_CFLAGS) -c $< -o $@
+
+$(OBJ)/pic/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -fvisibility=hidden $(call pc_cflags,libcamera) -c $< -o $@
 
 $(LIBSKY): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -99,7 +109,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 test: unit integration
 
-unit: $(UNIT_TESTS:%=$(BUILD)/tests/%)
+unit: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(EXTRA_TARGETS)
 	@scripts/run-unit.sh $^
 
 integration: all

@@ -3,6 +3,7 @@
 # own summary; exits 1 if any failed, after running all of them.
 failed=0
 for t in "$@"; do
+	case "$t" in *.so) continue ;; esac
 	echo "== $t"
 	"$t" || failed=1
 done

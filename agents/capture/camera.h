@@ -51,6 +51,11 @@ struct camera_frame {
 	double lux;
 	int colour_temp_k;
 	char awb_mode[16];
+	/* The frame's YUV 4:2:0 planes before compression, when the source has
+	 * them (sim, libcamera): borrowed, valid until the camera's next call.
+	 * Previews and mean luma come from them instead of a decode. */
+	const unsigned char *yuv420[3];
+	int yuv420_strides[3];
 };
 
 struct camera_ops {
@@ -65,6 +70,10 @@ struct camera_ops {
 	const struct camera_info *(*info)(struct camera *cam);
 };
 
+/* The plugin's file name, looked up in $SKYLAPSE_PLUGIN_DIR, else in
+ * ../lib/skylapse/ beside the running binary. */
+#define CAMERA_LIBCAMERA_PLUGIN "camera-libcamera.so"
+
 /* Every source starts its struct camera with this header. */
 struct camera {
 	const struct camera_ops *ops;
@@ -72,7 +81,10 @@ struct camera {
 
 extern const struct camera_ops camera_sim_ops;
 extern const struct camera_ops camera_dir_ops;
-extern const struct camera_ops camera_libcamera_ops; /* fails cleanly without libcamera */
+/* Loads the libcamera plugin (camera-libcamera.so, built when libcamera-dev
+ * is present) on first open, so the agent carries libcamera and the C++
+ * runtime only when it uses them. Fails cleanly when the plugin is absent. */
+extern const struct camera_ops camera_libcamera_ops;
 
 /* Opens the source named by `spec` ("sim", "dir:PATH", "libcamera").
  * On success *out is a new camera, released with camera_close(). */

@@ -52,6 +52,8 @@ extern "C" {
 
 namespace lc = libcamera;
 
+extern "C" const struct camera_ops camera_libcamera_plugin_ops;
+
 static_assert(int(CAMERA_AWB_AUTO) == int(lc::controls::AwbAuto), "AwbAuto");
 static_assert(int(CAMERA_AWB_INCANDESCENT) == int(lc::controls::AwbIncandescent),
 	      "AwbIncandescent");
@@ -571,7 +573,7 @@ static int lc_open(const char *arg, const struct camera_env *env, struct camera 
 		fail(why, "libcamera: out of memory");
 		return SL_ERR_NOMEM;
 	}
-	c->base.ops = &camera_libcamera_ops;
+	c->base.ops = &camera_libcamera_plugin_ops;
 	try {
 		c->shim = new Shim();
 		rc = c->shim->open(&c->info, why);
@@ -687,6 +689,8 @@ static const struct camera_info *lc_info(struct camera *cam)
 
 } /* extern "C" */
 
-const struct camera_ops camera_libcamera_ops = {
+/* The one symbol the plugin exports; camera_libcamera_load.c looks it up. */
+extern "C" __attribute__((visibility("default"))) const struct camera_ops
+	camera_libcamera_plugin_ops = {
     "libcamera", lc_open, lc_close, lc_meter, lc_capture, lc_info,
 };

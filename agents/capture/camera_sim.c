@@ -326,6 +326,10 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	out->colour_temp_k = kelvin;
 	snprintf(out->awb_mode, sizeof(out->awb_mode), "%s",
 		 camera_map_awb_table()[awb_value].name);
+	for (int i = 0; i < 3; i++) {
+		out->yuv420[i] = cs->planes[i];
+		out->yuv420_strides[i] = strides[i];
+	}
 	return 0;
 }
 

@@ -1,9 +1,9 @@
 /* capture.c - one capture request, from payload to frames on disk.
  *
- * Order of a shot: meter once (light level and auto exposure's choice), turn
- * the profile into controls, take each exposure, then for each frame compute
- * its sha256 and preview, write it and its sidecar (frame_store), and only
- * then describe it as an announcement. Nothing here publishes.
+ * Shoot: meter once (light level and auto exposure's choice), turn the
+ * profile into controls, take each exposure, take preview and mean luma from
+ * the planes. Store: sha256, write frame and sidecar (frame_store), and only
+ * then describe the frame as an announcement. See capture.h for threads.
  */
 #include "capture.h"
 
@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "jsonx.h"
 #include "log.h"
+#include "loop.h"
 #include "sha256.h"
 #include "timeutil.h"
 
@@ -96,16 +97,15 @@ int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 	return SL_ERR_NOSPACE;
 }
 
-static json_t *announcement(const struct capture_agent *a, const struct capture_request *req,
-			    const struct profile *p, const struct camera_controls *ctl,
-			    const struct camera_frame *f, const char *rel, int64_t at_ms,
-			    const char *sha, double mean_luma, int bracket, double bracket_ev)
+static json_t *announcement(const struct capture_job *job, const struct shot *s, const char *rel,
+			    const char *sha)
 {
-	char when[TIME_ISO_MAX], pid[2] = {p->id, '\0'};
+	const struct camera_frame *f = &s->f;
+	char when[TIME_ISO_MAX], pid[2] = {job->profile, '\0'};
 	json_t *o = json_object();
 
-	time_format_utc(at_ms, when);
-	json_object_set_new(o, "camera", json_string(a->cfg->camera_id));
+	time_format_utc(s->at_ms, when);
+	json_object_set_new(o, "camera", json_string(job->camera_id));
 	json_object_set_new(o, "profile", json_string(pid));
 	json_object_set_new(o, "path", json_string(rel));
 	json_object_set_new(o, "captured_at", json_string(when));
@@ -117,120 +117,240 @@ static json_t *announcement(const struct capture_agent *a, const struct capture_
 								 : json_null());
 	json_object_set_new(o, "analogue_gain",
 			    f->analogue_gain > 0 ? json_real(f->analogue_gain) : json_null());
-	json_object_set_new(o, "ev", json_real(bracket >= 0 ? bracket_ev : ctl->ev));
-	json_object_set_new(o, "awb", json_string(f->awb_mode[0] ? f->awb_mode : ctl->awb_mode));
+	json_object_set_new(o, "ev", json_real(s->bracket >= 0 ? s->bracket_ev : s->ctl.ev));
+	json_object_set_new(o, "awb", json_string(f->awb_mode[0] ? f->awb_mode : s->ctl.awb_mode));
 	json_object_set_new(o, "colour_temp_k",
 			    f->colour_temp_k > 0 ? json_integer(f->colour_temp_k) : json_null());
 	json_object_set_new(o, "lux", f->lux >= 0 ? json_real(round(f->lux * 100) / 100)
 						  : json_null());
-	json_object_set_new(o, "mean_luma", json_real(round(mean_luma * 100) / 100));
-	jx_set_str(o, "schedule", req->schedule);
-	jx_set_str(o, "request_id", req->request_id);
-	jx_set_str(o, "backend_name", req->backend_name);
-	if (bracket >= 0)
+	json_object_set_new(o, "mean_luma", json_real(round(s->mean_luma * 100) / 100));
+	jx_set_str(o, "schedule", job->schedule);
+	jx_set_str(o, "request_id", job->request_id);
+	jx_set_str(o, "backend_name", job->backend_name);
+	if (s->bracket >= 0)
 		json_object_set_new(o, "bracket",
-				    json_pack("{s:i,s:i,s:f}", "index", bracket, "count",
-					      p->bracket_count, "ev", bracket_ev));
+				    json_pack("{s:i,s:i,s:f}", "index", s->bracket, "count",
+					      job->bracket_count, "ev", s->bracket_ev));
 	return o;
 }
 
-/* Writes one frame and appends its announcement; keeps the preview of the
- * reference shot. */
-static int store_frame(struct capture_agent *a, const struct capture_request *req,
-		       const struct profile *p, const struct camera_controls *ctl,
-		       const struct camera_frame *f, int64_t at_ms, int bracket, double bracket_ev,
-		       bool reference, json_t *frames, struct preview *preview,
-		       char why[ERRMSG_MAX])
+static char *dup_or_null(const char *s)
 {
-	char rel[PATH_MAX], sha[SHA256_HEX_LEN];
-	struct preview pv;
-	json_t *ann;
-	int rc;
+	return s ? strdup(s) : NULL;
+}
 
-	rc = frame_rel_path(rel, sizeof(rel), p->id, at_ms, bracket);
-	if (rc == SL_OK)
-		rc = sha256_hex(f->jpeg, f->jpeg_size, sha);
-	if (rc == SL_OK)
-		rc = preview_make(f->jpeg, f->jpeg_size, PREVIEW_WIDTH, 80, &pv, why);
-	if (rc)
-		return rc;
-	ann = announcement(a, req, p, ctl, f, rel, at_ms, sha, pv.mean_luma, bracket, bracket_ev);
-	rc = frame_store_write(a->images_root, rel, f->jpeg, f->jpeg_size, ann, why);
-	if (rc) {
-		json_decref(ann);
-		preview_clear(&pv);
-		return rc;
-	}
-	json_array_append_new(frames, ann);
-	snprintf(a->last_path, sizeof(a->last_path), "%s", rel);
-	a->last_capture_ms = at_ms;
+struct capture_job *capture_job_new(const struct capture_agent *a,
+				    const struct capture_request *req)
+{
+	struct capture_job *job = calloc(1, sizeof(*job));
+
+	if (job == NULL)
+		return NULL;
+	job->request_id = dup_or_null(req->request_id);
+	job->backend_name = dup_or_null(req->backend_name);
+	job->schedule = dup_or_null(req->schedule);
+	snprintf(job->camera_id, sizeof(job->camera_id), "%s", a->cfg->camera_id);
+	snprintf(job->images_root, sizeof(job->images_root), "%s", a->images_root);
+	job->frames = json_array();
+	if ((req->request_id && !job->request_id) || (req->backend_name && !job->backend_name) ||
+	    (req->schedule && !job->schedule) || !job->frames)
+		capture_job_free(&job);
+	return job;
+}
+
+void capture_job_free(struct capture_job **jp)
+{
+	struct capture_job *job;
+
+	if (jp == NULL || *jp == NULL)
+		return;
+	job = *jp;
+	for (int i = 0; i < job->nshots; i++)
+		camera_frame_clear(&job->shots[i].f);
+	preview_clear(&job->preview);
+	json_decref(job->frames);
+	free(job->request_id);
+	free(job->backend_name);
+	free(job->schedule);
+	free(job->response_topic);
+	free(job->correlation);
+	free(job);
+	*jp = NULL;
+}
+
+static int job_fail(struct capture_job *job, int rc)
+{
+	job->rc = rc;
+	return rc;
+}
+
+/* Preview and mean luma from the planes while the camera still holds them. */
+static void measure_planes(struct capture_job *job, struct shot *s, bool reference)
+{
+	const struct camera_frame *f = &s->f;
+	struct preview pv;
+	char why[ERRMSG_MAX];
+
+	if (f->yuv420[0] == NULL)
+		return;
+	if (preview_from_yuv420(f->yuv420, f->yuv420_strides, f->width, f->height, PREVIEW_WIDTH,
+				80, &pv, why) != SL_OK)
+		return; /* the store decodes instead */
+	s->mean_luma = pv.mean_luma;
 	if (reference) {
-		preview_clear(preview);
-		*preview = pv;
+		preview_clear(&job->preview);
+		job->preview = pv;
 	} else {
 		preview_clear(&pv);
 	}
-	return SL_OK;
 }
 
-int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
-		    json_t **frames, struct preview *preview, char why[ERRMSG_MAX])
+int capture_shoot(struct capture_agent *a, struct capture_job *job, const char *profile,
+		  const json_t *overrides, int64_t now_ms)
 {
 	const struct profile *p;
 	struct camera_meter m = {.lux = -1};
 	struct camera_controls ctl;
 	int shots, rc;
 
-	*frames = json_array();
-	memset(preview, 0, sizeof(*preview));
-	p = req->profile ? profile_find(&a->cfg->profiles, req->profile)
-			 : profile_first_enabled(&a->cfg->profiles);
+	p = profile ? profile_find(&a->cfg->profiles, profile)
+		    : profile_first_enabled(&a->cfg->profiles);
 	if (p == NULL) {
-		if (req->profile)
-			snprintf(why, ERRMSG_MAX, "unknown profile '%s'", req->profile);
+		if (profile)
+			snprintf(job->why, ERRMSG_MAX, "unknown profile '%s'", profile);
 		else
-			snprintf(why, ERRMSG_MAX, "no profile is enabled");
-		return SL_ERR_NOTFOUND;
+			snprintf(job->why, ERRMSG_MAX, "no profile is enabled");
+		return job_fail(job, SL_ERR_NOTFOUND);
 	}
-	rc = capture_check_disk(a, why);
-	if (rc)
-		return rc;
-	rc = camera_meter(a->cam, now_ms, &m, why);
-	if (rc)
-		return rc;
-	rc = profile_controls(p, m.lux, req->overrides, &ctl, why);
-	if (rc)
-		return rc;
+	job->profile = p->id;
+	job->bracket_count = p->bracket_count;
+	if ((rc = capture_check_disk(a, job->why)) != SL_OK ||
+	    (rc = camera_meter(a->cam, now_ms, &m, job->why)) != SL_OK ||
+	    (rc = profile_controls(p, m.lux, overrides, &ctl, job->why)) != SL_OK)
+		return job_fail(job, rc);
 	shots = p->bracket_count > 1 ? p->bracket_count : 1;
+	job->reference = shots - 1;
 	for (int i = 0; i < shots; i++) {
-		struct camera_controls shot = ctl;
-		struct camera_frame f;
-		int bracket = shots > 1 ? i : -1;
-		double ev = shots > 1 ? p->bracket_ev[i] : 0;
-		int64_t at = i == 0 ? now_ms : time_now_ms();
-		bool reference = shots == 1 || fabs(ev) < 1e-9 ||
-				 (i == shots - 1 && json_array_size(*frames) == 0);
+		struct shot *s = &job->shots[i];
+		int64_t t0 = loop_now_ms();
 
-		if (at <= now_ms && i > 0)
-			at = now_ms + i; /* distinct names even on a coarse clock */
+		s->ctl = ctl;
+		s->bracket = shots > 1 ? i : -1;
+		s->bracket_ev = shots > 1 ? p->bracket_ev[i] : 0;
+		s->mean_luma = -1;
+		s->at_ms = i == 0 ? now_ms : time_now_ms();
+		if (i > 0 && s->at_ms <= job->shots[i - 1].at_ms)
+			s->at_ms = job->shots[i - 1].at_ms + 1; /* distinct names on a coarse clock */
+		if (shots > 1 && fabs(s->bracket_ev) < 1e-9)
+			job->reference = i;
 		if (shots > 1) {
 			/* EV has no effect on a manual exposure: bracket the time */
-			double us = m.exposure_us * pow(2.0, ev);
+			double us = m.exposure_us * pow(2.0, s->bracket_ev);
 
-			shot.ae_enable = false;
-			shot.exposure_us = (int)fmin(fmax(us, 1.0), 120e6);
-			shot.analogue_gain = profile_gain_valid(m.analogue_gain);
-			shot.ev = 0;
+			s->ctl.ae_enable = false;
+			s->ctl.exposure_us = (int)fmin(fmax(us, 1.0), 120e6);
+			s->ctl.analogue_gain = profile_gain_valid(m.analogue_gain);
+			s->ctl.ev = 0;
 		}
-		rc = camera_capture(a->cam, &shot, at, &f, why);
-		if (rc == SL_OK)
-			rc = store_frame(a, req, p, &shot, &f, at, bracket, ev, reference, *frames,
-					 preview, why);
-		camera_frame_clear(&f);
-		if (rc)
-			return rc;
+		rc = camera_capture(a->cam, &s->ctl, s->at_ms, &s->f, job->why);
+		if (rc != SL_OK)
+			return job_fail(job, rc);
+		job->nshots = i + 1;
+		measure_planes(job, s, shots == 1 || i == job->reference);
+		memset(s->f.yuv420, 0, sizeof(s->f.yuv420)); /* the camera reuses them */
+		log_debug("shot %d/%d in %lld ms", i + 1, shots, (long long)(loop_now_ms() - t0));
 	}
 	return SL_OK;
+}
+
+/* Writes one frame and appends its announcement. */
+static int store_shot(struct capture_job *job, int i)
+{
+	struct shot *s = &job->shots[i];
+	char rel[PATH_MAX], sha[SHA256_HEX_LEN];
+	int64_t t0 = loop_now_ms();
+	json_t *ann;
+	int rc;
+
+	rc = frame_rel_path(rel, sizeof(rel), job->profile, s->at_ms, s->bracket);
+	if (rc == SL_OK)
+		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
+	if (rc == SL_OK && (s->mean_luma < 0 || (i == job->reference && !job->preview.jpeg))) {
+		struct preview pv;
+
+		rc = preview_make(s->f.jpeg, s->f.jpeg_size, PREVIEW_WIDTH, 80, &pv, job->why);
+		if (rc == SL_OK) {
+			s->mean_luma = pv.mean_luma;
+			if (i == job->reference) {
+				preview_clear(&job->preview);
+				job->preview = pv;
+			} else {
+				preview_clear(&pv);
+			}
+		}
+	}
+	if (rc)
+		return rc;
+	ann = announcement(job, s, rel, sha);
+	rc = frame_store_write(job->images_root, rel, s->f.jpeg, s->f.jpeg_size, ann, job->why);
+	if (rc) {
+		json_decref(ann);
+		return rc;
+	}
+	json_array_append_new(job->frames, ann);
+	log_debug("stored %s in %lld ms", rel, (long long)(loop_now_ms() - t0));
+	return SL_OK;
+}
+
+int capture_store(struct capture_job *job)
+{
+	for (int i = 0; i < job->nshots && job->rc == SL_OK; i++)
+		job->rc = store_shot(job, i);
+	return job->rc;
+}
+
+void capture_account(struct capture_agent *a, const struct capture_job *job)
+{
+	size_t n = json_array_size(job->frames);
+
+	if (n > 0) {
+		json_t *last = json_array_get(job->frames, n - 1);
+
+		snprintf(a->last_path, sizeof(a->last_path), "%s",
+			 json_string_value(json_object_get(last, "path")));
+		a->last_capture_ms = job->shots[job->nshots - 1].at_ms;
+	}
+	if (job->rc == SL_OK) {
+		a->captures_total++;
+	} else {
+		a->errors_total++;
+		snprintf(a->last_error, sizeof(a->last_error), "%s", job->why);
+	}
+}
+
+int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
+		    json_t **frames, struct preview *preview, char why[ERRMSG_MAX])
+{
+	struct capture_job *job = capture_job_new(a, req);
+	int rc;
+
+	*frames = json_array();
+	memset(preview, 0, sizeof(*preview));
+	if (job == NULL) {
+		snprintf(why, ERRMSG_MAX, "out of memory");
+		return SL_ERR_NOMEM;
+	}
+	if (capture_shoot(a, job, req->profile, req->overrides, now_ms) == SL_OK)
+		capture_store(job);
+	capture_account(a, job);
+	rc = job->rc;
+	snprintf(why, ERRMSG_MAX, "%s", job->why);
+	json_decref(*frames);
+	*frames = json_incref(job->frames);
+	*preview = job->preview;
+	memset(&job->preview, 0, sizeof(job->preview));
+	capture_job_free(&job);
+	return rc;
 }
 
 json_t *capture_result(const char *request_id, const char *error, json_t *frames)

@@ -30,6 +30,7 @@
 #include "status.h"
 #include "timeutil.h"
 #include "topics.h"
+#include "writer.h"
 
 #define STATUS_PERIOD_MS 60000
 #define CAMERA_RETRY_MS 30000
@@ -41,6 +42,7 @@ struct agent {
 	struct camera *cam;
 	struct loop *loop;
 	struct mqtt_session *mqtt;
+	struct writer *writer;
 	char camera_error[ERRMSG_MAX];
 	json_t *last_frame; /* latest announcement, for status */
 	const char *source_flag, *images_flag;
@@ -100,17 +102,18 @@ static int open_camera(struct agent *a)
 	return SL_OK;
 }
 
-static void send_result(struct agent *a, const struct mqtt_message *m, json_t *result)
+static void send_result(struct agent *a, const char *response_topic,
+			const unsigned char *correlation, size_t correlation_len, json_t *result)
 {
 	char *text = jx_dump(result);
 
 	if (text == NULL)
 		return;
 	mqtt_publish(a->mqtt, a->t_response, text, strlen(text), 1, false);
-	if (m->response_topic && *m->response_topic) {
-		struct mqtt_pub_props props = {NULL, m->correlation, m->correlation_len, 0};
+	if (response_topic && *response_topic) {
+		struct mqtt_pub_props props = {NULL, correlation, correlation_len, 0};
 
-		mqtt_publish_props(a->mqtt, m->response_topic, text, strlen(text), 1, false, &props);
+		mqtt_publish_props(a->mqtt, response_topic, text, strlen(text), 1, false, &props);
 	}
 	free(text);
 }
@@ -141,13 +144,62 @@ static void announce(struct agent *a, json_t *frames, const struct preview *pv)
 		mqtt_publish(a->mqtt, a->t_preview, pv->jpeg, pv->size, 0, true);
 }
 
+/* The writer finished a job: count it, announce its frames, answer. */
+static void finish_job(struct capture_job *job, void *arg)
+{
+	struct agent *a = arg;
+	json_t *result;
+
+	capture_account(&a->cap, job);
+	if (job->rc)
+		log_warn("capture request failed: %s", job->why);
+	announce(a, job->frames, &job->preview);
+	if (job->response_topic || !job->offline) {
+		result = capture_result(job->request_id, job->rc ? job->why : NULL,
+					json_incref(job->frames));
+		send_result(a, job->response_topic, job->correlation, job->correlation_len, result);
+		json_decref(result);
+	}
+	capture_job_free(&job);
+	if (!writer_busy(a->writer))
+		publish_status(a, "idle");
+}
+
+/* Answers a request that never reached the camera. */
+static void refuse(struct agent *a, const struct mqtt_message *m, const char *request_id,
+		   const char *why)
+{
+	json_t *result = capture_result(request_id, why, NULL);
+
+	a->cap.errors_total++;
+	snprintf(a->cap.last_error, sizeof(a->cap.last_error), "%s", why);
+	send_result(a, m->response_topic, m->correlation, m->correlation_len, result);
+	json_decref(result);
+	publish_status(a, writer_busy(a->writer) ? "capturing" : "idle");
+}
+
+/* The job answers where the request asked (MQTT 5 response topic). */
+static int copy_reply_to(struct capture_job *job, const struct mqtt_message *m)
+{
+	if (m->response_topic && (job->response_topic = strdup(m->response_topic)) == NULL)
+		return SL_ERR_NOMEM;
+	if (m->correlation) {
+		job->correlation = malloc(m->correlation_len + 1);
+		if (job->correlation == NULL)
+			return SL_ERR_NOMEM;
+		memcpy(job->correlation, m->correlation, m->correlation_len);
+		job->correlation_len = m->correlation_len;
+	}
+	return SL_OK;
+}
+
 static void handle_request(struct agent *a, const struct mqtt_message *m)
 {
 	struct capture_request req = {0};
-	struct preview pv = {0};
-	json_t *obj = NULL, *frames = NULL, *result;
+	struct capture_job *job = NULL;
 	char why[ERRMSG_MAX] = "";
-	int rc;
+	const char *rid = NULL;
+	json_t *obj = NULL;
 
 	if (m->retained) {
 		log_warn("ignoring a retained capture request (commands are never retained)");
@@ -156,52 +208,39 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
 		log_warn("capture request expired before it could run; not executed");
 		snprintf(why, sizeof(why), "request expired before it could run");
-		rc = SL_ERR_TIMEOUT;
-		goto answer;
+		goto refused;
 	}
 	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
-	if (obj == NULL) {
-		rc = SL_ERR_PARSE;
-		goto answer;
-	}
-	rc = capture_request_parse(obj, &req, why);
-	if (rc)
-		goto answer;
-	rc = capture_authorize(a->cfg.primary_backend, req.backend_name, why);
-	if (rc) {
+	if (obj == NULL)
+		goto refused;
+	if (json_is_string(json_object_get(obj, "request_id")))
+		rid = json_string_value(json_object_get(obj, "request_id"));
+	if (capture_request_parse(obj, &req, why) != SL_OK)
+		goto refused;
+	if (capture_authorize(a->cfg.primary_backend, req.backend_name, why) != SL_OK) {
 		log_warn("%s (request from '%s')", why, req.backend_name ? req.backend_name : "");
-		goto answer;
+		goto refused;
 	}
 	if (a->cam == NULL) {
 		snprintf(why, sizeof(why), "camera not ready: %.200s", a->camera_error);
-		rc = SL_ERR_CAMERA;
-		goto answer;
+		goto refused;
+	}
+	job = capture_job_new(&a->cap, &req);
+	if (job == NULL || copy_reply_to(job, m) != SL_OK) {
+		snprintf(why, sizeof(why), "out of memory");
+		capture_job_free(&job);
+		goto refused;
 	}
 	publish_status(a, "capturing");
-	rc = capture_execute(&a->cap, &req, time_now_ms(), &frames, &pv, why);
-	if (rc == SL_OK)
-		a->cap.captures_total++;
-	announce(a, frames, &pv);
-answer:
-	if (rc) {
-		a->cap.errors_total++;
-		snprintf(a->cap.last_error, sizeof(a->cap.last_error), "%s", why);
-		if (rc != SL_ERR_DENIED)
-			log_warn("capture request failed: %s", why);
-	}
-	result = capture_result(req.request_id, rc ? why : NULL, frames);
-	if (obj && req.request_id == NULL) {
-		/* an id we could not read as a string is still echoed when present */
-		json_t *rid = json_object_get(obj, "request_id");
-
-		if (rid && json_is_string(rid))
-			json_object_set(result, "request_id", rid);
-	}
-	send_result(a, m, result);
-	json_decref(result);
+	capture_shoot(&a->cap, job, req.profile, req.overrides, time_now_ms());
+	writer_push(a->writer, job); /* a failed shoot passes through, in order */
 	json_decref(obj);
-	preview_clear(&pv);
-	publish_status(a, "idle");
+	return;
+refused:
+	if (strncmp(why, "Backend not authorized", 22) != 0)
+		log_warn("capture request refused: %s", why);
+	refuse(a, m, rid, why);
+	json_decref(obj);
 }
 
 /* Keeps the plan of the primary backend (any backend when none is set). */
@@ -288,24 +327,19 @@ static void capture_offline_slot(struct agent *a, const struct plan_window *w, i
 	size_t n = w->profiles[0] ? strlen(w->profiles) : 1;
 
 	for (size_t i = 0; i < n; i++) {
-		char pid[2] = {profs[i], '\0'}, rid[64], why[ERRMSG_MAX];
+		char pid[2] = {profs[i], '\0'}, rid[64];
 		struct capture_request req = {pid[0] ? pid : NULL, NULL, rid, NULL, NULL};
-		struct preview pv = {0};
-		json_t *frames = NULL;
+		struct capture_job *job;
 
 		req.backend_name = a->plan.backend_name[0] ? a->plan.backend_name : NULL;
 		req.schedule = w->schedule[0] ? w->schedule : NULL;
 		snprintf(rid, sizeof(rid), "offline-%lld-%s", (long long)slot, pid[0] ? pid : "x");
-		if (capture_execute(&a->cap, &req, time_now_ms(), &frames, &pv, why) == SL_OK) {
-			a->cap.captures_total++;
-		} else {
-			a->cap.errors_total++;
-			snprintf(a->cap.last_error, sizeof(a->cap.last_error), "%s", why);
-			log_warn("offline capture failed: %s", why);
-		}
-		announce(a, frames, &pv);
-		json_decref(frames);
-		preview_clear(&pv);
+		job = capture_job_new(&a->cap, &req);
+		if (job == NULL)
+			return;
+		job->offline = true;
+		capture_shoot(&a->cap, job, req.profile, NULL, time_now_ms());
+		writer_push(a->writer, job);
 	}
 }
 
@@ -487,6 +521,8 @@ static int run(struct agent *a)
 	a->disconnected_since = loop_now_ms();
 	load_saved_plan(a);
 	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
+	if (writer_start(a->loop, finish_job, a, &a->writer) != SL_OK)
+		return 2;
 	publish_status(a, "idle");
 	if (mqtt_session_start(a->mqtt))
 		return 2;
@@ -497,6 +533,7 @@ static int run(struct agent *a)
 		 a->cfg.camera_id, a->t_request, a->cap.images_root,
 		 a->cfg.primary_backend[0] ? a->cfg.primary_backend : "any");
 	rc = loop_run(a->loop);
+	writer_stop(&a->writer); /* frames already shot are written and announced */
 	mqtt_session_stop(a->mqtt, 2000);
 	return rc ? 2 : 0;
 }
@@ -545,6 +582,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("skylapse-capture");
+	/* libcamera logs every IPA detail at info level; keep its errors only
+	 * unless the user asked otherwise */
+	setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);
 	rc = parse_args(&a, &cli, &list, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;

@@ -162,6 +162,8 @@ class Client:
         self.c.on_message = self._on_message
         self.c.on_connect = self._on_connect
         self.c.connect("127.0.0.1", broker_port)
+        # small messages must not wait for delayed ACKs: latency is measured here
+        self.c.socket().setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.c.loop_start()
         if not self.connected.wait(10):
             self.c.loop_stop()
