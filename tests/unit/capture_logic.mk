@@ -5,3 +5,7 @@ test_capture_SRCS := agents/capture/capture.c agents/capture/frame_store.c \
 test_capture_PKGS := libturbojpeg
 test_capture_LIBS := -ldl
 $(OBJ)/tests/unit/test_capture.o: CPPFLAGS += -Iagents/capture
+
+UNIT_TESTS += test_plan_journal
+test_plan_journal_SRCS := agents/capture/plan.c agents/capture/journal.c
+$(OBJ)/tests/unit/test_plan_journal.o: CPPFLAGS += -Iagents/capture
