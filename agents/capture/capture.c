@@ -312,7 +312,14 @@ int capture_store(struct capture_job *job)
 void capture_account(struct capture_agent *a, const struct capture_job *job)
 {
 	size_t n = json_array_size(job->frames);
+	int64_t day_start, day_len;
 
+	time_local_day(time_now_ms(), &day_start, &day_len);
+	if (day_start != a->today_start_ms) {
+		a->today_start_ms = day_start;
+		a->frames_today = 0;
+	}
+	a->frames_today += (long)n;
 	if (n > 0) {
 		json_t *last = json_array_get(job->frames, n - 1);
 

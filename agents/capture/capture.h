@@ -36,6 +36,9 @@ struct capture_agent {
 	int64_t last_capture_ms;
 	int64_t started_ms;
 	bool disk_low;
+	bool in_window;           /* inside a window of the kept plan */
+	long frames_today;        /* frames written since local midnight */
+	int64_t today_start_ms;
 };
 
 struct capture_request {

@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "camera.h"
 #include "capture.h"
 #include "cli.h"
 #include "config.h"
 #include "fsutil.h"
+#include "ha.h"
+#include "ha_camera.h"
 #include "journal.h"
 #include "jsonx.h"
 #include "log.h"
@@ -56,6 +59,10 @@ struct agent {
 	int64_t disconnected_since; /* monotonic ms; 0 while connected */
 	int64_t last_offline_slot;
 	char plan_path[PATH_MAX], journal_path[PATH_MAX];
+	/* Home Assistant */
+	char t_ha_config[TOPIC_MAX];
+	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
+	long ha_timer;
 };
 
 static void usage(FILE *f)
@@ -66,13 +73,16 @@ static void usage(FILE *f)
 		"  --camera ID        camera id in topics (default $CAMERA_ID, else the host name)\n"
 		"  --source SPEC      libcamera, sim or dir:PATH (default $CAMERA_SOURCE, else libcamera)\n"
 		"  --images-dir DIR   frames root (default $IMAGES_DIR, else ~/skylapse-images)\n"
-		"  --list-cameras     open the camera source, print what it is, exit\n" CLI_COMMON_HELP
+		"  --list-cameras     open the camera source, print what it is, exit\n"
+		"  --ha-remove        remove the camera from Home Assistant (empty retained\n"
+		"                     discovery config), exit\n" CLI_COMMON_HELP
 		"\nEnvironment: MQTT_URL MQTT_USERNAME MQTT_PASSWORD MQTT_TOPIC_ROOT CAMERA_ID\n"
 		"CAMERA_SOURCE PRIMARY_BACKEND IMAGES_DIR SKYLAPSE_CONFIG (see config/env.example).\n");
 }
 
 static void publish_status(struct agent *a, const char *state)
 {
+	a->cap.in_window = a->have_plan && plan_window_at(&a->plan, time_now_ms()) >= 0;
 	json_t *st = status_build(&a->cap, a->cam ? state : "error",
 				  a->cam ? NULL : a->camera_error, a->last_frame);
 	char *text = jx_dump(st);
@@ -317,6 +327,13 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 		return;
 	}
 	a->disconnected_since = 0;
+	if (a->ha_remove) {
+		/* an empty retained config removes the device from Home Assistant */
+		mqtt_publish(a->mqtt, a->t_ha_config, "", 0, 1, true);
+		log_info("Home Assistant discovery removed (%s)", a->t_ha_config);
+		loop_stop(a->loop);
+		return;
+	}
 	flush_journal(a);
 }
 
@@ -371,6 +388,31 @@ static int64_t offline_timer(struct loop *l, long id, void *arg)
 	return OFFLINE_TICK_MS;
 }
 
+static void publish_discovery(struct agent *a)
+{
+	const char *url = getenv("BACKEND_URL");
+	char dev_id[80], *text;
+	json_t *d = ha_camera_discovery(&a->cfg, url && *url ? url : NULL, dev_id);
+
+	text = jx_dump(d);
+	if (text && ha_config_topic(a->t_ha_config, dev_id) == SL_OK)
+		mqtt_set_state(a->mqtt, a->t_ha_config, text, strlen(text));
+	free(text);
+	json_decref(d);
+}
+
+static int64_t ha_timer(struct loop *l, long id, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)l;
+	(void)id;
+	a->ha_timer = 0;
+	publish_discovery(a);
+	publish_status(a, writer_busy(a->writer) ? "capturing" : "idle");
+	return -1;
+}
+
 static void on_message(struct mqtt_session *s, const struct mqtt_message *m, void *arg)
 {
 	struct agent *a = arg;
@@ -380,6 +422,11 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		handle_request(a, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
 		handle_plan(a, m);
+	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0 && m->len == 6 &&
+		 memcmp(m->payload, "online", 6) == 0 && a->ha_timer == 0)
+		/* Home Assistant restarted: announce again after a short random
+		 * delay, so that a fleet of agents does not answer all at once */
+		a->ha_timer = loop_add_timer(a->loop, 500 + random() % 2500, ha_timer, a);
 }
 
 static int64_t status_timer(struct loop *l, long id, void *arg)
@@ -458,6 +505,7 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 					     {"source", required_argument, NULL, 's'},
 					     {"images-dir", required_argument, NULL, 'i'},
 					     {"list-cameras", no_argument, NULL, 'l'},
+					     {"ha-remove", no_argument, NULL, 'r'},
 					     CLI_COMMON_OPTIONS};
 	const char *camera = NULL;
 	int opt;
@@ -470,6 +518,7 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 		case 's': a->source_flag = optarg; break;
 		case 'i': a->images_flag = optarg; break;
 		case 'l': *list = true; break;
+		case 'r': a->ha_remove = true; break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -518,6 +567,8 @@ static int run(struct agent *a)
 	mqtt_session_on_connection(a->mqtt, on_connection, a);
 	mqtt_subscribe(a->mqtt, a->t_request, 1);
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
+	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
+	publish_discovery(a);
 	a->disconnected_since = loop_now_ms();
 	load_saved_plan(a);
 	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
@@ -563,6 +614,41 @@ static int state_paths(struct agent *a)
 	return 0;
 }
 
+static int64_t ha_remove_timeout(struct loop *l, long id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	log_error("cannot reach the broker: Home Assistant discovery not removed");
+	loop_stop(l);
+	return -1;
+}
+
+/* --ha-remove: connect, clear the camera's retained discovery config, exit. */
+static int ha_remove_run(struct agent *a)
+{
+	struct mqtt_opts mo = {0};
+	char client_id[128], dev_id[80];
+	json_t *d = ha_camera_discovery(&a->cfg, NULL, dev_id);
+
+	json_decref(d);
+	if (ha_config_topic(a->t_ha_config, dev_id) || loop_new(&a->loop) ||
+	    loop_watch_signals(a->loop, on_signal, a))
+		return 2;
+	snprintf(client_id, sizeof(client_id), "skylapse-capture-%s-ha-remove", a->cfg.camera_id);
+	mo.url = a->cfg.mqtt_url;
+	mo.username = a->cfg.mqtt_username[0] ? a->cfg.mqtt_username : NULL;
+	mo.password = a->cfg.mqtt_password[0] ? a->cfg.mqtt_password : NULL;
+	mo.client_id = client_id;
+	if (mqtt_session_new(a->loop, &mo, &a->mqtt) != SL_OK)
+		return 1;
+	mqtt_session_on_connection(a->mqtt, on_connection, a);
+	if (mqtt_session_start(a->mqtt) != SL_OK)
+		return 2;
+	loop_add_timer(a->loop, 10000, ha_remove_timeout, a);
+	loop_run(a->loop);
+	return mqtt_is_connected(a->mqtt) ? 0 : 2;
+}
+
 static int list_cameras(struct agent *a)
 {
 	if (open_camera(a) != SL_OK) {
@@ -582,6 +668,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("skylapse-capture");
+	srandom((unsigned)getpid() ^ (unsigned)time_now_ms());
 	/* libcamera logs every IPA detail at info level; keep its errors only
 	 * unless the user asked otherwise */
 	setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);
@@ -611,12 +698,14 @@ int main(int argc, char **argv)
 	}
 	a.cap.cfg = &a.cfg;
 	a.cap.started_ms = time_now_ms();
+	if (time_set_zone(a.cfg.timezone) != SL_OK)
+		log_warn("time zone %s unknown: days are counted in UTC", a.cfg.timezone);
 	if (setup_topics(&a)) {
 		log_error("MQTT_TOPIC_ROOT is too long");
 		rc = 1;
 		goto out;
 	}
-	rc = list ? list_cameras(&a) : run(&a);
+	rc = list ? list_cameras(&a) : a.ha_remove ? ha_remove_run(&a) : run(&a);
 out:
 	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);

@@ -70,6 +70,8 @@ json_t *status_build(const struct capture_agent *a, const char *state, const cha
 						 : (a->last_error[0] ? a->last_error : NULL));
 	json_object_set_new(o, "disk", disk_json(a->images_root));
 	json_object_set_new(o, "disk_low", json_boolean(a->disk_low));
+	json_object_set_new(o, "frames_today", json_integer(a->frames_today));
+	json_object_set_new(o, "in_window", json_boolean(a->in_window));
 	json_object_set_new(o, "version", json_string(SKYLAPSE_VERSION));
 	json_object_set_new(o, "started_at", json_string(started));
 	return o;
