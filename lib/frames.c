@@ -202,7 +202,8 @@ int frames_list(const char *root, const struct frame_query *q, struct frame_list
 		frame_list_free(out);
 		return rc;
 	}
-	qsort(out->items, out->count, sizeof(*out->items), by_time);
+	if (out->count > 1) /* items is NULL when nothing matched: qsort must not see it */
+		qsort(out->items, out->count, sizeof(*out->items), by_time);
 	if (q->newest_first)
 		for (size_t i = 0; i < out->count / 2; i++) {
 			struct frame_entry t = out->items[i];

@@ -8,7 +8,7 @@
 
 json_t *ha_discovery_new(const struct ha_device *dev, const char *const *avail, int n)
 {
-	json_t *d = json_object(), *device, *av = json_array();
+	json_t *d = json_object(), *device, *origin, *av = json_array();
 
 	device = json_pack("{s:[s],s:s,s:s,s:s,s:s}", "identifiers", dev->id, "name", dev->name,
 			   "manufacturer", "Skylapse", "model", dev->model, "sw_version",
@@ -18,9 +18,11 @@ json_t *ha_discovery_new(const struct ha_device *dev, const char *const *avail, 
 	for (int i = 0; i < n; i++)
 		json_array_append_new(av, json_pack("{s:s}", "topic", avail[i]));
 	json_object_set_new(d, "device", device);
-	json_object_set_new(d, "origin",
-			    json_pack("{s:s,s:s,s:s}", "name", "skylapse", "sw_version",
-				      SKYLAPSE_VERSION, "support_url", HA_SUPPORT_URL));
+	origin = json_pack("{s:s,s:s}", "name", "skylapse", "sw_version", SKYLAPSE_VERSION);
+	/* the dashboard documents the system; without BACKEND_URL there is none */
+	if (dev->config_url && *dev->config_url)
+		json_object_set_new(origin, "support_url", json_string(dev->config_url));
+	json_object_set_new(d, "origin", origin);
 	json_object_set_new(d, "availability", av);
 	json_object_set_new(d, "availability_mode", json_string("all"));
 	json_object_set_new(d, "components", json_object());

@@ -16,13 +16,12 @@
 
 #define HA_PREFIX "homeassistant"
 #define HA_STATUS_TOPIC HA_PREFIX "/status"
-#define HA_SUPPORT_URL "https://github.com/skylapse/skylapse"
 
 struct ha_device {
 	const char *id;         /* [a-z0-9_]: skylapse_helios */
 	const char *name;       /* "Skylapse helios" */
 	const char *model;      /* "Sky camera", "Skylapse backend" */
-	const char *config_url; /* the dashboard, or NULL */
+	const char *config_url; /* the dashboard (also the origin's support_url), or NULL */
 };
 
 /* A new discovery payload for `dev` with availability on each of `avail`

@@ -470,8 +470,13 @@ static int connect_now(struct mqtt_session *s)
 int mqtt_session_start(struct mqtt_session *s)
 {
 	MQTTAsync_createOptions cro = MQTTAsync_createOptions_initializer5;
+	MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
 	int rc;
 
+	/* OpenSSL 3 initialises itself on first use; letting Paho do it eagerly
+	 * costs every plain mqtt:// agent megabytes of resident memory */
+	init.do_openssl_init = 0;
+	MQTTAsync_global_init(&init);
 	cro.sendWhileDisconnected = 1;
 	cro.maxBufferedMessages = BUFFERED_MAX;
 	cro.deleteOldestMessages = 1;
@@ -503,6 +508,27 @@ int mqtt_subscribe(struct mqtt_session *s, const char *filter, int qos)
 	s->nfilters++;
 	if (s->state == ST_CONNECTED)
 		subscribe_one(s, &f[s->nfilters - 1]);
+	return SL_OK;
+}
+
+int mqtt_unsubscribe(struct mqtt_session *s, const char *filter)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	int i;
+
+	for (i = 0; i < s->nfilters; i++)
+		if (strcmp(s->filters[i].topic, filter) == 0)
+			break;
+	if (i == s->nfilters)
+		return SL_ERR_NOTFOUND;
+	free(s->filters[i].topic);
+	/* keep the order: filters are re-subscribed in it */
+	memmove(&s->filters[i], &s->filters[i + 1],
+		(size_t)(s->nfilters - i - 1) * sizeof(*s->filters));
+	s->nfilters--;
+	if (s->state == ST_CONNECTED &&
+	    MQTTAsync_unsubscribe(s->client, filter, &ro) != MQTTASYNC_SUCCESS)
+		return SL_ERR_BROKER;
 	return SL_OK;
 }
 

@@ -70,6 +70,9 @@ int mqtt_session_start(struct mqtt_session *s);
 /* Remembers the filter and subscribes now if connected, and again after
  * every reconnect. */
 int mqtt_subscribe(struct mqtt_session *s, const char *filter, int qos);
+/* Forgets the filter and unsubscribes now if connected (a persistent
+ * session's broker keeps it otherwise). 0, SL_ERR_NOTFOUND, SL_ERR_BROKER. */
+int mqtt_unsubscribe(struct mqtt_session *s, const char *filter);
 
 /* Publishes; while disconnected QoS 1 messages are buffered (up to 1000,
  * oldest dropped) and sent on reconnect. 0, SL_ERR_BROKER or SL_ERR_NOMEM. */

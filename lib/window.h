@@ -5,8 +5,17 @@
  * does not happen that date (polar day or night) there is no window. A
  * time_of_day window runs from start_time to end_time in the location's
  * time zone; an end before the start wraps past midnight into the next
- * date. Dates are local dates of location.timezone, which must be the
- * process zone (time_set_zone) when these are called.
+ * date, and an end equal to the start makes a whole day. Dates are local
+ * dates of location.timezone, which must be the process zone
+ * (time_set_zone) when these are called.
+ *
+ * Days when the clocks change: a time_of_day window follows the wall clock,
+ * so 06:30-21:30 starts at 06:30 and ends at 21:30 local time whatever the
+ * day's length. A start or end the clocks skip (02:30 in a spring-forward
+ * gap) reads as the instant they jump (03:00 new time); a time the clocks
+ * show twice (01:30 on a fall-back night) reads as its first occurrence.
+ * So 01:30-03:30 lasts one hour on a spring-forward day and three hours on
+ * a fall-back day, and a window wholly inside a gap is empty (no window).
  */
 #ifndef SL_WINDOW_H
 #define SL_WINDOW_H
@@ -30,5 +39,11 @@ int window_for_date(const struct config *c, const struct schedule *s, int year, 
  * SL_ERR_NOTFOUND when there is none. */
 int window_current_or_next(const struct config *c, const struct schedule *s, int64_t now_ms,
 			   struct window *out, bool *active);
+
+/* Moves a date by `days` (proleptic Gregorian calendar, no time zone). */
+void window_date_add(int *year, int *month, int *day, int days);
+
+/* The local date (process zone) of the instant `ms`. */
+void window_local_date(int64_t ms, int *year, int *month, int *day);
 
 #endif

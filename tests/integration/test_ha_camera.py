@@ -24,7 +24,7 @@ PLATFORM_KEYS = {
 def check_discovery(d):
     assert set(d) <= {"device", "origin", "availability", "availability_mode", "components", "qos"}
     assert set(d["device"]) <= DEVICE_KEYS and d["device"]["identifiers"]
-    assert set(d["origin"]) == ORIGIN_KEYS
+    assert {"name", "sw_version"} <= set(d["origin"]) <= ORIGIN_KEYS
     assert d["availability_mode"] == "all"
     assert all(a["topic"] for a in d["availability"])
     ids = set()
@@ -54,6 +54,7 @@ def test_camera_discovery(daemons, broker, client, tmp_path):
     assert json.loads(cmps["capture_now"]["payload_press"])["camera"] == CAM
     assert cmps["profile"]["options"] == ["a", "b", "d", "g"]
     assert d["device"]["configuration_url"] == "http://127.0.0.1:8082"
+    assert d["origin"]["support_url"] == "http://127.0.0.1:8082"
     assert {a["topic"] for a in d["availability"]} == {f"{T}/availability"}
 
     # Home Assistant restarts: the agent announces itself again, then its state
