@@ -10,6 +10,11 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
+# the dashboard's chart library comes from npm: any Node.js with npm will do
+# (Debian's, or one installed another way), so it is checked by command
+if ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 echo "skylapse: installing Debian packages:$missing" >&2
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi

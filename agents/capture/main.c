@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "plan.h"
+#include "service.h"
 #include "status.h"
 #include "timeutil.h"
 #include "topics.h"
@@ -583,7 +584,9 @@ static int run(struct agent *a)
 	log_info("camera '%s' listening on %s (images in %s, primary backend %s)",
 		 a->cfg.camera_id, a->t_request, a->cap.images_root,
 		 a->cfg.primary_backend[0] ? a->cfg.primary_backend : "any");
+	service_ready(a->loop, "capturing on request");
 	rc = loop_run(a->loop);
+	service_stopping();
 	writer_stop(&a->writer); /* frames already shot are written and announced */
 	mqtt_session_stop(a->mqtt, 2000);
 	return rc ? 2 : 0;

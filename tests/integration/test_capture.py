@@ -301,3 +301,18 @@ def test_help_version_check(tmp_path):
     assert f"{bad}: location.timezone: 'Nowhere/City' is not in the IANA" in out.stderr
     out = subprocess.run([exe, "--bogus"], capture_output=True, text=True, timeout=10)
     assert out.returncode == 1
+
+
+def test_systemd_notify_ready_and_watchdog(agent, tmp_path):
+    """Type=notify: READY=1 once set up, then WATCHDOG=1 at half of WatchdogSec."""
+    import socket
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    d, w = agent(NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
+    got = []
+    while sum(b"WATCHDOG=1" in g for g in got) < 2:
+        got.append(sock.recv(4096))
+    assert b"READY=1" in got[0]
+    sock.close()
