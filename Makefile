@@ -48,7 +48,7 @@ endif
 pc_cflags = $(shell pkg-config --cflags $(1))
 pc_libs = $(shell pkg-config --libs $(1))
 PAHO_LIBS := -lpaho-mqtt3as
-LIB_PKGS := jansson libcrypto
+LIB_PKGS := jansson libcrypto libsystemd
 LIB_CFLAGS := $(call pc_cflags,$(LIB_PKGS))
 HAVE_LIBCAMERA := $(shell pkg-config --exists libcamera && echo 1)
 
@@ -62,8 +62,12 @@ LIBSKY := $(BUILD)/libskylapse.a
 -include $(wildcard agents/*/program.mk encoder/program.mk bridge-http/program.mk)
 -include $(wildcard tests/unit/*.mk)
 
-.PHONY: all deps test unit integration run clean bench format
-all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS)
+.PHONY: all deps test unit integration e2e run clean bench format
+all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS) dashboard/vendor/uPlot.esm.js
+
+# the dashboard's one library (uPlot), copied from npm's node_modules
+dashboard/vendor/uPlot.esm.js: package-lock.json scripts/dashboard-vendor.sh
+	@scripts/dashboard-vendor.sh
 
 deps:
 	@scripts/deps.sh && mkdir -p build && touch $(DEPS_STAMP)
@@ -107,13 +111,18 @@ $(BUILD)/tests/$(1): $(OBJ)/tests/unit/$(1).o $$(call objs,$$($(1)_SRCS)) $(LIBS
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
-test: unit integration
+test: unit integration e2e
 
 unit: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(EXTRA_TARGETS)
 	@scripts/run-unit.sh $^
 
 integration: all
 	SKYLAPSE_BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+# the dashboard in headless Chromium against the whole stack
+e2e: all
+	@scripts/e2e-deps.sh
+	SKYLAPSE_BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
 run: all
 	@scripts/run.sh $(abspath $(BIN))

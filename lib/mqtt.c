@@ -594,12 +594,31 @@ const char *mqtt_session_url(const struct mqtt_session *s)
 	return s->url;
 }
 
+/* Waits, until deadline_ms, for what Paho still holds (QoS 1 publishes not
+ * yet acknowledged). */
+static void wait_pending(MQTTAsync client, int64_t deadline_ms)
+{
+	MQTTAsync_token *tokens = NULL;
+
+	if (MQTTAsync_getPendingTokens(client, &tokens) != MQTTASYNC_SUCCESS || tokens == NULL)
+		return;
+	for (int i = 0; tokens[i] != -1; i++) {
+		int64_t left = deadline_ms - loop_now_ms();
+
+		if (left <= 0)
+			break;
+		MQTTAsync_waitForCompletion(client, tokens[i], (unsigned long)left);
+	}
+	MQTTAsync_free(tokens);
+}
+
 int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 {
 	MQTTAsync_disconnectOptions dc = MQTTAsync_disconnectOptions_initializer5;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	bool was_connected = s->state == ST_CONNECTED;
+	int64_t deadline = loop_now_ms() + timeout_ms;
 
 	if (s->client == NULL || s->state == ST_STOPPED)
 		return SL_OK;
@@ -614,7 +633,12 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 		if (MQTTAsync_sendMessage(s->client, s->avail_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
 			MQTTAsync_waitForCompletion(s->client, ro.token, (unsigned long)timeout_ms);
 	}
-	dc.timeout = timeout_ms;
+	if (was_connected)
+		wait_pending(s->client, deadline);
+	/* in-flight messages were waited for above: given a timeout, Paho 1.3
+	 * holds the disconnect for all of it once a QoS 1 message was in flight
+	 * (2 s at the end of every --once run), though the PUBACK came at once */
+	dc.timeout = 0;
 	dc.reasonCode = MQTTREASONCODE_NORMAL_DISCONNECTION;
 	MQTTAsync_disconnect(s->client, &dc);
 	for (int waited = 0; MQTTAsync_isConnected(s->client) && waited < timeout_ms; waited += 10)

@@ -216,21 +216,26 @@ function emit(line) {
 	gsub(/@BACKEND@/, backend, line)
 	print line
 }
-function flush(names, placeholder,    n, list, i, j, line) {
+# placeholder_ha gets the name as Home Assistant device ids spell it ('-' -> '_')
+function flush(names, placeholder, placeholder_ha,    n, list, i, j, line, ha) {
 	n = split(names, list, " ")
-	for (i = 1; i <= n; i++)
+	for (i = 1; i <= n; i++) {
+		ha = list[i]
+		gsub(/-/, "_", ha)
 		for (j = 1; j <= nblock; j++) {
 			line = block[j]
+			gsub(placeholder_ha, ha, line)
 			gsub(placeholder, list[i], line)
 			emit(line)
 		}
+	}
 }
 /^#@doc$/ { kind = "doc"; nblock = 0; next }
 /^#@each camera$/ { kind = "camera"; nblock = 0; next }
 /^#@each secondary$/ { kind = "secondary"; nblock = 0; next }
 /^#@end$/ {
-	if (kind == "camera") flush(cameras, "@CAMERA@")
-	else if (kind == "secondary") flush(secondaries, "@SECONDARY@")
+	if (kind == "camera") flush(cameras, "@CAMERA@", "@CAMERA_HA@")
+	else if (kind == "secondary") flush(secondaries, "@SECONDARY@", "@SECONDARY_HA@")
 	kind = ""
 	next
 }

@@ -216,16 +216,15 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 		log_warn("ignoring a retained capture request (commands are never retained)");
 		return;
 	}
-	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
-		log_warn("capture request expired before it could run; not executed");
-		snprintf(why, sizeof(why), "request expired before it could run");
-		goto refused;
-	}
 	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL)
 		goto refused;
 	if (json_is_string(json_object_get(obj, "request_id")))
 		rid = json_string_value(json_object_get(obj, "request_id"));
+	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
+		snprintf(why, sizeof(why), "request expired before it could run");
+		goto refused; /* answered with its request_id, so the sender can match it */
+	}
 	if (capture_request_parse(obj, &req, why) != SL_OK)
 		goto refused;
 	if (capture_authorize(a->cfg.primary_backend, req.backend_name, why) != SL_OK) {

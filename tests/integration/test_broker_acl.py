@@ -21,7 +21,7 @@ from schemas import validate
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
 PRIMARY, SECONDARY = "dagon", "other"
-CAMERAS = ("helios", "apollo")
+CAMERAS = ("helios", "apollo", "sky-1")
 USERS = (PRIMARY, SECONDARY, *CAMERAS, "encoder", "transfer", "readonly")
 # Run as root, mosquitto would switch to the `mosquitto` user, which cannot
 # enter pytest's private temporary directories.
@@ -125,8 +125,14 @@ WRITES = [
     ("helios", "skylapse/helios/plan", False, PRIMARY, None),
     ("helios", "skylapse/backend/dagon/status", False, PRIMARY, None),
     ("helios", "skylapse/encoder/jobs", False, PRIMARY, None),
-    ("helios", "homeassistant/sensor/helios/disk/config", True, "helios", None),
-    ("helios", "homeassistant/sensor/apollo/disk/config", False, "apollo", None),
+    ("helios", "homeassistant/device/skylapse_helios/config", True, "helios", None),
+    ("helios", "homeassistant/device/skylapse_apollo/config", False, "apollo", None),
+    ("helios", "homeassistant/sensor/helios/disk/config", False, "helios",
+     "homeassistant/device/skylapse_helios/config"),
+    ("helios", "homeassistant/status", False, "readonly", None),
+    # a camera id with '-' writes the device id Home Assistant allows ('_')
+    ("sky-1", "homeassistant/device/skylapse_sky_1/config", True, "sky-1", None),
+    ("sky-1", "homeassistant/device/skylapse_helios/config", False, "helios", None),
     (PRIMARY, "skylapse/helios/plan", True, PRIMARY, None),
     (PRIMARY, "skylapse/backend/dagon/status", True, PRIMARY, None),
     (PRIMARY, "skylapse/backend/other/status", False, SECONDARY, None),
@@ -134,11 +140,16 @@ WRITES = [
     (PRIMARY, "skylapse/encoder/jobs/j1/cancel", True, PRIMARY, None),
     (PRIMARY, "skylapse/helios/status", False, "helios", None),
     (PRIMARY, "homeassistant/switch/anything/sunset/config", True, PRIMARY, None),
+    (PRIMARY, "homeassistant/device/skylapse_backend_dagon/config", True, PRIMARY, None),
+    (PRIMARY, "skylapse/backend/dagon/cameras/helios/profile/state", True, PRIMARY, None),
     (SECONDARY, "skylapse/backend/other/status", True, SECONDARY, None),
     (SECONDARY, "skylapse/backend/dagon/status", False, PRIMARY, None),
     (SECONDARY, "skylapse/backend/dagon/capture/request", True, PRIMARY, None),
     (SECONDARY, "skylapse/helios/plan", False, PRIMARY, None),
     (SECONDARY, "skylapse/encoder/jobs", True, PRIMARY, None),
+    (SECONDARY, "homeassistant/device/skylapse_backend_other/config", True, SECONDARY, None),
+    (SECONDARY, "homeassistant/device/skylapse_backend_dagon/config", False, PRIMARY, None),
+    (SECONDARY, "skylapse/backend/other/cameras/helios/profile/state", True, SECONDARY, None),
     ("encoder", "skylapse/encoder/jobs/j1", True, "encoder", None),
     ("encoder", "skylapse/encoder/w1/availability", True, "encoder", None),
     ("encoder", "skylapse/encoder/jobs", False, PRIMARY, None),
@@ -148,6 +159,11 @@ WRITES = [
     ("readonly", "skylapse/backend/dagon/capture/request", True, PRIMARY, None),
     ("readonly", "skylapse/backend/dagon/schedules/sunset/set", True, PRIMARY, None),
     ("readonly", "skylapse/backend/dagon/schedules/sunset/state", False, PRIMARY, None),
+    ("readonly", "skylapse/backend/dagon/cameras/helios/profile/set", True, PRIMARY, None),
+    ("readonly", "skylapse/backend/dagon/cameras/helios/profile/state", False, PRIMARY, None),
+    ("readonly", "skylapse/backend/dagon/timelapse/today", True, PRIMARY, None),
+    ("readonly", "skylapse/backend/dagon/timelapse/week", False, PRIMARY, None),
+    ("readonly", "homeassistant/device/skylapse_helios/config", False, "helios", None),
     ("readonly", "skylapse/backend/dagon/status", False, PRIMARY, None),
     ("readonly", "skylapse/helios/status", False, "helios", None),
     ("readonly", "skylapse/readonly/status", False, "helios", "skylapse/helios/status"),
@@ -173,7 +189,11 @@ READS = [
     ("readonly", "helios", "skylapse/helios/status", True, "helios", None),
     ("readonly", "helios", "skylapse/helios/frames", True, "helios", None),
     ("readonly", PRIMARY, REQUEST, True, PRIMARY, None),
-    ("readonly", "helios", "homeassistant/sensor/helios/disk/config", True, "helios", None),
+    ("readonly", "helios", "homeassistant/device/skylapse_helios/config", True, "helios", None),
+    # cameras hear Home Assistant's birth message, nothing else of it
+    ("helios", "readonly", "homeassistant/status", True, "readonly", None),
+    ("helios", PRIMARY, "homeassistant/device/skylapse_backend_dagon/config", False,
+     "readonly", "homeassistant/status"),
     (SECONDARY, "helios", "skylapse/helios/status", True, "helios", None),
     ("transfer", "helios", "skylapse/helios/frames", True, "helios", None),
     ("transfer", PRIMARY, REQUEST, False, "helios", "skylapse/helios/frames"),

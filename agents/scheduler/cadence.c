@@ -1,0 +1,87 @@
+/* cadence.c - fixed-rate slot arithmetic; see cadence.h.
+ *
+ * Everything is integer milliseconds and slot indexes, so the n-th slot
+ * is exactly start + n x interval however long the window runs (no drift
+ * from adding intervals to the time of the last request).
+ */
+#include "cadence.h"
+
+#define LATE_MAX_MS 10000
+
+int64_t cadence_late_ms(int64_t interval_ms)
+{
+	int64_t late = interval_ms / 2;
+
+	return late > LATE_MAX_MS ? LATE_MAX_MS : late;
+}
+
+/* The first k whose slot is at or after t (k >= 0). */
+static int64_t first_at_or_after(const struct cadence *c, int64_t t)
+{
+	int64_t d = t - c->start_ms;
+
+	if (d <= 0)
+		return 0;
+	return (d + c->interval_ms - 1) / c->interval_ms;
+}
+
+int64_t cadence_slot_count(const struct cadence *c)
+{
+	return first_at_or_after(c, c->end_ms);
+}
+
+void cadence_start(struct cadence *c, int64_t start_ms, int64_t end_ms, int64_t interval_ms,
+		   int64_t now_ms)
+{
+	c->start_ms = start_ms;
+	c->end_ms = end_ms;
+	c->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+	c->late_ms = cadence_late_ms(c->interval_ms);
+	c->next_k = first_at_or_after(c, now_ms - c->late_ms);
+}
+
+int64_t cadence_slot_ms(const struct cadence *c, int64_t k)
+{
+	return c->start_ms + k * c->interval_ms;
+}
+
+int64_t cadence_next_ms(const struct cadence *c)
+{
+	int64_t t = cadence_slot_ms(c, c->next_k);
+
+	return t < c->end_ms ? t : INT64_MAX;
+}
+
+bool cadence_take(struct cadence *c, int64_t now_ms, int64_t *slot_ms, int64_t *k, long *missed)
+{
+	int64_t last, count = cadence_slot_count(c);
+
+	if (now_ms < c->start_ms || c->next_k >= count)
+		return false;
+	last = (now_ms - c->start_ms) / c->interval_ms;
+	if (last >= count)
+		last = count - 1;
+	if (last < c->next_k)
+		return false;
+	*missed += (long)(last - c->next_k);
+	c->next_k = last + 1;
+	if (now_ms - cadence_slot_ms(c, last) > c->late_ms) {
+		*missed += 1;
+		return false;
+	}
+	*slot_ms = cadence_slot_ms(c, last);
+	if (k)
+		*k = last;
+	return true;
+}
+
+void cadence_skip(struct cadence *c, int64_t now_ms)
+{
+	int64_t k;
+
+	if (now_ms < c->start_ms)
+		return;
+	k = (now_ms - c->start_ms) / c->interval_ms + 1;
+	if (k > c->next_k)
+		c->next_k = k;
+}

@@ -1,0 +1,190 @@
+/* check.c - schedule checks for --check, start and reload; see check.h.
+ *
+ * Each check names the key path, as config_load() does, so the lines of
+ * both read the same on `skylapse-scheduler --check`.
+ */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonx.h"
+#include "plan.h"
+
+static const char *schedule_keys[] = {
+	"type",		"enabled",	"anchor",	"offset_minutes", "duration_minutes",
+	"start_time",	"end_time",	"interval_seconds", "profile",	  "profiles",
+	"timelapse",	"description",	"name",		NULL,
+};
+static const char *codecs[] = {"h264", "h265", "hevc", "vp9", "av1", NULL};
+static const char *tiers[] = {"preview", "archive", NULL};
+static const char *qualities[] = {"low", "medium", "high", NULL};
+static const char *kinds[] = {"video", "keogram", NULL};
+static const char *presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+				"medium",    "slow",	  "slower",   "veryslow", "placebo", NULL};
+
+__attribute__((format(printf, 4, 5))) static int add(struct config_problems *p,
+						      const struct config *c, bool error,
+						      const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	if (p->count >= CONFIG_PROBLEMS_MAX)
+		return error;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(p->lines[p->count], sizeof(p->lines[0]), "%.200s: %s%.290s", c->path,
+		 error ? "" : "warning: ", msg);
+	p->is_error[p->count++] = error;
+	if (error)
+		p->errors++;
+	return error;
+}
+
+static bool in_list(const char *s, const char **list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+static int check_string_in(const struct config *c, struct config_problems *p,
+			   const json_t *tl, const char *where, const char *key,
+			   const char **allowed)
+{
+	const json_t *v = json_object_get(tl, key);
+	char names[192] = "";
+
+	if (v == NULL || (json_is_string(v) && in_list(json_string_value(v), allowed)))
+		return 0;
+	for (int i = 0; allowed[i]; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? ", " : "", allowed[i]);
+	return add(p, c, true, "%s.timelapse.%s: must be one of %s", where, key, names);
+}
+
+static int check_number(const struct config *c, struct config_problems *p, const json_t *tl,
+			const char *where, const char *key, bool integer, double lo, double hi)
+{
+	const json_t *v = json_object_get(tl, key);
+
+	if (v == NULL || ((integer ? json_is_integer(v) : json_is_number(v)) &&
+			  json_number_value(v) >= lo && json_number_value(v) <= hi))
+		return 0;
+	return add(p, c, true, "%s.timelapse.%s: must be %s in %g..%g", where, key,
+		   integer ? "an integer" : "a number", lo, hi);
+}
+
+/* The fields an encode job accepts (schema/encode-job.json), so that the
+ * jobs of a window that closes at night do not fail then. */
+static int check_timelapse(const struct config *c, struct config_problems *p,
+			   const struct schedule *s, const char *where)
+{
+	const json_t *tl = s->timelapse, *v;
+	const char *key;
+	int errors = 0;
+
+	if (tl == NULL)
+		return 0;
+	json_object_foreach((json_t *)tl, key, v) {
+		bool known = strcmp(key, "auto") == 0;
+
+		for (int i = 0; plan_encoder_fields[i]; i++)
+			known = known || strcmp(key, plan_encoder_fields[i]) == 0;
+		if (!known)
+			add(p, c, false, "%s.timelapse.%.64s: not an encoder field; not passed on",
+			    where, key);
+	}
+	v = json_object_get(tl, "auto");
+	if (v && !json_is_boolean(v))
+		errors += add(p, c, true, "%s.timelapse.auto: must be true or false", where);
+	errors += check_string_in(c, p, tl, where, "kind", kinds);
+	errors += check_string_in(c, p, tl, where, "codec", codecs);
+	errors += check_string_in(c, p, tl, where, "preset", presets);
+	errors += check_string_in(c, p, tl, where, "quality_tier", tiers);
+	errors += check_string_in(c, p, tl, where, "quality", qualities);
+	errors += check_number(c, p, tl, where, "fps", true, 1, 120);
+	errors += check_number(c, p, tl, where, "duration_seconds", false, 0.001, 86400);
+	errors += check_number(c, p, tl, where, "width", true, 0, 7680);
+	errors += check_number(c, p, tl, where, "height", true, 0, 8192);
+	errors += check_number(c, p, tl, where, "crf", true, 0, 63);
+	errors += check_number(c, p, tl, where, "bracket", true, 0, 99);
+	if (json_object_get(tl, "fps") && json_object_get(tl, "duration_seconds"))
+		errors += add(p, c, true, "%s.timelapse: give fps or duration_seconds, not both",
+			      where);
+	v = json_object_get(tl, "deflicker");
+	if (v && !json_is_boolean(v) && !json_is_object(v))
+		errors += add(p, c, true, "%s.timelapse.deflicker: must be true, false or an object",
+			      where);
+	return errors;
+}
+
+/* A named profile that is disabled is still captured (the schedule asks
+ * for it by name), which may not be what was meant. */
+static void check_profiles(const struct config *c, struct config_problems *p,
+			   const struct schedule *s, const char *where, int *errors)
+{
+	bool any = false;
+
+	for (int i = 0; s->profiles[i]; i++) {
+		char id[2] = {s->profiles[i], '\0'};
+		const struct profile *pr = profile_find(&c->profiles, id);
+
+		if (pr && !pr->enabled)
+			add(p, c, false, "%s: profile '%s' is disabled but named here: it is captured",
+			    where, id);
+	}
+	if (s->profiles[0])
+		return;
+	for (int i = 0; i < c->profiles.count; i++)
+		any = any || c->profiles.items[i].enabled;
+	if (!any)
+		*errors += add(p, c, true, "%s: no 'profile' given and no profile is enabled", where);
+}
+
+static void check_timing(const struct config *c, struct config_problems *p,
+			 const struct schedule *s, const char *where)
+{
+	long window_s;
+
+	if (s->type == SCHEDULE_TIME_OF_DAY) {
+		if (s->start_minute == s->end_minute)
+			add(p, c, false, "%s: start_time equals end_time: the window is the whole day",
+			    where);
+		window_s = 60L * ((s->end_minute - s->start_minute + 1440 - 1) % 1440 + 1);
+	} else {
+		window_s = 60L * s->duration_minutes;
+	}
+	if (window_s > 0 && s->interval_seconds > window_s)
+		add(p, c, false, "%s.interval_seconds: %d s is longer than the %ld s window: one "
+			       "capture per window", where, s->interval_seconds, window_s);
+}
+
+int check_schedules(const struct config *c, struct config_problems *p)
+{
+	const json_t *all = json_object_get(c->root, "schedules");
+	int errors = 0;
+
+	if (c->have_file && c->nschedules == 0)
+		add(p, c, false, "schedules: none; the scheduler only relays capture requests");
+	for (int i = 0; i < c->nschedules; i++) {
+		const struct schedule *s = &c->schedules[i];
+		const json_t *js = json_object_get(all, s->name), *v;
+		const char *key;
+		char where[128];
+
+		snprintf(where, sizeof(where), "schedules.%.64s", s->name);
+		if (json_is_object(js))
+			json_object_foreach((json_t *)js, key, v)
+				if (!in_list(key, schedule_keys))
+					add(p, c, false, "%s.%.64s: unknown key, ignored", where, key);
+		check_profiles(c, p, s, where, &errors);
+		check_timing(c, p, s, where);
+		errors += check_timelapse(c, p, s, where);
+	}
+	return errors;
+}

@@ -1,0 +1,283 @@
+/* plan.c - schedule windows and sun events of dates, as JSON; see plan.h.
+ *
+ * Built from lib/window.c and lib/sun.c only, so `--plan` needs no broker
+ * and the daemon, the plan on R/<camera>/plan and --plan always agree.
+ */
+#include "plan.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "sha256.h"
+#include "sun.h"
+#include "timeutil.h"
+
+/* "name" is left out on purpose: one name for every day's window would
+ * make each day's video replace the last. */
+const char *const plan_encoder_fields[] = {
+	"kind",	   "fps",    "duration_seconds", "width",	"height",   "codec", "crf",
+	"preset", "quality_tier", "quality",	      "deflicker", "bracket", NULL,
+};
+
+void plan_schedule_profiles(const struct config *c, const struct schedule *s,
+			    char out[PROFILE_MAX + 1])
+{
+	int n = 0;
+
+	if (s->profiles[0]) {
+		for (int i = 0; s->profiles[i] && n < PROFILE_MAX; i++)
+			out[n++] = (char)tolower((unsigned char)s->profiles[i]);
+	} else {
+		for (int i = 0; i < c->profiles.count && n < PROFILE_MAX; i++)
+			if (c->profiles.items[i].enabled)
+				out[n++] = c->profiles.items[i].id;
+	}
+	out[n] = '\0';
+}
+
+int plan_add_date(const struct config *c, const bool *runs, int y, int m, int d, int64_t after_ms,
+		  struct plan_entry *out, int n, int max)
+{
+	for (int i = 0; i < c->nschedules && n < max; i++) {
+		const struct schedule *s = &c->schedules[i];
+		struct window w;
+		int j;
+
+		if (!(runs ? runs[i] : s->enabled))
+			continue;
+		if (window_for_date(c, s, y, m, d, &w) != SL_OK || w.end_ms <= after_ms)
+			continue;
+		/* insertion keeps the order; ties keep the configuration's order */
+		for (j = n; j > 0 && out[j - 1].w.start_ms > w.start_ms; j--)
+			out[j] = out[j - 1];
+		out[j].s = s;
+		out[j].w = w;
+		n++;
+	}
+	return n;
+}
+
+static json_t *iso_or_null(int64_t ms, bool happens)
+{
+	char buf[TIME_ISO_MAX];
+
+	if (!happens)
+		return json_null();
+	time_format_local(ms, buf);
+	return json_string(buf);
+}
+
+json_t *plan_sun_json(const struct config *c, int y, int m, int d)
+{
+	/* the order of the issue: the day's edges first, twilights after */
+	static const enum sun_event order[] = {
+		SUN_SUNRISE,	   SUN_SUNSET,	       SUN_SOLAR_NOON,
+		SUN_CIVIL_DAWN,	   SUN_CIVIL_DUSK,     SUN_NAUTICAL_DAWN,
+		SUN_NAUTICAL_DUSK, SUN_ASTRONOMICAL_DAWN, SUN_ASTRONOMICAL_DUSK,
+	};
+	int64_t start = time_local_make(y, m, d, 0);
+	json_t *o = json_object();
+	struct sun_day sd;
+	int ny = y, nm = m, nd = d;
+
+	window_date_add(&ny, &nm, &nd, 1);
+	sun_day_events(c->latitude, c->longitude, start, time_local_make(ny, nm, nd, 0) - start,
+		       &sd);
+	for (size_t i = 0; o && i < sizeof(order) / sizeof(order[0]); i++)
+		json_object_set_new(o, sun_event_name(order[i]),
+				    iso_or_null(sd.at_ms[order[i]], sd.happens[order[i]]));
+	return o;
+}
+
+json_t *plan_span_json(const struct window *w)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "start", iso_or_null(w->start_ms, true));
+	json_object_set_new(o, "end", iso_or_null(w->end_ms, true));
+	return o;
+}
+
+static json_t *profiles_json(const char *ids)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; ids[i]; i++) {
+		char id[2] = {ids[i], '\0'};
+
+		json_array_append_new(a, json_string(id));
+	}
+	return a;
+}
+
+static json_t *window_json(const struct config *c, const struct plan_entry *e)
+{
+	char ids[PROFILE_MAX + 1];
+	json_t *o = json_object();
+
+	plan_schedule_profiles(c, e->s, ids);
+	json_object_set_new(o, "schedule", json_string(e->s->name));
+	json_object_set_new(o, "start", iso_or_null(e->w.start_ms, true));
+	json_object_set_new(o, "end", iso_or_null(e->w.end_ms, true));
+	json_object_set_new(o, "interval_seconds", json_integer(e->s->interval_seconds));
+	json_object_set_new(o, "profiles", profiles_json(ids));
+	return o;
+}
+
+static json_t *windows_json(const struct config *c, const struct plan_entry *e, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, window_json(c, &e[i]));
+	return a;
+}
+
+json_t *plan_date_json(const struct config *c, int y, int m, int d)
+{
+	struct plan_entry e[PLAN_WINDOWS_MAX];
+	json_t *o = json_object(), *loc = json_object();
+	char date[16];
+	int n;
+
+	if (o == NULL || loc == NULL) {
+		json_decref(o);
+		json_decref(loc);
+		return NULL;
+	}
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+	n = plan_add_date(c, NULL, y, m, d, INT64_MIN, e, 0, PLAN_WINDOWS_MAX);
+	json_object_set_new(o, "date", json_string(date));
+	json_object_set_new(o, "timezone", json_string(c->timezone));
+	json_object_set_new(loc, "latitude", json_real(c->latitude));
+	json_object_set_new(loc, "longitude", json_real(c->longitude));
+	json_object_set_new(loc, "timezone", json_string(c->timezone));
+	if (c->location_name[0])
+		json_object_set_new(loc, "name", json_string(c->location_name));
+	json_object_set_new(o, "location", loc);
+	json_object_set_new(o, "sun", plan_sun_json(c, y, m, d));
+	json_object_set_new(o, "windows", windows_json(c, e, n));
+	return o;
+}
+
+json_t *plan_camera_json(const struct config *c, const bool *runs, const char *backend_name,
+			 const char *camera, int64_t now_ms)
+{
+	struct plan_entry e[PLAN_WINDOWS_MAX];
+	char now[TIME_ISO_MAX], date[16];
+	json_t *o = json_object();
+	int y, m, d, n;
+
+	if (o == NULL)
+		return NULL;
+	window_local_date(now_ms, &y, &m, &d);
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+	window_date_add(&y, &m, &d, -1);
+	n = plan_add_date(c, runs, y, m, d, now_ms, e, 0, PLAN_WINDOWS_MAX);
+	window_date_add(&y, &m, &d, 1);
+	n = plan_add_date(c, runs, y, m, d, INT64_MIN, e, n, PLAN_WINDOWS_MAX);
+	window_date_add(&y, &m, &d, 1);
+	n = plan_add_date(c, runs, y, m, d, INT64_MIN, e, n, PLAN_WINDOWS_MAX);
+	if (n > PLAN_CAMERA_WINDOWS_MAX)
+		n = PLAN_CAMERA_WINDOWS_MAX; /* the latest go: tomorrow evening can wait */
+	time_format_utc(now_ms, now);
+	json_object_set_new(o, "backend_name", json_string(backend_name));
+	json_object_set_new(o, "camera", json_string(camera));
+	json_object_set_new(o, "date", json_string(date));
+	json_object_set_new(o, "generated_at", json_string(now));
+	json_object_set_new(o, "timezone", json_string(c->timezone));
+	json_object_set_new(o, "windows", windows_json(c, e, n));
+	return o;
+}
+
+/* "<camera>-<schedule>-<date>-<profile>"; past the 64 characters of an id,
+ * a prefix and a digest of the whole keep it unique and valid. */
+static void job_id(const char *camera, const char *schedule, const char *date, char profile,
+		   char out[ID_MAX + 1])
+{
+	char full[4 * ID_MAX], hex[SHA256_HEX_LEN];
+
+	snprintf(full, sizeof(full), "%s-%s-%s-%c", camera, schedule, date, profile);
+	if (strlen(full) <= ID_MAX || sha256_hex(full, strlen(full), hex) != SL_OK) {
+		snprintf(out, ID_MAX + 1, "%.64s", full);
+		return;
+	}
+	snprintf(out, ID_MAX + 1, "%.47s-%.16s", full, hex);
+}
+
+json_t *plan_encode_job(const struct schedule *s, const struct window *w, const char *camera,
+			char profile)
+{
+	char date[16], id[ID_MAX + 1], pid[2] = {profile, '\0'};
+	json_t *o = json_object();
+	int y, m, d;
+
+	if (o == NULL)
+		return NULL;
+	window_local_date(w->start_ms, &y, &m, &d);
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+	job_id(camera, s->name, date, profile, id);
+	json_object_set_new(o, "job_id", json_string(id));
+	json_object_set_new(o, "kind", json_string("video"));
+	json_object_set_new(o, "camera", json_string(camera));
+	json_object_set_new(o, "profile", json_string(pid));
+	json_object_set_new(o, "from", iso_or_null(w->start_ms, true));
+	json_object_set_new(o, "to", iso_or_null(w->end_ms, true));
+	for (int i = 0; s->timelapse && plan_encoder_fields[i]; i++) {
+		json_t *v = json_object_get(s->timelapse, plan_encoder_fields[i]);
+
+		if (v)
+			json_object_set(o, plan_encoder_fields[i], v);
+	}
+	return o;
+}
+
+int plan_next_sun(const struct config *c, enum sun_event ev, int64_t now_ms, int max_days,
+		  int64_t *at_ms)
+{
+	int y, m, d;
+
+	window_local_date(now_ms, &y, &m, &d);
+	for (int i = 0; i <= max_days; i++, window_date_add(&y, &m, &d, 1)) {
+		int64_t start = time_local_make(y, m, d, 0);
+		int ny = y, nm = m, nd = d;
+		struct sun_day sd;
+
+		window_date_add(&ny, &nm, &nd, 1);
+		sun_day_events(c->latitude, c->longitude, start,
+			       time_local_make(ny, nm, nd, 0) - start, &sd);
+		if (sd.happens[ev] && sd.at_ms[ev] > now_ms) {
+			*at_ms = sd.at_ms[ev];
+			return SL_OK;
+		}
+	}
+	return SL_ERR_NOTFOUND;
+}
+
+json_t *plan_today_job(const char *camera, char profile, int64_t now_ms)
+{
+	char stamp[32], id[ID_MAX + 1], pid[2] = {profile, '\0'};
+	json_t *o = json_object();
+	int64_t day_start, day_len, secs;
+	int y, m, d;
+
+	if (o == NULL)
+		return NULL;
+	window_local_date(now_ms, &y, &m, &d);
+	time_local_day(now_ms, &day_start, &day_len);
+	/* time elapsed since local midnight names the press: unlike the wall
+	 * clock it never repeats, not even in the hour a fall-back shows twice */
+	secs = (now_ms - day_start) / 1000;
+	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02d-%02lld%02lld%02lld", y, m, d,
+		 (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
+	job_id(camera, "today", stamp, profile, id);
+	json_object_set_new(o, "job_id", json_string(id));
+	json_object_set_new(o, "kind", json_string("video"));
+	json_object_set_new(o, "camera", json_string(camera));
+	json_object_set_new(o, "profile", json_string(pid));
+	json_object_set_new(o, "from", iso_or_null(day_start, true));
+	json_object_set_new(o, "to", iso_or_null(now_ms, true));
+	return o;
+}

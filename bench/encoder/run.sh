@@ -1,0 +1,171 @@
+#!/bin/sh
+# bench/encoder/run.sh - skylapse-encoder against the ffmpeg command line.
+#
+#   bench/encoder/run.sh [BIN_DIR]      (default build/bin; not part of make test)
+#
+# Makes 120 synthetic 4056x3040 JPEG frames with FFmpeg's lavfi sources, then
+# in the same run encodes them to 1920-wide H.264 (CRF 23, preset medium):
+#   ours    skylapse-encoder encode --input frames --output ours.mp4 --width 1920
+#   ffmpeg  ffmpeg -framerate 30 -i frames/f_%04d.jpg -vf scale=1920:-2 -c:v libx264
+#                  -preset medium -crf 23 -pix_fmt yuv420p ffmpeg.mp4
+# and prints: the wall-time ratio (target <= 0.85); SSIM of each video against
+# the source frames downscaled with Lanczos, uncompressed, in the video's own
+# colour space (ours is BT.709 TV range, ffmpeg's keeps the JPEG's BT.601
+# matrix at TV range; target ours >= ffmpeg's - 0.005); peak RSS against
+# x264's own footprint, ffmpeg encoding the same frames already decoded (a
+# y4m file, same settings; target <= footprint + 64 MB); and our peak RSS for
+# 1000 frames against 120 (flat memory; the 1000 are the 120 repeated, by
+# symbolic links).
+#
+# The two encoders run REPEAT times each (default 3), alternately, and the
+# medians are compared, so that other work on the machine weighs on both; CPU
+# seconds (user + system) are printed too, as the load-independent measure of
+# the work each does.
+#
+# Environment: WORK (scratch folder, default a new one under /tmp, removed
+# unless KEEP=1), FRAMES (120), LONG_FRAMES (1000; 0 skips that run),
+# REPEAT (3), THREADS (our decoding threads; default one per CPU).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${1:-$ROOT/build/bin}
+ENC=$BIN/skylapse-encoder
+FRAMES=${FRAMES:-120}
+LONG_FRAMES=${LONG_FRAMES:-1000}
+KEEP=${KEEP:-0}
+REPEAT=${REPEAT:-3}
+THREADS=${THREADS:-0}
+
+for tool in ffmpeg ffprobe /usr/bin/time python3; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+[ -x "$ENC" ] || { echo "bench: build first (make): no $ENC" >&2; exit 1; }
+
+if [ -z "${WORK:-}" ]; then
+	WORK=$(mktemp -d /tmp/skylapse-bench.XXXXXX)
+	[ "$KEEP" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK/frames"
+cd "$WORK"
+echo "bench: scratch in $WORK, $(nproc) CPUs"
+
+# --- frames -------------------------------------------------------------------
+if [ ! -f "frames/f_$(printf %04d "$FRAMES").jpg" ]; then
+	echo "bench: making $FRAMES frames of 4056x3040"
+	ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi \
+		-i "testsrc2=size=4056x3040:rate=30,noise=alls=10:allf=t" \
+		-frames:v "$FRAMES" -q:v 3 frames/f_%04d.jpg
+fi
+echo "bench: frames: $(du -sm frames | cut -f1) MB, $(ls frames | wc -l) files"
+
+# run LABEL CMD... : runs CMD under /usr/bin/time, appends "wall_s peak_kB
+# user_s sys_s" to LABEL.time
+run() {
+	label=$1
+	shift
+	/usr/bin/time -a -f "%e %M %U %S" -o "$label.time" "$@" >"$label.out" 2>"$label.err" ||
+		{ echo "bench: $label failed:" >&2; tail -5 "$label.err" >&2; exit 2; }
+	set -- $(tail -1 "$label.time")
+	echo "bench: $label: $1 s wall, $3 + $4 s CPU, $(($2 / 1024)) MB peak; load $(cut -d' ' -f1 /proc/loadavg)"
+}
+
+# --- the two encoders, same frames, same run, alternately ------------------------
+rm -f ours.time ffmpeg.time x264.time long.time
+i=0
+while [ "$i" -lt "$REPEAT" ]; do
+	run ours "$ENC" encode --input frames --output ours.mp4 --width 1920 --crf 23 \
+		--preset medium --threads "$THREADS"
+	run ffmpeg ffmpeg -nostdin -hide_banner -loglevel error -y -framerate 30 \
+		-i frames/f_%04d.jpg -vf scale=1920:-2 -c:v libx264 -preset medium -crf 23 \
+		-pix_fmt yuv420p ffmpeg.mp4
+	i=$((i + 1))
+done
+
+SIZE=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height \
+	-of csv=p=0:s=x ours.mp4)
+W=${SIZE%x*}
+H=${SIZE#*x}
+
+# --- references: the source downscaled with Lanczos, uncompressed ----------------
+# ffmpeg's video keeps the JPEG matrix (BT.601) at TV range; ours is BT.709:
+# the matrix change goes through RGB because swscale does not change it
+# between two YUV formats.
+ffmpeg -nostdin -hide_banner -loglevel error -y -i frames/f_%04d.jpg \
+	-vf "scale=$W:$H:flags=lanczos,format=yuv420p" ref601.y4m
+ffmpeg -nostdin -hide_banner -loglevel error -y -i frames/f_%04d.jpg \
+	-vf "scale=$W:$H:flags=lanczos,format=gbrp,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p" \
+	ref709.y4m
+
+ssim() {
+	ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -lavfi "[0:v][1:v]ssim" -f null - 2>&1 |
+		sed -n 's/.*SSIM Y:\([0-9.]*\).* All:\([0-9.]*\).*/\2 \1/p' | tail -1
+}
+SSIM_OURS=$(ssim ours.mp4 ref709.y4m)
+SSIM_FF=$(ssim ffmpeg.mp4 ref601.y4m)
+
+# --- x264's own footprint: the same frames already decoded ---------------------------
+run x264 ffmpeg -nostdin -hide_banner -loglevel error -y -i ref601.y4m -c:v libx264 \
+	-preset medium -crf 23 -pix_fmt yuv420p x264.mp4
+
+# --- flat memory: 1000 frames ------------------------------------------------------
+if [ "$LONG_FRAMES" -gt 0 ]; then
+	rm -rf long
+	mkdir long
+	i=0
+	while [ "$i" -lt "$LONG_FRAMES" ]; do
+		ln -s "../frames/f_$(printf %04d $((i % FRAMES + 1))).jpg" "long/f_$(printf %05d "$i").jpg"
+		i=$((i + 1))
+	done
+	run long "$ENC" encode --input long --output long.mp4 --width 1920 --crf 23 \
+		--preset medium --threads "$THREADS"
+fi
+
+# --- figures --------------------------------------------------------------------------
+python3 - "$SSIM_OURS" "$SSIM_FF" "$LONG_FRAMES" "$FRAMES" <<'EOF'
+import json, subprocess, sys
+
+def t(label):
+    """Median wall time, peak RSS (MB, the largest) and median CPU seconds of
+    the runs of LABEL."""
+    runs = [line.split() for line in open(f"{label}.time") if line.strip()
+            and not line.startswith("Command")]
+    walls = sorted(float(r[0]) for r in runs)
+    cpus = sorted(float(r[2]) + float(r[3]) for r in runs)
+    return walls[len(walls) // 2], max(int(r[1]) for r in runs) / 1024.0, cpus[len(cpus) // 2]
+
+def probe(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
+                          "-show_entries", "stream=codec_name,width,height,pix_fmt,r_frame_rate,"
+                          "nb_read_frames,color_space", "-show_entries", "format=size",
+                          "-of", "json", path], capture_output=True, text=True, check=True)
+    j = json.loads(out.stdout)
+    s = j["streams"][0]
+    return (f'{s["codec_name"]} {s["width"]}x{s["height"]} {s["pix_fmt"]} '
+            f'{s["r_frame_rate"]} fps, {s["nb_read_frames"]} frames, '
+            f'{s.get("color_space", "unknown")}, {int(j["format"]["size"]) / 1e6:.2f} MB')
+
+ours_all, ours_y = map(float, sys.argv[1].split())
+ff_all, ff_y = map(float, sys.argv[2].split())
+long_frames, frames = int(sys.argv[3]), int(sys.argv[4])
+(ow, orss, ocpu), (fw, frss, fcpu), (xw, xrss, _) = t("ours"), t("ffmpeg"), t("x264")
+
+def verdict(ok):
+    return "ok" if ok else "MISSED"
+
+print()
+print(f"ours:   {probe('ours.mp4')}")
+print(f"ffmpeg: {probe('ffmpeg.mp4')}")
+print()
+print(f"wall time      ours {ow:7.2f} s   ffmpeg {fw:7.2f} s   ratio {ow / fw:.3f}"
+      f"   (target <= 0.85: {verdict(ow / fw <= 0.85)}; medians)")
+print(f"CPU time       ours {ocpu:7.2f} s   ffmpeg {fcpu:7.2f} s   ratio {ocpu / fcpu:.3f}")
+print(f"SSIM (All)     ours {ours_all:.5f}   ffmpeg {ff_all:.5f}   diff {ours_all - ff_all:+.5f}"
+      f"   (target >= -0.005: {verdict(ours_all >= ff_all - 0.005)})")
+print(f"SSIM (Y)       ours {ours_y:.5f}   ffmpeg {ff_y:.5f}   diff {ours_y - ff_y:+.5f}")
+print(f"peak RSS       ours {orss:7.1f} MB   ffmpeg CLI {frss:7.1f} MB   x264 alone (y4m) {xrss:7.1f} MB"
+      f"   ours - x264 {orss - xrss:+.1f} MB   (target <= +64: {verdict(orss - xrss <= 64)})")
+if long_frames > 0:
+    lw, lrss, _ = t("long")
+    print(f"flat memory    {frames} frames {orss:7.1f} MB   {long_frames} frames {lrss:7.1f} MB"
+          f"   ratio {lrss / orss:.3f}   ({long_frames} frames took {lw:.1f} s)")
+EOF

@@ -1,0 +1,59 @@
+/* bridge.h - the state of one skylapse-bridge process, shared by its routes.
+ *
+ * One struct bridge lives in main(); route handlers, MQTT callbacks and
+ * timers all receive it and run on the main thread, so nothing here needs a
+ * lock. Handlers are declared with their route table in routes.h.
+ */
+#ifndef BRIDGE_BRIDGE_H
+#define BRIDGE_BRIDGE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth_cors.h"
+#include "config.h"
+#include "fsutil.h"
+#include "loop.h"
+#include "mqtt.h"
+#include "state.h"
+
+struct http_server;
+struct http_cached;
+struct sse_hub;
+struct capture_hub;
+struct cli;
+struct sky_cache;
+
+struct bridge {
+	struct config cfg;
+	struct loop *loop;
+	struct mqtt_session *mqtt;
+	struct http_server *http;
+	struct sse_hub *sse;
+	struct capture_hub *capture;
+	struct bridge_state state;
+	struct cors_policy cors;
+	const struct cli *cli; /* the flags, for reloads on SIGHUP */
+
+	bool pi_compat;
+	char camera[ID_MAX + 1]; /* pi-compat: the camera this bridge fronts */
+	char images_dir[PATH_MAX];
+	char timelapses_dir[PATH_MAX];
+	char dashboard_dir[PATH_MAX]; /* "" when there is none: a minimal page */
+	char *openapi;		      /* schema/openapi.json, loaded at start */
+	size_t openapi_len;
+	int64_t started_ms;
+
+	/* GET /status answered from memory: rebuilt when the state changes or
+	 * the second turns (its current_time). */
+	struct http_cached *status_cache;
+	uint64_t status_cache_version;
+	int64_t status_cache_second;
+	struct sky_cache *sky; /* sun and windows of today, for /status */
+};
+
+/* Whether the broker session is up (for /health and 503s). */
+bool bridge_broker_up(const struct bridge *b);
+
+#endif

@@ -1,0 +1,286 @@
+/* routes_status.c - /health, /status, /schedules, /sun, /cameras.
+ *
+ * /status prefers the scheduler's retained backend status (SPEC 4) when
+ * that backend is online, and otherwise computes the same figures from the
+ * configuration (sky.h) in the same shape (schema/backend-status.json), so
+ * `curl :8082/status | jq .active_schedules` answers with or without a
+ * scheduler. Each camera's availability and status are added under
+ * "camera_status". Its body is kept ready in memory
+ * and rebuilt only when the state changes or the second turns: it is the
+ * route dashboards and monitors poll.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "err.h"
+#include "http.h"
+#include "routes.h"
+#include "sky.h"
+#include "sse.h"
+#include "timeutil.h"
+
+static json_t *backend_entry(const struct bridge *b)
+{
+	return json_object_get(b->state.backends, b->cfg.backend_name);
+}
+
+static json_t *schedule_states(const struct bridge *b)
+{
+	return json_object_get(backend_entry(b), "schedules");
+}
+
+/* {"helios": {"availability", "status"}, ...} */
+static json_t *cameras_brief(const struct bridge *b)
+{
+	json_t *out = json_object(), *cam;
+	const char *id;
+
+	json_object_foreach(b->state.cameras, id, cam) {
+		json_t *av = json_object_get(cam, "availability");
+		json_t *st = json_object_get(cam, "status");
+
+		if (!state_camera_known(&b->state, id))
+			continue;
+		json_object_set_new(out, id,
+				    json_pack("{s:O, s:O}", "availability", av ? av : json_null(),
+					      "status", st ? st : json_null()));
+	}
+	return out;
+}
+
+int route_health(struct bridge *b, struct request *rq)
+{
+	bool up = bridge_broker_up(b);
+	json_t *cams = json_object(), *cam;
+	const char *id;
+
+	json_object_foreach(b->state.cameras, id, cam)
+		if (state_camera_known(&b->state, id))
+			json_object_set(cams, id, json_object_get(cam, "availability")
+							  ? json_object_get(cam, "availability")
+							  : json_null());
+	return http_reply_json(
+		rq, up ? 200 : 503,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I}", "status",
+			  up ? "ok" : "degraded", "mqtt", up ? "connected" : "disconnected",
+			  "broker", mqtt_session_url(b->mqtt), "backend_name", b->cfg.backend_name,
+			  "version", SKYLAPSE_VERSION, "uptime_seconds",
+			  (json_int_t)((time_now_ms() - b->started_ms) / 1000), "cameras", cams,
+			  "events_clients", (json_int_t)sse_clients(b->sse), "http_connections",
+			  (json_int_t)http_connections(b->http)));
+}
+
+/* SPEC 4's "cameras" of a backend status, for a status the bridge computes:
+ * [{id, online, authorized, error}] from what the cameras retained. */
+static json_t *cameras_list(const struct bridge *b)
+{
+	json_t *out = json_array(), *cam;
+	const char *id;
+
+	json_object_foreach(b->state.cameras, id, cam) {
+		const char *av = json_string_value(json_object_get(cam, "availability"));
+
+		if (!state_camera_known(&b->state, id))
+			continue;
+		json_array_append_new(out, json_pack("{s:s, s:o, s:n, s:n}", "id", id, "online",
+						     av ? json_boolean(strcmp(av, "online") == 0)
+							: json_null(),
+						     "authorized", "error"));
+	}
+	return out;
+}
+
+static json_t *build_status(struct bridge *b, int64_t now)
+{
+	json_t *be = backend_entry(b);
+	const char *avail = json_string_value(json_object_get(be, "availability"));
+	json_t *theirs = json_object_get(be, "status");
+	char now_iso[TIME_ISO_MAX];
+	json_t *st, *sun;
+
+	if (avail && strcmp(avail, "online") == 0 && json_is_object(theirs)) {
+		st = json_deep_copy(theirs);
+		json_object_set_new(st, "source", json_string("scheduler"));
+	} else {
+		if (b->sky == NULL)
+			b->sky = sky_cache_new();
+		st = b->sky ? sky_status_cached(b->sky, &b->cfg, now, schedule_states(b)) : NULL;
+		if (st) {
+			json_object_set_new(st, "source", json_string("bridge"));
+			json_object_set_new(st, "cameras", cameras_list(b));
+		}
+	}
+	if (st == NULL)
+		return NULL;
+	sun = json_object_get(st, "sun");
+	if (json_object_get(st, "sun_times") == NULL && json_is_object(sun))
+		json_object_set_new(st, "sun_times",
+				    json_pack("{s:O, s:O}", "sunrise",
+					      json_object_get(sun, "sunrise") ? json_object_get(sun, "sunrise")
+									: json_null(),
+					      "sunset",
+					      json_object_get(sun, "sunset") ? json_object_get(sun, "sunset")
+									     : json_null()));
+	/* the scheduler publishes on changes and once a minute: the time is
+	 * the bridge's own, so it is always now */
+	time_format_local(now, now_iso);
+	json_object_set_new(st, "current_time", json_string(now_iso));
+	json_object_set_new(st, "backend_name", json_string(b->cfg.backend_name));
+	json_object_set_new(st, "backend_availability", json_string(avail ? avail : "unknown"));
+	json_object_set_new(st, "mqtt",
+			    json_string(bridge_broker_up(b) ? "connected" : "disconnected"));
+	json_object_set_new(st, "camera_status", cameras_brief(b));
+	if (json_is_object(b->state.transfer))
+		json_object_set(st, "transfer", b->state.transfer);
+	return st;
+}
+
+int route_status(struct bridge *b, struct request *rq)
+{
+	int64_t now = time_now_ms();
+	json_t *st;
+	char *text;
+
+	if (b->status_cache == NULL || b->status_cache_version != b->state.version ||
+	    b->status_cache_second != now / 1000) {
+		st = build_status(b, now);
+		text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+		json_decref(st);
+		if (text == NULL)
+			return http_reply_error(rq, 500, "out of memory");
+		http_cached_free(&b->status_cache);
+		b->status_cache = http_cached_new(b->http, 200, "application/json", text,
+						  strlen(text));
+		free(text);
+		if (b->status_cache == NULL)
+			return http_reply_error(rq, 500, "out of memory");
+		b->status_cache_version = b->state.version;
+		b->status_cache_second = now / 1000;
+	}
+	return http_reply_cached(rq, b->status_cache);
+}
+
+static int date_param(struct bridge *b, struct request *rq, struct local_date *d)
+{
+	char buf[16];
+	int rc = query_str(rq, "date", buf, sizeof(buf));
+
+	(void)b;
+	if (rc == SL_ERR_INVAL)
+		return rc;
+	if (sky_date_parse(rc == SL_OK ? buf : NULL, time_now_ms(), d) != SL_OK) {
+		http_reply_error(rq, 400, "query parameter 'date' must be a date YYYY-MM-DD");
+		return SL_ERR_INVAL;
+	}
+	return SL_OK;
+}
+
+int route_schedules(struct bridge *b, struct request *rq)
+{
+	struct local_date d;
+	char date[16];
+
+	if (date_param(b, rq, &d))
+		return SL_OK;
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year % 10000, d.month % 100,
+		 d.day % 100);
+	return http_reply_json(rq, 200,
+			       json_pack("{s:s, s:s, s:o}", "date", date, "timezone",
+					 b->cfg.timezone, "schedules",
+					 sky_schedules(&b->cfg, &d, time_now_ms(),
+						       schedule_states(b))));
+}
+
+int route_sun(struct bridge *b, struct request *rq)
+{
+	struct local_date d;
+
+	if (date_param(b, rq, &d))
+		return SL_OK;
+	return http_reply_json(rq, 200, sky_sun_day(&b->cfg, &d));
+}
+
+/* The REST view of a camera entry: a copy with links. New reference. */
+static json_t *camera_view(struct bridge *b, const char *id, json_t *entry, bool with_plan)
+{
+	json_t *v = json_object();
+	char url[128];
+	static const char *keys[] = {"availability", "status", "last_frame", "last_frames"};
+
+	json_object_set_new(v, "camera", json_string(id));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *x = json_object_get(entry, keys[i]);
+
+		json_object_set(v, keys[i], x ? x : json_null());
+	}
+	if (with_plan) {
+		json_t *plan = json_object_get(entry, "plan");
+
+		json_object_set(v, "plan", plan ? plan : json_null());
+	}
+	snprintf(url, sizeof(url), "/cameras/%s/latest.jpg", id);
+	json_object_set_new(v, "latest_url", json_string(url));
+	if (state_preview(&b->state, id)) {
+		snprintf(url, sizeof(url), "/cameras/%s/preview.jpg", id);
+		json_object_set_new(v, "preview_url", json_string(url));
+	} else {
+		json_object_set_new(v, "preview_url", json_null());
+	}
+	return v;
+}
+
+int route_cameras(struct bridge *b, struct request *rq)
+{
+	json_t *list = json_array(), *entry;
+	const char *id;
+
+	json_object_foreach(b->state.cameras, id, entry)
+		if (state_camera_known(&b->state, id))
+			json_array_append_new(list, camera_view(b, id, entry, false));
+	return http_reply_json(rq, 200, json_pack("{s:o}", "cameras", list));
+}
+
+int route_camera(struct bridge *b, struct request *rq)
+{
+	const char *id = req_param(rq, 0);
+
+	if (!state_camera_known(&b->state, id))
+		return http_reply_error(rq, 404, "unknown camera '%.64s'", id);
+	return http_reply_json(rq, 200, camera_view(b, id, state_camera(&b->state, id), true));
+}
+
+/* --- Pi compatibility ------------------------------------------------------ */
+
+int route_pi_status(struct bridge *b, struct request *rq)
+{
+	json_t *cam = state_camera(&b->state, b->camera);
+	json_t *st = json_object_get(cam, "status");
+	json_t *av = json_object_get(cam, "availability");
+	json_t *out;
+
+	if (!json_is_object(st))
+		return http_reply_error(rq, 503, "camera '%s' has not reported its status yet%s",
+					b->camera,
+					bridge_broker_up(b) ? "" : " (the broker is not connected)");
+	out = json_deep_copy(st);
+	json_object_set_new(out, "camera", json_string(b->camera));
+	json_object_set(out, "availability", av ? av : json_null());
+	json_object_set_new(out, "mqtt",
+			    json_string(bridge_broker_up(b) ? "connected" : "disconnected"));
+	return http_reply_json(rq, 200, out);
+}
+
+int route_pi_health(struct bridge *b, struct request *rq)
+{
+	bool up = bridge_broker_up(b);
+	json_t *av = json_object_get(state_camera(&b->state, b->camera), "availability");
+
+	return http_reply_json(rq, up ? 200 : 503,
+			       json_pack("{s:s, s:s, s:s, s:O, s:s}", "status",
+					 up ? "ok" : "degraded", "mqtt",
+					 up ? "connected" : "disconnected", "camera", b->camera,
+					 "availability", av ? av : json_null(), "version",
+					 SKYLAPSE_VERSION));
+}

@@ -1,0 +1,10 @@
+# skylapse-encoder: MQTT encode jobs -> videos and keograms (and `encode` on a folder).
+ENCODER_SRCS := encoder/job.c encoder/select.c encoder/colour.c encoder/decode.c \
+	encoder/pipeline.c encoder/deflicker.c encoder/mux.c \
+	encoder/video.c encoder/keogram.c encoder/state.c encoder/registry.c \
+	encoder/runner.c encoder/worker.c encoder/cmd_encode.c
+ENCODER_PKGS := libavcodec libavformat libswscale libavutil libturbojpeg
+
+PROGRAMS += skylapse-encoder
+skylapse-encoder_SRCS := encoder/main.c $(ENCODER_SRCS)
+skylapse-encoder_PKGS := $(ENCODER_PKGS)

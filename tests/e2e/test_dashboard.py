@@ -1,0 +1,90 @@
+"""The dashboard in a real browser (Debian's Chromium driven by playwright-core)
+against the real stack: each test runs one scenario of scenarios.mjs, which
+fails on any console error or failed request. Screenshots go to
+tests/e2e/screenshots/.
+"""
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+from harness import free_port, wait_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+TIMEOUT = 240
+
+
+def run(stack, name, base=None, extra=None):
+    env = {**os.environ, **(extra or {}), "BASE_URL": base or stack.base, "SHOTS_DIR": str(SHOTS), "E2E_TZ": stack.tz}
+    proc = subprocess.Popen(["node", str(ROOT / "tests" / "e2e" / "scenarios.mjs"), name], env=env,
+                            cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
+    out = []
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            cmd = line.strip()
+            if cmd == "@@ stop-broker":
+                stack.broker.stop()
+                proc.stdin.write("ok\n")
+                proc.stdin.flush()
+            elif cmd == "@@ start-broker":
+                stack.broker.start()
+                proc.stdin.write("ok\n")
+                proc.stdin.flush()
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    text = "".join(out)
+    assert rc == 0, f"scenario {name} failed (rc {rc}):\n{text}\n{stack.logs()}"
+    return text
+
+
+def test_overview_shows_the_camera_online(stack):
+    stack.require("skylapse-scheduler")
+    run(stack, "overview")
+
+
+def test_capture_now_frame_appears_and_opens_in_gallery(stack):
+    run(stack, "capture")
+
+
+def test_capture_refused_shows_the_authorization_error(stack):
+    # a second bridge speaking for a backend that is not the Pi's primary
+    port = free_port()
+    stack.start_daemon("skylapse-bridge", ["--bind", "127.0.0.1", "--port", str(port),
+                                           "--dashboard", str(ROOT / "dashboard")],
+                       env={**stack.env, "BACKEND_NAME": "intruder"})
+    wait_port(port, 15)
+    run(stack, "refused", f"http://127.0.0.1:{port}")
+
+
+def test_api_token_is_asked_once_and_kept(stack):
+    port = free_port()
+    stack.start_daemon("skylapse-bridge", ["--bind", "127.0.0.1", "--port", str(port),
+                                           "--dashboard", str(ROOT / "dashboard")],
+                       env={**stack.env, "API_TOKEN": "s3cret-e2e"})
+    wait_port(port, 15)
+    run(stack, "token", f"http://127.0.0.1:{port}", {"E2E_TOKEN": "s3cret-e2e"})
+
+
+def test_timelapse_progress_then_video_plays_and_seeks(stack):
+    stack.require("skylapse-scheduler", "skylapse-encoder")
+    print(run(stack, "timelapse"))
+
+
+def test_keogram_of_the_day_is_shown(stack):
+    stack.require("skylapse-scheduler", "skylapse-encoder")
+    run(stack, "keogram")
+
+
+def test_phone_layout_and_charts(stack):
+    run(stack, "phone")
+
+
+def test_broker_outage_is_shown_and_clears(stack):
+    run(stack, "outage")

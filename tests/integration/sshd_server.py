@@ -1,0 +1,64 @@
+"""A throw-away sshd for tests and benchmarks: the "Pi" end of the transfer.
+
+sshd -D on a free loopback port with a host key and a client key generated
+for the run, AuthorizedKeysFile and known_hosts in its own folder, logging in
+as the current user (root too: PermitRootLogin yes). env() gives the
+transfer's PI_* and SSH_* variables for it.
+"""
+import os
+import subprocess
+from pathlib import Path
+
+from harness import free_port, wait_port
+
+
+class Sshd:
+    """sshd -D on a free loopback port, accepting one generated client key."""
+
+    def __init__(self, workdir):
+        self.dir = Path(workdir) / "ssh"
+        self.dir.mkdir()
+        self.port = free_port()
+        self.user = os.environ.get("USER") or subprocess.run(
+            ["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
+        self.key = self.dir / "client_key"
+        self.wrong_key = self.dir / "wrong_key"
+        host_key = self.dir / "host_key"
+        for k in (host_key, self.key, self.wrong_key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(k)],
+                           check=True)
+        (self.dir / "authorized_keys").write_text(Path(f"{self.key}.pub").read_text())
+        self.known_hosts = self.dir / "known_hosts"
+        pub = Path(f"{host_key}.pub").read_text().split()
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {pub[0]} {pub[1]}\n")
+        self.config = self.dir / "sshd_config"
+        self.config.write_text("\n".join([
+            f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
+            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}", "StrictModes no",
+            "PermitRootLogin yes", "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no", "UsePAM no", "PidFile none", "LogLevel ERROR",
+            # bash sources the account's ~/.bashrc for ssh commands unless it
+            # thinks it is nested; that file belongs to whoever runs the tests
+            # (here a pyenv set-up costing seconds per command), not to the Pi
+            "SetEnv SHLVL=1",
+        ]) + "\n")
+        self.proc = None
+
+    def start(self):
+        if os.geteuid() == 0:
+            os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
+        self.log = open(self.dir / "sshd.log", "ab")
+        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(self.config), "-e"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def env(self):
+        return {"PI_HOST": "127.0.0.1", "PI_USER": self.user, "PI_SSH_PORT": str(self.port),
+                "SSH_KEY": str(self.key), "SSH_KNOWN_HOSTS": str(self.known_hosts)}

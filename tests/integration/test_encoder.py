@@ -1,0 +1,455 @@
+"""skylapse-encoder end to end: the real mosquitto, real workers, synthetic
+frames in the server layout (made with ffmpeg's lavfi sources, sidecars with
+the right size, sha256 and mean_luma), videos checked with ffprobe."""
+import datetime as dt
+import hashlib
+import json
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness import BIN, ROOT, payload_json, wait_for
+from schemas import validate
+
+CAM = "helios"
+R = "skylapse"
+JOBS = f"{R}/encoder/jobs"
+START = dt.datetime(2026, 11, 27, 6, 0, 0, tzinfo=dt.timezone.utc)
+
+pytestmark = pytest.mark.skipif(not (BIN / "skylapse-encoder").exists(),
+                                reason="skylapse-encoder not built")
+
+
+# --- frames ------------------------------------------------------------------------
+
+# Generated once per test module, then copied into each test's images root.
+FRAME_SETS = {
+    "small": dict(n=60, size="320x240", source="testsrc2", brightness="0"),
+    "step": dict(n=60, size="320x240", source="color=c=0x808080",
+                 brightness="if(lt(n,30),-0.12,0.12)"),
+    "big": dict(n=100, size="640x480", source="testsrc2", brightness="0"),
+}
+
+
+def generate(folder, n, size, source, brightness):
+    """n JPEGs and the mean luma of each (0..255, full range as in the JPEG)."""
+    folder.mkdir(parents=True)
+    sep = ":" if "=" in source else "="
+    stats = folder / "luma.txt"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+         f"{source}{sep}s={size}:r=10,eq=brightness='{brightness}':eval=frame,format=yuvj420p,"
+         f"signalstats,metadata=print:key=lavfi.signalstats.YAVG:file={stats}",
+         "-frames:v", str(n), "-q:v", "3", str(folder / "f_%04d.jpg")], check=True)
+    lumas = [float(line.split("=")[1]) for line in stats.read_text().splitlines()
+             if "YAVG" in line]
+    return sorted(folder.glob("f_*.jpg")), lumas
+
+
+@pytest.fixture(scope="module")
+def frame_sets(tmp_path_factory):
+    made = {}
+
+    def get(name):
+        if name not in made:
+            made[name] = generate(tmp_path_factory.mktemp(name) / "f", **FRAME_SETS[name])
+        return made[name]
+    return get
+
+
+@pytest.fixture
+def make_frames(frame_sets, env):
+    def make(n=40, kind="small", profile="a", start=START, step_s=5):
+        """The first n frames of a set in IMAGES_DIR's server layout, with
+        sidecars; returns their paths relative to the root, in time order."""
+        files, lumas = frame_sets(kind)
+        w, h = map(int, FRAME_SETS[kind]["size"].split("x"))
+        rels = []
+        for i, (f, luma) in enumerate(zip(files[:n], lumas)):
+            t = start + dt.timedelta(seconds=i * step_s)
+            rel = (f"{CAM}/profile-{profile}/{t:%Y-%m-%d}/"
+                   f"capture_{t:%Y%m%d_%H%M%S}_{t.microsecond // 1000:03d}.jpg")
+            dst = Path(env["IMAGES_DIR"]) / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            data = f.read_bytes()
+            dst.write_bytes(data)
+            side = {"camera": CAM, "profile": profile, "path": rel.split("/", 1)[1],
+                    "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "size": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(), "width": w, "height": h,
+                    "mean_luma": round(luma, 2)}
+            dst.with_suffix(".json").write_text(json.dumps(side))
+            rels.append(rel)
+        return rels
+    return make
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def job(job_id, n=40, step_s=5, start=START, **extra):
+    j = {"job_id": job_id, "camera": CAM, "profile": "a", "from": iso(start),
+         "to": iso(start + dt.timedelta(seconds=n * step_s)), "width": 320}
+    j.update(extra)
+    return j
+
+
+# --- video checks --------------------------------------------------------------------
+
+def probe(path):
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+         "stream=codec_name,width,height,pix_fmt,r_frame_rate,avg_frame_rate,nb_read_frames,"
+         "color_space,color_primaries,color_transfer,color_range:format=duration",
+         "-of", "json", str(path)], capture_output=True, text=True, check=True)
+    j = json.loads(out.stdout)
+    s = j["streams"][0]
+    s["duration"] = float(j["format"]["duration"])
+    return s
+
+
+def top_level_boxes(path):
+    """The MP4's top-level box types in file order."""
+    boxes = []
+    with open(path, "rb") as f:
+        while True:
+            head = f.read(8)
+            if len(head) < 8:
+                return boxes
+            size = int.from_bytes(head[:4], "big")
+            boxes.append(head[4:8].decode("latin-1"))
+            if size == 1:
+                size = int.from_bytes(f.read(8), "big") - 8
+            elif size == 0:
+                return boxes
+            f.seek(size - 8, 1)
+
+
+def frame_means(path):
+    """Mean luma of every frame of a video (TV range)."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-f", "lavfi", "-i", f"movie={path},signalstats",
+         "-show_entries", "frame_tags=lavfi.signalstats.YAVG", "-of", "csv=p=0"],
+        capture_output=True, text=True, check=True).stdout.split()
+    return [float(v) for v in out]
+
+
+# --- fixtures -----------------------------------------------------------------------
+
+@pytest.fixture
+def env(tmp_path, broker):
+    cfg = json.loads((ROOT / "config" / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    return {"MQTT_URL": broker.url, "IMAGES_DIR": str(tmp_path / "images"),
+            "TIMELAPSES_DIR": str(tmp_path / "timelapses"),
+            "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "MQTT_TOPIC_ROOT": R}
+
+
+@pytest.fixture
+def watcher(client):
+    w = client()
+    w.subscribe(f"{R}/encoder/#")
+    return w
+
+
+@pytest.fixture
+def worker(broker, daemons, env, watcher):
+    """Starts a worker and waits until it is online and ready."""
+    def start(worker_id="w1", *args, **extra_env):
+        d = daemons("skylapse-encoder", ["--worker", worker_id, *args], env={**env, **extra_env})
+        watcher.wait_message(f"{R}/encoder/{worker_id}/availability",
+                             lambda m: m.payload == b"online", start=0)
+        d.wait_log(f"worker {worker_id} ready")
+        return d
+    return start
+
+
+def states(watcher, job_id, start=0):
+    return [payload_json(m) for m in watcher.all(f"{JOBS}/{job_id}", start) if m.payload]
+
+
+def wait_state(watcher, job_id, wanted=("done", "failed", "cancelled"), timeout=30, start=0):
+    msg = watcher.wait_message(f"{JOBS}/{job_id}",
+                               lambda m: m.payload and payload_json(m)["state"] in wanted,
+                               timeout=timeout, start=start)
+    return payload_json(msg)
+
+
+def send(watcher, payload, valid=True):
+    if valid and not isinstance(payload, str):
+        validate(payload, "encode-job")  # what we send is what the contract allows
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    watcher.publish(JOBS, text)
+
+
+# --- tests ---------------------------------------------------------------------------
+
+def test_job_goes_queued_running_done_and_the_video_is_right(make_frames, worker, watcher, env):
+    make_frames(n=40)
+    worker("w1")
+    send(watcher, job("t1", fps=30))
+    done = wait_state(watcher, "t1")
+    assert done["state"] == "done", done
+    seen = [s["state"] for s in states(watcher, "t1")]
+    assert seen.index("queued") < seen.index("running") < seen.index("done"), seen
+    assert done["frames_total"] == 40 and done["frames_done"] == 40
+    assert done["frames_skipped"] == 0 and done["skipped"] == [] and done["progress"] == 1.0
+    assert done["worker"] == "w1" and done["error"] is None
+    for key in ("created_at", "started_at", "finished_at"):
+        assert done[key].endswith("Z"), key
+    video = Path(env["TIMELAPSES_DIR"]) / done["output"]
+    assert done["output"].startswith(f"{CAM}/") and video.suffix == ".mp4"
+    assert video.stat().st_size == done["size"]
+    s = probe(video)
+    assert s["codec_name"] == "h264" and s["pix_fmt"] == "yuv420p"
+    assert s["r_frame_rate"] == "30/1" and s["avg_frame_rate"] == "30/1"
+    assert int(s["nb_read_frames"]) == 40
+    assert abs(s["duration"] - 40 / 30) < 0.01
+    assert (s["width"], s["height"]) == (320, 240)
+    assert (s["color_space"], s["color_primaries"], s["color_transfer"], s["color_range"]) == \
+        ("bt709", "bt709", "bt709", "tv")
+    boxes = top_level_boxes(video)
+    assert boxes.index("moov") < boxes.index("mdat"), boxes
+    thumb = Path(env["TIMELAPSES_DIR"]) / done["thumbnail"]
+    assert thumb.read_bytes()[:2] == b"\xff\xd8"
+    for s in states(watcher, "t1"):
+        validate(s, "job-state")
+    side = json.loads(video.with_suffix(".json").read_text())
+    assert side["state"] == "done" and side["job_id"] == "t1" and side["size"] == done["size"]
+    assert not list(video.parent.glob(".*.part"))
+
+
+def test_frames_are_skipped_with_reasons(make_frames, worker, watcher, env):
+    rels = make_frames(n=30)
+    images = Path(env["IMAGES_DIR"])
+    (images / rels[3]).with_suffix(".json").unlink()                     # missing
+    (images / rels[5]).write_bytes((images / rels[5]).read_bytes()[:500])  # truncated
+    side = json.loads((images / rels[7]).with_suffix(".json").read_text())
+    side["width"], side["height"] = 640, 480                              # different size
+    (images / rels[7]).with_suffix(".json").write_text(json.dumps(side))
+    worker("w1")
+    send(watcher, job("skips", n=30))
+    done = wait_state(watcher, "skips")
+    assert done["state"] == "done", done
+    reasons = {s["path"]: s["reason"] for s in done["skipped"]}
+    assert reasons == {rels[3]: "missing", rels[5]: "unreadable", rels[7]: "different size"}
+    assert done["frames_skipped"] == 3 and done["frames_total"] == 27
+    assert int(probe(Path(env["TIMELAPSES_DIR"]) / done["output"])["nb_read_frames"]) == 27
+
+
+def test_deflicker_flattens_a_brightness_step(make_frames, worker, watcher, env):
+    make_frames(n=60, kind="step")
+    worker("w1")
+    send(watcher, job("flat", n=60, deflicker=False))
+    send(watcher, job("smooth", n=60, deflicker={"window": 15}))
+    raw = wait_state(watcher, "flat")
+    smooth = wait_state(watcher, "smooth")
+    assert raw["state"] == smooth["state"] == "done"
+    a = frame_means(Path(env["TIMELAPSES_DIR"]) / raw["output"])
+    b = frame_means(Path(env["TIMELAPSES_DIR"]) / smooth["output"])
+    assert len(a) == len(b) == 60
+    jump_raw = max(abs(x - y) for x, y in zip(a, a[1:]))
+    jump_smooth = max(abs(x - y) for x, y in zip(b, b[1:]))
+    assert jump_raw > 40, a                      # the step is there without deflicker
+    assert jump_smooth < jump_raw / 5, (jump_raw, b)
+    # the ends keep their brightness: a trend is kept, only jumps are spread
+    assert abs(a[0] - b[0]) < 3 and abs(a[-1] - b[-1]) < 3
+
+
+def test_two_workers_share_four_jobs(make_frames, worker, watcher, env):
+    make_frames(n=30)
+    worker("w1")
+    worker("w2")
+    ids = [f"share{i}" for i in range(4)]
+    for i in ids:
+        send(watcher, job(i, n=30))
+    finals = {i: wait_state(watcher, i) for i in ids}
+    assert all(s["state"] == "done" for s in finals.values()), finals
+    owners = {}
+    for i in ids:
+        workers = {s["worker"] for s in states(watcher, i)}
+        assert len(workers) == 1, (i, workers)     # each job went to exactly one worker
+        owners[i] = workers.pop()
+    assert set(owners.values()) == {"w1", "w2"}, owners
+    outputs = sorted(Path(env["TIMELAPSES_DIR"], CAM).glob("*.mp4"))
+    assert len(outputs) == 4
+
+
+def test_the_same_job_id_twice_is_one_job(make_frames, worker, watcher, env):
+    make_frames(n=20)
+    d = worker("w1")
+    send(watcher, job("dup", n=20))
+    send(watcher, job("dup", n=20))
+    assert wait_state(watcher, "dup")["state"] == "done"
+    mark = watcher.mark()
+    send(watcher, job("dup", n=20))
+    d.wait_log("job dup is already known")
+    assert [s["state"] for s in states(watcher, "dup")].count("done") == 1
+    assert states(watcher, "dup", mark) == []
+    assert len(list(Path(env["TIMELAPSES_DIR"], CAM).glob("*.mp4"))) == 1
+
+
+def test_a_job_without_id_gets_one(make_frames, worker, watcher, env):
+    make_frames(n=10)
+    worker("w1")
+    j = job("x", n=10)
+    del j["job_id"]
+    send(watcher, j)
+    msg = watcher.wait_message(f"{JOBS}/+", lambda m: m.payload and
+                               payload_json(m)["state"] == "done", timeout=30)
+    assert msg.topic == f"{JOBS}/{payload_json(msg)['job_id']}"
+
+
+def test_date_and_schedule_select_the_window(make_frames, worker, watcher, env):
+    # all_day is 06:30-21:30 in America/Denver (config/config.json): 13:30Z-04:30Z
+    make_frames(n=12, start=dt.datetime(2026, 11, 27, 13, 29, 0, tzinfo=dt.timezone.utc),
+                step_s=10)                                     # 6 of them before 13:30Z
+    worker("w1")
+    send(watcher, {"job_id": "day", "camera": CAM, "profile": "a", "date": "2026-11-27",
+                   "schedule": "all_day", "width": 320})
+    send(watcher, {"job_id": "early", "camera": CAM, "profile": "a", "date": "2026-11-27",
+                   "schedule": "sunset", "width": 320})
+    done = wait_state(watcher, "day")
+    assert done["state"] == "done" and done["frames_total"] == 6, done
+    early = wait_state(watcher, "early")
+    assert early["state"] == "failed" and "no frames of camera" in early["error"], early
+
+
+def test_keogram(make_frames, worker, watcher, env):
+    make_frames(n=50)
+    worker("w1")
+    send(watcher, job("keo", n=50, kind="keogram"))
+    done = wait_state(watcher, "keo")
+    assert done["state"] == "done", done
+    image = Path(env["TIMELAPSES_DIR"]) / done["output"]
+    assert image.suffix == ".jpg" and image.read_bytes()[:2] == b"\xff\xd8"
+    s = probe(image)
+    assert (s["width"], s["height"]) == (50, 240)
+    assert (done["width"], done["height"]) == (50, 240)
+
+
+BAD_JOBS = [
+    ("{not json", "not valid JSON"),
+    (job("bad-camera", camera="nosuchcam"), "unknown camera 'nosuchcam'"),
+    (job("bad-range", **{"from": iso(START), "to": iso(START)}), "empty range"),
+    (job("bad-norange", start=START + dt.timedelta(days=30)), "no frames of camera"),
+    (job("bad-fps0", fps=0), "'fps' must be between 1 and 120"),
+    (job("bad-fps", fps=100000), "'fps' must be between 1 and 120"),
+    (job("bad-width", width=100000), "'width' must be between 0 and 7680"),
+    (job("bad-codec", codec="mpeg2"), "unknown codec 'mpeg2'"),
+    (job("bad-type", fps="30"), "'fps' must be an integer"),
+    (job("bad-crf", crf=99), "'crf' must be between"),
+    (job("bad-preset", preset="warp"), "unknown preset 'warp'"),
+    (job("bad-kind", kind="gif"), "unknown kind 'gif'"),
+    (job("bad-field", framerate=30), "unknown field 'framerate'"),
+    ({"job_id": "bad-nocam", "from": iso(START), "to": iso(START)}, "'camera' is required"),
+    (job("bad-schedule", **{"from": None, "to": None, "date": "2026-11-27",
+                            "schedule": "nosuch"}), "unknown schedule 'nosuch'"),
+    (job("bad-profile", profile="z"), "no frames of camera 'helios' profile 'z'"),
+]
+
+
+def test_bad_jobs_fail_with_a_reason_and_the_worker_keeps_running(make_frames, worker, watcher, env):
+    make_frames(n=10)
+    d = worker("w1")
+    for payload, _ in BAD_JOBS:
+        send(watcher, payload, valid=False)
+    for payload, expected in BAD_JOBS:
+        if isinstance(payload, str):
+            msg = watcher.wait_message(f"{JOBS}/+", lambda m: m.payload and
+                                       "not valid JSON" in (payload_json(m)["error"] or ""))
+            state = payload_json(msg)
+        else:
+            state = wait_state(watcher, payload["job_id"], timeout=10)
+        assert state["state"] == "failed", (payload, state)
+        validate(state, "job-state")
+        assert expected in state["error"], (expected, state["error"])
+    send(watcher, job("good-after-bad", n=10))
+    assert wait_state(watcher, "good-after-bad")["state"] == "done"
+    assert d.alive()
+
+
+def test_cancel_a_running_job(make_frames, worker, watcher, env):
+    make_frames(n=100, kind="big")
+    worker("w1", "--threads", "1")
+    send(watcher, job("cancel-me", n=100, width=640, preset="veryslow"))
+    watcher.wait_message(f"{JOBS}/cancel-me", lambda m: payload_json(m)["state"] == "running",
+                         timeout=20)
+    watcher.publish(f"{JOBS}/cancel-me/cancel", "")
+    final = wait_state(watcher, "cancel-me")
+    assert final["state"] == "cancelled", final
+    folder = Path(env["TIMELAPSES_DIR"], CAM)
+    assert not list(folder.glob("*.mp4")) and not list(folder.glob(".*.part"))
+
+
+def test_kill9_mid_job_still_ends(make_frames, worker, watcher, env):
+    """A worker dies mid-job; the other takes the job over (it sees the dead
+    worker's availability go offline) and finishes it."""
+    make_frames(n=100, kind="big")
+    w1 = worker("w1", "--threads", "1")
+    send(watcher, job("orphan", n=100, width=640, preset="slow"))
+    watcher.wait_message(f"{JOBS}/orphan", lambda m: payload_json(m)["state"] == "running" and
+                         payload_json(m)["progress"] > 0, timeout=20)
+    w2 = worker("w2")
+    w1.kill9()
+    final = wait_state(watcher, "orphan", timeout=40)
+    assert final["state"] in ("done", "failed"), final
+    if final["state"] == "failed":
+        assert final["error"]
+    else:
+        assert final["worker"] == "w2" and final["attempts"] == 1
+    # while it ran on w2, progress came at least once a second
+    times = [m.timestamp for m in watcher.all(f"{JOBS}/orphan")
+             if m.payload and payload_json(m)["state"] == "running"
+             and payload_json(m)["worker"] == "w2"]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert gaps and max(gaps) < 1.6, gaps
+    assert w2.alive()
+
+
+def test_sigterm_requeues_the_job_and_a_restart_finishes_it(make_frames, worker, watcher, env):
+    make_frames(n=100, kind="big")
+    w1 = worker("w1", "--threads", "1")
+    send(watcher, job("handover", n=100, width=640, preset="slow"))
+    watcher.wait_message(f"{JOBS}/handover", lambda m: payload_json(m)["state"] == "running",
+                         timeout=20)
+    mark = watcher.mark()
+    assert w1.stop() == 0
+    watcher.wait_message(f"{R}/encoder/w1/availability", lambda m: m.payload == b"offline",
+                         start=mark)
+    requeued = wait_state(watcher, "handover", wanted=("queued",), start=mark)
+    assert requeued["worker"] == "w1" and requeued["attempts"] == 0
+    worker("w1")                         # the same worker back: takes its job up again
+    final = wait_state(watcher, "handover", start=mark, timeout=60)
+    assert final["state"] == "done", final
+
+
+def test_cli_encode(tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "testsrc2=s=320x240:r=30,eq=brightness='0.1*mod(n,2)':eval=frame",
+                    "-frames:v", "30", "-q:v", "3", str(frames / "f_%04d.jpg")], check=True)
+    (frames / "zz_broken.jpg").write_bytes(b"not a jpeg")
+    out = tmp_path / "cli.mp4"
+    p = subprocess.run([str(BIN / "skylapse-encoder"), "encode", "--input", str(frames),
+                        "--output", str(out), "--fps", "25", "--width", "160", "--deflicker=5"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["status"] == "ok" and summary["frames"] == 30 and summary["fps"] == 25
+    assert summary["frames_skipped"] == 1 and summary["skipped"][0]["path"] == "zz_broken.jpg"
+    s = probe(out)
+    assert (s["width"], s["height"], s["r_frame_rate"]) == (160, 120, "25/1")
+    raw = tmp_path / "raw.mp4"
+    subprocess.run([str(BIN / "skylapse-encoder"), "encode", "--input", str(frames), "--output",
+                    str(raw), "--width", "160"], capture_output=True, check=True, timeout=60)
+    jumps = [max(abs(x - y) for x, y in zip(m, m[1:])) for m in (frame_means(raw),
+                                                                  frame_means(out))]
+    assert jumps[1] < jumps[0] / 2, jumps  # alternate-frame flicker, 5-frame window
+    bad = subprocess.run([str(BIN / "skylapse-encoder"), "encode", "--input", str(frames),
+                          "--output", str(out), "--fps", "0"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "'fps' must be between 1 and 120" in bad.stderr

@@ -1,0 +1,451 @@
+/* test_encoder_media.c - skylapse-encoder's frame maths and plumbing:
+ * deflicker gains, the colour conversion, frame selection with skipped
+ * reasons (tiny JPEGs and sidecars in a temporary server layout), output
+ * sizes and names, and the ordered bounded pipeline. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <turbojpeg.h>
+#include <unistd.h>
+
+#include "colour.h"
+#include "decode.h"
+#include "deflicker.h"
+#include "fsutil.h"
+#include "job.h"
+#include "pipeline.h"
+#include "select.h"
+#include "video.h"
+
+static char root[64];
+
+/* --- deflicker ---------------------------------------------------------------- */
+
+static void test_deflicker_constant_and_step(void **state)
+{
+	double luma[9] = {100, 100, 100, 100, 130, 130, 130, 130, 130}, g[9], curve[9];
+
+	(void)state;
+	assert_int_equal(deflicker_curve(luma, 9, 5, curve), SL_OK);
+	/* the window shrinks symmetrically at the ends: the ends stay put */
+	assert_true(curve[0] == 100 && curve[8] == 130);
+	assert_true(fabs(curve[1] - 100) < 1e-9); /* 3 frames: 100 100 100 */
+	assert_true(fabs(curve[3] - (100 * 3 + 130 * 2) / 5.0) < 1e-9);
+	assert_true(fabs(curve[4] - (100 * 2 + 130 * 3) / 5.0) < 1e-9);
+	assert_int_equal(deflicker_gains(luma, 9, 5, g), SL_OK);
+	assert_true(g[0] == 1.0 && g[8] == 1.0);
+	for (int i = 0; i < 9; i++)
+		assert_true(fabs(g[i] * luma[i] - curve[i]) < 1e-9);
+	/* window 1: nothing changes */
+	assert_int_equal(deflicker_gains(luma, 9, 1, g), SL_OK);
+	for (int i = 0; i < 9; i++)
+		assert_true(g[i] == 1.0);
+}
+
+static void test_deflicker_flattens_flicker(void **state)
+{
+	double luma[31], g[31], before = 0, after = 0;
+
+	(void)state;
+	for (int i = 0; i < 31; i++)
+		luma[i] = 120 + (i % 2 ? 10 : -10); /* alternating flicker */
+	assert_int_equal(deflicker_gains(luma, 31, 15, g), SL_OK);
+	for (int i = 11; i < 20; i++) {
+		before += fabs(luma[i] - luma[i - 1]);
+		after += fabs(luma[i] * g[i] - luma[i - 1] * g[i - 1]);
+	}
+	assert_true(after < before / 10);
+}
+
+static void test_deflicker_limits(void **state)
+{
+	double luma[5] = {200, 200, 10, 200, 200}, dark[3] = {0.2, 50, 0.5}, g[5];
+
+	(void)state;
+	assert_int_equal(deflicker_gains(luma, 5, 5, g), SL_OK);
+	assert_true(g[2] == DEFLICKER_GAIN_MAX); /* a different scene, not flicker */
+	assert_int_equal(deflicker_gains(dark, 3, 3, g), SL_OK);
+	assert_true(g[0] == 1.0 && g[2] == 1.0); /* black frames keep gain 1 */
+}
+
+/* --- colour --------------------------------------------------------------------- */
+
+static void rgb_to_jpeg(double r, double g, double b, double out[3])
+{
+	out[0] = 0.299 * r + 0.587 * g + 0.114 * b;
+	out[1] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+	out[2] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+}
+
+static void test_colour_matrix(void **state)
+{
+	static const double rgb[][3] = {{255, 255, 255}, {0, 0, 0},   {255, 0, 0},
+					{0, 255, 0},	 {0, 0, 255}, {200, 120, 40}};
+	struct colour_xform x;
+	double in[3], out[3];
+
+	(void)state;
+	colour_xform_init(&x, COLOUR_BT709_TV, 1.0);
+	for (size_t i = 0; i < sizeof(rgb) / sizeof(rgb[0]); i++) {
+		double r = rgb[i][0], g = rgb[i][1], b = rgb[i][2];
+		double y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+
+		rgb_to_jpeg(r, g, b, in);
+		colour_xform_apply_pixel(&x, in[0], in[1], in[2], out);
+		assert_true(fabs(out[0] - (16 + y * 219 / 255)) < 0.05);
+		assert_true(fabs(out[1] - (128 + (b - y) / 1.8556 * 224 / 255)) < 0.05);
+		assert_true(fabs(out[2] - (128 + (r - y) / 1.5748 * 224 / 255)) < 0.05);
+	}
+	/* a gain scales R, G and B */
+	colour_xform_init(&x, COLOUR_JPEG, 1.5);
+	rgb_to_jpeg(100, 60, 20, in);
+	colour_xform_apply_pixel(&x, in[0], in[1], in[2], out);
+	rgb_to_jpeg(150, 90, 30, in);
+	for (int k = 0; k < 3; k++)
+		assert_true(fabs(out[k] - in[k]) < 0.01);
+}
+
+static void test_colour_planes(void **state)
+{
+	enum { W = 16, H = 8 };
+	uint8_t y[W * H], cb[W / 2 * H / 2], cr[W / 2 * H / 2];
+	struct colour_xform x;
+	double in[3], out[3];
+
+	(void)state;
+	rgb_to_jpeg(200, 120, 40, in);
+	memset(y, (int)lround(in[0]), sizeof(y));
+	memset(cb, (int)lround(in[1]), sizeof(cb));
+	memset(cr, (int)lround(in[2]), sizeof(cr));
+	colour_xform_init(&x, COLOUR_BT709_TV, 1.0);
+	colour_xform_apply_pixel(&x, lround(in[0]), lround(in[1]), lround(in[2]), out);
+	assert_int_equal(colour_apply_420(&x, y, W, cb, W / 2, cr, W / 2, W, H), SL_OK);
+	/* a flat image stays flat, every pixel converted like the single one */
+	for (int i = 0; i < W * H; i++)
+		assert_true(abs(y[i] - (int)lround(out[0])) <= 1);
+	for (int i = 0; i < W / 2 * H / 2; i++) {
+		assert_true(abs(cb[i] - (int)lround(out[1])) <= 1);
+		assert_true(abs(cr[i] - (int)lround(out[2])) <= 1);
+	}
+	/* gain 2 in the JPEG space doubles luma, clamped at 255 */
+	memset(y, 100, sizeof(y));
+	y[0] = 200;
+	colour_xform_init(&x, COLOUR_JPEG, 2.0);
+	assert_int_equal(colour_apply_420(&x, y, W, cb, W / 2, cr, W / 2, W, H), SL_OK);
+	assert_int_equal(y[1], 200);
+	assert_int_equal(y[0], 255);
+	assert_true(fabs(colour_mean_luma(y, W, W, H) - (255 + 200.0 * (W * H - 1)) / (W * H)) <
+		    1e-9);
+}
+
+/* --- selection --------------------------------------------------------------------- */
+
+/* A grey JPEG of w x h; returns its size. */
+static size_t write_jpeg(const char *path, int w, int h, int grey)
+{
+	tjhandle tj = tjInitCompress();
+	unsigned char *px = malloc((size_t)w * h * 3), *jpeg = NULL;
+	unsigned long len = 0;
+
+	assert_non_null(tj);
+	memset(px, grey, (size_t)w * h * 3);
+	assert_int_equal(tjCompress2(tj, px, w, 0, h, TJPF_RGB, &jpeg, &len, TJSAMP_420, 90, 0), 0);
+	assert_int_equal(file_write_atomic(path, jpeg, len), 0);
+	tjFree(jpeg);
+	free(px);
+	tjDestroy(tj);
+	return len;
+}
+
+/* Frame i of camera "helios", profile p, at 06:00:00 + 10 s * i on 2026-11-27. */
+static void add_frame(char p, int i, int w, int h, int sidecar_w, const char *bracket)
+{
+	char dir[256], path[512], side[512], text[512];
+	size_t size;
+
+	snprintf(dir, sizeof(dir), "%s/helios/profile-%c/2026-11-27", root, p);
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/capture_20261127_06%02d%02d_000%s.jpg", dir, i * 10 / 60,
+		 i * 10 % 60, bracket);
+	size = write_jpeg(path, w, h, 100 + i);
+	if (sidecar_w < 0)
+		return; /* no sidecar */
+	snprintf(side, sizeof(side), "%.*s.json", (int)strlen(path) - 4, path);
+	snprintf(text, sizeof(text), "{\"size\":%zu,\"width\":%d,\"height\":%d,\"mean_luma\":%d}",
+		 size, sidecar_w ? sidecar_w : w, h, 100 + i);
+	assert_int_equal(file_write_atomic(side, text, strlen(text)), 0);
+}
+
+static struct encode_job range_job(const char *camera, char profile)
+{
+	struct encode_job job = {.profile = profile, .bracket = -1};
+
+	snprintf(job.camera, sizeof(job.camera), "%s", camera);
+	job.from_ms = 1795759200000LL; /* 2026-11-27T06:00:00Z */
+	job.to_ms = job.from_ms + 3600000;
+	return job;
+}
+
+static const char *reason_of(const struct selection *s, const char *needle)
+{
+	for (size_t i = 0; i < s->skipped.count; i++)
+		if (strstr(s->skipped.items[i].path, needle))
+			return s->skipped.items[i].reason;
+	return NULL;
+}
+
+static void test_select_skips_with_reasons(void **state)
+{
+	struct encode_job job = range_job("helios", 'a');
+	struct selection s;
+	char why[ERRMSG_MAX] = "", path[512];
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		add_frame('a', i, 64, 48, i == 2 ? -1 : i == 4 ? 32 : 0, "");
+	/* frame 6: its bytes differ from the sidecar's size (a partial copy) */
+	snprintf(path, sizeof(path),
+		 "%s/helios/profile-a/2026-11-27/capture_20261127_060100_000.jpg", root);
+	assert_int_equal(truncate(path, 100), 0);
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(s.count, 5);
+	assert_int_equal(s.width, 64);
+	assert_int_equal(s.height, 48);
+	assert_int_equal(s.profile, 'a');
+	assert_int_equal(s.skipped.count, 3);
+	assert_string_equal(reason_of(&s, "060020"), SKIP_MISSING);
+	assert_string_equal(reason_of(&s, "060040"), SKIP_SIZE);
+	assert_string_equal(reason_of(&s, "060100"), SKIP_UNREADABLE);
+	assert_true(s.frames[0].luma == 100 && s.frames[4].luma == 107);
+	assert_true(s.frames[0].captured_ms < s.frames[1].captured_ms);
+	assert_string_equal(s.frames[0].rel,
+			    "helios/profile-a/2026-11-27/capture_20261127_060000_000.jpg");
+	selection_free(&s);
+}
+
+static void test_select_failures(void **state)
+{
+	struct encode_job job = range_job("nosuch", 'a');
+	struct selection s;
+	char why[ERRMSG_MAX] = "";
+
+	(void)state;
+	add_frame('a', 0, 64, 48, 0, "");
+	add_frame('b', 1, 64, 48, 0, "");
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why),
+			 SL_ERR_NOTFOUND);
+	assert_non_null(strstr(why, "unknown camera 'nosuch'"));
+	selection_free(&s);
+	job = range_job("helios", 'a');
+	job.from_ms += 86400000;
+	job.to_ms += 86400000;
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why),
+			 SL_ERR_NOTFOUND);
+	assert_non_null(strstr(why, "no frames of camera 'helios' profile 'a' between "
+				    "2026-11-28T06:00:00.000Z and"));
+	selection_free(&s);
+	job = range_job("helios", 0); /* two profiles in range: which one? */
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_ERR_INVAL);
+	assert_non_null(strstr(why, "'profile' is required"));
+	assert_non_null(strstr(why, "a") && strstr(why, "b"));
+	selection_free(&s);
+}
+
+static void test_select_brackets(void **state)
+{
+	struct encode_job job = range_job("helios", 'd');
+	struct selection s;
+	char why[ERRMSG_MAX] = "";
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 3; b++) {
+			char suffix[16];
+
+			snprintf(suffix, sizeof(suffix), "_bracket%d", b);
+			add_frame('d', i, 64, 48, 0, suffix);
+		}
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(s.count, 3); /* the middle exposure of each bracket */
+	for (size_t i = 0; i < s.count; i++)
+		assert_non_null(strstr(s.frames[i].rel, "_bracket1.jpg"));
+	selection_free(&s);
+	job.bracket = 2;
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_non_null(strstr(s.frames[0].rel, "_bracket2.jpg"));
+	selection_free(&s);
+}
+
+static void test_select_folder(void **state)
+{
+	char dir[128], path[256];
+	struct selection s;
+	char why[ERRMSG_MAX] = "";
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/folder", root);
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/f_%d.jpg", dir, 3 - i);
+		write_jpeg(path, i == 1 ? 32 : 64, 48, 90);
+	}
+	snprintf(path, sizeof(path), "%s/zz.JPG", dir);
+	assert_int_equal(file_write_atomic(path, "nope", 4), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	assert_int_equal(file_write_atomic(path, "x", 1), 0);
+	assert_int_equal(select_folder(dir, &s, why), SL_OK);
+	assert_int_equal(s.count, 3);
+	assert_string_equal(s.frames[0].rel, "f_0.jpg"); /* name order */
+	assert_string_equal(s.frames[2].rel, "f_3.jpg");
+	assert_true(isnan(s.frames[0].luma));
+	assert_string_equal(reason_of(&s, "f_2.jpg"), SKIP_SIZE);
+	assert_string_equal(reason_of(&s, "zz.JPG"), SKIP_UNREADABLE);
+	selection_free(&s);
+}
+
+/* --- output sizes and names ------------------------------------------------------ */
+
+static void test_output_geometry(void **state)
+{
+	char tmp[256];
+	int w, h;
+
+	(void)state;
+	video_output_size(4056, 3040, 1920, 0, &w, &h);
+	assert_true(w == 1920 && h == 1440); /* as FFmpeg's scale=1920:-2 */
+	video_output_size(4656, 3496, 1920, 0, &w, &h);
+	assert_true(w == 1920 && h == 1442);
+	video_output_size(4056, 3040, 0, 0, &w, &h);
+	assert_true(w == 4056 && h == 3040);
+	video_output_size(641, 481, 0, 0, &w, &h);
+	assert_true(w == 640 && h == 480);
+	video_output_size(320, 240, 1920, 0, &w, &h); /* never larger than the frames */
+	assert_true(w == 320 && h == 240);
+	video_output_size(4056, 3040, -1, 1080, &w, &h); /* width from the height */
+	assert_true(w == 1440 && h == 1080);
+	video_output_size(4056, 3040, 1920, 1080, &w, &h); /* both given */
+	assert_true(w == 1920 && h == 1080);
+	assert_int_equal(video_frame_rate(30, 0, 10), 30);
+	assert_int_equal(video_frame_rate(0, 10, 250), 25);
+	assert_int_equal(video_frame_rate(0, 1000, 10), 1);
+	assert_int_equal(video_frame_rate(0, 0.5, 1000), JOB_FPS_MAX);
+	assert_int_equal(video_temp_path("/t/helios/a.mp4", tmp, sizeof(tmp)), SL_OK);
+	assert_string_equal(tmp, "/t/helios/.a.mp4.part");
+	assert_int_equal(video_temp_path("a.mp4", tmp, 8), SL_ERR_RANGE);
+	assert_int_equal(decode_pick_scale(4056, 3040, 1920, 1440), 4);
+	assert_int_equal(decode_pick_scale(4056, 3040, 4056, 3040), 8);
+	assert_int_equal(decode_pick_scale(4056, 3040, 320, 240), 1);
+	assert_int_equal(decode_pick_scale(4056, 3040, 1, 1080), 3);
+}
+
+/* --- pipeline ------------------------------------------------------------------------ */
+
+struct pipe_probe {
+	pthread_mutex_t lock;
+	int live, max_live; /* results in existence */
+	size_t next;	    /* the index consume() expects */
+	bool in_order;
+	size_t stop_at;
+};
+
+static void *probe_work(void *arg, void *tctx, size_t i)
+{
+	struct pipe_probe *p = arg;
+	size_t *r = malloc(sizeof(*r));
+
+	(void)tctx;
+	*r = i * 7;
+	pthread_mutex_lock(&p->lock);
+	if (++p->live > p->max_live)
+		p->max_live = p->live;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+static int probe_consume(void *arg, size_t i, void *result)
+{
+	struct pipe_probe *p = arg;
+	size_t *r = result;
+
+	pthread_mutex_lock(&p->lock);
+	p->in_order &= i == p->next && *r == i * 7;
+	p->next++;
+	p->live--;
+	pthread_mutex_unlock(&p->lock);
+	free(r);
+	return i == p->stop_at ? -42 : 0;
+}
+
+static void probe_discard(void *arg, void *result)
+{
+	struct pipe_probe *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	p->live--;
+	pthread_mutex_unlock(&p->lock);
+	free(result);
+}
+
+static void test_pipeline_order_and_bound(void **state)
+{
+	static const struct pipeline_ops ops = {NULL, NULL, probe_work, probe_consume,
+						probe_discard};
+	struct pipe_probe p = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, true, SIZE_MAX};
+
+	(void)state;
+	assert_int_equal(pipeline_run(500, 4, 6, &ops, &p), 0);
+	assert_true(p.in_order);
+	assert_int_equal(p.next, 500);
+	assert_true(p.max_live <= 7); /* depth, plus the one being consumed */
+	assert_int_equal(p.live, 0);
+	/* a consumer error stops it, and nothing made is leaked */
+	p = (struct pipe_probe){PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, true, 10};
+	assert_int_equal(pipeline_run(500, 3, 0, &ops, &p), -42);
+	assert_int_equal(p.next, 11);
+	assert_int_equal(p.live, 0);
+	assert_int_equal(pipeline_run(0, 3, 0, &ops, &p), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/sl-encoder-XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_deflicker_constant_and_step),
+	    cmocka_unit_test(test_deflicker_flattens_flicker),
+	    cmocka_unit_test(test_deflicker_limits),
+	    cmocka_unit_test(test_colour_matrix),
+	    cmocka_unit_test(test_colour_planes),
+	    cmocka_unit_test_setup_teardown(test_select_skips_with_reasons, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_select_failures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_select_brackets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_select_folder, setup, teardown),
+	    cmocka_unit_test(test_output_geometry),
+	    cmocka_unit_test(test_pipeline_order_and_bound),
+	};
+
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

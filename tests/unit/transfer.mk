@@ -1,0 +1,10 @@
+# Unit tests of skylapse-transfer: command lines and the state machine
+# (test_transfer), verification, clean-up choices and retention
+# (test_transfer_verify). No network, no MQTT.
+TRANSFER_TEST_SRCS := agents/transfer/state.c agents/transfer/catalog.c \
+	agents/transfer/verify.c agents/transfer/rsync.c agents/transfer/cleanup.c \
+	agents/transfer/retention.c
+UNIT_TESTS += test_transfer test_transfer_verify
+test_transfer_SRCS := $(TRANSFER_TEST_SRCS)
+test_transfer_verify_SRCS := $(TRANSFER_TEST_SRCS)
+$(OBJ)/tests/unit/test_transfer.o $(OBJ)/tests/unit/test_transfer_verify.o: CPPFLAGS += -Iagents/transfer

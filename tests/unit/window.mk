@@ -1,0 +1,2 @@
+# Unit tests of lib/window.c (schedule windows on local dates).
+UNIT_TESTS += test_window
