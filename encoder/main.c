@@ -28,6 +28,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
+#include "service.h"
 #include "timeutil.h"
 #include "topics.h"
 #include "worker.h"
@@ -241,7 +242,9 @@ static int run(struct encoder *e)
 		return 2;
 	log_info("worker '%s' on %s: frames from %s, outputs to %s, %d job(s) at once", e->id,
 		 e->cfg.mqtt_url, e->images_root, e->timelapses_root, e->concurrency);
+	service_ready(e->loop, "waiting for encode jobs");
 	rc = loop_run(e->loop);
+	service_stopping();
 	mqtt_session_stop(e->mqtt, 2000);
 	return rc ? 2 : 0;
 }

@@ -50,6 +50,8 @@ Without --yes it asks the seed guide's questions; the flags give the defaults.
   --ssh-keygen              create the SSH key when there is none (asked otherwise)
   --start MODE              auto (default), docker, systemd or none
   --no-start                same as --start none
+  --systemd-root DIR        with --start systemd: write the units, /etc/skylapse
+                            and the broker files under DIR; install nothing
   --help                    this text
 EOF
 }
@@ -110,6 +112,7 @@ dir=$src
 yes=0
 keygen=0
 start=auto
+sysroot=""
 secondaries=""
 # flag values; empty = not given
 f_pi_host="" f_pi_port="" f_pi_user="" f_pi_source="" f_backend_port="" f_frontend_port=""
@@ -148,11 +151,17 @@ while [ $# -gt 0 ]; do
 	--ssh-keygen) keygen=1; shift ;;
 	--start) need_arg "$1" $#; start=$2; shift 2 ;;
 	--no-start) start=none; shift ;;
+	--systemd-root) need_arg "$1" $#; sysroot=$2; shift 2 ;;
 	--help | -h) usage; exit 0 ;;
 	*) die_usage "unknown argument '$1'" ;;
 	esac
 done
 msg=$(v_mode "$start") || die_usage "--start: $msg"
+if [ -n "$sysroot" ]; then
+	[ "$start" = systemd ] || die_usage "--systemd-root goes with --start systemd"
+	mkdir -p "$sysroot" || die "cannot create $sysroot"
+	sysroot=$(cd "$sysroot" && pwd)
+fi
 
 mkdir -p "$dir" || die "cannot create $dir"
 dir=$(cd "$dir" && pwd)
@@ -162,10 +171,28 @@ envfile=$dir/.env
 
 # The value of KEY in the existing .env (the last one wins; quotes removed).
 # Read as text, never sourced: PI_SOURCE=~/... must stay as written.
+# Read once into old_KEY variables, with the shell's own read (no process
+# per line: this runs on slow boards too).
+kept=""
+if [ -f "$envfile" ]; then
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		[A-Za-z_]*=*) ;;
+		*) continue ;;
+		esac
+		k=${line%%=*}
+		case $k in *[!A-Za-z0-9_]*) continue ;; esac
+		v=${line#*=}
+		case $v in
+		\"*\") v=${v#\"}; v=${v%\"} ;;
+		\'*\') v=${v#\'}; v=${v%\'} ;;
+		esac
+		eval "old_$k=\$v"
+		case "$kept " in *" $k "*) ;; *) kept="$kept $k" ;; esac
+	done <"$envfile"
+fi
 old() {
-	[ -f "$envfile" ] || return 0
-	sed -n "s/^[[:space:]]*$1=//p" "$envfile" | tail -n 1 |
-		sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'\$/\1/"
+	eval "printf '%s\\n' \"\${old_$1:-}\""
 }
 
 # $1 if given, else $2 if given, else $3.
@@ -305,6 +332,10 @@ keep_or_new() {
 	*) printf '%s\n' "$v" ;;
 	esac
 }
+# the .env's passwords before this run: only new or changed ones are set
+old_pw="$BACKEND_NAME=$(old MQTT_PASSWORD) $CAMERA_ID=$(old MQTT_CAMERA_PASSWORD)
+encoder=$(old MQTT_ENCODER_PASSWORD) transfer=$(old MQTT_TRANSFER_PASSWORD)
+readonly=$(old MQTT_READONLY_PASSWORD)"
 MQTT_PASSWORD=$(keep_or_new MQTT_PASSWORD)
 MQTT_CAMERA_PASSWORD=$(keep_or_new MQTT_CAMERA_PASSWORD)
 MQTT_ENCODER_PASSWORD=$(keep_or_new MQTT_ENCODER_PASSWORD)
@@ -336,11 +367,11 @@ say "setup: folders in $dir/data: images timelapses db broker"
 
 # --- 2. .env -------------------------------------------------------------------
 
-known="PI_HOST PI_PORT PI_USER PI_SOURCE BACKEND_PORT BACKEND_URL BACKEND_NAME FRONTEND_PORT
-VITE_BACKEND_URL TRANSFER_INTERVAL_MINUTES DELETE_AFTER_DAYS MQTT_URL MQTT_PORT MQTT_USERNAME
-MQTT_PASSWORD MQTT_TOPIC_ROOT CAMERA_ID PI_SSH_PORT SSH_KEY SSH_KNOWN_HOSTS API_TOKEN
-TRANSFER_ENABLED SECONDARY_BACKENDS MQTT_CAMERA_PASSWORD MQTT_ENCODER_PASSWORD
-MQTT_TRANSFER_PASSWORD MQTT_READONLY_PASSWORD SKYLAPSE_UID SKYLAPSE_GID SKYLAPSE_SRC"
+known=" PI_HOST PI_PORT PI_USER PI_SOURCE BACKEND_PORT BACKEND_URL BACKEND_NAME FRONTEND_PORT \
+VITE_BACKEND_URL TRANSFER_INTERVAL_MINUTES DELETE_AFTER_DAYS MQTT_URL MQTT_PORT MQTT_USERNAME \
+MQTT_PASSWORD MQTT_TOPIC_ROOT CAMERA_ID PI_SSH_PORT SSH_KEY SSH_KNOWN_HOSTS API_TOKEN \
+TRANSFER_ENABLED SECONDARY_BACKENDS MQTT_CAMERA_PASSWORD MQTT_ENCODER_PASSWORD \
+MQTT_TRANSFER_PASSWORD MQTT_READONLY_PASSWORD SKYLAPSE_UID SKYLAPSE_GID SKYLAPSE_SRC "
 
 write_env() {
 	cat <<EOF
@@ -394,16 +425,15 @@ EOF
 		printf '# the Skylapse sources (Docker build context)\nSKYLAPSE_SRC=%s\n' "$src"
 	fi
 	# variables this script does not manage, kept as they were
-	if [ -f "$envfile" ]; then
-		grep -E '^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*=' "$envfile" | while IFS= read -r line; do
-			k=${line%%=*}
-			k=$(printf '%s' "$k" | tr -d '[:space:]')
-			case " $(printf '%s' "$known" | tr '\n' ' ') " in
-			*" $k "*) ;;
-			*) printf '%s\n' "$line" ;;
-			esac
-		done | awk 'NR == 1 { print ""; print "# kept from the previous .env" } { print }'
-	fi
+	first=1
+	for k in $kept; do
+		case $known in *" $k "*) continue ;; esac
+		if [ "$first" -eq 1 ]; then
+			printf '\n# kept from the previous .env\n'
+			first=0
+		fi
+		printf '%s=%s\n' "$k" "$(old "$k")"
+	done
 }
 
 write_env >"$envfile.tmp" || die "cannot write $envfile"
@@ -432,13 +462,20 @@ fi
 
 # --- 4. broker users, ACL, and the Pi's broker settings ------------------------
 
+# The arguments of broker-users.sh for broker folder $1, files owned by $2
+# (when given). A password is passed only when it is new, changed, or its
+# user is not yet in password file $3 (when readable): the others keep
+# their hash, and fewer passwords show in the process list.
 broker_args() {
-	printf '%s\n' --dir "$1" --backend "$BACKEND_NAME" --camera "$CAMERA_ID" --root "$MQTT_TOPIC_ROOT" \
-		--password-for "$BACKEND_NAME=$MQTT_PASSWORD" \
-		--password-for "$CAMERA_ID=$MQTT_CAMERA_PASSWORD" \
-		--password-for "encoder=$MQTT_ENCODER_PASSWORD" \
-		--password-for "transfer=$MQTT_TRANSFER_PASSWORD" \
-		--password-for "readonly=$MQTT_READONLY_PASSWORD"
+	printf '%s\n' --dir "$1" --backend "$BACKEND_NAME" --camera "$CAMERA_ID" --root "$MQTT_TOPIC_ROOT"
+	for pair in "$BACKEND_NAME=$MQTT_PASSWORD" "$CAMERA_ID=$MQTT_CAMERA_PASSWORD" \
+		"encoder=$MQTT_ENCODER_PASSWORD" "transfer=$MQTT_TRANSFER_PASSWORD" \
+		"readonly=$MQTT_READONLY_PASSWORD"; do
+		case " $(printf '%s' "$old_pw" | tr '\n' ' ') " in
+		*" $pair "*) [ -r "$3" ] && grep -q "^${pair%%=*}:" "$3" && continue ;;
+		esac
+		printf '%s\n' --password-for "$pair"
+	done
 	for b in $secondaries; do printf '%s\n' --secondary-backend "$b"; done
 	[ -z "$2" ] || printf '%s\n' --owner "$2"
 }
@@ -448,7 +485,7 @@ broker_args() {
 # so they split safely.
 broker_users() {
 	# shellcheck disable=SC2046
-	"$src/scripts/broker-users.sh" $(broker_args "$1" "$2")
+	"$src/scripts/broker-users.sh" $(broker_args "$1" "$2" "$1/passwd")
 }
 
 users_done=0
@@ -548,45 +585,68 @@ start_docker() {
 	if [ "$users_done" -eq 0 ]; then
 		# shellcheck disable=SC2046
 		$compose -f docker-compose.prod.yml run --rm --no-deps broker \
-			/usr/local/share/skylapse/scripts/broker-users.sh $(broker_args /var/lib/skylapse/broker "") ||
+			/usr/local/share/skylapse/scripts/broker-users.sh $(broker_args /var/lib/skylapse/broker "" "$dir/data/broker/passwd") ||
 			die "writing the broker users in a container failed"
 	fi
 	$compose -f docker-compose.prod.yml up -d --build || die "docker compose up failed"
 	$compose -f docker-compose.prod.yml ps
 }
 
-if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+if [ "$(id -u)" -eq 0 ] || [ -n "$sysroot" ]; then sudo=""; else sudo="sudo"; fi
 
-# The units of config/systemd with this folder's data, user and settings.
+# put FILE MODE: stdin into FILE (as root when needed), created with MODE.
+put() {
+	# shellcheck disable=SC2016 # $1 and $2 of the inner sh
+	$sudo sh -c 'umask 077 && cat >"$1.tmp" && chmod "$2" "$1.tmp" && mv "$1.tmp" "$1"' sh "$1" "$2"
+}
+
+# The server without Docker: the programs installed (make install), the
+# units of config/systemd with a drop-in each for this folder's data and
+# user, the settings in /etc/skylapse, the broker's files in
+# /var/lib/skylapse/broker. With --systemd-root DIR, every file goes under
+# DIR instead and nothing is built, installed or started.
 start_systemd() {
-	owner=$(id -un)
-	group=$(id -gn)
-	make -C "$src" || die "make failed"
-	$sudo make -C "$src" install PREFIX=/usr/local || die "make install failed"
-	$sudo install -d -m 755 /etc/skylapse
+	r=$sysroot
+	owner=${SUDO_USER:-$(id -un)}
+	group=$(id -gn "$owner")
+	if [ -z "$r" ]; then
+		make -C "$src" || die "make failed"
+		$sudo make -C "$src" install PREFIX=/usr/local || die "make install failed"
+	fi
+	$sudo install -d -m 755 "$r/etc/skylapse" "$r/etc/systemd/system"
 	{
 		grep -v '^SKYLAPSE_\|^MQTT_URL=\|^MQTT_[A-Z]*_PASSWORD=' "$envfile"
+		printf '\n# this machine (setup.sh --start systemd)\n'
 		printf 'MQTT_URL=mqtt://localhost:%s\nSKYLAPSE_CONFIG=%s\n' "$MQTT_PORT" "$config"
 		printf 'IMAGES_DIR=%s\nTIMELAPSES_DIR=%s\nSKYLAPSE_STATE_DIR=%s\n' \
 			"$dir/data/images" "$dir/data/timelapses" "$dir/data/db"
-	} | $sudo sh -c 'umask 077; cat >/etc/skylapse/skylapse.env'
+	} | put "$r/etc/skylapse/skylapse.env" 600
 	printf 'MQTT_USERNAME=encoder\nMQTT_PASSWORD=%s\n' "$MQTT_ENCODER_PASSWORD" |
-		$sudo sh -c 'umask 077; cat >/etc/skylapse/encoder.env'
+		put "$r/etc/skylapse/encoder.env" 600
 	printf 'MQTT_USERNAME=transfer\nMQTT_PASSWORD=%s\n' "$MQTT_TRANSFER_PASSWORD" |
-		$sudo sh -c 'umask 077; cat >/etc/skylapse/transfer.env'
+		put "$r/etc/skylapse/transfer.env" 600
+	if [ ! -f "$r/etc/skylapse/config.json" ]; then
+		# the units' default SKYLAPSE_CONFIG; skylapse.env points at this folder's
+		$sudo ln -s "$config" "$r/etc/skylapse/config.json"
+	fi
+	broker=$r/var/lib/skylapse/broker
 	# shellcheck disable=SC2046
-	$sudo "$src/scripts/broker-users.sh" $(broker_args /var/lib/skylapse/broker "") ||
+	$sudo "$src/scripts/broker-users.sh" $(broker_args "$broker" "" "$broker/passwd") ||
 		die "scripts/broker-users.sh failed"
 	units="skylapse-broker skylapse-scheduler skylapse-encoder skylapse-bridge skylapse-frontend skylapse-transfer"
 	for u in $units; do
-		$sudo install -m 644 "$src/config/systemd/$u.service" /etc/systemd/system/
+		put "$r/etc/systemd/system/$u.service" 644 <"$src/config/systemd/$u.service"
 	done
 	for u in skylapse-scheduler skylapse-encoder skylapse-bridge skylapse-frontend skylapse-transfer; do
-		$sudo install -d -m 755 "/etc/systemd/system/$u.service.d"
-		printf '[Service]\nUser=%s\nGroup=%s\nReadWritePaths=%s %s %s\n' "$owner" "$group" \
-			"$dir/data/images" "$dir/data/timelapses" "$dir/data/db" |
-			$sudo sh -c "cat >/etc/systemd/system/$u.service.d/setup.conf"
+		$sudo install -d -m 755 "$r/etc/systemd/system/$u.service.d"
+		printf '# written by scripts/setup.sh: this folder'"'"'s data and user\n[Service]\nUser=%s\nGroup=%s\nReadWritePaths=%s %s %s\n' \
+			"$owner" "$group" "$dir/data/images" "$dir/data/timelapses" "$dir/data/db" |
+			put "$r/etc/systemd/system/$u.service.d/setup.conf" 644
 	done
+	if [ -n "$r" ]; then
+		say "setup: systemd files written under $r (nothing installed or started)"
+		return 0
+	fi
 	$sudo systemctl daemon-reload
 	# shellcheck disable=SC2086
 	$sudo systemctl enable --now $units || die "systemctl enable --now failed"

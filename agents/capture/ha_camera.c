@@ -24,8 +24,9 @@ static json_t *status_sensor(const char *t_status, const char *name, const char 
 json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, char dev_id[80])
 {
 	const char *root = cfg->topic_root, *cam = cfg->camera_id;
-	char t_avail[TOPIC_MAX], t_status[TOPIC_MAX], t_preview[TOPIC_MAX], name[96];
-	const char *avail[1] = {t_avail};
+	char t_avail[TOPIC_MAX], t_backend[TOPIC_MAX], t_status[TOPIC_MAX], t_preview[TOPIC_MAX];
+	const char *avail[2] = {t_avail, t_backend};
+	char name[96];
 	struct ha_device dev;
 	json_t *d, *c, *opts;
 
@@ -38,7 +39,9 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, ch
 	topic_fmt(t_status, root, "%s/status", cam);
 	topic_fmt(t_preview, root, "%s/preview", cam);
 	dev = (struct ha_device){dev_id, name, "Sky camera", config_url};
-	d = ha_discovery_new(&dev, avail, 1);
+	/* with a primary backend the camera works only while both are online */
+	topic_fmt(t_backend, root, "backend/%s/availability", cfg->primary_backend);
+	d = ha_discovery_new(&dev, avail, cfg->primary_backend[0] ? 2 : 1);
 
 	ha_add(d, &dev, "sky", "image",
 	       json_pack("{s:s,s:s,s:s}", "name", "Sky", "image_topic", t_preview, "content_type",

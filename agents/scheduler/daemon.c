@@ -451,7 +451,7 @@ int daemon_connect(struct scheduler *sch)
 		return rc;
 	/* the device first, so that Home Assistant has the entities the
 	 * states below feed */
-	ha_publish_discovery(sch);
+	ha_publish_discovery(sch, NULL);
 	for (int i = 0; i < sch->nruns; i++)
 		daemon_publish_switch(sch, &sch->runs[i]);
 	ha_publish_profiles(sch);

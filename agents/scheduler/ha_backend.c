@@ -62,14 +62,20 @@ static void add_sensors(json_t *d, const struct ha_device *dev, const char *t_st
 	ha_add(d, dev, "encoder_queue", "sensor", c);
 }
 
-/* A component key for schedule i: [a-z0-9_] only, and unique even when
- * two names differ only by '-' and '_'. */
-static void schedule_key(const json_t *d, const char *name, int i, char out[96])
+/* Component keys are [a-z0-9_]: schedule_<name> with '-' written '_'. */
+static void base_key(const char *name, char out[96])
 {
 	snprintf(out, 96, "schedule_%s", name);
 	for (char *p = out; *p; p++)
 		if (*p == '-')
 			*p = '_';
+}
+
+/* The key of schedule i, unique even when two names differ only by '-'
+ * and '_'. */
+static void schedule_key(const json_t *d, const char *name, int i, char out[96])
+{
+	base_key(name, out);
 	if (json_object_get(json_object_get(d, "components"), out))
 		snprintf(out + strlen(out), 96 - strlen(out), "_%d", i);
 }
@@ -95,7 +101,26 @@ static int add_switches(json_t *d, const struct ha_device *dev, const struct con
 	return SL_OK;
 }
 
-json_t *ha_backend_discovery(const struct config *cfg, const char *config_url)
+static void remove_switches(json_t *d, const json_t *removed)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(removed, i, v) {
+		char key[96];
+
+		if (!id_is_valid(json_string_value(v)))
+			continue;
+		base_key(json_string_value(v), key);
+		/* a schedule still there may hold the key: then it is not gone */
+		if (json_object_get(json_object_get(d, "components"), key) == NULL)
+			json_object_set_new(json_object_get(d, "components"), key,
+					    json_pack("{s:s}", "platform", "switch"));
+	}
+}
+
+json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
+			     const json_t *removed)
 {
 	const char *root = cfg->topic_root, *b = cfg->backend_name;
 	char dev_id[HA_DEVICE_ID_MAX], name[96], t_avail[TOPIC_MAX], t_status[TOPIC_MAX];
@@ -119,6 +144,8 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url)
 		json_decref(d);
 		return NULL;
 	}
+	if (removed)
+		remove_switches(d, removed);
 	ha_add(d, &dev, "timelapse_today", "button",
 	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Timelapse of today", "command_topic",
 			 t_today, "payload_press", "PRESS", "icon", "mdi:movie-open-play"));

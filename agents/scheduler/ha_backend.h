@@ -23,8 +23,12 @@ void ha_backend_device_id(const char *backend_name, char out[HA_DEVICE_ID_MAX]);
 
 /* The discovery payload of backend cfg->backend_name (a new reference):
  * availability on R/backend/<name>/availability; `config_url` (the
- * dashboard, BACKEND_URL) may be NULL. */
-json_t *ha_backend_discovery(const struct config *cfg, const char *config_url);
+ * dashboard, BACKEND_URL) may be NULL. `removed` (borrowed, may be NULL)
+ * is an array of names of schedules a reload dropped: their switches are
+ * sent with only their platform, which is how Home Assistant is told to
+ * remove one entity of a device. */
+json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
+			     const json_t *removed);
 
 /* Encode jobs whose retained state says queued or running. */
 struct ha_jobs {

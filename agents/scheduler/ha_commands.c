@@ -60,10 +60,10 @@ int ha_subscribe(struct scheduler *sch)
 	return SL_OK;
 }
 
-void ha_publish_discovery(struct scheduler *sch)
+void ha_publish_discovery(struct scheduler *sch, const json_t *removed)
 {
 	const char *url = sch->cfg.backend_url[0] ? sch->cfg.backend_url : NULL;
-	json_t *d = ha_backend_discovery(&sch->cfg, url);
+	json_t *d = ha_backend_discovery(&sch->cfg, url, removed);
 	char *text = d ? jx_dump(d) : NULL;
 
 	if (text)
@@ -100,7 +100,7 @@ static int64_t announce(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	sch->ha_timer = 0;
-	ha_publish_discovery(sch);
+	ha_publish_discovery(sch, NULL);
 	for (int i = 0; i < sch->nruns; i++)
 		daemon_publish_switch(sch, &sch->runs[i]);
 	ha_publish_profiles(sch);

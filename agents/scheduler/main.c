@@ -140,6 +140,7 @@ static void reload(struct scheduler *sch)
 	struct args a = {.cli = {.config_path = sch->config_flag, .broker = sch->broker_flag}};
 	struct config fresh, old;
 	char topic[TOPIC_MAX];
+	json_t *gone;
 
 	if (load_config(&a, &fresh, false) != 0 || time_set_zone(fresh.timezone) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
@@ -152,13 +153,18 @@ static void reload(struct scheduler *sch)
 	memcpy(fresh.mqtt_url, sch->cfg.mqtt_url, sizeof(fresh.mqtt_url));
 	old = sch->cfg;
 	sch->cfg = fresh;
-	for (int i = 0; i < sch->nruns; i++)
-		if (config_schedule(&sch->cfg, sch->runs[i].name) == NULL &&
-		    topic_fmt(topic, sch->cfg.topic_root, "backend/%s/schedules/%s/state",
+	gone = json_array();
+	for (int i = 0; i < sch->nruns; i++) {
+		if (config_schedule(&sch->cfg, sch->runs[i].name))
+			continue;
+		json_array_append_new(gone, json_string(sch->runs[i].name));
+		if (topic_fmt(topic, sch->cfg.topic_root, "backend/%s/schedules/%s/state",
 			      sch->cfg.backend_name, sch->runs[i].name) == SL_OK)
 			mqtt_set_state(sch->mqtt, topic, "", 0);
+	}
 	if (runner_build(sch) != SL_OK) {
 		log_error("reload: out of memory; keeping the old configuration");
+		json_decref(gone);
 		sch->cfg = old;
 		config_free(&fresh);
 		time_set_zone(sch->cfg.timezone);
@@ -168,7 +174,8 @@ static void reload(struct scheduler *sch)
 	for (int i = 0; i < sch->nruns; i++)
 		daemon_publish_switch(sch, &sch->runs[i]);
 	/* schedules and profiles may have changed: entities and selections */
-	ha_publish_discovery(sch);
+	ha_publish_discovery(sch, gone);
+	json_decref(gone);
 	ha_publish_profiles(sch);
 	json_decref(sch->sun_today);
 	sch->sun_today = NULL;

@@ -179,8 +179,9 @@ int ha_topics(struct scheduler *sch);
 /* Subscribes to homeassistant/status, the profile selections, the
  * timelapse button and the encoder's job states; 0 or a negative code. */
 int ha_subscribe(struct scheduler *sch);
-/* (Re)publishes the retained discovery config (after a reload too). */
-void ha_publish_discovery(struct scheduler *sch);
+/* (Re)publishes the retained discovery config; after a reload, `removed`
+ * (borrowed, may be NULL) names the schedules it dropped. */
+void ha_publish_discovery(struct scheduler *sch, const json_t *removed);
 /* Publishes camera's retained profile state: its selection, else the
  * profile a request naming none gets. */
 void ha_publish_profile(struct scheduler *sch, const char *camera);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
+#include "service.h"
 #include "timeutil.h"
 #include "topics.h"
 #include "transfer.h"
@@ -548,8 +549,10 @@ static int run(struct agent *a, const struct xfer_settings *set, const struct re
 	else
 		log_info("transfer disabled (TRANSFER_ENABLED=false); idle");
 	transfer_start(&a->xfer);
+	service_ready(a->loop, set->enabled ? "transferring" : "disabled");
 	if (loop_run(a->loop) != SL_OK)
 		a->exit_code = 2;
+	service_stopping();
 	mqtt_session_stop(a->mqtt, 2000);
 	return a->exit_code;
 }

@@ -55,7 +55,8 @@ def test_camera_discovery(daemons, broker, client, tmp_path):
     assert cmps["profile"]["options"] == ["a", "b", "d", "g"]
     assert d["device"]["configuration_url"] == "http://127.0.0.1:8082"
     assert d["origin"]["support_url"] == "http://127.0.0.1:8082"
-    assert {a["topic"] for a in d["availability"]} == {f"{T}/availability"}
+    assert {a["topic"] for a in d["availability"]} == {f"{T}/availability",
+                                                      "skylapse/backend/dagon/availability"}
 
     # Home Assistant restarts: the agent announces itself again, then its state
     mark = ha.mark()

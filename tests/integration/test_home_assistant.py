@@ -10,6 +10,7 @@ command topics: the camera's profile select and "Capture now" button, a
 schedule switch, "Timelapse of today".
 """
 import json
+import signal
 import subprocess
 from datetime import datetime
 
@@ -270,6 +271,21 @@ def test_capture_relay_keeps_an_explicit_profile_and_checks_source(system):
                                           lambda m: payload_json(m)["request_id"] == "r-bad",
                                           start=mark))
     assert answer["status"] == "error" and "'source'" in answer["error"]
+
+
+def test_reload_removes_the_switch_of_a_dropped_schedule(system, tmp_path):
+    ha, sched, _, _ = system
+    first = check_discovery(payload_json(ha.wait_message(BACKEND_CONFIG)))
+    assert first["schedule_sunset"]["platform"] == "switch"
+    write_config(tmp_path, {"evening": SCHEDULES["evening"]})
+    mark = ha.mark()
+    sched.signal(signal.SIGHUP)
+    d = payload_json(ha.wait_message(BACKEND_CONFIG, start=mark))
+    # Home Assistant removes one entity of a device given its platform only
+    assert d["components"].pop("schedule_sunset") == {"platform": "switch"}
+    cmps = check_discovery(d)
+    assert "schedule_evening" in cmps
+    ha.wait_message(f"{ST}/schedules/sunset/state", lambda m: m.payload == b"", start=mark)
 
 
 def test_ha_remove_without_a_broker_fails(tmp_path):

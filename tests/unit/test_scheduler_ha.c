@@ -70,14 +70,14 @@ static void test_backend_discovery(void **state)
 	};
 	char dev_id[HA_DEVICE_ID_MAX];
 	struct config c;
-	json_t *d, *cmps, *cmp, *ids = json_object();
+	json_t *d, *cmps, *cmp, *removed, *ids = json_object();
 	const char *key;
 
 	(void)state;
 	load(&c, seed_like);
 	ha_backend_device_id(c.backend_name, dev_id);
 	assert_string_equal(dev_id, "skylapse_backend_dagon_1");
-	d = ha_backend_discovery(&c, "http://server:8082");
+	d = ha_backend_discovery(&c, "http://server:8082", NULL);
 	assert_non_null(d);
 	assert_string_equal(str(json_object_get(d, "device"), "configuration_url"),
 			    "http://server:8082");
@@ -115,10 +115,20 @@ static void test_backend_discovery(void **state)
 	assert_string_equal(str(cmp, "device_class"), "timestamp");
 	assert_string_equal(str(cmp, "state_topic"), "sky/test/backend/dagon-1/status");
 	json_decref(d);
-	/* without BACKEND_URL there is no dashboard to point at */
-	d = ha_backend_discovery(&c, NULL);
+	/* without BACKEND_URL there is no dashboard to point at; a schedule a
+	 * reload dropped is sent with its platform only (Home Assistant then
+	 * removes that entity), unless a schedule still there has its key */
+	removed = json_pack("[s,s,s]", "gone-one", "a_b", "Bad Name");
+	d = ha_backend_discovery(&c, NULL, removed);
 	assert_null(json_object_get(json_object_get(d, "device"), "configuration_url"));
 	assert_null(json_object_get(json_object_get(d, "origin"), "support_url"));
+	cmps = json_object_get(d, "components");
+	assert_int_equal(json_object_size(cmps), sizeof(keys) / sizeof(keys[0]) + 1);
+	cmp = json_object_get(cmps, "schedule_gone_one");
+	assert_int_equal(json_object_size(cmp), 1);
+	assert_string_equal(str(cmp, "platform"), "switch");
+	assert_non_null(json_object_get(json_object_get(cmps, "schedule_a_b"), "command_topic"));
+	json_decref(removed);
 	json_decref(d);
 	json_decref(ids);
 	config_free(&c);
