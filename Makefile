@@ -48,7 +48,7 @@ endif
 pc_cflags = $(shell pkg-config --cflags $(1))
 pc_libs = $(shell pkg-config --libs $(1))
 PAHO_LIBS := -lpaho-mqtt3as
-LIB_PKGS := jansson libcrypto libsystemd
+LIB_PKGS := jansson libcrypto
 LIB_CFLAGS := $(call pc_cflags,$(LIB_PKGS))
 HAVE_LIBCAMERA := $(shell pkg-config --exists libcamera && echo 1)
 
