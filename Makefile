@@ -61,6 +61,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 
 -include $(wildcard agents/*/program.mk encoder/program.mk bridge-http/program.mk)
 -include $(wildcard tests/unit/*.mk)
+include scripts/install.mk
 
 .PHONY: all deps test unit integration e2e run clean bench format
 all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS) dashboard/vendor/uPlot.esm.js

@@ -117,6 +117,12 @@ int files_find_dashboard(const char *flag, char *out, size_t outlen)
 		pick("dashboard", out, outlen);
 		return SL_OK;
 	}
+	/* installed: <prefix>/bin/skylapse-bridge and <prefix>/share/skylapse/dashboard */
+	if (path_beside_exe("../share/skylapse/dashboard", buf, sizeof(buf)) == SL_OK &&
+	    is_dir(buf)) {
+		pick(buf, out, outlen);
+		return SL_OK;
+	}
 	snprintf(buf, sizeof(buf), "%s/dashboard", SOURCE_ROOT);
 	if (is_dir(buf))
 		pick(buf, out, outlen);
@@ -132,6 +138,9 @@ int files_load_openapi(char **buf, size_t *len)
 	if (env && *env && file_read_all(env, OPENAPI_MAX, buf, len) == 0)
 		return SL_OK;
 	if (file_read_all("schema/openapi.json", OPENAPI_MAX, buf, len) == 0)
+		return SL_OK;
+	if (path_beside_exe("../share/skylapse/schema/openapi.json", p, sizeof(p)) == SL_OK &&
+	    file_read_all(p, OPENAPI_MAX, buf, len) == 0)
 		return SL_OK;
 	snprintf(p, sizeof(p), "%s/schema/openapi.json", SOURCE_ROOT);
 	if (file_read_all(p, OPENAPI_MAX, buf, len) == 0)

@@ -252,7 +252,7 @@ static void pick_dir(char *out, size_t outlen, const char *flag, const char *cfg
 
 static int setup(struct bridge *b, const struct flags *fl)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	struct http_opts ho = {0};
 	char client_id[128], filter[TOPIC_MAX];
 	int rc;
@@ -284,11 +284,15 @@ static int setup(struct bridge *b, const struct flags *fl)
 	if (loop_new(&b->loop) || state_init(&b->state) || sse_hub_new(b->loop, &b->sse) ||
 	    capture_hub_new(b, &b->capture))
 		return 2;
-	snprintf(client_id, sizeof(client_id), "skylapse-bridge-%s-%d",
-		 b->pi_compat ? b->camera : b->cfg.backend_name, (int)getpid());
-	mo = (struct mqtt_opts){b->cfg.mqtt_url, b->cfg.mqtt_username[0] ? b->cfg.mqtt_username : NULL,
-				b->cfg.mqtt_password[0] ? b->cfg.mqtt_password : NULL, client_id,
-				NULL, false, NULL};
+	{
+		/* unique per process and host: containers all run as pid 1 */
+		char host[64] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(client_id, sizeof(client_id), "skylapse-bridge-%s-%.40s-%d",
+			 b->pi_compat ? b->camera : b->cfg.backend_name, host, (int)getpid());
+	}
+	mo = cli_mqtt_opts(&b->cfg, client_id);
 	rc = mqtt_session_new(b->loop, &mo, &b->mqtt);
 	if (rc) {
 		log_error("broker URL %s: %s", b->cfg.mqtt_url, err_str(rc));

@@ -367,3 +367,18 @@ void decode_free_jpeg(unsigned char *jpeg)
 {
 	tjFree(jpeg);
 }
+
+void *frame_decoder_thread_init(void *arg)
+{
+	struct frame_decoder *d;
+
+	(void)arg;
+	return frame_decoder_new(&d) == SL_OK ? d : NULL;
+}
+
+void frame_decoder_thread_fini(void *tctx)
+{
+	struct frame_decoder *d = tctx;
+
+	frame_decoder_free(&d);
+}

@@ -41,6 +41,9 @@ struct decode_target {
 
 int frame_decoder_new(struct frame_decoder **out);
 void frame_decoder_free(struct frame_decoder **d);
+/* Pipeline thread hooks (pipeline.h): each decode thread owns one decoder. */
+void *frame_decoder_thread_init(void *arg);
+void frame_decoder_thread_fini(void *tctx);
 
 /* The smallest TurboJPEG scale (in eighths) at which a src_w x src_h JPEG
  * is at least min_w x min_h; 8 when nothing smaller will do. */

@@ -70,21 +70,6 @@ struct measured {
 	int rc;
 };
 
-static void *thread_init(void *arg)
-{
-	struct frame_decoder *d;
-
-	(void)arg;
-	return frame_decoder_new(&d) == SL_OK ? d : NULL;
-}
-
-static void thread_fini(void *tctx)
-{
-	struct frame_decoder *d = tctx;
-
-	frame_decoder_free(&d);
-}
-
 static void *work(void *arg, void *tctx, size_t i)
 {
 	struct measure *m = arg;
@@ -134,7 +119,8 @@ static void fill_gaps(double *luma, size_t n)
 int deflicker_frame_gains(const struct selection *sel, int window, int threads,
 			  bool (*cancelled)(void *arg), void *arg, double **gains)
 {
-	static const struct pipeline_ops ops = {thread_init, thread_fini, work, consume, discard};
+	static const struct pipeline_ops ops = {frame_decoder_thread_init,
+						frame_decoder_thread_fini, work, consume, discard};
 	size_t n = sel->count, nmissing = 0;
 	size_t *missing = malloc(n * sizeof(*missing));
 	double *luma = malloc(n * sizeof(*luma));

@@ -32,21 +32,6 @@ struct column {
 	unsigned char px[]; /* Y, Cb, Cr: height bytes each */
 };
 
-static void *thread_init(void *arg)
-{
-	struct frame_decoder *d;
-
-	(void)arg;
-	return frame_decoder_new(&d) == SL_OK ? d : NULL;
-}
-
-static void thread_fini(void *tctx)
-{
-	struct frame_decoder *d = tctx;
-
-	frame_decoder_free(&d);
-}
-
 static unsigned char gained(double v, double gain, double centre)
 {
 	double o = centre + (v - centre) * gain;
@@ -166,7 +151,8 @@ static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG
 int keogram_make(const struct keogram_plan *p, const struct video_hooks *h,
 		 struct video_result *res, char why[ERRMSG_MAX])
 {
-	static const struct pipeline_ops ops = {thread_init, thread_fini, work, consume, discard};
+	static const struct pipeline_ops ops = {frame_decoder_thread_init,
+						frame_decoder_thread_fini, work, consume, discard};
 	struct kctx c = {.p = p, .h = h};
 	size_t n = p->sel->count;
 	int rc = SL_OK;

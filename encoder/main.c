@@ -209,7 +209,7 @@ static int setting(const json_t *encoder, const char *key, int fallback)
 
 static int run(struct encoder *e)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	struct worker_opts wo;
 	char client_id[128], avail[TOPIC_MAX];
 	int rc;
@@ -221,10 +221,7 @@ static int run(struct encoder *e)
 		log_error("MQTT_TOPIC_ROOT is too long");
 		return 1;
 	}
-	mo.url = e->cfg.mqtt_url;
-	mo.username = e->cfg.mqtt_username[0] ? e->cfg.mqtt_username : NULL;
-	mo.password = e->cfg.mqtt_password[0] ? e->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&e->cfg, client_id);
 	mo.availability_topic = avail;
 	mo.persistent = true;
 	rc = mqtt_session_new(e->loop, &mo, &e->mqtt);

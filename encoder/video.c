@@ -110,21 +110,6 @@ int video_commit_file(const char *tmp, const char *path)
 	return SL_OK;
 }
 
-static void *thread_init(void *arg)
-{
-	struct frame_decoder *d;
-
-	(void)arg;
-	return frame_decoder_new(&d) == SL_OK ? d : NULL;
-}
-
-static void thread_fini(void *tctx)
-{
-	struct frame_decoder *d = tctx;
-
-	frame_decoder_free(&d);
-}
-
 /* A yuv420p frame of the output size, writable, from the pool if it has one. */
 static AVFrame *pool_get(struct vctx *c)
 {
@@ -253,7 +238,8 @@ static int write_thumbnail(struct vctx *c)
 
 static int run_passes(struct vctx *c, struct video_result *res, const char *tmp)
 {
-	static const struct pipeline_ops ops = {thread_init, thread_fini, encode_work,
+	static const struct pipeline_ops ops = {frame_decoder_thread_init,
+						frame_decoder_thread_fini, encode_work,
 						encode_consume, discard};
 	const struct video_plan *p = c->p;
 	size_t n = p->sel->count;

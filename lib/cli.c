@@ -28,3 +28,14 @@ int cli_load_config(const struct cli *cli, const char *prog, struct config *c)
 	}
 	return rc == 0 ? 0 : 1;
 }
+
+struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id)
+{
+	struct mqtt_opts o = {0};
+
+	o.url = c->mqtt_url;
+	o.username = c->mqtt_username[0] ? c->mqtt_username : NULL;
+	o.password = c->mqtt_password[0] ? c->mqtt_password : NULL;
+	o.client_id = client_id;
+	return o;
+}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "mqtt.h"
 
 #define SKYLAPSE_VERSION "0.1.0"
 
@@ -49,5 +50,9 @@ bool cli_common(struct cli *cli, int opt, const char *arg);
  * Returns 0 when the configuration has no error, 1 otherwise: the exit code
  * for bad configuration. */
 int cli_load_config(const struct cli *cli, const char *prog, struct config *c);
+
+/* MQTT options from the configuration: URL and credentials (empty ones as
+ * NULL) and `client_id` (borrowed); the rest left for the caller. */
+struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id);
 
 #endif

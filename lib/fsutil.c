@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,11 +222,34 @@ int disk_space(const char *path, uint64_t *free_bytes, uint64_t *total_bytes)
 	return 0;
 }
 
+int path_beside_exe(const char *rel, char *out, size_t outlen)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	int n;
+
+	if (len <= 0)
+		return SL_ERR_IO;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	n = snprintf(out, outlen, "%s/%s", exe, rel);
+	return n < 0 || (size_t)n >= outlen ? SL_ERR_RANGE : SL_OK;
+}
+
 int path_expand_home(const char *in, char *out, size_t outlen)
 {
 	const char *home = getenv("HOME");
 	int n;
 
+	if (home == NULL || *home == '\0') {
+		/* services and tests may run without HOME: ask the password database */
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
 	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0') && home)
 		n = snprintf(out, outlen, "%s%s", home, in + 1);
 	else

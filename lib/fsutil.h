@@ -41,6 +41,10 @@ int file_read_all(const char *path, size_t max, char **buf, size_t *len);
 /* Free and total bytes of the file system holding path; 0 or -1 with errno. */
 int disk_space(const char *path, uint64_t *free_bytes, uint64_t *total_bytes);
 
+/* out = the running binary's folder + "/" + rel (e.g. "../share/skylapse"),
+ * for files installed beside the programs. 0 or SL_ERR_RANGE/SL_ERR_IO. */
+int path_beside_exe(const char *rel, char *out, size_t outlen);
+
 /* Expands a leading "~/" with $HOME into out; SL_ERR_RANGE if too long. */
 int path_expand_home(const char *in, char *out, size_t outlen);
 

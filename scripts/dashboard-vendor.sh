@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Puts the dashboard's third-party browser files in dashboard/vendor/.
 #
 # The dashboard is plain ES modules served as they are (no build step); the

@@ -166,6 +166,7 @@ elif [ -z "$broker_url" ]; then
 fi
 case $camera in '' | *[!a-z0-9_-]*) die_usage "camera id '$camera' must match [a-z0-9_-]+ (--camera)" ;; esac
 case $broker_url in mqtt://* | mqtts://*) ;; *) die_usage "broker URL '$broker_url' must start with mqtt:// or mqtts://" ;; esac
+[ "$broker_url" = "mqtt://<server>:1883" ] || plain "broker URL" "$broker_url"
 plain "MQTT_USERNAME" "${mqtt_user:-x}"
 case $mqtt_pass in *[!A-Za-z0-9._~+=-]*) die_usage "MQTT_PASSWORD in $broker_env: use letters, digits and . _ ~ + = -" ;; esac
 
@@ -247,7 +248,9 @@ if [ "$has_rsync" = yes ] && command -v rsync >/dev/null 2>&1; then
 else
 	set -f
 	ex=""
-	for e in $excludes; do ex="$ex --exclude=.${e%/}"; done
+	for e in $excludes; do
+		case $e in /*) ex="$ex --exclude=.${e%/}" ;; *) ex="$ex --exclude=${e%/}" ;; esac
+	done
 	set +f
 	if [ "$dry" -eq 1 ]; then
 		printf '+ tar -C %s -cf -%s . | ssh %s %s tar -xf - -C %s\n' "$root" "$ex" "$ssh_opts" "$target" "$d"

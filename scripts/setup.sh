@@ -169,10 +169,10 @@ envfile=$dir/.env
 
 # --- defaults: built in, then the existing .env, then the flags ------------
 
-# The value of KEY in the existing .env (the last one wins; quotes removed).
-# Read as text, never sourced: PI_SOURCE=~/... must stay as written.
-# Read once into old_KEY variables, with the shell's own read (no process
-# per line: this runs on slow boards too).
+# The existing .env, read once into old_KEY variables (the last KEY wins,
+# quotes removed) and its keys in order into $kept. Read as text, never
+# sourced: PI_SOURCE=~/... must stay as written. Only the shell's own read
+# is used (no process per line: this also runs on slow boards).
 kept=""
 if [ -f "$envfile" ]; then
 	while IFS= read -r line || [ -n "$line" ]; do
@@ -191,6 +191,7 @@ if [ -f "$envfile" ]; then
 		case "$kept " in *" $k "*) ;; *) kept="$kept $k" ;; esac
 	done <"$envfile"
 fi
+# old KEY: its value in the existing .env, or nothing.
 old() {
 	eval "printf '%s\\n' \"\${old_$1:-}\""
 }
@@ -353,7 +354,7 @@ fi
 # --- 1. folders ----------------------------------------------------------------
 
 umask 077
-for d in data/images data/images/"$CAMERA_ID" data/timelapses data/db data/broker config; do
+for d in data/images data/images/"$CAMERA_ID" data/timelapses data/db data/broker data/broker/conf.d config; do
 	mkdir -p "$dir/$d" || die "cannot create $dir/$d"
 done
 chmod 755 "$dir/data" "$dir/data/images" "$dir/data/images/$CAMERA_ID" "$dir/data/timelapses" \
@@ -361,7 +362,7 @@ chmod 755 "$dir/data" "$dir/data/images" "$dir/data/images/$CAMERA_ID" "$dir/dat
 if [ "$(id -u)" -eq 0 ]; then
 	# the containers write here as SKYLAPSE_UID, never as root
 	chown "$uid:$gid" "$dir/data/images" "$dir/data/images/$CAMERA_ID" "$dir/data/timelapses" \
-		"$dir/data/db" "$dir/data/broker" || die "cannot give $dir/data to $uid:$gid"
+		"$dir/data/db" "$dir/data/broker" "$dir/data/broker/conf.d" || die "cannot give $dir/data to $uid:$gid"
 fi
 say "setup: folders in $dir/data: images timelapses db broker"
 
@@ -672,5 +673,7 @@ say "  Backend API:     http://$SERVER_IP:$BACKEND_PORT"
 say "  Backend Health:  http://$SERVER_IP:$BACKEND_PORT/health"
 say "  Backend Status:  http://$SERVER_IP:$BACKEND_PORT/status"
 say "  Broker:          mqtt://$SERVER_IP:$MQTT_PORT (Home Assistant: user readonly, MQTT_READONLY_PASSWORD in .env)"
+camera_opt=""
+[ "$(host_id "$PI_HOST" "")" = "$CAMERA_ID" ] || camera_opt=" --camera $CAMERA_ID"
 say "Next, the Pi (from a checkout holding data/broker/camera-$CAMERA_ID.env):"
-say "  ./scripts/deploy-capture.sh $PI_HOST $PI_USER $BACKEND_NAME"
+say "  ./scripts/deploy-capture.sh $PI_HOST $PI_USER $BACKEND_NAME$camera_opt"

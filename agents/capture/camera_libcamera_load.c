@@ -4,6 +4,7 @@
  * libcamera-dev) gets a clear error and keeps the sim and dir sources.
  */
 #include "camera.h"
+#include "fsutil.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -15,20 +16,11 @@
 static void plugin_path(char *out, size_t n)
 {
 	const char *dir = getenv("SKYLAPSE_PLUGIN_DIR");
-	char exe[PATH_MAX];
-	ssize_t len;
-	char *slash;
 
-	if (dir && *dir) {
+	if (dir && *dir)
 		snprintf(out, n, "%s/%s", dir, CAMERA_LIBCAMERA_PLUGIN);
-		return;
-	}
-	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[len > 0 ? len : 0] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, n, "%s/../lib/skylapse/%s", exe, CAMERA_LIBCAMERA_PLUGIN);
+	else if (path_beside_exe("../lib/skylapse/" CAMERA_LIBCAMERA_PLUGIN, out, n) != SL_OK)
+		snprintf(out, n, "%s", CAMERA_LIBCAMERA_PLUGIN);
 }
 
 static int load_open(const char *arg, const struct camera_env *env, struct camera **out,

@@ -544,7 +544,7 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 
 static int run(struct agent *a)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	char client_id[128];
 	int rc;
 
@@ -552,10 +552,7 @@ static int run(struct agent *a)
 		return 2;
 	open_camera(a);
 	snprintf(client_id, sizeof(client_id), "skylapse-capture-%s", a->cfg.camera_id);
-	mo.url = a->cfg.mqtt_url;
-	mo.username = a->cfg.mqtt_username[0] ? a->cfg.mqtt_username : NULL;
-	mo.password = a->cfg.mqtt_password[0] ? a->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&a->cfg, client_id);
 	mo.availability_topic = a->t_avail;
 	mo.persistent = true;
 	rc = mqtt_session_new(a->loop, &mo, &a->mqtt);
@@ -628,7 +625,7 @@ static int64_t ha_remove_timeout(struct loop *l, long id, void *arg)
 /* --ha-remove: connect, clear the camera's retained discovery config, exit. */
 static int ha_remove_run(struct agent *a)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	char client_id[128], dev_id[80];
 	json_t *d = ha_camera_discovery(&a->cfg, NULL, dev_id);
 
@@ -637,10 +634,7 @@ static int ha_remove_run(struct agent *a)
 	    loop_watch_signals(a->loop, on_signal, a))
 		return 2;
 	snprintf(client_id, sizeof(client_id), "skylapse-capture-%s-ha-remove", a->cfg.camera_id);
-	mo.url = a->cfg.mqtt_url;
-	mo.username = a->cfg.mqtt_username[0] ? a->cfg.mqtt_username : NULL;
-	mo.password = a->cfg.mqtt_password[0] ? a->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&a->cfg, client_id);
 	if (mqtt_session_new(a->loop, &mo, &a->mqtt) != SL_OK)
 		return 1;
 	mqtt_session_on_connection(a->mqtt, on_connection, a);

@@ -11,6 +11,7 @@
  * broker that restarts empty gets all of it again on reconnect.
  */
 #include "daemon.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,16 +424,13 @@ int daemon_topics(struct scheduler *sch)
 
 int daemon_connect(struct scheduler *sch)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	char client_id[128], filter[TOPIC_MAX];
 	const char *r = sch->cfg.topic_root;
 	int rc;
 
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s", sch->cfg.backend_name);
-	mo.url = sch->cfg.mqtt_url;
-	mo.username = sch->cfg.mqtt_username[0] ? sch->cfg.mqtt_username : NULL;
-	mo.password = sch->cfg.mqtt_password[0] ? sch->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&sch->cfg, client_id);
 	mo.availability_topic = sch->t_avail;
 	/* a clean session: answers and commands from before a restart are stale */
 	mo.persistent = false;
@@ -455,7 +453,8 @@ int daemon_connect(struct scheduler *sch)
 	for (int i = 0; i < sch->nruns; i++)
 		daemon_publish_switch(sch, &sch->runs[i]);
 	ha_publish_profiles(sch);
-	sched_publish_status(sch);
+	/* no status yet: the first tick, right after this, publishes one with
+	 * today's windows already computed (active_schedules right from the start) */
 	rc = mqtt_session_start(sch->mqtt);
 	if (rc == SL_OK)
 		sch->tick_id = loop_add_timer(sch->loop, 0, daemon_tick, sch);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "daemon.h"
 #include "ha.h"
 #include "jsonx.h"
@@ -247,16 +248,13 @@ static int64_t remove_timeout(struct loop *l, long id, void *arg)
 
 int ha_remove_run(struct scheduler *sch)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	char client_id[128];
 	int rc;
 
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s-ha-remove",
 		 sch->cfg.backend_name);
-	mo.url = sch->cfg.mqtt_url;
-	mo.username = sch->cfg.mqtt_username[0] ? sch->cfg.mqtt_username : NULL;
-	mo.password = sch->cfg.mqtt_password[0] ? sch->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&sch->cfg, client_id);
 	/* no availability topic: the running backend's own must stay as it is */
 	if (loop_new(&sch->loop))
 		return 2;

@@ -490,7 +490,7 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 
 static int start_mqtt(struct agent *a)
 {
-	struct mqtt_opts mo = {0};
+	struct mqtt_opts mo;
 	char client_id[160];
 	int rc;
 
@@ -500,10 +500,7 @@ static int start_mqtt(struct agent *a)
 			 (int)getpid());
 	else
 		snprintf(client_id, sizeof(client_id), PROG "-%s", a->xfer.set.camera);
-	mo.url = a->cfg.mqtt_url;
-	mo.username = a->cfg.mqtt_username[0] ? a->cfg.mqtt_username : NULL;
-	mo.password = a->cfg.mqtt_password[0] ? a->cfg.mqtt_password : NULL;
-	mo.client_id = client_id;
+	mo = cli_mqtt_opts(&a->cfg, client_id);
 	mo.availability_topic = a->once ? NULL : a->t_avail;
 	rc = mqtt_session_new(a->loop, &mo, &a->mqtt);
 	if (rc) {

@@ -42,6 +42,7 @@ need() {
 		echo "bench: installing$missing (Debian)"
 		SUDO=""
 		[ "$(id -u)" -eq 0 ] || SUDO=sudo
+		# shellcheck disable=SC2086 # a list of package names: split on purpose
 		$SUDO apt-get install -y -q $missing >/dev/null
 	fi
 }
@@ -98,6 +99,7 @@ curl -sf "http://127.0.0.1:$BRIDGE/status" >"$WORK/status.json"
 echo "bench: GET /status is $(wc -c <"$WORK/status.json") bytes"
 
 # --- the baselines -------------------------------------------------------------
+# shellcheck disable=SC2046 # pkg-config prints several flags: split on purpose
 cc -O2 -o "$WORK/mhd_min" "$ROOT/bench/bridge/mhd_min.c" \
 	$(pkg-config --cflags --libs libmicrohttpd) -lpthread
 MHD1=$(free_port)

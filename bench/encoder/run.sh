@@ -56,7 +56,7 @@ if [ ! -f "frames/f_$(printf %04d "$FRAMES").jpg" ]; then
 		-i "testsrc2=size=4056x3040:rate=30,noise=alls=10:allf=t" \
 		-frames:v "$FRAMES" -q:v 3 frames/f_%04d.jpg
 fi
-echo "bench: frames: $(du -sm frames | cut -f1) MB, $(ls frames | wc -l) files"
+echo "bench: frames: $(du -sm frames | cut -f1) MB, $(find frames -name "*.jpg" | wc -l) files"
 
 # run LABEL CMD... : runs CMD under /usr/bin/time, appends "wall_s peak_kB
 # user_s sys_s" to LABEL.time
@@ -65,6 +65,7 @@ run() {
 	shift
 	/usr/bin/time -a -f "%e %M %U %S" -o "$label.time" "$@" >"$label.out" 2>"$label.err" ||
 		{ echo "bench: $label failed:" >&2; tail -5 "$label.err" >&2; exit 2; }
+	# shellcheck disable=SC2046 # the four numbers become $1..$4
 	set -- $(tail -1 "$label.time")
 	echo "bench: $label: $1 s wall, $3 + $4 s CPU, $(($2 / 1024)) MB peak; load $(cut -d' ' -f1 /proc/loadavg)"
 }

@@ -128,7 +128,8 @@ def test_setup_broker_users_acl_and_camera_settings(project):
     broker = proj / "data" / "broker"
     assert users_of(broker / "passwd") == sorted(USERS)
     acl = (broker / "acl").read_text()
-    assert "user dagon\ntopic write skylapse/backend/dagon/#\ntopic write skylapse/+/capture/request" in acl
+    assert ("user dagon\ntopic write skylapse/backend/dagon/#\n"
+            "topic write skylapse/+/capture/request") in acl
     assert "user helios\n" in acl
     cam = read_env(broker / "camera-helios.env")
     assert cam == {"MQTT_URL": "mqtt://192.168.0.51:1883", "MQTT_USERNAME": "helios",
@@ -230,14 +231,15 @@ def test_compose_file_has_the_seed_services_each_running_its_program(project):
     published = {n: sorted((p["published"], p["target"]) for p in s.get("ports", []))
                  for n, s in svc.items()}
     assert published["backend"] == [(3000, 8082), (8082, 8082)]
-    assert published["broker"] == [(1883, 1883)]
+    assert published["broker"] == [(1883, 1883), (8883, 8883)]
     users = {n: s["environment"].get("MQTT_USERNAME") for n, s in svc.items() if n != "broker"}
     assert users == {"backend": "dagon", "scheduler": "dagon", "worker": "encoder",
                      "transfer": "transfer"}
     assert svc["worker"]["environment"]["MQTT_PASSWORD"] == env["MQTT_ENCODER_PASSWORD"]
     for n, s in svc.items():
         assert s["user"] == f"{env['SKYLAPSE_UID']}:{env['SKYLAPSE_GID']}"
-        assert s["build"]["context"] == str(ROOT) and s["build"]["dockerfile"] == "docker/Dockerfile"
+        assert s["build"]["context"] == str(ROOT)
+        assert s["build"]["dockerfile"] == "docker/Dockerfile"
         if n != "broker":
             assert s["environment"]["MQTT_URL"] == "mqtt://broker:1883"
     key = [v for v in svc["transfer"]["volumes"] if v.endswith(":/run/skylapse/ssh/id:ro")]
@@ -279,8 +281,15 @@ def stack(project, tmp_path_factory):
     proj, env = project["dir"], project["env"]
     tmp = tmp_path_factory.mktemp("stack")
     svc = compose_config(proj)["services"]
-    broker = Broker(tmp, conf=str(proj / "data" / "broker" / "mosquitto.conf"),
-                    extra=AS_ROOT).start()
+    # the broker container's configuration, as docker/Dockerfile writes it,
+    # over the broker files setup.sh wrote; conf.d/ gets a second listener
+    template = tmp / "mosquitto.docker.conf"
+    template.write_text((ROOT / "broker" / "mosquitto.prod.conf").read_text() +
+                        (ROOT / "docker" / "mosquitto.docker.conf").read_text())
+    extra_port = free_port()
+    (proj / "data" / "broker" / "conf.d" / "extra.conf").write_text(
+        f"listener {extra_port} 127.0.0.1\n")
+    broker = Broker(proj / "data" / "broker", conf=str(template), extra=AS_ROOT).start()
     started = []
 
     def start(name, cmd, e):
@@ -316,7 +325,8 @@ def stack(project, tmp_path_factory):
         ha.subscribe("skylapse/#")
         wait_port(http_port)
         wait_port(pi_port)
-        yield {"broker": broker, "http": http_port, "pi": pi_port, "ha": ha, "tmp": tmp}
+        yield {"broker": broker, "http": http_port, "pi": pi_port, "ha": ha, "tmp": tmp,
+               "extra_port": extra_port}
         ha.close()
     finally:
         for p in reversed(started):
@@ -339,7 +349,8 @@ def http_json(url, data=None, timeout=20):
 def wait_connected(port):
     def health():
         try:
-            return http_json(f"http://127.0.0.1:{port}/health", timeout=2).get("mqtt") == "connected"
+            answer = http_json(f"http://127.0.0.1:{port}/health", timeout=2)
+            return answer.get("mqtt") == "connected"
         except OSError:
             return False
     wait_for(health, 10, f"bridge on {port} connected to the broker")
@@ -351,6 +362,9 @@ def test_compose_stack_wiring_runs_natively(project, stack):
     proj, env, ha = project["dir"], project["env"], stack["ha"]
     with pytest.raises(ConnectionRefusedError):
         Client(stack["broker"].port, username="dagon", password="wrong")
+    # data/broker/conf.d/ is read (a TLS listener goes there), with the same users
+    Client(stack["extra_port"], username="readonly",
+           password=env["MQTT_READONLY_PASSWORD"]).close()
     ha.wait_message("skylapse/helios/availability", lambda m: m.payload == b"online")
     ha.wait_message("skylapse/backend/dagon/status", timeout=15)
     ha.wait_message("skylapse/encoder/worker-1/availability", lambda m: m.payload == b"online")
@@ -407,7 +421,8 @@ def test_readme_guide_commands_run_or_are_marked(project, stack, tmp_path):
             continue
         c = re.sub(r"\s{2,}#.*$", "", command)
         c = c.replace("~/skylapse/", f"{proj}/")
-        for url in ("http://192.168.0.51:8082", "http://localhost:8082", "http://192.168.0.51:3000"):
+        for url in ("http://192.168.0.51:8082", "http://localhost:8082",
+                    "http://192.168.0.51:3000"):
             c = c.replace(url, http)
         c = c.replace("http://helios.local:8080", pi)
         c = c.replace("-h 192.168.0.51", f"-h 127.0.0.1 -p {stack['broker'].port}")
@@ -446,7 +461,9 @@ def dockerfile_instructions():
 def installed(tmp_path_factory):
     """`make install` into a temporary PREFIX."""
     prefix = tmp_path_factory.mktemp("prefix")
-    done = run(["make", "-s", "install", f"PREFIX={prefix}"], cwd=ROOT, timeout=600)
+    # the build the tests run (SANITIZE=1: build/sanitize), so nothing is rebuilt
+    done = run(["make", "-s", "install", f"PREFIX={prefix}",
+                f"SANITIZE={os.environ.get('SANITIZE', '0')}"], cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return prefix
 
@@ -511,6 +528,14 @@ def test_dockerfile_builds_from_the_tree_as_a_non_root_user(installed):
     env_line = " ".join(a for w, a in runtime if w == "ENV")
     for path in re.findall(r"=(/usr/local/\S+)", env_line):
         assert (installed / path[len("/usr/local/"):]).exists(), path
+    # the usual Dockerfile rules (hadolint's, which Debian does not package)
+    for word, args in ins:
+        if word == "RUN" and "apt-get install" in args:
+            assert "apt-get update" in args and "--no-install-recommends" in args, args
+            assert "rm -rf /var/lib/apt/lists/*" in args, args
+        assert word != "ADD" and not (word == "RUN" and re.search(r"\bcd ", args)), args
+        if word in ("CMD", "ENTRYPOINT"):
+            assert json.loads(args), args  # exec form: the program gets the signals
     build_run = " ".join(a for w, a in ins if w == "RUN")
     assert "make -j\"$(nproc)\" install PREFIX=/opt/skylapse" in build_run
     assert ">/opt/skylapse/share/skylapse/broker/mosquitto.docker.conf" in build_run
@@ -643,7 +668,8 @@ def test_deploy_dry_run_prints_every_remote_command_and_runs_none(project, tmp_p
         (fake / tool).chmod(0o755)
     cam_env = project["dir"] / "data" / "broker" / "camera-helios.env"
     done = run([DEPLOY, "helios.local", "nicholasmparker", "dagon", "--dry-run",
-                "--broker-env", cam_env], env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"))
+                "--broker-env", cam_env],
+               env=dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}"))
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert not list(tmp_path.glob("called-*"))
@@ -653,11 +679,13 @@ def test_deploy_dry_run_prints_every_remote_command_and_runs_none(project, tmp_p
             "+ rsync -a --delete", "--exclude=/.env", "nicholasmparker@helios.local:skylapse/",
             "scripts/packages-pi.txt", "apt-get install",
             "make -s -j\"$(nproc)\" $targets",
-            "make -s install-bin PREFIX='/usr/local' INSTALL_PROGRAMS='skylapse-capture skylapse-bridge'",
+            "make -s install-bin PREFIX='/usr/local' "
+            "INSTALL_PROGRAMS='skylapse-capture skylapse-bridge'",
             "/usr/local/bin/skylapse-capture --list-cameras --source libcamera",
             "vcgencmd get_mem gpu", "echo 'gpu_mem=256' | $SUDO tee -a \"$cfg\"",
             "cfg=/boot/firmware/config.txt", "[ -f \"$cfg\" ] || cfg=/boot/config.txt",
-            'Environment="PRIMARY_BACKEND=dagon"', 'Environment="MQTT_URL=mqtt://192.168.0.51:1883"',
+            'Environment="PRIMARY_BACKEND=dagon"',
+            'Environment="MQTT_URL=mqtt://192.168.0.51:1883"',
             'Environment="CAMERA_ID=helios"', "User=nicholasmparker",
             "ReadWritePaths=-/home/nicholasmparker/skylapse-images",
             "ExecStart=/usr/local/bin/skylapse-bridge --pi-compat --port 8080",
@@ -695,7 +723,8 @@ def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project,
     pi = tmp_path / "pi"
     try:
         done = run([DEPLOY, "127.0.0.1", sshd.user, "dagon", "--port", sshd.port,
-                    "--identity", sshd.key, "--ssh-option", f"UserKnownHostsFile={sshd.known_hosts}",
+                    "--identity", sshd.key,
+                    "--ssh-option", f"UserKnownHostsFile={sshd.known_hosts}",
                     "--camera", "helios",
                     "--broker-env", project["dir"] / "data" / "broker" / "camera-helios.env",
                     "--remote-dir", pi / "skylapse", "--prefix", pi / "usr",

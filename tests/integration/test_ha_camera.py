@@ -1,5 +1,6 @@
 """Home Assistant discovery of a camera: a client stands in for Home Assistant."""
 import json
+import os
 import subprocess
 
 from harness import BIN, payload_json
@@ -65,7 +66,8 @@ def test_camera_discovery(daemons, broker, client, tmp_path):
     ha.wait_message(f"{T}/status", start=mark)
 
     # removed from service: an empty retained config
-    out = subprocess.run([str(BIN / "skylapse-capture"), "--ha-remove"], env={**env},
+    out = subprocess.run([str(BIN / "skylapse-capture"), "--ha-remove"],
+                         env={**os.environ, **env, "SKYLAPSE_STATE_DIR": str(tmp_path / "state")},
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     ha.wait_message(CONFIG, lambda m: m.payload == b"", start=mark)

@@ -507,9 +507,14 @@ static void test_sky_status(void **state)
 	assert_int_equal(json_array_size(json_object_get(st, "active_schedules")), 0);
 	json_decref(st);
 	/* switched OFF by the scheduler: not active */
-	active = sky_active_schedules(&c, noon, json_pack("{s:s}", "all_day", "OFF"));
-	assert_int_equal(json_array_size(active), 0);
-	json_decref(active);
+	{
+		json_t *switches = json_pack("{s:s}", "all_day", "OFF");
+
+		active = sky_active_schedules(&c, noon, switches);
+		assert_int_equal(json_array_size(active), 0);
+		json_decref(active);
+		json_decref(switches);
+	}
 	/* /schedules for a date: windows in local time */
 	assert_int_equal(sky_date_parse("2026-06-21", noon, &d), SL_OK);
 	scheds = sky_schedules(&c, &d, noon, NULL);
