@@ -11,6 +11,11 @@
 #include "mqtt.h"
 
 #include <MQTTAsync.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -252,10 +257,45 @@ static int send_raw(struct mqtt_session *s, const char *topic, const void *paylo
 	return SL_OK;
 }
 
+/* Paho offers no socket options, and without TCP_NODELAY every small
+ * publish that follows another (a PUBACK, then a status) waits for the
+ * broker's delayed ACK: about 40 ms a message. So the session finds its own
+ * connection among the process's descriptors, by the broker's port, and sets
+ * it. Called on the main thread right after each (re)connect. */
+static void set_nodelay(const struct mqtt_session *s)
+{
+	const char *colon = strrchr(s->paho_url, ':');
+	int port = colon ? atoi(colon + 1) : 0, one = 1;
+	struct dirent *de;
+	DIR *d;
+
+	if (port <= 0 || (d = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int fd = atoi(de->d_name), type = 0, peer_port = 0;
+		socklen_t tlen = sizeof(type);
+
+		if (de->d_name[0] == '.' ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_STREAM ||
+		    getpeername(fd, (struct sockaddr *)&peer, &len) != 0)
+			continue;
+		if (peer.ss_family == AF_INET)
+			peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+		else if (peer.ss_family == AF_INET6)
+			peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+		if (peer_port == port)
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	closedir(d);
+}
+
 static void handle_connected(struct mqtt_session *s)
 {
 	s->state = ST_CONNECTED;
 	s->retry_ms = RETRY_MIN_MS;
+	set_nodelay(s);
 	log_info("mqtt: connected to %s", s->url);
 	for (int i = 0; i < s->nfilters; i++)
 		subscribe_one(s, &s->filters[i]);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -665,6 +666,10 @@ int main(int argc, char **argv)
 
 	log_init("skylapse-capture");
 	srandom((unsigned)getpid() ^ (unsigned)time_now_ms());
+	/* frames are megabytes: without this glibc maps and unmaps every JPEG
+	 * and preview buffer, and each frame pays hundreds of page faults */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	/* libcamera logs every IPA detail at info level; keep its errors only
 	 * unless the user asked otherwise */
 	setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);

@@ -129,8 +129,8 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 	tjhandle enc = NULL;
 
 	memset(out, 0, sizeof(*out));
-	for (int y = 0; y < height; y += 4)
-		for (int x = 0; x < width; x += 4, n++)
+	for (int y = 0; y < height; y += 8)
+		for (int x = 0; x < width; x += 8, n++)
 			sum += planes[0][(size_t)y * (size_t)strides[0] + (size_t)x];
 	out->mean_luma = n ? (double)sum / (double)n : 0;
 	if (factor < 2)

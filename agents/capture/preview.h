@@ -24,8 +24,8 @@ int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quali
 		 struct preview *out, char why[ERRMSG_MAX]);
 /* The same from a frame's YUV 4:2:0 planes (borrowed): no decode; the
  * preview is a box-filtered downscale by the smallest integer factor that
- * fits max_width, and the mean luma is taken over every fourth pixel of
- * every fourth row of the full frame. SL_ERR_RANGE for frames too narrow
+ * fits max_width, and the mean luma is taken over every eighth pixel of
+ * every eighth row of the full frame. SL_ERR_RANGE for frames too narrow
  * for that (use preview_make). */
 int preview_from_yuv420(const unsigned char *const planes[3], const int strides[3], int width,
 			int height, int max_width, int quality, struct preview *out,
