@@ -8,6 +8,7 @@
  * absolute paths, hidden names and symlinks leading out of the root all end
  * in 404.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "files.h"
 #include "frames.h"
+#include "preview.h"
 #include "http.h"
 #include "routes.h"
 #include "sky.h"
@@ -133,16 +135,48 @@ int route_images(struct bridge *b, struct request *rq)
 	return rc;
 }
 
+/* ?width=N: the frame scaled down with TurboJPEG's DCT scaling to the
+ * largest size at most N wide (a gallery page of 60 frames then weighs a
+ * few megabytes, not hundreds). */
+#define FRAME_MAX (64 * 1024 * 1024) /* a 12 MP JPEG is a few MB */
+
+static int reply_thumbnail(struct request *rq, const char *path, const char *wbuf)
+{
+	struct jpeg_preview pv;
+	char why[ERRMSG_MAX], *end;
+	long width = strtol(wbuf, &end, 10);
+	char *jpeg;
+	size_t len;
+	int rc;
+
+	if (*end || width < 16 || width > 4096)
+		return http_reply_error(rq, 400, "query parameter 'width' must be 16..4096");
+	if (file_read_all(path, FRAME_MAX, &jpeg, &len) < 0)
+		return http_reply_error(rq, 404, "cannot read the frame: %s", strerror(errno));
+	rc = preview_make((const unsigned char *)jpeg, len, (int)width, 80, &pv, why);
+	free(jpeg);
+	if (rc != SL_OK)
+		return http_reply_error(rq, 422, "%s", why);
+	rc = http_reply_bytes(rq, 200, "image/jpeg", pv.jpeg, pv.size,
+			      "public, max-age=31536000, immutable");
+	preview_clear(&pv);
+	return rc;
+}
+
 int route_image(struct bridge *b, struct request *rq)
 {
 	const char *rel = req_param(rq, 0);
-	char path[PATH_MAX];
+	char path[PATH_MAX], wbuf[16];
 	const char *type = files_content_type(rel);
+	int rc;
 
 	if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "application/json") != 0)
 		return http_reply_error(rq, 404, "not a frame: %.200s", rel);
 	if (files_resolve(b->images_dir, rel, path, sizeof(path)) != SL_OK)
 		return http_reply_error(rq, 404, "no such frame: %.200s", rel);
+	rc = query_str(rq, "width", wbuf, sizeof(wbuf));
+	if (rc == SL_OK && strcmp(type, "image/jpeg") == 0)
+		return reply_thumbnail(rq, path, wbuf);
 	/* a frame never changes under its final name */
 	return http_reply_file(rq, path, type, "public, max-age=31536000, immutable", true);
 }

@@ -188,7 +188,7 @@ static int job_fail(struct capture_job *job, int rc)
 static void measure_planes(struct capture_job *job, struct shot *s, bool reference)
 {
 	const struct camera_frame *f = &s->f;
-	struct preview pv;
+	struct jpeg_preview pv;
 	char why[ERRMSG_MAX];
 
 	if (f->yuv420[0] == NULL)
@@ -276,7 +276,7 @@ static int store_shot(struct capture_job *job, int i)
 	if (rc == SL_OK)
 		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
 	if (rc == SL_OK && (s->mean_luma < 0 || (i == job->reference && !job->preview.jpeg))) {
-		struct preview pv;
+		struct jpeg_preview pv;
 
 		rc = preview_make(s->f.jpeg, s->f.jpeg_size, PREVIEW_WIDTH, 80, &pv, job->why);
 		if (rc == SL_OK) {
@@ -336,7 +336,7 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 }
 
 int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
-		    json_t **frames, struct preview *preview, char why[ERRMSG_MAX])
+		    json_t **frames, struct jpeg_preview *preview, char why[ERRMSG_MAX])
 {
 	struct capture_job *job = capture_job_new(a, req);
 	int rc;

@@ -73,7 +73,7 @@ struct capture_job {
 	struct shot shots[BRACKET_MAX];
 	int nshots;
 	int reference;            /* index of the shot the preview shows */
-	struct preview preview;   /* of the reference shot (maybe filled by the store) */
+	struct jpeg_preview preview;   /* of the reference shot (maybe filled by the store) */
 	/* the outcome: 0 or an error code with why; frames written so far */
 	bool offline;             /* taken per the plan, no request to answer */
 	int rc;
@@ -113,7 +113,7 @@ void capture_account(struct capture_agent *a, const struct capture_job *job);
 
 /* Both phases in a row (tests, and callers that need no overlap). */
 int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
-		    json_t **frames, struct preview *preview, char why[ERRMSG_MAX]);
+		    json_t **frames, struct jpeg_preview *preview, char why[ERRMSG_MAX]);
 
 /* The result payload: {"request_id", "status", "error"?, "frames"}.
  * Steals `frames` (may be NULL); returns a new reference. */

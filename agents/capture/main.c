@@ -130,7 +130,7 @@ static void send_result(struct agent *a, const char *response_topic,
 	free(text);
 }
 
-static void announce(struct agent *a, json_t *frames, const struct preview *pv)
+static void announce(struct agent *a, json_t *frames, const struct jpeg_preview *pv)
 {
 	size_t i;
 	json_t *f;

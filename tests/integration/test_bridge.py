@@ -143,6 +143,15 @@ def test_capture_writes_a_frame_served_by_images(stack):
     assert stack.get(f"/cameras/{CAM}/latest.jpg?profile=a").body == on_disk
     prev = stack.get(f"/cameras/{CAM}/preview.jpg")
     assert prev.status == 200 and prev.body[:2] == b"\xff\xd8"
+    # gallery thumbnails: scaled down with TurboJPEG, never wider than asked
+    thumb = stack.get(f["url"] + "?width=200")
+    assert thumb.status == 200 and thumb.header("content-type") == "image/jpeg"
+    assert thumb.body[:2] == b"\xff\xd8" and len(thumb.body) < len(on_disk)
+    sof = thumb.body.find(b"\xff\xc0")  # baseline frame header: height, width
+    width = int.from_bytes(thumb.body[sof + 7:sof + 9], "big")
+    assert 100 <= width <= 200, width
+    assert stack.get(f["url"] + "?width=5").status == 400
+    assert stack.get(f["url"] + "?width=abc").status == 400
 
 
 def test_capture_defaults_to_the_only_camera_and_brackets(stack):

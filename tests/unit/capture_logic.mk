@@ -1,7 +1,7 @@
 # Unit tests of skylapse-capture's logic (no MQTT).
 UNIT_TESTS += test_capture
 test_capture_SRCS := agents/capture/capture.c agents/capture/frame_store.c \
-	agents/capture/preview.c $(CAPTURE_CAMERA_SRCS)
+	$(CAPTURE_CAMERA_SRCS)
 test_capture_PKGS := libturbojpeg
 test_capture_LIBS := -ldl
 $(OBJ)/tests/unit/test_capture.o: CPPFLAGS += -Iagents/capture

@@ -169,7 +169,7 @@ static void test_preview(void **state)
 {
 	unsigned long size;
 	unsigned char *jpeg = make_jpeg(4056, 3040, 200, &size);
-	struct preview pv;
+	struct jpeg_preview pv;
 	char why[ERRMSG_MAX];
 
 	(void)state;
@@ -213,7 +213,7 @@ static void test_execute_single_and_bracket(void **state)
 	struct camera *cam = NULL;
 	struct capture_agent a;
 	struct capture_request req = {.profile = "A", .backend_name = "dagon", .request_id = "r1"};
-	struct preview pv;
+	struct jpeg_preview pv;
 	json_t *frames = NULL, *f;
 	char why[ERRMSG_MAX], path[PATH_MAX], sha[SHA256_HEX_LEN];
 	int64_t noon = 1782928800000LL; /* 2026-07-01T18:00:00Z, mid-day in Denver */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <turbojpeg.h>
 
-void preview_clear(struct preview *p)
+void preview_clear(struct jpeg_preview *p)
 {
 	if (p == NULL)
 		return;
@@ -16,7 +16,7 @@ void preview_clear(struct preview *p)
 }
 
 int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quality,
-		 struct preview *out, char why[ERRMSG_MAX])
+		 struct jpeg_preview *out, char why[ERRMSG_MAX])
 {
 	tjhandle dec = NULL, enc = NULL;
 	tjscalingfactor *sf, best = {1, 8};
@@ -118,7 +118,7 @@ static unsigned char block_mean(const unsigned char *p, int stride, int factor)
 }
 
 int preview_from_yuv420(const unsigned char *const planes[3], const int strides[3], int width,
-			int height, int max_width, int quality, struct preview *out,
+			int height, int max_width, int quality, struct jpeg_preview *out,
 			char why[ERRMSG_MAX])
 {
 	int factor = (width + max_width - 1) / max_width, pw, ph, cw, ch, rc = SL_ERR_NOMEM;
