@@ -52,6 +52,8 @@ LIB_PKGS := jansson libcrypto
 LIB_CFLAGS := $(call pc_cflags,$(LIB_PKGS))
 HAVE_LIBCAMERA := $(shell pkg-config --exists libcamera && echo 1)
 
+# the program.mk files below define rules of their own: `make` alone builds all
+.DEFAULT_GOAL := all
 PROGRAMS :=
 EXTRA_TARGETS :=
 UNIT_TESTS :=

@@ -457,6 +457,19 @@ def dockerfile_instructions():
     return out
 
 
+def test_plain_make_builds_every_program():
+    """The README's `make` (no target) is `make all`, not the first rule a
+    program.mk happens to define: the dry run plans the same work as `make all`."""
+    sanitize = f"SANITIZE={os.environ.get('SANITIZE', '0')}"
+    plain = run(["make", "-n", "-W", "lib/err.c", sanitize], cwd=ROOT, timeout=120)
+    full = run(["make", "-n", "-W", "lib/err.c", sanitize, "all"], cwd=ROOT, timeout=120)
+    assert plain.returncode == 0 and full.returncode == 0, plain.stderr + full.stderr
+    for prog in ("skylapse-capture", "skylapse-scheduler", "skylapse-encoder",
+                 "skylapse-bridge", "skylapse-transfer"):
+        assert f"bin/{prog} " in plain.stdout, prog
+    assert plain.stdout == full.stdout
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """`make install` into a temporary PREFIX."""
