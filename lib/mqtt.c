@@ -634,6 +634,16 @@ const char *mqtt_session_url(const struct mqtt_session *s)
 	return s->url;
 }
 
+/* Waits, until deadline_ms, for a request to complete. Paho's own
+ * MQTTAsync_waitForCompletion() looks only every 100 ms, which was most of
+ * the time a --once run spent after its work; this looks every 2 ms. */
+static void wait_token(MQTTAsync client, MQTTAsync_token token, int64_t deadline_ms)
+{
+	while (MQTTAsync_isComplete(client, token) != MQTTASYNC_TRUE &&
+	       MQTTAsync_isConnected(client) && loop_now_ms() < deadline_ms)
+		usleep(2000);
+}
+
 /* Waits, until deadline_ms, for what Paho still holds (QoS 1 publishes not
  * yet acknowledged). */
 static void wait_pending(MQTTAsync client, int64_t deadline_ms)
@@ -642,13 +652,8 @@ static void wait_pending(MQTTAsync client, int64_t deadline_ms)
 
 	if (MQTTAsync_getPendingTokens(client, &tokens) != MQTTASYNC_SUCCESS || tokens == NULL)
 		return;
-	for (int i = 0; tokens[i] != -1; i++) {
-		int64_t left = deadline_ms - loop_now_ms();
-
-		if (left <= 0)
-			break;
-		MQTTAsync_waitForCompletion(client, tokens[i], (unsigned long)left);
-	}
+	for (int i = 0; tokens[i] != -1; i++)
+		wait_token(client, tokens[i], deadline_ms);
 	MQTTAsync_free(tokens);
 }
 
@@ -671,7 +676,7 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 		msg.qos = 1;
 		msg.retained = 1;
 		if (MQTTAsync_sendMessage(s->client, s->avail_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
-			MQTTAsync_waitForCompletion(s->client, ro.token, (unsigned long)timeout_ms);
+			wait_token(s->client, ro.token, deadline);
 	}
 	if (was_connected)
 		wait_pending(s->client, deadline);
@@ -681,8 +686,10 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 	dc.timeout = 0;
 	dc.reasonCode = MQTTREASONCODE_NORMAL_DISCONNECTION;
 	MQTTAsync_disconnect(s->client, &dc);
-	for (int waited = 0; MQTTAsync_isConnected(s->client) && waited < timeout_ms; waited += 10)
-		usleep(10000);
+	if (deadline < loop_now_ms() + 200)
+		deadline = loop_now_ms() + 200; /* the DISCONNECT itself, even after a long wait */
+	while (MQTTAsync_isConnected(s->client) && loop_now_ms() < deadline)
+		usleep(2000);
 	return SL_OK;
 }
 
