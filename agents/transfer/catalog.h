@@ -24,6 +24,7 @@ enum {
 	CAT_ANNOUNCED = 1 << 1, /* seen on R/<camera>/frames, not yet verified */
 	CAT_REFETCHED = 1 << 2, /* a bad server copy was removed once to fetch it again */
 	CAT_BAD = 1 << 3,	/* does not verify (reason in the log) */
+	CAT_HASHING = 1 << 4,	/* a hashing job for it is queued or running */
 };
 
 struct frame_rec {

@@ -43,29 +43,43 @@ static int sync_path(const char *root, const char *rel, int flags)
 	return rc;
 }
 
+bool cleanup_check_copy(const char *root, const char *rel, struct verify_info *info,
+			enum verify_result *res, char why[ERRMSG_MAX])
+{
+	char dir[PATH_MAX];
+
+	*res = verify_frame(root, rel, info, why);
+	if (*res != VERIFY_OK)
+		return false;
+	/* the Pi's copy goes next: the server's must be on disk, not in the cache */
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(rel, '/') - rel), rel);
+	if (sync_path(root, rel, 0) < 0 || sync_path(root, dir, O_DIRECTORY) < 0) {
+		snprintf(why, ERRMSG_MAX, "%.150s: cannot flush the server copy: %s", rel,
+			 strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+void cleanup_record(struct frame_rec *r, bool ok, const struct verify_info *info)
+{
+	if (!ok) {
+		r->flags &= ~(unsigned)CAT_VERIFIED;
+		return;
+	}
+	r->size = info->size;
+	r->mtime_ns = info->mtime_ns;
+	r->captured_ms = info->captured_ms;
+}
+
 bool cleanup_confirm(struct frame_rec *r, const char *root, enum verify_result *res,
 		     char why[ERRMSG_MAX])
 {
 	struct verify_info info;
-	char dir[PATH_MAX];
+	bool ok = cleanup_check_copy(root, r->path, &info, res, why);
 
-	*res = verify_frame(root, r->path, &info, why);
-	if (*res != VERIFY_OK) {
-		r->flags &= ~(unsigned)CAT_VERIFIED;
-		return false;
-	}
-	/* the Pi's copy goes next: the server's must be on disk, not in the cache */
-	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(r->path, '/') - r->path), r->path);
-	if (sync_path(root, r->path, 0) < 0 || sync_path(root, dir, O_DIRECTORY) < 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: cannot flush the server copy: %s", r->path,
-			 strerror(errno));
-		r->flags &= ~(unsigned)CAT_VERIFIED;
-		return false;
-	}
-	r->size = info.size;
-	r->mtime_ns = info.mtime_ns;
-	r->captured_ms = info.captured_ms;
-	return true;
+	cleanup_record(r, ok, &info);
+	return ok;
 }
 
 static int append(struct clean_list *l, const char *s, size_t n)

@@ -37,6 +37,12 @@ bool cleanup_is_candidate(const struct catalog *c, const struct frame_rec *r, in
  * the copy failed (VERIFY_OK: it could not be flushed) and `why` says why. */
 bool cleanup_confirm(struct frame_rec *r, const char *root, enum verify_result *res,
 		     char why[ERRMSG_MAX]);
+/* The two halves of cleanup_confirm(): the hashing and flushing of root/rel,
+ * which touches no record (so it may run on a worker thread), and recording
+ * its outcome in r. */
+bool cleanup_check_copy(const char *root, const char *rel, struct verify_info *info,
+			enum verify_result *res, char why[ERRMSG_MAX]);
+void cleanup_record(struct frame_rec *r, bool ok, const struct verify_info *info);
 
 /* Adds a confirmed frame (its .jpg path); 0 or SL_ERR_NOMEM. */
 int clean_list_add(struct clean_list *l, const char *jpg_rel);

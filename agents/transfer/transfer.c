@@ -5,13 +5,14 @@
  *                    only the announced frames; sync_line() reads its
  *                    itemized listing (every file, changed or not) into the
  *                    catalog and queues frames rsync finished for hashing;
- *   sync_exit()      classifies the result, queues every frame listed for
- *                    verification (VERIFYING);
- *   work_slice()     hashes queued frames a few milliseconds per loop turn,
- *                    in all three phases;
- *   begin_clean()    queues old verified frames, which work_slice() hashes
- *                    once more; launch_clean() then runs the clean-up
- *                    script with their list on stdin (CLEANING);
+ *   sync_exit()      classifies the result, queues every frame listed and
+ *                    not hashed yet for verification (VERIFYING);
+ *   hashed()         takes each frame's hashing result (hashing.h: worker
+ *                    threads, in all three phases); work_drained() moves
+ *                    on once a phase's jobs are done;
+ *   begin_clean()    queues old verified frames, which are hashed
+ *                    and flushes once more; launch_clean() then runs the
+ *                    clean-up script with their list on stdin (CLEANING);
  *   clean_exit()     counts what the Pi removed; retention; end of cycle.
  * Clean-up, retention and forgetting frames gone from the Pi need a full
  * listing; after an announced-only sync the cycle ends with verification.
@@ -26,12 +27,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hashing.h"
 #include "fsutil.h"
 #include "log.h"
 #include "timeutil.h"
 #include "verify.h"
 
-#define SLICE_MS	   20	/* hashing per loop turn */
 #define GRACE_MS	   5000 /* SIGTERM to SIGKILL for a child */
 #define RETENTION_EVERY_MS 3600000LL
 #define RETENTION_MAX	   10000 /* server frames removed per run */
@@ -126,41 +127,40 @@ static void end_cycle(struct transfer *t, bool ok)
 		t->on_cycle(t, ok, t->cb_arg);
 }
 
-/* --- the work queue: hashing in slices ----------------------------------- */
+/* --- hashing on the worker threads -------------------------------------- */
 
-static void queue_reset(struct transfer *t)
+static int64_t work_drained(struct loop *l, long id, void *arg)
 {
-	t->nwork = t->iwork = 0;
+	struct transfer *t = arg;
+
+	(void)l;
+	(void)id;
+	t->work_timer = 0;
+	if (t->hash.inflight > 0)
+		return -1;
+	if (t->sm.state == XFER_VERIFYING)
+		finish_verify(t);
+	else if (t->sm.state == XFER_CLEANING)
+		launch_clean(t);
+	return -1;
 }
 
-static void queue_push(struct transfer *t, struct frame_rec *r)
+/* The phase waiting for the hashing goes on, on the next loop turn, once
+ * no job of this generation is left. */
+static void check_drained(struct transfer *t)
 {
-	if (t->nwork == t->capwork) {
-		size_t cap = t->capwork ? t->capwork * 2 : 1024;
-		struct frame_rec **w = realloc(t->work, cap * sizeof(*w));
-
-		if (w == NULL)
-			return; /* the verification pass after the sync catches up */
-		t->work = w;
-		t->capwork = cap;
-	}
-	t->work[t->nwork++] = r;
+	if (t->hash.inflight == 0 && t->work_timer <= 0)
+		t->work_timer = loop_add_timer(t->loop, 0, work_drained, t);
 }
 
-static int64_t work_slice(struct loop *l, long id, void *arg);
-
-static void start_work(struct transfer *t)
-{
-	if (t->work_timer <= 0)
-		t->work_timer = loop_add_timer(t->loop, 0, work_slice, t);
-}
-
+/* Drops the hashing of this cycle: queued jobs are cancelled, running ones
+ * finish but their results are ignored. */
 static void stop_work(struct transfer *t)
 {
 	if (t->work_timer > 0)
 		loop_del_timer(t->loop, t->work_timer);
 	t->work_timer = 0;
-	queue_reset(t);
+	hashing_drop(&t->hash);
 }
 
 /* Removes the server's copy and sidecar so that the next sync fetches both
@@ -227,67 +227,46 @@ static void judge_unverified(struct transfer *t, struct frame_rec *r, enum verif
 	t->st.errors++;
 }
 
-/* final: after a complete sync (judge failures); otherwise only successes
- * count, since rsync may not have reached the file yet. */
-static void verify_one(struct transfer *t, struct frame_rec *r, bool final)
+/* A verification's result. Before the sync ended only successes count,
+ * since rsync may not have finished the file: a failure then is hashed
+ * again once the sync is over. */
+static void verified(struct transfer *t, struct frame_rec *r, const struct hash_result *j)
 {
-	struct verify_info info;
-	char why[ERRMSG_MAX];
-	enum verify_result res;
-
-	if (r->flags & (CAT_VERIFIED | CAT_BAD)) {
-		if (verify_stat(t->set.dest, r->path, &info) == SL_OK && info.size == r->size &&
-		    info.mtime_ns == r->mtime_ns)
-			return; /* the copy we judged, untouched */
-		r->flags &= ~(unsigned)(CAT_VERIFIED | CAT_BAD);
-	}
-	res = verify_frame(t->set.dest, r->path, &info, why);
-	if (res == VERIFY_OK)
-		mark_verified(t, r, &info);
-	else if (final)
-		judge_unverified(t, r, res, &info, why);
+	if (j->res == VERIFY_OK)
+		mark_verified(t, r, &j->info);
+	else if (j->final)
+		judge_unverified(t, r, j->res, &j->info, j->why);
+	else if (t->sm.state == XFER_VERIFYING)
+		hashing_submit(&t->hash, r, HASH_VERIFY, true);
 }
 
-static void confirm_one(struct transfer *t, struct frame_rec *r)
+/* The last check before deletion on the Pi. */
+static void confirmed(struct transfer *t, struct frame_rec *r, const struct hash_result *j)
 {
 	struct verify_info info;
-	enum verify_result res;
-	char why[ERRMSG_MAX];
 
-	if (!cleanup_confirm(r, t->set.dest, &res, why)) {
-		log_warn("not deleting on the Pi: %s", why);
-		if (res != VERIFY_OK && verify_stat(t->set.dest, r->path, &info) == SL_OK)
-			judge_unverified(t, r, res, &info, why); /* the copy went bad: repair */
+	cleanup_record(r, j->ok, &j->info);
+	if (!j->ok) {
+		log_warn("not deleting on the Pi: %s", j->why);
+		if (j->res != VERIFY_OK && verify_stat(t->set.dest, r->path, &info) == SL_OK)
+			judge_unverified(t, r, j->res, &info, j->why); /* the copy went bad: repair */
 		return;
 	}
 	if (clean_list_add(&t->clean, r->path) != SL_OK)
 		log_warn("not deleting %s on the Pi: out of memory", r->path);
 }
 
-static int64_t work_slice(struct loop *l, long id, void *arg)
+static void hashed(struct frame_rec *r, const struct hash_result *res, void *arg)
 {
-	struct transfer *t = arg;
-	int64_t until = loop_now_ms() + SLICE_MS;
+	if (res->kind == HASH_CONFIRM)
+		confirmed(arg, r, res);
+	else
+		verified(arg, r, res);
+}
 
-	(void)l;
-	(void)id;
-	while (t->iwork < t->nwork && loop_now_ms() < until) {
-		struct frame_rec *r = t->work[t->iwork++];
-
-		if (t->sm.state == XFER_CLEANING)
-			confirm_one(t, r);
-		else
-			verify_one(t, r, t->sm.state == XFER_VERIFYING);
-	}
-	if (t->iwork < t->nwork)
-		return 0;
-	t->work_timer = 0;
-	queue_reset(t);
-	if (t->sm.state == XFER_VERIFYING)
-		finish_verify(t);
-	else if (t->sm.state == XFER_CLEANING)
-		launch_clean(t);
-	return -1;
+static void hashing_drained(void *arg)
+{
+	check_drained(arg);
 }
 
 /* --- sync --------------------------------------------------------------- */
@@ -321,8 +300,7 @@ static void sync_line(void *arg, int stream, const char *line)
 	if (t->settling) {
 		/* rsync prints a file's line just before renaming it into place; by
 		 * the next line the frame listed before is complete: hash it now */
-		queue_push(t, t->settling);
-		start_work(t);
+		hashing_submit(&t->hash, t->settling, HASH_VERIFY, false);
 		t->settling = NULL;
 	}
 	if (it.received) {
@@ -345,7 +323,7 @@ static bool queue_listed(struct frame_rec *r, void *arg)
 	struct transfer *t = arg;
 
 	if (catalog_on_pi(&t->cat, r) && (t->full || (r->flags & CAT_ANNOUNCED)))
-		queue_push(t, r);
+		hashing_submit(&t->hash, r, HASH_VERIFY, true);
 	return false;
 }
 
@@ -355,9 +333,9 @@ static void sync_succeeded(struct transfer *t)
 	t->st.files_total += t->st.files;
 	t->st.bytes_total += t->st.bytes;
 	xfer_sm_sync_done(&t->sm, true, loop_now_ms());
-	stop_work(t);
+	/* frames hashed during the sync keep their results; the rest are queued */
 	catalog_sweep(&t->cat, queue_listed, t);
-	start_work(t);
+	check_drained(t);
 	changed(t);
 }
 
@@ -426,7 +404,6 @@ static void begin_sync(struct transfer *t)
 	t->err_tail[0] = '\0';
 	t->resync = false;
 	t->settling = NULL;
-	queue_reset(t);
 	if (t->full) {
 		t->cat.gen++; /* what this listing does not show is no longer on the Pi */
 		t->full_started_mono = now;
@@ -504,8 +481,9 @@ static bool queue_candidate(struct frame_rec *r, void *arg)
 	struct transfer *t = arg;
 	int64_t cutoff = cleanup_cutoff_ms(time_now_ms(), t->set.delete_after_days);
 
-	if ((int)t->nwork < t->set.clean_max && cleanup_is_candidate(&t->cat, r, cutoff))
-		queue_push(t, r);
+	/* no job finishes during the sweep: inflight counts the frames queued */
+	if ((int)t->hash.inflight < t->set.clean_max && cleanup_is_candidate(&t->cat, r, cutoff))
+		hashing_submit(&t->hash, r, HASH_CONFIRM, true);
 	return false;
 }
 
@@ -665,9 +643,8 @@ static void launch_clean(struct transfer *t)
 static void begin_clean(struct transfer *t)
 {
 	clean_list_free(&t->clean);
-	queue_reset(t);
 	catalog_sweep(&t->cat, queue_candidate, t);
-	start_work(t); /* work_slice() confirms each, then launch_clean() */
+	check_drained(t); /* confirmed() lists each, then launch_clean() */
 }
 
 /* --- public --------------------------------------------------------------- */
@@ -701,6 +678,11 @@ int transfer_init(struct transfer *t, struct loop *loop, const struct xfer_setti
 			     CACHE_NAME) >= sizeof(t->cache_path)) {
 		snprintf(why, ERRMSG_MAX, "the images folder path is too long");
 		return SL_ERR_INVAL;
+	}
+	rc = hashing_init(&t->hash, loop, &t->cat, t->set.dest, hashed, hashing_drained, t);
+	if (rc != SL_OK) {
+		snprintf(why, ERRMSG_MAX, "cannot start the hashing threads: %s", err_str(rc));
+		return rc;
 	}
 	if (catalog_load(&t->cat, t->cache_path, &t->cache_lines) != SL_OK)
 		log_warn("cannot read %s; every frame on the Pi will be hashed again",
@@ -755,13 +737,13 @@ void transfer_free(struct transfer *t)
 	if (t == NULL)
 		return;
 	child_free(&t->child);
+	hashing_free(&t->hash);
 	if (t->loop) {
 		if (t->work_timer > 0)
 			loop_del_timer(t->loop, t->work_timer);
 		if (t->tick_timer > 0)
 			loop_del_timer(t->loop, t->tick_timer);
 	}
-	free(t->work);
 	free(t->fresh);
 	argv_list_free(&t->pull_argv);
 	argv_list_free(&t->pull_listed_argv);

@@ -4,8 +4,9 @@
  * state.h on the agent's event loop.
  *
  * Nothing here blocks the loop for long: rsync and the clean-up run as
- * child processes; hashing is done in slices of a few milliseconds per loop
- * turn, and already during the sync for the frames rsync reports done.
+ * child processes; hashing runs on worker threads (hashing.h) at the lowest
+ * priority, already during the sync for the frames rsync reports done, so
+ * it uses the CPU time rsync and ssh leave over.
  */
 #ifndef SL_TRANSFER_TRANSFER_H
 #define SL_TRANSFER_TRANSFER_H
@@ -17,6 +18,7 @@
 
 #include "catalog.h"
 #include "child.h"
+#include "hashing.h"
 #include "cleanup.h"
 #include "loop.h"
 #include "retention.h"
@@ -75,9 +77,8 @@ struct transfer {
 	/* the running cycle */
 	bool full;		    /* lists everything on the Pi (else the announced frames) */
 	int64_t full_started_mono;  /* start of the last full listing */
-	struct frame_rec **work;    /* frames to hash, borrowed from cat */
+	struct hashing hash;	    /* off the loop, at low priority */
 	struct frame_rec *settling; /* listed last; rsync renames it just after the line */
-	size_t nwork, capwork, iwork;
 	struct frame_rec **fresh; /* verified in this cycle, for the cache file */
 	size_t nfresh, capfresh;
 	long work_timer, tick_timer;

@@ -25,7 +25,7 @@ from sshd_server import Sshd  # noqa: E402
 BIN = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin")
 FRAMES = int(os.environ.get("FRAMES", 2000))
 SIZE = int(os.environ.get("SIZE_KB", 500)) * 1000
-ROUNDS = int(os.environ.get("ROUNDS", 3))
+ROUNDS = int(os.environ.get("ROUNDS", 5))
 LAT_FRAMES = int(os.environ.get("LAT_FRAMES", 200))
 LAT_RATE = float(os.environ.get("LAT_RATE", 5))
 CAM = "helios"
@@ -109,8 +109,13 @@ def throughput(work, sshd, broker):
               f"CPU median {statistics.median(cpu[which]):.2f} s")
     print(f"{FRAMES - len(bad)}/{FRAMES} frames verified on the server")
     ratio = min(times["ours"]) / min(times["plain"])
+    # each round's two runs are next to each other in time, so their ratio
+    # cancels most of the load other tenants of the machine put on it
+    paired = [o / p for o, p in zip(times["ours"], times["plain"])]
     print(f"ratio ours/plain: best {ratio:.2f}, median "
-          f"{statistics.median(times['ours']) / statistics.median(times['plain']):.2f}, CPU "
+          f"{statistics.median(times['ours']) / statistics.median(times['plain']):.2f}, "
+          f"median of the rounds' ratios {statistics.median(paired):.2f} "
+          f"({' '.join(f'{x:.2f}' for x in paired)}), CPU "
           f"{statistics.median(cpu['ours']) / statistics.median(cpu['plain']):.2f} "
           f"(target <= 1.2)")
     return ratio

@@ -1,7 +1,8 @@
 /* test_transfer_verify.c - unit tests of skylapse-transfer's data side:
  * frame paths, a server copy against its sidecar, the catalog and its
  * saved cache, which frames may be deleted on the Pi (a corrupted server
- * copy never), and server retention with encode-job guards. Files live in a
+ * copy never), hashing jobs on worker threads, and server retention with
+ * encode-job guards. Files live in a
  * fresh temporary folder per test. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
 #include "cleanup.h"
 #include "err.h"
 #include "fsutil.h"
+#include "hashing.h"
+#include "loop.h"
 #include "retention.h"
 #include "sha256.h"
 #include "timeutil.h"
@@ -302,6 +305,120 @@ static void test_cleanup_selection(void **state)
 	catalog_free(&c);
 }
 
+/* --- hashing on worker threads ------------------------------------------ */
+
+struct hash_probe {
+	struct loop *loop;
+	struct hashing h;
+	int results, drained;
+	enum verify_result res[3];
+	bool ok[3];
+};
+
+static int probe_index(const char *rel)
+{
+	return strcmp(rel, F1) == 0 ? 0 : strcmp(rel, F2) == 0 ? 1 : 2;
+}
+
+static void on_hashed(struct frame_rec *r, const struct hash_result *res, void *arg)
+{
+	struct hash_probe *p = arg;
+
+	assert_string_equal(r->path, res->rel);
+	assert_false(r->flags & CAT_HASHING);
+	p->res[probe_index(res->rel)] = res->res;
+	p->ok[probe_index(res->rel)] = res->ok;
+	p->results++;
+}
+
+static void on_drained(void *arg)
+{
+	struct hash_probe *p = arg;
+
+	p->drained++;
+	loop_stop(p->loop);
+}
+
+static int64_t hash_give_up(struct loop *l, long id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	loop_stop(l);
+	return -1;
+}
+
+static void test_hashing_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct hash_probe p = {0};
+	struct frame_rec *r1, *r2, *r3;
+	struct catalog c;
+
+	put_frame(f->dir, F1, 300000, -1, NULL, NULL);
+	put_frame(f->dir, F2, 300000, -1, NULL, NULL);
+	put_frame(f->dir, F3, 1000, -1, NULL, NULL);
+	corrupt(f->dir, F2);
+	assert_int_equal(catalog_init(&c), SL_OK);
+	assert_int_equal(catalog_add(&c, F1, &r1), SL_OK);
+	assert_int_equal(catalog_add(&c, F2, &r2), SL_OK);
+	assert_int_equal(catalog_add(&c, F3, &r3), SL_OK);
+	assert_int_equal(loop_new(&p.loop), SL_OK);
+	assert_int_equal(hashing_init(&p.h, p.loop, &c, f->dir, on_hashed, on_drained, &p),
+			 SL_OK);
+	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+
+	/* one job per frame at a time; results come back on the loop */
+	hashing_submit(&p.h, r1, HASH_VERIFY, true);
+	hashing_submit(&p.h, r1, HASH_VERIFY, true);
+	hashing_submit(&p.h, r2, HASH_VERIFY, true);
+	hashing_submit(&p.h, r3, HASH_CONFIRM, true);
+	assert_int_equal(p.h.inflight, 3);
+	assert_true(r1->flags & CAT_HASHING);
+	assert_int_equal(loop_run(p.loop), 0);
+	assert_int_equal(p.drained, 1);
+	assert_int_equal(p.results, 3);
+	assert_int_equal(p.res[0], VERIFY_OK);
+	assert_int_equal(p.res[1], VERIFY_HASH);
+	assert_int_equal(p.res[2], VERIFY_OK);
+	assert_true(p.ok[2]); /* confirmed: matched and flushed */
+
+	/* a record judged before, copy untouched: no job */
+	r1->flags |= CAT_VERIFIED;
+	r1->size = 300000;
+	{
+		struct verify_info info;
+
+		assert_int_equal(verify_stat(f->dir, F1, &info), SL_OK);
+		r1->mtime_ns = info.mtime_ns;
+	}
+	hashing_submit(&p.h, r1, HASH_VERIFY, true);
+	assert_int_equal(p.h.inflight, 0);
+	/* ...but a changed copy loses its judgement and is hashed again */
+	r1->mtime_ns--;
+	hashing_submit(&p.h, r1, HASH_VERIFY, true);
+	assert_false(r1->flags & CAT_VERIFIED);
+	assert_int_equal(p.h.inflight, 1);
+
+	/* dropped: no result, no mark left; a record freed meanwhile is skipped */
+	hashing_submit(&p.h, r2, HASH_VERIFY, true);
+	hashing_drop(&p.h);
+	assert_int_equal(p.h.inflight, 0);
+	assert_false(r1->flags & CAT_HASHING);
+	assert_false(r2->flags & CAT_HASHING);
+	p.results = 0;
+	hashing_submit(&p.h, r3, HASH_VERIFY, true);
+	catalog_remove(&c, F3);
+	hashing_submit(&p.h, r2, HASH_VERIFY, false);
+	assert_int_equal(loop_run(p.loop), 0);
+	assert_int_equal(p.drained, 2);
+	assert_int_equal(p.results, 1); /* F2 only */
+	assert_int_equal(p.res[1], VERIFY_HASH);
+
+	hashing_free(&p.h);
+	loop_free(&p.loop);
+	catalog_free(&c);
+}
+
 static void test_clean_list(void **state)
 {
 	struct clean_list l = {0};
@@ -483,6 +600,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verify_frame, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup_selection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hashing_jobs, setup, teardown),
 	    cmocka_unit_test(test_clean_list),
 	    cmocka_unit_test(test_retention_config),
 	    cmocka_unit_test(test_retention_guards),

@@ -1,9 +1,9 @@
 # Unit tests of skylapse-transfer: command lines and the state machine
-# (test_transfer), verification, clean-up choices and retention
-# (test_transfer_verify). No network, no MQTT.
+# (test_transfer), verification, clean-up choices, retention
+# and hashing jobs (test_transfer_verify). No network, no MQTT.
 TRANSFER_TEST_SRCS := agents/transfer/state.c agents/transfer/catalog.c \
 	agents/transfer/verify.c agents/transfer/rsync.c agents/transfer/cleanup.c \
-	agents/transfer/retention.c
+	agents/transfer/retention.c agents/transfer/hashing.c
 UNIT_TESTS += test_transfer test_transfer_verify
 test_transfer_SRCS := $(TRANSFER_TEST_SRCS)
 test_transfer_verify_SRCS := $(TRANSFER_TEST_SRCS)
