@@ -10,9 +10,9 @@
  *   hashed()         takes each frame's hashing result (hashing.h: worker
  *                    threads, in all three phases); work_drained() moves
  *                    on once a phase's jobs are done;
- *   begin_clean()    queues old verified frames, which are hashed
- *                    and flushes once more; launch_clean() then runs the
- *                    clean-up script with their list on stdin (CLEANING);
+ *   begin_clean()    queues old verified frames, to be hashed and flushed
+ *                    once more; launch_clean() then runs the clean-up
+ *                    script with their list on stdin (CLEANING);
  *   clean_exit()     counts what the Pi removed; retention; end of cycle.
  * Clean-up, retention and forgetting frames gone from the Pi need a full
  * listing; after an announced-only sync the cycle ends with verification.
@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "hashing.h"
 #include "fsutil.h"
+#include "hashing.h"
 #include "log.h"
 #include "timeutil.h"
 #include "verify.h"

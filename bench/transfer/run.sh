@@ -5,14 +5,16 @@
 #
 # Starts a throw-away sshd on a free loopback port (keys made for the run),
 # writes FRAMES (2000) frames of SIZE_KB (500) KB with their sidecars as the
-# "Pi", then in the same run, ROUNDS (5) times each, in alternating order:
+# "Pi", then in the same run, after one warm-up run of each, ROUNDS (6) times
+# each, in alternating order (every run starts with the disk synced):
 #   plain  rsync -a -e "ssh -i KEY -p PORT ..." user@127.0.0.1:pi/ plain/
 #   ours   skylapse-transfer --once   (pull, verify every frame's sha256,
 #                                      nothing old enough to delete)
-# and prints best and median wall times, their ratios (target <= 1.2), the
-# median of each round's ours/plain ratio (the two runs of a round are next to
-# each other in time, so this figure moves least with the machine's other
-# load) and the CPU time used on the server side.
+# and prints best and median wall times, the ratio of the total times (the
+# figure: target <= 1.2; the two runs of a round are next to each other in
+# time and half the rounds run ours first, so the machine's other load and
+# order effects weigh on both alike), each round's ratio, and the CPU time
+# used on the server side.
 # Then, with mosquitto and the agent running (interval 60 min), writes
 # LAT_FRAMES (200) more frames at LAT_RATE (5) per second, announcing each on
 # skylapse/<camera>/frames as the capture agent does, and prints the time
