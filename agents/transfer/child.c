@@ -24,6 +24,8 @@
 
 #include "err.h"
 
+#define EXIT_POLL_MS 20
+
 struct stream {
 	int fd; /* -1 once closed */
 	char buf[CHILD_LINE_MAX];
@@ -36,6 +38,7 @@ struct child {
 	int pidfd;
 	bool running;
 	long kill_timer;
+	long exit_poll_timer; /* without a pidfd: waitpid() every EXIT_POLL_MS */
 	struct stream out, err;
 	child_line_fn *on_line;
 	child_exit_fn *on_exit;
@@ -137,6 +140,9 @@ static void forget_fds(struct child *c)
 	if (c->kill_timer > 0)
 		loop_del_timer(c->loop, c->kill_timer);
 	c->kill_timer = 0;
+	if (c->exit_poll_timer > 0)
+		loop_del_timer(c->loop, c->exit_poll_timer);
+	c->exit_poll_timer = 0;
 	if (c->pidfd >= 0) {
 		loop_del_fd(c->loop, c->pidfd);
 		close(c->pidfd);
@@ -151,16 +157,14 @@ static void forget_fds(struct child *c)
 	}
 }
 
-static void on_exit_ready(struct loop *l, int fd, short revents, void *arg)
+/* Reaps the child if it has exited and reports it; true then (the exit
+ * callback may have freed c). */
+static bool reap(struct child *c)
 {
-	struct child *c = arg;
 	int st = 0, status;
 
-	(void)l;
-	(void)fd;
-	(void)revents;
 	if (waitpid(c->pid, &st, WNOHANG) <= 0)
-		return;
+		return false;
 	/* what it wrote before exiting is still in the pipes */
 	drain(c, &c->out, 1);
 	drain(c, &c->err, 2);
@@ -169,6 +173,28 @@ static void on_exit_ready(struct loop *l, int fd, short revents, void *arg)
 	status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	if (c->on_exit)
 		c->on_exit(c->arg, status);
+	return true;
+}
+
+static void on_exit_ready(struct loop *l, int fd, short revents, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)revents;
+	reap(arg);
+}
+
+/* Without a pidfd (kernels before 5.3, valgrind): look now and then. */
+static int64_t exit_poll(struct loop *l, long id, void *arg)
+{
+	struct child *c = arg;
+
+	(void)l;
+	c->exit_poll_timer = 0;
+	if (reap(c))
+		return -1;
+	c->exit_poll_timer = id;
+	return EXIT_POLL_MS;
 }
 
 int child_spawn(struct loop *loop, const struct child_spec *spec, struct child **out)
@@ -209,7 +235,13 @@ int child_spawn(struct loop *loop, const struct child_spec *spec, struct child *
 	fcntl(c->out.fd, F_SETFL, O_NONBLOCK);
 	fcntl(c->err.fd, F_SETFL, O_NONBLOCK);
 	c->pidfd = pidfd_open(c->pid, 0);
-	if (c->pidfd < 0 || loop_add_fd(loop, c->pidfd, POLLIN, on_exit_ready, c) ||
+	if (c->pidfd >= 0 && loop_add_fd(loop, c->pidfd, POLLIN, on_exit_ready, c) != SL_OK) {
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	if (c->pidfd < 0)
+		c->exit_poll_timer = loop_add_timer(loop, EXIT_POLL_MS, exit_poll, c);
+	if ((c->pidfd < 0 && c->exit_poll_timer <= 0) ||
 	    loop_add_fd(loop, c->out.fd, POLLIN, on_out, c) ||
 	    loop_add_fd(loop, c->err.fd, POLLIN, on_out, c)) {
 		child_free(&c);

@@ -5,7 +5,8 @@
  * signals for the loop's signalfd) and a parent-death signal, so that a
  * killed agent does not leave an rsync behind. Its stdout and stderr come
  * back line by line through non-blocking pipes, and its exit through a
- * pidfd, all watched by the loop.
+ * pidfd, all watched by the loop (where pidfd_open() is missing, as on
+ * kernels before 5.3 or under valgrind, waitpid() every 20 ms instead).
  */
 #ifndef SL_TRANSFER_CHILD_H
 #define SL_TRANSFER_CHILD_H
@@ -34,7 +35,7 @@ struct child_spec {
 };
 
 /* Starts the command; 0 and *out, SL_ERR_NOTFOUND (no such program),
- * SL_ERR_IO (fork, pipe or pidfd failed), SL_ERR_NOMEM. */
+ * SL_ERR_IO (fork or pipe failed), SL_ERR_NOMEM. */
 int child_spawn(struct loop *loop, const struct child_spec *spec, struct child **out);
 pid_t child_pid(const struct child *c);
 /* A memfd holding text[0..len), at offset 0, to give a child as stdin;
