@@ -72,16 +72,6 @@ void cleanup_record(struct frame_rec *r, bool ok, const struct verify_info *info
 	r->captured_ms = info->captured_ms;
 }
 
-bool cleanup_confirm(struct frame_rec *r, const char *root, enum verify_result *res,
-		     char why[ERRMSG_MAX])
-{
-	struct verify_info info;
-	bool ok = cleanup_check_copy(root, r->path, &info, res, why);
-
-	cleanup_record(r, ok, &info);
-	return ok;
-}
-
 static int append(struct clean_list *l, const char *s, size_t n)
 {
 	if (l->len + n + 1 > l->cap) {

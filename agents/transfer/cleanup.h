@@ -32,14 +32,12 @@ struct clean_list {
 int64_t cleanup_cutoff_ms(int64_t now_ms, double delete_after_days);
 /* First test, without I/O: on the Pi now, verified, older than cutoff. */
 bool cleanup_is_candidate(const struct catalog *c, const struct frame_rec *r, int64_t cutoff_ms);
-/* Final test: hashes root/r->path against its sidecar again and flushes
- * it to disk. On failure the record loses its verified mark, *res says how
- * the copy failed (VERIFY_OK: it could not be flushed) and `why` says why. */
-bool cleanup_confirm(struct frame_rec *r, const char *root, enum verify_result *res,
-		     char why[ERRMSG_MAX]);
-/* The two halves of cleanup_confirm(): the hashing and flushing of root/rel,
- * which touches no record (so it may run on a worker thread), and recording
- * its outcome in r. */
+/* Final test, in two halves. cleanup_check_copy() hashes root/rel against
+ * its sidecar again and flushes it to disk; it touches no record, so it may
+ * run on a worker thread. On failure *res says how the copy failed
+ * (VERIFY_OK: it could not be flushed) and `why` says why. cleanup_record()
+ * then notes the outcome in the frame's record: on failure it loses its
+ * verified mark. */
 bool cleanup_check_copy(const char *root, const char *rel, struct verify_info *info,
 			enum verify_result *res, char why[ERRMSG_MAX]);
 void cleanup_record(struct frame_rec *r, bool ok, const struct verify_info *info);
