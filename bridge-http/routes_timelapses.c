@@ -8,7 +8,6 @@
  * broker forgets them. Videos are served with Range so players can seek.
  */
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,16 +274,6 @@ int route_timelapse_cancel(struct bridge *b, struct request *rq)
 
 /* --- POST /timelapses --------------------------------------------------------------- */
 
-__attribute__((format(printf, 2, 3))) static int fail(char why[ERRMSG_MAX], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-	return SL_ERR_INVAL;
-}
-
 static bool bad(int rc)
 {
 	return rc != SL_OK && rc != SL_ERR_NOTFOUND;
@@ -303,7 +292,8 @@ static int check_enum(const json_t *job, const char *key, const char **allowed,
 	for (; *allowed; allowed++)
 		if (strcmp(s, *allowed) == 0)
 			return SL_OK;
-	return fail(why, "'%s': unknown value '%.64s'", key, s);
+	err_why(why, "'%s': unknown value '%.64s'", key, s);
+	return SL_ERR_INVAL;
 }
 
 /* An optional string field that must satisfy ok(). */
@@ -314,8 +304,10 @@ static int check_str(const json_t *job, const char *key, bool (*ok)(const char *
 
 	if (bad(jx_get_string(job, key, &s, why)))
 		return SL_ERR_INVAL;
-	if (s && ok && !ok(s))
-		return fail(why, "'%s' must be %s", key, must);
+	if (s && ok && !ok(s)) {
+		err_why(why, "'%s' must be %s", key, must);
+		return SL_ERR_INVAL;
+	}
 	return SL_OK;
 }
 
@@ -349,8 +341,10 @@ static int check_job(const json_t *job, char why[ERRMSG_MAX])
 	double x;
 	long long n;
 
-	if (json_object_get(job, "camera") == NULL)
-		return fail(why, "'camera' is required");
+	if (json_object_get(job, "camera") == NULL) {
+		err_why(why, "'camera' is required");
+		return SL_ERR_INVAL;
+	}
 	if (check_str(job, "job_id", id_is_valid, "an id matching [a-z0-9_-]{1,64}", why) ||
 	    check_str(job, "camera", id_is_valid, "a camera id matching [a-z0-9_-]{1,64}", why) ||
 	    check_str(job, "profile", is_letter, "one letter", why) ||
@@ -366,12 +360,16 @@ static int check_job(const json_t *job, char why[ERRMSG_MAX])
 	    bad(jx_get_int(job, "width", 0, 7680, &n, why)) ||
 	    bad(jx_get_int(job, "crf", 0, 63, &n, why)))
 		return SL_ERR_INVAL;
-	if (defl && !json_is_boolean(defl) && !json_is_object(defl))
-		return fail(why, "'deflicker' must be true, false or an object {\"window\": N}");
+	if (defl && !json_is_boolean(defl) && !json_is_object(defl)) {
+		err_why(why, "'deflicker' must be true, false or an object {\"window\": N}");
+		return SL_ERR_INVAL;
+	}
 	if (!json_object_get(job, "date") && !json_object_get(job, "from") &&
-	    !json_object_get(job, "to"))
-		return fail(why, "a frame range is required: 'from'/'to' times, or 'date' "
-				 "(and 'schedule')");
+	    !json_object_get(job, "to")) {
+		err_why(why, "a frame range is required: 'from'/'to' times, or 'date' (and "
+			     "'schedule')");
+		return SL_ERR_INVAL;
+	}
 	return SL_OK;
 }
 

@@ -1,5 +1,8 @@
-/* err.c - names of the error codes of err.h. */
+/* err.c - names of the error codes of err.h, and the `why` sentences. */
 #include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *err_str(int code)
 {
@@ -21,4 +24,13 @@ const char *err_str(int code)
 	case SL_ERR_TOOBIG: return "too big";
 	}
 	return "unknown error";
+}
+
+void err_why(char why[ERRMSG_MAX], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, ERRMSG_MAX, fmt, ap);
+	va_end(ap);
 }

@@ -31,5 +31,7 @@ enum sl_err {
 
 /* Returns a static string naming `code`; never NULL. */
 const char *err_str(int code);
+/* Fills `why` printf-style; what does not fit is cut. */
+void err_why(char why[ERRMSG_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -12,7 +12,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,18 +92,6 @@ static const struct num_field num_fields[] = {
 /* Override keys that are not numbers. */
 static const char *const override_other_keys[] = {"ae", "awb_mode", "metering", "af_mode", NULL};
 
-static void say(char why[ERRMSG_MAX], const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(char why[ERRMSG_MAX], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
-
 static int name_index(const char *const *names, const char *s)
 {
 	for (int i = 0; names[i] != NULL; i++)
@@ -147,9 +134,9 @@ static int num_check(const struct num_field *f, const json_t *v, double *out, ch
 	return 0;
 bad:
 	if (f->integer)
-		say(tail, "must be an integer between %.0f and %.0f", f->min, f->max);
+		err_why(tail, "must be an integer between %.0f and %.0f", f->min, f->max);
 	else
-		say(tail, "must be a number between %g and %g", f->min, f->max);
+		err_why(tail, "must be a number between %g and %g", f->min, f->max);
 	return SL_ERR_INVAL;
 }
 
@@ -174,7 +161,7 @@ static int name_check(const char *const *names, const json_t *v, char *out, size
 
 	if (i < 0) {
 		names_join(names, list, sizeof(list));
-		say(tail, "must be %s", list);
+		err_why(tail, "must be %s", list);
 		return SL_ERR_INVAL;
 	}
 	snprintf(out, len, "%s", names[i]);
@@ -348,7 +335,7 @@ static int awb_field(struct profile *p, const json_t *v, char tail[ERRMSG_MAX])
 		snprintf(p->awb_mode, sizeof(p->awb_mode), "%s", awb_names[i]);
 		return 0;
 	}
-	say(tail, "must be a libcamera AWB mode (auto, incandescent, tungsten, fluorescent, "
+	err_why(tail, "must be a libcamera AWB mode (auto, incandescent, tungsten, fluorescent, "
 		  "indoor, daylight, cloudy, custom) or adaptive_balanced, adaptive_conservative, "
 		  "adaptive_warm");
 	return SL_ERR_INVAL;
@@ -371,7 +358,7 @@ static int bracket_field(struct profile *p, const json_t *v, char tail[ERRMSG_MA
 	p->bracket_count = (int)n;
 	return 0;
 bad:
-	say(tail, "must be an array of at most %d numbers between -8 and 8", BRACKET_MAX);
+	err_why(tail, "must be an array of at most %d numbers between -8 and 8", BRACKET_MAX);
 	return SL_ERR_INVAL;
 }
 
@@ -380,7 +367,7 @@ static int string_field(const json_t *v, size_t min, char *out, size_t len, char
 	size_t n = json_string_length(v);
 
 	if (!json_is_string(v) || n < min || n >= len || strlen(json_string_value(v)) != n) {
-		say(tail, "must be a string of %zu to %zu characters", min, len - 1);
+		err_why(tail, "must be a string of %zu to %zu characters", min, len - 1);
 		return SL_ERR_INVAL;
 	}
 	memcpy(out, json_string_value(v), n + 1);
@@ -390,7 +377,7 @@ static int string_field(const json_t *v, size_t min, char *out, size_t len, char
 static int bool_field(const json_t *v, bool *out, char tail[ERRMSG_MAX])
 {
 	if (!json_is_boolean(v)) {
-		say(tail, "must be true or false");
+		err_why(tail, "must be true or false");
 		return SL_ERR_INVAL;
 	}
 	*out = json_is_true(v);
@@ -465,7 +452,7 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 
 		*field = "wb_curve";
 		if (i < 0) {
-			say(tail, "must be one of none, balanced, conservative, warm");
+			err_why(tail, "must be one of none, balanced, conservative, warm");
 			rc = SL_ERR_INVAL;
 			goto out;
 		}
@@ -477,7 +464,7 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 	}
 	if (p->wb_curve == WB_CURVE_NONE && strcmp(p->awb_mode, "custom") == 0 && p->colour_temp_k <= 0) {
 		*field = "awb_mode";
-		say(tail, "\"custom\" needs colour_temp_k");
+		err_why(tail, "\"custom\" needs colour_temp_k");
 		rc = SL_ERR_INVAL;
 		goto out;
 	}
@@ -544,7 +531,7 @@ int profile_set_load(struct profile_set *set, const json_t *profiles, char why[E
 	if (profiles == NULL || json_is_null(profiles))
 		goto done;
 	if (!json_is_object(profiles)) {
-		say(why, "profiles: must be an object of profile id to profile");
+		err_why(why, "profiles: must be an object of profile id to profile");
 		return SL_ERR_INVAL;
 	}
 	/* jansson's iterators take a non-const object; they do not change it. */
@@ -554,17 +541,17 @@ int profile_set_load(struct profile_set *set, const json_t *profiles, char why[E
 		char id;
 
 		if (strlen(key) != 1 || !isalpha((unsigned char)key[0])) {
-			say(why, "profiles.%.40s: profile ids are single letters", key);
+			err_why(why, "profiles.%.40s: profile ids are single letters", key);
 			return SL_ERR_INVAL;
 		}
 		id = (char)tolower((unsigned char)key[0]);
 		if (seen[id - 'a']) {
-			say(why, "profiles.%s: profile \"%c\" is given twice (ids ignore case)", key, id);
+			err_why(why, "profiles.%s: profile \"%c\" is given twice (ids ignore case)", key, id);
 			return SL_ERR_INVAL;
 		}
 		seen[id - 'a'] = true;
 		if (!json_is_object(value)) {
-			say(why, "profiles.%s: must be an object", key);
+			err_why(why, "profiles.%s: must be an object", key);
 			return SL_ERR_INVAL;
 		}
 		p = profile_slot(&next, id);
@@ -572,7 +559,7 @@ int profile_set_load(struct profile_set *set, const json_t *profiles, char why[E
 			return SL_ERR_INVAL; /* cannot happen: 26 letters, 26 slots */
 		rc = profile_apply(p, value, &field, tail);
 		if (rc < 0) {
-			say(why, "profiles.%s.%s: %s", key, field, tail);
+			err_why(why, "profiles.%s.%s: %s", key, field, tail);
 			return rc;
 		}
 	}
@@ -643,7 +630,7 @@ static int overrides_known(const json_t *ov, char why[ERRMSG_MAX])
 
 		if ((f != NULL && f->in_controls != NO_FIELD) || name_index(override_other_keys, key) >= 0)
 			continue;
-		say(why, "overrides.%.40s is not a known control (exposure_us, analogue_gain, ev, "
+		err_why(why, "overrides.%.40s is not a known control (exposure_us, analogue_gain, ev, "
 			 "awb_mode, colour_temp_k, metering, af_mode, lens_position, sharpness, "
 			 "contrast, saturation, jpeg_quality, width, height, ae)", key);
 		return SL_ERR_INVAL;
@@ -682,7 +669,7 @@ static int overrides_apply(const json_t *ov, struct camera_controls *c, char why
 	}
 	if (json_object_get(ov, "ev") != NULL && !c->ae_enable) {
 		field = "ev";
-		say(tail, "needs auto exposure (libcamera ignores EV with a manual exposure)");
+		err_why(tail, "needs auto exposure (libcamera ignores EV with a manual exposure)");
 		rc = SL_ERR_INVAL;
 		goto out;
 	}
@@ -698,13 +685,13 @@ static int overrides_apply(const json_t *ov, struct camera_controls *c, char why
 	}
 	if (strcmp(c->awb_mode, "custom") == 0 && c->colour_temp_k <= 0) {
 		field = "awb_mode";
-		say(tail, "\"custom\" needs overrides.colour_temp_k");
+		err_why(tail, "\"custom\" needs overrides.colour_temp_k");
 		rc = SL_ERR_INVAL;
 		goto out;
 	}
 	if (strcmp(c->awb_mode, "custom") != 0 && json_object_get(ov, "colour_temp_k") != NULL) {
 		field = "colour_temp_k";
-		say(tail, "needs awb_mode \"custom\"");
+		err_why(tail, "needs awb_mode \"custom\"");
 		rc = SL_ERR_INVAL;
 		goto out;
 	}
@@ -727,14 +714,14 @@ static int overrides_apply(const json_t *ov, struct camera_controls *c, char why
 	}
 	if (json_object_get(ov, "lens_position") != NULL && strcmp(c->af_mode, "manual") != 0) {
 		field = "lens_position";
-		say(tail, "needs af_mode \"manual\"");
+		err_why(tail, "needs af_mode \"manual\"");
 		rc = SL_ERR_INVAL;
 		goto out;
 	}
 	rc = 0;
 out:
 	if (rc < 0)
-		say(why, "overrides.%s %s", field, tail);
+		err_why(why, "overrides.%s %s", field, tail);
 	return rc;
 }
 
@@ -745,13 +732,13 @@ int profile_controls(const struct profile *p, double lux, const json_t *override
 	int rc;
 
 	if (p == NULL || out == NULL) {
-		say(why, "no profile");
+		err_why(why, "no profile");
 		return SL_ERR_INVAL;
 	}
 	controls_from_profile(p, lux, &c);
 	if (overrides != NULL && !json_is_null(overrides)) {
 		if (!json_is_object(overrides)) {
-			say(why, "overrides must be an object");
+			err_why(why, "overrides must be an object");
 			return SL_ERR_INVAL;
 		}
 		if ((rc = overrides_known(overrides, why)) < 0)

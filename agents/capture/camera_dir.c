@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,16 +41,6 @@ struct camera_dir {
 	struct timespec read_at; /* wall clock then */
 	tjhandle tj;
 };
-
-/* Fills `why`; a long path is cut short there, which is fine for a message. */
-__attribute__((format(printf, 2, 3))) static void fail(char why[ERRMSG_MAX], const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 static bool is_jpeg_name(const char *name)
 {
@@ -89,12 +78,12 @@ static int scan(struct camera_dir *cd, char why[ERRMSG_MAX])
 
 	names_free(cd);
 	if (stat(cd->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fail(why, "dir: folder '%s' does not exist", cd->path);
+		err_why(why, "dir: folder '%s' does not exist", cd->path);
 		return SL_ERR_NOTFOUND;
 	}
 	d = opendir(cd->path);
 	if (d == NULL) {
-		fail(why, "dir: cannot read folder '%s': %s", cd->path, strerror(errno));
+		err_why(why, "dir: cannot read folder '%s': %s", cd->path, strerror(errno));
 		return SL_ERR_CAMERA;
 	}
 	cd->mtime = st.st_mtim;
@@ -115,14 +104,14 @@ static int scan(struct camera_dir *cd, char why[ERRMSG_MAX])
 		cd->count++;
 	}
 	if (cd->count == 0) {
-		fail(why, "dir: no .jpg or .jpeg files in '%s'", cd->path);
+		err_why(why, "dir: no .jpg or .jpeg files in '%s'", cd->path);
 		rc = SL_ERR_NOTFOUND;
 		goto out;
 	}
 	qsort(cd->names, cd->count, sizeof(*cd->names), name_cmp);
 	goto out;
 nomem:
-	fail(why, "dir: out of memory reading '%s'", cd->path);
+	err_why(why, "dir: out of memory reading '%s'", cd->path);
 	rc = SL_ERR_NOMEM;
 out:
 	closedir(d);
@@ -143,23 +132,23 @@ static int read_file(const struct camera_dir *cd, const char *name, unsigned cha
 
 	*buf = NULL;
 	if (snprintf(file, sizeof(file), "%s/%s", cd->path, name) >= (int)sizeof(file)) {
-		fail(why, "dir: path of '%s' too long", name);
+		err_why(why, "dir: path of '%s' too long", name);
 		return SL_ERR_CAMERA;
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		fail(why, "dir: cannot read %s: %s", file, strerror(errno));
+		err_why(why, "dir: cannot read %s: %s", file, strerror(errno));
 		rc = SL_ERR_CAMERA;
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > DIR_FILE_MAX) {
-		fail(why, "dir: %s is not a JPEG file (%lld bytes)", file, (long long)st.st_size);
+		err_why(why, "dir: %s is not a JPEG file (%lld bytes)", file, (long long)st.st_size);
 		rc = SL_ERR_CAMERA;
 		goto out;
 	}
 	*buf = malloc((size_t)st.st_size);
 	if (*buf == NULL) {
-		fail(why, "dir: out of memory for %s", file);
+		err_why(why, "dir: out of memory for %s", file);
 		rc = SL_ERR_NOMEM;
 		goto out;
 	}
@@ -168,7 +157,7 @@ static int read_file(const struct camera_dir *cd, const char *name, unsigned cha
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fail(why, "dir: cannot read %s: %s", file,
+			err_why(why, "dir: cannot read %s: %s", file,
 			     n == 0 ? "file shrank while reading" : strerror(errno));
 			rc = SL_ERR_CAMERA;
 			goto out;
@@ -193,7 +182,7 @@ static int jpeg_size(struct camera_dir *cd, const char *name, const unsigned cha
 
 	if (tjDecompressHeader3(cd->tj, buf, (unsigned long)len, w, h, &subsamp, &colorspace) !=
 	    0) {
-		fail(why, "dir: %s/%s is not a valid JPEG: %s", cd->path, name,
+		err_why(why, "dir: %s/%s is not a valid JPEG: %s", cd->path, name,
 		     tjGetErrorStr2(cd->tj));
 		return SL_ERR_CAMERA;
 	}
@@ -224,23 +213,23 @@ static int dir_open(const char *arg, const struct camera_env *env, struct camera
 	(void)env;
 	*out = NULL;
 	if (arg == NULL || arg[0] == '\0') {
-		fail(why, "dir: no folder given (use dir:PATH)");
+		err_why(why, "dir: no folder given (use dir:PATH)");
 		return SL_ERR_INVAL;
 	}
 	if (strlen(arg) >= sizeof(cd->path)) {
-		fail(why, "dir: folder path too long");
+		err_why(why, "dir: folder path too long");
 		return SL_ERR_INVAL;
 	}
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL) {
-		fail(why, "dir: out of memory");
+		err_why(why, "dir: out of memory");
 		return SL_ERR_NOMEM;
 	}
 	cd->base.ops = &camera_dir_ops;
 	snprintf(cd->path, sizeof(cd->path), "%s", arg);
 	cd->tj = tjInitDecompress();
 	if (cd->tj == NULL) {
-		fail(why, "dir: TurboJPEG: %s", tjGetErrorStr2(NULL));
+		err_why(why, "dir: TurboJPEG: %s", tjGetErrorStr2(NULL));
 		rc = SL_ERR_CAMERA;
 		goto out;
 	}
