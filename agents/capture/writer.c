@@ -120,11 +120,11 @@ int writer_start(struct loop *loop, writer_done_fn *done, void *arg, struct writ
 	return SL_OK;
 }
 
-void writer_push(struct writer *w, struct capture_job *job)
+/* With the lock held: until fewer than `limit` jobs are pending, hands
+ * back what is finished or waits for the thread. */
+static void wait_below(struct writer *w, int limit)
 {
-	pthread_mutex_lock(&w->lock);
-	while (w->pending >= WRITER_DEPTH) {
-		/* full: hand back what is finished, or wait for the thread */
+	while (w->pending >= limit) {
 		if (w->done) {
 			pthread_mutex_unlock(&w->lock);
 			hand_back(w);
@@ -133,6 +133,12 @@ void writer_push(struct writer *w, struct capture_job *job)
 		}
 		pthread_cond_wait(&w->cond, &w->lock);
 	}
+}
+
+void writer_push(struct writer *w, struct capture_job *job)
+{
+	pthread_mutex_lock(&w->lock);
+	wait_below(w, WRITER_DEPTH);
 	append(&w->todo, job);
 	w->pending++;
 	pthread_cond_broadcast(&w->cond);
@@ -152,15 +158,7 @@ void writer_stop(struct writer **wp)
 		return;
 	w = *wp;
 	pthread_mutex_lock(&w->lock);
-	while (w->pending > 0) {
-		if (w->done) {
-			pthread_mutex_unlock(&w->lock);
-			hand_back(w);
-			pthread_mutex_lock(&w->lock);
-			continue;
-		}
-		pthread_cond_wait(&w->cond, &w->lock);
-	}
+	wait_below(w, 1);
 	w->stopping = true;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
