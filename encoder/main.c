@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 	rc = run(&e);
 out:
 	worker_free(&e.worker);
-	mqtt_session_free(&e.mqtt);
+	mqtt_session_exit(&e.mqtt);
 	loop_free(&e.loop);
 	config_free(&e.cfg);
 	return rc;

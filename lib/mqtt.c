@@ -693,6 +693,37 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 	return SL_OK;
 }
 
+/* Paho insists on a message handler; after mqtt_session_exit() none is
+ * expected, and one that came would be dropped here. */
+static int drop_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *m)
+{
+	(void)ctx;
+	(void)topic_len;
+	MQTTAsync_freeMessage(&m);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+void mqtt_session_exit(struct mqtt_session **sp)
+{
+	struct mqtt_session *s = sp ? *sp : NULL;
+
+	if (s == NULL)
+		return;
+	if (s->client) {
+		mqtt_session_stop(s, 1000);
+		/* Paho accepts new callbacks only from a client neither connected
+		 * nor connecting: then none of its threads holds *s any more */
+		if (!MQTTAsync_isConnected(s->client) &&
+		    MQTTAsync_setCallbacks(s->client, NULL, NULL, drop_message, NULL) ==
+			    MQTTASYNC_SUCCESS &&
+		    MQTTAsync_setConnected(s->client, NULL, NULL) == MQTTASYNC_SUCCESS &&
+		    MQTTAsync_setDisconnected(s->client, NULL, NULL) == MQTTASYNC_SUCCESS)
+			s->client = NULL;
+	}
+	mqtt_session_free(sp);
+}
+
 void mqtt_session_free(struct mqtt_session **sp)
 {
 	struct mqtt_session *s;

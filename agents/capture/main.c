@@ -708,7 +708,7 @@ int main(int argc, char **argv)
 	}
 	rc = list ? list_cameras(&a) : a.ha_remove ? ha_remove_run(&a) : run(&a);
 out:
-	mqtt_session_free(&a.mqtt);
+	mqtt_session_exit(&a.mqtt);
 	camera_close(&a.cam);
 	json_decref(a.last_frame);
 	loop_free(&a.loop);

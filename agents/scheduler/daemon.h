@@ -24,7 +24,8 @@ int64_t daemon_tick(struct loop *l, long id, void *arg);
 /* Publishes a runner's switch state, retained (ON / OFF). */
 void daemon_publish_switch(struct scheduler *sch, const struct runner *r);
 
-/* Frees what the daemon owns in sch (not cfg, not the loop). */
+/* Frees what the daemon owns in sch (not cfg, not the loop), at the exit:
+ * the MQTT client goes with mqtt_session_exit(). */
 void daemon_free(struct scheduler *sch);
 
 #endif

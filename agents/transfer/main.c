@@ -599,7 +599,7 @@ out:
 		transfer_free(&a.xfer);
 	else
 		retention_free(&ret);
-	mqtt_session_free(&a.mqtt);
+	mqtt_session_exit(&a.mqtt);
 	loop_free(&a.loop);
 	config_free(&a.cfg);
 	return rc;
