@@ -128,6 +128,14 @@ def throughput(work, sshd, broker):
           f"{statistics.median(times['ours']) / statistics.median(times['plain']):.2f}, "
           f"each round {' '.join(f'{x:.2f}' for x in paired)}, CPU "
           f"{statistics.median(cpu['ours']) / statistics.median(cpu['plain']):.2f}")
+    # What each side pays when there is nothing to copy (both trees are
+    # complete now): the ssh connection and listing, and our start and exit.
+    idle = {"plain": [], "ours": []}
+    for _ in range(ROUNDS):
+        for which, cmd, e in (("plain", plain_cmd, None), ("ours", ours_cmd, env)):
+            idle[which].append(timed(cmd, e)[0])
+    print(f"nothing to copy: plain {statistics.median(idle['plain']) * 1000:.0f} ms, ours "
+          f"{statistics.median(idle['ours']) * 1000:.0f} ms (medians of {ROUNDS})")
     return ratio
 
 

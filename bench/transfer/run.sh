@@ -14,7 +14,8 @@
 # figure: target <= 1.2; the two runs of a round are next to each other in
 # time and half the rounds run ours first, so the machine's other load and
 # order effects weigh on both alike), each round's ratio, and the CPU time
-# used on the server side.
+# used on the server side; then the time each side takes when there is
+# nothing left to copy (connection, listing, start and exit).
 # Then, with mosquitto and the agent running (interval 60 min), writes
 # LAT_FRAMES (200) more frames at LAT_RATE (5) per second, announcing each on
 # skylapse/<camera>/frames as the capture agent does, and prints the time
