@@ -151,6 +151,80 @@ static void test_sha256(void **state)
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+static void write_file(const char *path, const unsigned char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Pairs of files hashed together agree with libcrypto one at a time, for
+ * every length around the block and padding edges and the read size, and
+ * for pairs of unequal lengths either way round. */
+static void test_sha256_file_pair(void **state)
+{
+	static const size_t sizes[] = {0,     1,     55,    56,    63,	 64,	65,    119,
+				       120,   127,   128,   1000,  65535, 65536, 65537, 131072,
+				       200003, 500000, 1000000};
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	char dir[] = "/tmp/skylapse-sha.XXXXXX", path[N][PATH_MAX], want[N][SHA256_HEX_LEN];
+	char got[2][SHA256_HEX_LEN];
+	unsigned char *data = malloc(1000000);
+	int err[2];
+
+	(void)state;
+	assert_non_null(data);
+	assert_non_null(mkdtemp(dir));
+	srand(7);
+	for (int i = 0; i < N; i++) {
+		for (size_t k = 0; k < sizes[i]; k++)
+			data[k] = i == N - 1 ? 'a' : (unsigned char)rand();
+		snprintf(path[i], PATH_MAX, "%s/f%d", dir, i);
+		write_file(path[i], data, sizes[i]);
+		assert_int_equal(sha256_file_hex(path[i], want[i]), 0);
+	}
+	/* FIPS 180-2's long example: a million 'a' */
+	assert_string_equal(want[N - 1],
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	for (int i = 0; i < N; i++) {
+		for (int j = 0; j < N; j++) {
+			const char *pair[2] = {path[i], path[j]};
+
+			assert_int_equal(sha256_file_pair_hex(pair, got, err), 0);
+			assert_int_equal(err[0], 0);
+			assert_int_equal(err[1], 0);
+			assert_string_equal(got[0], want[i]);
+			assert_string_equal(got[1], want[j]);
+		}
+	}
+	/* a file that cannot be opened or read fails alone */
+	{
+		char missing[PATH_MAX];
+		const char *pair[2];
+
+		snprintf(missing, sizeof(missing), "%s/none", dir);
+		pair[0] = missing;
+		pair[1] = path[N - 2];
+		assert_int_equal(sha256_file_pair_hex(pair, got, err), 0);
+		assert_int_equal(err[0], ENOENT);
+		assert_string_equal(got[0], "");
+		assert_int_equal(err[1], 0);
+		assert_string_equal(got[1], want[N - 2]);
+		pair[0] = path[3];
+		pair[1] = dir; /* opens, but reading a folder fails */
+		assert_int_equal(sha256_file_pair_hex(pair, got, err), 0);
+		assert_int_equal(err[0], 0);
+		assert_string_equal(got[0], want[3]);
+		assert_int_equal(err[1], EISDIR);
+	}
+	for (int i = 0; i < N; i++)
+		unlink(path[i]);
+	rmdir(dir);
+	free(data);
+}
+
 static void test_time_format_parse(void **state)
 {
 	char buf[TIME_ISO_MAX];
@@ -380,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_path_resolve_under_symlink),
 		cmocka_unit_test(test_file_write_atomic),
 		cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_sha256_file_pair),
 		cmocka_unit_test(test_time_format_parse),
 		cmocka_unit_test(test_time_zones_and_days),
 		cmocka_unit_test(test_json_parse_object),
