@@ -149,17 +149,19 @@ out:
 	return res;
 }
 
-enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
-				char why[ERRMSG_MAX])
+/* Everything but the hashing: the path, the copy, its sidecar, the size.
+ * VERIFY_OK leaves the copy's path and the sidecar's sha256. */
+static enum verify_result prepare(const char *root, const char *rel, struct verify_info *info,
+				  char path[PATH_MAX], char sha[SHA256_HEX_LEN],
+				  char why[ERRMSG_MAX])
 {
-	char path[PATH_MAX], sha[SHA256_HEX_LEN], got[SHA256_HEX_LEN];
 	const char *base;
 	enum verify_result res;
 	long long size = 0;
 	int bracket, rc;
 
 	*info = (struct verify_info){0};
-	if (!verify_frame_path(rel) || path_join_safe(root, rel, path, sizeof(path)) != SL_OK) {
+	if (!verify_frame_path(rel) || path_join_safe(root, rel, path, PATH_MAX) != SL_OK) {
 		snprintf(why, ERRMSG_MAX, "%.150s: not a frame path", rel);
 		return VERIFY_MISSING;
 	}
@@ -179,8 +181,15 @@ enum verify_result verify_frame(const char *root, const char *rel, struct verify
 			 rel, (long long)info->size, size);
 		return VERIFY_SIZE;
 	}
-	if (sha256_file_hex(path, got) < 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: cannot read: %s", rel, strerror(errno));
+	return VERIFY_OK;
+}
+
+/* The hash got (or the errno of reading the copy) against the sidecar's. */
+static enum verify_result judge(const char *rel, int err, const char *got, const char *sha,
+				char why[ERRMSG_MAX])
+{
+	if (err != 0) {
+		snprintf(why, ERRMSG_MAX, "%.150s: cannot read: %s", rel, strerror(err));
 		return VERIFY_IO;
 	}
 	if (strcasecmp(got, sha) != 0) {
@@ -190,4 +199,36 @@ enum verify_result verify_frame(const char *root, const char *rel, struct verify
 		return VERIFY_HASH;
 	}
 	return VERIFY_OK;
+}
+
+enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
+				char why[ERRMSG_MAX])
+{
+	char path[PATH_MAX], sha[SHA256_HEX_LEN], got[SHA256_HEX_LEN];
+	enum verify_result res = prepare(root, rel, info, path, sha, why);
+
+	if (res != VERIFY_OK)
+		return res;
+	return judge(rel, sha256_file_hex(path, got) < 0 ? errno : 0, got, sha, why);
+}
+
+void verify_frame_pair(const char *root, const char *const rel[2], struct verify_info info[2],
+		       enum verify_result res[2], char why[2][ERRMSG_MAX])
+{
+	char path[2][PATH_MAX], sha[2][SHA256_HEX_LEN], got[2][SHA256_HEX_LEN];
+	const char *paths[2] = {path[0], path[1]};
+	int err[2];
+
+	for (int i = 0; i < 2; i++)
+		res[i] = prepare(root, rel[i], &info[i], path[i], sha[i], why[i]);
+	if (res[0] == VERIFY_OK && res[1] == VERIFY_OK &&
+	    sha256_file_pair_hex(paths, got, err) == SL_OK) {
+		for (int i = 0; i < 2; i++)
+			res[i] = judge(rel[i], err[i], got[i], sha[i], why[i]);
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (res[i] == VERIFY_OK)
+			res[i] = judge(rel[i], sha256_file_hex(path[i], got[i]) < 0 ? errno : 0,
+				       got[i], sha[i], why[i]);
 }

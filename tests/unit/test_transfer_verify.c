@@ -170,6 +170,38 @@ static void test_verify_frame(void **state)
 	assert_string_equal(verify_result_name(VERIFY_HASH), "sha256 differs from the sidecar");
 }
 
+/* Two frames verified together give what each gives alone. */
+static void test_verify_frame_pair(void **state)
+{
+	struct fixture *f = *state;
+	struct verify_info info[2], one;
+	enum verify_result res[2];
+	char why[2][ERRMSG_MAX], why1[ERRMSG_MAX];
+	const char *ok_bad[2] = {F1, F2}, *missing_ok[2] = {F3, F1}, *bad_size[2] = {F2, F3};
+
+	put_frame(f->dir, F1, 300001, -1, NULL, NULL);
+	put_frame(f->dir, F2, 200000, -1, NULL, NULL);
+	corrupt(f->dir, F2);
+	verify_frame_pair(f->dir, ok_bad, info, res, why);
+	assert_int_equal(res[0], VERIFY_OK);
+	assert_int_equal(info[0].size, 300001);
+	assert_int_equal(res[1], VERIFY_HASH);
+	assert_int_equal(verify_frame(f->dir, F2, &one, why1), VERIFY_HASH);
+	assert_string_equal(why[1], why1);
+	assert_int_equal(info[1].size, one.size);
+
+	verify_frame_pair(f->dir, missing_ok, info, res, why);
+	assert_int_equal(res[0], VERIFY_MISSING);
+	assert_non_null(strstr(why[0], "no copy on the server"));
+	assert_int_equal(res[1], VERIFY_OK);
+
+	put_frame(f->dir, F3, 1000, 999, NULL, NULL);
+	verify_frame_pair(f->dir, bad_size, info, res, why);
+	assert_int_equal(res[0], VERIFY_HASH);
+	assert_int_equal(res[1], VERIFY_SIZE);
+	assert_non_null(strstr(why[1], "sidecar says 999"));
+}
+
 static void test_catalog(void **state)
 {
 	struct fixture *f = *state;
@@ -430,6 +462,79 @@ static void test_hashing_jobs(void **state)
 	catalog_free(&c);
 }
 
+#define MANY 24
+
+struct many_probe {
+	struct loop *loop;
+	struct hashing h;
+	int results;
+	enum verify_result res[MANY];
+	int seen[MANY];
+};
+
+static void many_name(int i, char *out, size_t len)
+{
+	snprintf(out, len, "profile-a/2026-01-03/capture_20260103_0000%02d_000.jpg", i);
+}
+
+static void on_hashed_many(struct frame_rec *r, const struct hash_result *res, void *arg)
+{
+	struct many_probe *p = arg;
+	int i = atoi(strrchr(r->path, '_') - 2);
+
+	assert_string_equal(r->path, res->rel);
+	assert_true(i >= 0 && i < MANY);
+	p->res[i] = res->res;
+	p->seen[i]++;
+	p->results++;
+}
+
+static void on_drained_many(void *arg)
+{
+	loop_stop(((struct many_probe *)arg)->loop);
+}
+
+/* Many frames at once, so workers take them in pairs: each result is its
+ * own frame's (every third copy corrupted, every fifth missing). */
+static void test_hashing_many(void **state)
+{
+	struct fixture *f = *state;
+	struct many_probe p = {0};
+	struct frame_rec *r[MANY];
+	struct catalog c;
+	char rel[PATH_MAX], path[PATH_MAX];
+
+	assert_int_equal(catalog_init(&c), SL_OK);
+	for (int i = 0; i < MANY; i++) {
+		many_name(i, rel, sizeof(rel));
+		put_frame(f->dir, rel, 100000 + 4099 * (size_t)i, -1, NULL, NULL);
+		if (i % 3 == 1)
+			corrupt(f->dir, rel);
+		if (i % 5 == 4) {
+			snprintf(path, sizeof(path), "%s/%s", f->dir, rel);
+			assert_int_equal(unlink(path), 0);
+		}
+		assert_int_equal(catalog_add(&c, rel, &r[i]), SL_OK);
+	}
+	assert_int_equal(loop_new(&p.loop), SL_OK);
+	assert_int_equal(
+	    hashing_init(&p.h, p.loop, &c, f->dir, on_hashed_many, on_drained_many, &p), SL_OK);
+	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+	for (int i = 0; i < MANY; i++)
+		hashing_submit(&p.h, r[i], HASH_VERIFY, true);
+	assert_int_equal(loop_run(p.loop), 0);
+	assert_int_equal(p.results, MANY);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(p.seen[i], 1);
+		assert_int_equal(p.res[i], i % 5 == 4	? VERIFY_MISSING
+					   : i % 3 == 1 ? VERIFY_HASH
+							: VERIFY_OK);
+	}
+	hashing_free(&p.h);
+	loop_free(&p.loop);
+	catalog_free(&c);
+}
+
 static void test_clean_list(void **state)
 {
 	struct clean_list l = {0};
@@ -609,9 +714,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frame_paths),
 	    cmocka_unit_test_setup_teardown(test_verify_frame, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_frame_pair, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup_selection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hashing_jobs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hashing_many, setup, teardown),
 	    cmocka_unit_test(test_clean_list),
 	    cmocka_unit_test(test_retention_config),
 	    cmocka_unit_test(test_retention_guards),
