@@ -2,10 +2,11 @@
  * one message or two at once.
  *
  * Each sha256rnds2 instruction waits on the previous one of its message, so
- * one message leaves the unit idle half the time; two messages interleaved
- * fill it (about 1.5 times the throughput of one after the other on the
- * server this was measured on). lib/sha256.c uses this for pairs of files
- * and libcrypto for everything else.
+ * one message at a time is bound by the instruction's latency; two messages
+ * interleaved keep the unit busier (1.5 times the throughput of one after
+ * the other on the machine this was measured on; four gave no more).
+ * lib/sha256.c uses this for pairs of files and libcrypto for everything
+ * else.
  *
  * sha256_ni_usable() is false on other CPUs and architectures; the other
  * functions may only be called when it is true.
