@@ -66,6 +66,7 @@ struct mqtt_session {
 	MQTTAsync client;
 	char *url, *paho_url, *username, *password, *client_id, *avail_topic, *ca_file;
 	bool persistent;
+	bool clean_stop; /* mqtt_session_stop() disconnected a connected client */
 	enum conn_state state;
 	int retry_ms;
 	long retry_timer;
@@ -690,6 +691,7 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 		deadline = loop_now_ms() + 200; /* the DISCONNECT itself, even after a long wait */
 	while (MQTTAsync_isConnected(s->client) && loop_now_ms() < deadline)
 		usleep(2000);
+	s->clean_stop = was_connected && !MQTTAsync_isConnected(s->client);
 	return SL_OK;
 }
 
@@ -712,9 +714,11 @@ void mqtt_session_exit(struct mqtt_session **sp)
 		return;
 	if (s->client) {
 		mqtt_session_stop(s, 1000);
-		/* Paho accepts new callbacks only from a client neither connected
-		 * nor connecting: then none of its threads holds *s any more */
-		if (!MQTTAsync_isConnected(s->client) &&
+		/* Only a client that was connected and then disconnected by us has
+		 * no connect pending (ours disabled Paho's reconnecting), and Paho
+		 * takes new callbacks only from a client neither connected nor
+		 * connecting: then none of its threads can reach *s any more. */
+		if (s->clean_stop && !MQTTAsync_isConnected(s->client) &&
 		    MQTTAsync_setCallbacks(s->client, NULL, NULL, drop_message, NULL) ==
 			    MQTTASYNC_SUCCESS &&
 		    MQTTAsync_setConnected(s->client, NULL, NULL) == MQTTASYNC_SUCCESS &&

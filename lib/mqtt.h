@@ -94,11 +94,12 @@ const char *mqtt_session_url(const struct mqtt_session *s);
 int mqtt_session_stop(struct mqtt_session *s, int timeout_ms);
 /* Stops if needed, frees *s and sets it to NULL; accepts NULL. */
 void mqtt_session_free(struct mqtt_session **s);
-/* The same, for the end of a program that exits next: once the client is
- * cleanly disconnected, its Paho client and threads are left to the exit
- * instead of destroyed, since MQTTAsync_destroy sleeps 100 ms while Paho's
- * threads stop. Their memory stays reachable (no leak); nothing of *s is
- * used after. Falls back to mqtt_session_free() when not disconnected. */
+/* The same, for the end of a program that exits next: when the stop
+ * disconnected a connected client cleanly, its Paho client and threads are
+ * left to the exit instead of destroyed, since MQTTAsync_destroy sleeps
+ * 100 ms while Paho's threads stop. Their memory stays reachable (no leak);
+ * nothing of *s is used after. Otherwise (never connected, connecting, or
+ * the broker gone) it is mqtt_session_free(). */
 void mqtt_session_exit(struct mqtt_session **s);
 
 #endif
