@@ -14,6 +14,8 @@ int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN]);
  * sha256_ni.h), which takes about two thirds of the CPU time of one after
  * the other. For each file, err[i] is 0 and out[i] its digest, or err[i]
  * is the errno that opening or reading it failed with (out[i] empty).
+ * SKYLAPSE_SHA_NI=0 in the environment makes it hash one file after the
+ * other through libcrypto, as on CPUs without the SHA extensions.
  * Returns 0, or SL_ERR_NOMEM with nothing done. */
 int sha256_file_pair_hex(const char *const path[2], char out[2][SHA256_HEX_LEN], int err[2]);
 
