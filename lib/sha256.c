@@ -13,7 +13,7 @@
 #include "err.h"
 #include "sha256_ni.h"
 
-#define CHUNK 65536 /* read at a time, per file */
+#define CHUNK 65536 /* read at a time (per file of a pair) */
 
 static void to_hex(const unsigned char *d, unsigned n, char *out)
 {
@@ -39,7 +39,7 @@ int sha256_hex(const void *buf, size_t len, char out[SHA256_HEX_LEN])
 
 int sha256_file_hex(const char *path, char out[SHA256_HEX_LEN])
 {
-	unsigned char buf[65536], d[EVP_MAX_MD_SIZE];
+	unsigned char buf[CHUNK], d[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
 	EVP_MD_CTX *ctx;
 	int fd, rc = -1;

@@ -201,15 +201,22 @@ static enum verify_result judge(const char *rel, int err, const char *got, const
 	return VERIFY_OK;
 }
 
+/* Hashes one copy and judges it. */
+static enum verify_result hash_one(const char *rel, const char *path, const char *sha,
+				   char why[ERRMSG_MAX])
+{
+	char got[SHA256_HEX_LEN];
+
+	return judge(rel, sha256_file_hex(path, got) < 0 ? errno : 0, got, sha, why);
+}
+
 enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
 				char why[ERRMSG_MAX])
 {
-	char path[PATH_MAX], sha[SHA256_HEX_LEN], got[SHA256_HEX_LEN];
+	char path[PATH_MAX], sha[SHA256_HEX_LEN];
 	enum verify_result res = prepare(root, rel, info, path, sha, why);
 
-	if (res != VERIFY_OK)
-		return res;
-	return judge(rel, sha256_file_hex(path, got) < 0 ? errno : 0, got, sha, why);
+	return res == VERIFY_OK ? hash_one(rel, path, sha, why) : res;
 }
 
 void verify_frame_pair(const char *root, const char *const rel[2], struct verify_info info[2],
@@ -229,6 +236,5 @@ void verify_frame_pair(const char *root, const char *const rel[2], struct verify
 	}
 	for (int i = 0; i < 2; i++)
 		if (res[i] == VERIFY_OK)
-			res[i] = judge(rel[i], sha256_file_hex(path[i], got[i]) < 0 ? errno : 0,
-				       got[i], sha[i], why[i]);
+			res[i] = hash_one(rel[i], path[i], sha[i], why[i]);
 }
