@@ -4,6 +4,7 @@
 #   make test            unit tests (cmocka) then integration tests (pytest)
 #   make run             the whole system on this machine (see scripts/run.sh)
 #   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
+#   make fresh-check     make test and make run on a fresh Debian 12 (scripts/fresh-check.sh)
 #
 # Each program folder brings a program.mk that appends to PROGRAMS and names
 # its sources; each unit test is declared in tests/unit/*.mk. Missing Debian
@@ -65,7 +66,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 -include $(wildcard tests/unit/*.mk)
 include scripts/install.mk
 
-.PHONY: all deps test unit integration e2e run clean bench format
+.PHONY: all deps test unit integration e2e run clean bench format fresh-check
 all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS) dashboard/vendor/uPlot.esm.js
 
 # the dashboard's one library (uPlot), copied from npm's node_modules
@@ -132,6 +133,10 @@ run: all
 
 bench: all
 	@bench/run.sh $(abspath $(BIN))
+
+# the README's promise, kept: a clean clone of HEAD on a debootstrap'd Debian 12
+fresh-check:
+	@scripts/fresh-check.sh
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h' '*.cpp')

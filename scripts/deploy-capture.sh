@@ -359,6 +359,7 @@ units="skylapse-capture"
 render_unit() {
 	sed -e "s|^User=pi\$|User=$pi_user|" \
 		-e "s|/usr/local/bin/|$prefix/bin/|" \
+		-e "s|^Documentation=file:/usr/local/|Documentation=file:$prefix/|" \
 		-e "s|^ReadWritePaths=-/home/pi/skylapse-images\$|ReadWritePaths=-$images|" \
 		-e "s|^Environment=\"PRIMARY_BACKEND=.*\"\$|Environment=\"PRIMARY_BACKEND=$primary\"|" \
 		-e "s|^Environment=\"MQTT_URL=.*\"\$|Environment=\"MQTT_URL=$broker_url\"|" \

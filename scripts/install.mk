@@ -8,6 +8,7 @@
 #   PREFIX/share/skylapse/schema/              the message contract (SKYLAPSE_OPENAPI=.../openapi.json)
 #   PREFIX/share/skylapse/broker/, scripts/    the broker's templates and broker-users.sh
 #   PREFIX/share/skylapse/systemd/             the units of config/systemd/
+#   PREFIX/share/doc/skylapse/                 README.md and docs/ (the units' Documentation=)
 #
 # `make install-bin` installs only the programs and the plugin, building only those:
 # the Pi runs `make install-bin INSTALL_PROGRAMS="skylapse-capture skylapse-bridge"`
@@ -23,12 +24,13 @@ DESTDIR ?=
 INSTALL ?= install
 INSTALL_PROGRAMS ?= $(PROGRAMS)
 SHARE_DIR := $(DESTDIR)$(PREFIX)/share/skylapse
+DOC_DIR := $(DESTDIR)$(PREFIX)/share/doc/skylapse
 
-.PHONY: install install-bin install-data uninstall
+.PHONY: install install-bin install-data install-doc uninstall
 
 install: install-bin install-data
 
-install-bin: $(INSTALL_PROGRAMS:%=$(BIN)/%) $(filter $(CAPTURE_PLUGIN),$(EXTRA_TARGETS))
+install-bin: $(INSTALL_PROGRAMS:%=$(BIN)/%) $(filter $(CAPTURE_PLUGIN),$(EXTRA_TARGETS)) install-doc
 	$(INSTALL) -d $(DESTDIR)$(PREFIX)/bin
 	$(INSTALL) -m 755 $(INSTALL_PROGRAMS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
 ifneq ($(filter $(CAPTURE_PLUGIN),$(EXTRA_TARGETS)),)
@@ -47,8 +49,14 @@ install-data: dashboard/vendor/uPlot.esm.js
 	$(INSTALL) -m 755 scripts/broker-users.sh $(SHARE_DIR)/scripts/
 	$(INSTALL) -m 644 config/systemd/*.service $(SHARE_DIR)/systemd/
 
+# what the units name in Documentation=, on the Pi too
+install-doc:
+	$(INSTALL) -d $(DOC_DIR)/docs
+	$(INSTALL) -m 644 README.md $(DOC_DIR)/
+	$(INSTALL) -m 644 docs/*.md $(DOC_DIR)/docs/
+
 uninstall:
 	rm -f $(PROGRAMS:%=$(DESTDIR)$(PREFIX)/bin/%)
-	rm -rf $(DESTDIR)$(PREFIX)/lib/skylapse $(SHARE_DIR)
+	rm -rf $(DESTDIR)$(PREFIX)/lib/skylapse $(SHARE_DIR) $(DOC_DIR)
 
 endif

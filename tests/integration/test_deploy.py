@@ -490,6 +490,10 @@ def test_make_install_lays_out_programs_plugin_dashboard_schema(installed):
               "broker/acl.template", "broker/mosquitto.prod.conf", "scripts/broker-users.sh",
               "systemd/skylapse-capture.service"):
         assert (share / f).is_file(), f
+    # what every unit's Documentation= names, installed
+    for u in sorted(UNITS.glob("*.service")):
+        docs = re.findall(r"^Documentation=file:/usr/local/(\S+)$", u.read_text(), re.M)
+        assert docs and all((installed / d).is_file() for d in docs), u.name
     if (BIN.parent / "lib" / "skylapse" / "camera-libcamera.so").exists():
         assert (installed / "lib" / "skylapse" / "camera-libcamera.so").is_file()
         # the agent finds its plugin beside itself, at ../lib/skylapse
@@ -621,6 +625,20 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
             "skylapse-broker"} <= names
     done = run(["systemd-analyze", "verify", *units], cwd=tmp_path)
     assert done.returncode == 0 and done.stdout + done.stderr == "", done.stdout + done.stderr
+    # documentation is the project's own, not man pages (a minimal Debian has no `man`,
+    # and verify checks man: links with it)
+    for u in units:
+        assert "Documentation=man:" not in u.read_text(), u.name
+    # the check above fails on real errors in a unit: a bad setting is reported
+    # (exit 0), a missing program fails the verification
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    text = (tmp_path / "units" / "skylapse-capture.service").read_text()
+    for right, wrong in (("=notify\n", "=notifyy\n"), ("/skylapse-capture\n", "/skylapse-capturex\n")):
+        (broken / "skylapse-capture.service").write_text(text.replace(right, wrong))
+        done = run(["systemd-analyze", "verify", broken / "skylapse-capture.service"], cwd=tmp_path)
+        assert wrong.strip("=/\n") in done.stdout + done.stderr, wrong
+    assert done.returncode != 0
     for u in units:
         text = u.read_text()
         for line in ("Type=notify", "Restart=always", "ProtectSystem=strict",
