@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *err_str(int code)
 {
@@ -24,6 +25,37 @@ const char *err_str(int code)
 	case SL_ERR_TOOBIG: return "too big";
 	}
 	return "unknown error";
+}
+
+/* the wire words, in the order err_from_kind() searches them */
+static const struct {
+	int code;
+	const char *kind;
+} kinds[] = {
+	{SL_ERR_DENIED, "denied"},     {SL_ERR_INVAL, "invalid"},   {SL_ERR_PARSE, "invalid"},
+	{SL_ERR_RANGE, "invalid"},     {SL_ERR_NOTFOUND, "not_found"}, {SL_ERR_BUSY, "busy"},
+	{SL_ERR_NOSPACE, "no_space"},  {SL_ERR_CAMERA, "camera"},   {SL_ERR_TIMEOUT, "timeout"},
+	{SL_ERR_BROKER, "broker"},     {SL_ERR_IO, "io"},           {SL_ERR_TOOBIG, "too_big"},
+	{SL_ERR_UNSUPPORTED, "unsupported"}, {SL_ERR_NOMEM, "internal"},
+};
+
+const char *err_kind(int code)
+{
+	if (code == SL_OK)
+		return NULL;
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].code == code)
+			return kinds[i].kind;
+	return "internal";
+}
+
+int err_from_kind(const char *kind)
+{
+	if (kind)
+		for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+			if (strcmp(kinds[i].kind, kind) == 0)
+				return kinds[i].code;
+	return SL_ERR_INVAL;
 }
 
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...)

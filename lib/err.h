@@ -5,6 +5,11 @@
  * return -1 and set errno, like the calls they wrap. Functions that judge
  * untrusted input also fill a caller's `char why[ERRMSG_MAX]` with a sentence
  * a user can act on ("'profile' must be a string").
+ *
+ * Across programs an error travels as data: the payload's `error_kind` is the
+ * fixed word err_kind() gives for the code, and `error` the sentence, for
+ * people only. A program decides on the word (err_from_kind()), never on the
+ * sentence.
  */
 #ifndef SL_ERR_H
 #define SL_ERR_H
@@ -31,6 +36,14 @@ enum sl_err {
 
 /* Returns a static string naming `code`; never NULL. */
 const char *err_str(int code);
+/* Returns the fixed word for `code` as it crosses the wire in `error_kind`:
+ * "denied", "invalid" (also for PARSE and RANGE), "not_found", "busy",
+ * "no_space", "camera", "timeout", "broker", "io", "too_big", "unsupported",
+ * "internal" (NOMEM and codes not named here); NULL for SL_OK. Static. */
+const char *err_kind(int code);
+/* Returns the code a received `error_kind` word stands for (the first code
+ * err_kind() gives that word), SL_ERR_INVAL for an unknown word or NULL. */
+int err_from_kind(const char *kind);
 /* Fills `why` printf-style; what does not fit is cut. */
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -22,6 +22,25 @@
 #include "timeutil.h"
 #include "topics.h"
 
+/* every code has a wire word that maps back to a code of the same word */
+static void test_err_kind_round_trip(void **state)
+{
+	(void)state;
+	assert_null(err_kind(SL_OK));
+	for (int code = SL_ERR_NOMEM; code >= SL_ERR_TOOBIG; code--) {
+		const char *kind = err_kind(code);
+		assert_non_null(kind);
+		assert_string_equal(err_kind(err_from_kind(kind)), kind);
+	}
+	assert_int_equal(err_from_kind("denied"), SL_ERR_DENIED);
+	assert_int_equal(err_from_kind("no_space"), SL_ERR_NOSPACE);
+	assert_int_equal(err_from_kind("invalid"), SL_ERR_INVAL);
+	assert_string_equal(err_kind(SL_ERR_PARSE), "invalid");
+	assert_string_equal(err_kind(-999), "internal");
+	assert_int_equal(err_from_kind("Backend not authorized"), SL_ERR_INVAL);
+	assert_int_equal(err_from_kind(NULL), SL_ERR_INVAL);
+}
+
 static void test_id_is_valid(void **state)
 {
 	static const struct {
@@ -467,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_json_parse_object),
 		cmocka_unit_test(test_jx_getters),
 		cmocka_unit_test(test_topics),
+		cmocka_unit_test(test_err_kind_round_trip),
 		cmocka_unit_test(test_loop_timers_and_fds),
 	};
 
