@@ -442,6 +442,25 @@ def test_readme_guide_commands_run_or_are_marked(project, stack, tmp_path):
     assert ran >= 25
 
 
+# --- npm packages --------------------------------------------------------------------
+
+DEBIAN_12_NODE = (18, 19)  # bookworm's nodejs; `make` installs it where npm is missing
+
+
+def test_npm_packages_run_on_debian_12_node():
+    """Every npm package the project installs accepts Debian 12's Node.js: playwright-core
+    1.62 and later refuse to start on Node 18, which failed the browser tests on a fresh
+    Debian 12 (make fresh-check)."""
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    for name, pkg in lock["packages"].items():
+        want = pkg.get("engines", {}).get("node")
+        if name and want:
+            m = re.fullmatch(r">=\s*(\d+)(?:\.(\d+))?(?:\.\d+)?", want.strip())
+            assert m, f"{name}: engines.node {want!r} not understood"
+            least = (int(m.group(1)), int(m.group(2) or 0))
+            assert least <= DEBIAN_12_NODE, f"{name} needs Node.js {want}"
+
+
 # --- docker/ -------------------------------------------------------------------------
 
 def dockerfile_instructions():
