@@ -129,16 +129,11 @@ json_t *body_json(struct request *rq)
 	char why[ERRMSG_MAX];
 	size_t len;
 	const char *body = req_body(rq, &len);
-	json_t *v = json_parse_object(body, len, HTTP_BODY_MAX, why);
+	json_t *v = jsonx_parse_object("body", body, len, HTTP_BODY_MAX, why);
 
 	/* Any Content-Type is read as JSON: `curl -d` sends a form type by
 	 * default, and refusing it would help nobody. */
-	if (v == NULL) {
-		/* jsonx speaks of "payload"; over HTTP it is the body */
-		if (strncmp(why, "payload", 7) == 0)
-			http_reply_error(rq, 400, "body%s", why + 7);
-		else
-			http_reply_error(rq, 400, "%s", why);
-	}
+	if (v == NULL)
+		http_reply_error(rq, 400, "%s", why);
 	return v;
 }

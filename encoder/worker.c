@@ -286,7 +286,7 @@ static void accept_payload(struct worker *w, const char *payload, size_t len)
 {
 	char why[ERRMSG_MAX] = "";
 	struct encode_job spec;
-	json_t *obj = json_parse_object(payload, len, PAYLOAD_MAX, why);
+	json_t *obj = jsonx_parse_object("payload", payload, len, PAYLOAD_MAX, why);
 	const json_t *known;
 
 	if (obj == NULL) {

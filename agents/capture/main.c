@@ -217,7 +217,7 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 		log_warn("ignoring a retained capture request (commands are never retained)");
 		return;
 	}
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL)
 		goto refused;
 	if (json_is_string(json_object_get(obj, "request_id")))
@@ -263,7 +263,7 @@ static void handle_plan(struct agent *a, const struct mqtt_message *m)
 
 	if (m->len == 0)
 		return;
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL || plan_parse(obj, &p, why) != SL_OK) {
 		log_warn("plan ignored: %s", why);
 		json_decref(obj);
