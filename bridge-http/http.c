@@ -170,15 +170,15 @@ static void dispatch(struct request *rq)
 			      &allowed);
 
 	if (rc == SL_ERR_PARSE) {
-		http_reply_error(rq, 400, "malformed percent-encoding in the path");
+		http_reply_error(rq, 400, SL_ERR_INVAL, "malformed percent-encoding in the path");
 		return;
 	}
 	if (rc == SL_ERR_RANGE) {
-		http_reply_error(rq, 414, "path too long");
+		http_reply_error(rq, 414, SL_ERR_TOOBIG, "path too long");
 		return;
 	}
 	if (rc == SL_ERR_NOTFOUND) {
-		http_reply_error(rq, 404, "no such route: %.200s", rq->target);
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no such route: %.200s", rq->target);
 		return;
 	}
 	if (rc == SL_ERR_UNSUPPORTED) {
@@ -187,19 +187,19 @@ static void dispatch(struct request *rq)
 			return;
 		}
 		router_allow_list(allowed, allow, sizeof(allow));
-		http_reply_error_h(rq, 405, "Allow", allow, "method not allowed on %.200s (allowed: %s)",
+		http_reply_error_h(rq, 405, SL_ERR_UNSUPPORTED, "Allow", allow, "method not allowed on %.200s (allowed: %s)",
 			      rq->target, allow);
 		return;
 	}
 	if (auth_method_needs_token(rq->method) &&
 	    !auth_bearer_ok(s->o.token, req_header(rq, "Authorization"))) {
-		http_reply_error_h(rq, 401, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
+		http_reply_error_h(rq, 401, SL_ERR_DENIED, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
 			      "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
 		return;
 	}
 	rc = rq->match.route->fn(s->o.app, rq);
 	if (!rq->answered && !rq->suspended)
-		http_reply_error(rq, 500, "internal error: %s", err_str(rc ? rc : SL_ERR_INVAL));
+		http_reply_error(rq, 500, rc, "internal error: %s", err_str(rc ? rc : SL_ERR_INVAL));
 }
 
 static bool body_expected(struct request *rq, bool *too_big)
@@ -237,7 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (body_expected(rq, &too_big) && too_big) {
 			/* answered before the body is read: MHD drops the rest
 			 * and closes the connection */
-			http_reply_error(rq, 413, "request body over the %d-byte limit",
+			http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit",
 					 HTTP_BODY_MAX);
 			return MHD_YES;
 		}
@@ -253,7 +253,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (rq->answered || rq->suspended)
 		return MHD_YES;
 	if (rq->too_big) {
-		http_reply_error(rq, 413, "request body over the %d-byte limit", HTTP_BODY_MAX);
+		http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit", HTTP_BODY_MAX);
 		return MHD_YES;
 	}
 	dispatch(rq);
@@ -445,7 +445,7 @@ void http_stop(struct http_server **sp)
 	/* MHD must not be stopped with suspended connections: answer the
 	 * waiting requests, end the streams, let MHD send what it can. */
 	while (s->suspended)
-		http_complete_error(s->suspended, 503, "the server is stopping");
+		http_complete_error(s->suspended, 503, SL_ERR_BUSY, "the server is stopping");
 	for (struct http_stream *st = s->streams; st; st = st->next)
 		http_stream_wake(st);
 	for (int i = 0; i < 3; i++)

@@ -57,11 +57,11 @@ int query_str(struct request *rq, const char *key, char *out, size_t outlen)
 	int rc = query_get(req_query(rq), key, out, outlen);
 
 	if (rc == SL_ERR_PARSE) {
-		http_reply_error(rq, 400, "query parameter '%s' has malformed percent-encoding", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' has malformed percent-encoding", key);
 		return SL_ERR_INVAL;
 	}
 	if (rc == SL_ERR_RANGE) {
-		http_reply_error(rq, 400, "query parameter '%s' is too long", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' is too long", key);
 		return SL_ERR_INVAL;
 	}
 	return rc;
@@ -80,7 +80,7 @@ int query_int(struct request *rq, const char *key, long lo, long hi, long *out)
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (buf[0] == '\0' || *end || errno || v < lo || v > hi) {
-		http_reply_error(rq, 400, "query parameter '%s' must be an integer in %ld..%ld", key,
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' must be an integer in %ld..%ld", key,
 				 lo, hi);
 		return SL_ERR_INVAL;
 	}
@@ -99,7 +99,7 @@ int query_profile(struct request *rq, char *out)
 	if (rc)
 		return rc;
 	if (strlen(buf) != 1 || !isalpha((unsigned char)buf[0])) {
-		http_reply_error(rq, 400, "query parameter 'profile' must be one letter (a..z)");
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter 'profile' must be one letter (a..z)");
 		return SL_ERR_INVAL;
 	}
 	*out = (char)tolower((unsigned char)buf[0]);
@@ -117,7 +117,7 @@ int query_id(struct request *rq, const char *key, char out[ID_MAX + 1])
 	if (rc)
 		return rc;
 	if (!id_is_valid(buf)) {
-		http_reply_error(rq, 400, "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
 		return SL_ERR_INVAL;
 	}
 	memcpy(out, buf, strlen(buf) + 1);
@@ -134,6 +134,6 @@ json_t *body_json(struct request *rq)
 	/* Any Content-Type is read as JSON: `curl -d` sends a form type by
 	 * default, and refusing it would help nobody. */
 	if (v == NULL)
-		http_reply_error(rq, 400, "%s", why);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "%s", why);
 	return v;
 }

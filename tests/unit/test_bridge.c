@@ -1,6 +1,7 @@
 /* test_bridge.c - unit tests of skylapse-bridge's pure parts: routing,
  * percent-decoding, queries, Range headers, token and CORS decisions, the
- * retained-state cache, and the sky figures of /status. Tables of inputs
+ * retained-state cache, the sky figures of /status, and the HTTP status of
+ * a result's error_kind. Tables of inputs
  * and expected answers, no network, no sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../bridge-http/auth_cors.h"
+#include "../../bridge-http/result_status.h"
 #include "../../bridge-http/router.h"
 #include "../../bridge-http/sky.h"
 #include "../../bridge-http/state.h"
@@ -563,6 +565,46 @@ static void test_sky_cache_agrees(void **state)
 	config_free(&c);
 }
 
+/* --- the HTTP status of a result ------------------------------------------- */
+
+static void test_result_http_status(void **state)
+{
+	static const struct {
+		const char *json;
+		unsigned status;
+	} cases[] = {
+		{"{\"status\":\"ok\",\"frames\":[]}", 200},
+		{"{\"status\":\"error\",\"error_kind\":\"denied\"}", 403},
+		{"{\"status\":\"error\",\"error_kind\":\"invalid\"}", 400},
+		{"{\"status\":\"error\",\"error_kind\":\"not_found\"}", 400},
+		{"{\"status\":\"error\",\"error_kind\":\"too_big\"}", 413},
+		{"{\"status\":\"error\",\"error_kind\":\"busy\"}", 503},
+		{"{\"status\":\"error\",\"error_kind\":\"timeout\"}", 504},
+		{"{\"status\":\"error\",\"error_kind\":\"camera\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"no_space\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"io\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"internal\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"martian\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":7}", 502},
+		{"{\"status\":\"error\"}", 502},
+		/* the sentence decides nothing */
+		{"{\"status\":\"error\",\"error\":\"Backend not authorized: x\"}", 502},
+		{"{\"status\":\"error\",\"error\":\"'a' must be\",\"error_kind\":\"camera\"}",
+		 502},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(cases); i++) {
+		json_t *r = json_loads(cases[i].json, 0, NULL);
+
+		assert_non_null(r);
+		if (result_http_status(r) != cases[i].status)
+			fail_msg("%s: %u, not %u", cases[i].json, result_http_status(r),
+				 cases[i].status);
+		json_decref(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_frame_server_path),
 		cmocka_unit_test(test_sky_status),
 		cmocka_unit_test(test_sky_cache_agrees),
+		cmocka_unit_test(test_result_http_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
