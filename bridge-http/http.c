@@ -44,9 +44,22 @@ const char *req_param(const struct request *rq, int i)
 	return i >= 0 && i < rq->match.nparams ? rq->match.params[i] : NULL;
 }
 
-const char *req_query(const struct request *rq)
+int req_query_arg(const struct request *rq, const char *key, char *out, size_t outlen)
 {
-	return rq->query;
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n(rq->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key), &v,
+					  &n) != MHD_YES)
+		return SL_ERR_NOTFOUND;
+	if (v == NULL)
+		v = "";
+	if (strlen(v) != n)
+		return SL_ERR_PARSE;
+	if (n >= outlen)
+		return SL_ERR_RANGE;
+	memcpy(out, v, n + 1);
+	return SL_OK;
 }
 
 const char *req_header(const struct request *rq, const char *name)
@@ -71,25 +84,21 @@ void req_on_end(struct request *rq, void (*fn)(void *arg), void *arg)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct request *rq = calloc(1, sizeof(*rq));
-	size_t plen;
-	const char *query;
+	size_t plen = url_path_len(uri);
 
 	(void)conn;
 	if (rq == NULL)
 		return NULL;
 	rq->srv = cls;
-	url_split(uri, &plen, &query);
-	/* one block: the path, the query, room for the decoded parameters */
-	rq->target = malloc(plen + 1 + strlen(query) + 1 + plen + 2);
+	/* one block: the raw path, room for the decoded parameters */
+	rq->target = malloc(plen + 1 + plen + 2);
 	if (rq->target == NULL) {
 		free(rq);
 		return NULL;
 	}
 	memcpy(rq->target, uri, plen);
 	rq->target[plen] = '\0';
-	strcpy(rq->target + plen + 1, query);
-	rq->query = rq->target + plen + 1;
-	rq->match.buf = (char *)rq->query + strlen(query) + 1;
+	rq->match.buf = rq->target + plen + 1;
 	rq->match.buflen = plen + 2;
 	return rq;
 }

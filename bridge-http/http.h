@@ -55,8 +55,11 @@ unsigned http_connections(const struct http_server *s);
 unsigned req_method(const struct request *rq);
 /* The decoded route parameter i (router.h), or NULL. */
 const char *req_param(const struct request *rq, int i);
-/* The raw query string ("" when none). */
-const char *req_query(const struct request *rq);
+/* Copies the value of query argument `key` into out, as libmicrohttpd
+ * parsed it ('+' a space, "%HH" decoded, a bare key ""). Returns 0,
+ * SL_ERR_NOTFOUND, SL_ERR_PARSE for an encoded NUL ("%00": a value is
+ * always exactly what was sent), SL_ERR_RANGE when longer than outlen-1. */
+int req_query_arg(const struct request *rq, const char *key, char *out, size_t outlen);
 /* A request header, or NULL. */
 const char *req_header(const struct request *rq, const char *name);
 /* The body (NUL-terminated after *len bytes; "" when none). */

@@ -25,8 +25,7 @@ struct http_server {
 struct request {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
-	char *target; /* raw path, NUL-terminated; query follows it */
-	const char *query;
+	char *target; /* raw path, NUL-terminated; match.buf follows it */
 	unsigned method;
 	unsigned status; /* of the answer, for the log */
 	bool started, answered, suspended, too_big, deferred;

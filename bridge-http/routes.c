@@ -14,7 +14,6 @@
 #include "err.h"
 #include "jsonx.h"
 #include "sse.h"
-#include "urlparse.h"
 
 const struct route bridge_routes[] = {
 	{HTTP_GET, "/", route_index, "the dashboard", false},
@@ -54,10 +53,11 @@ int route_events(struct bridge *b, struct request *rq)
 
 int query_str(struct request *rq, const char *key, char *out, size_t outlen)
 {
-	int rc = query_get(req_query(rq), key, out, outlen);
+	int rc = req_query_arg(rq, key, out, outlen);
 
 	if (rc == SL_ERR_PARSE) {
-		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' has malformed percent-encoding", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' holds an encoded NUL",
+				 key);
 		return SL_ERR_INVAL;
 	}
 	if (rc == SL_ERR_RANGE) {
