@@ -1,6 +1,7 @@
 /* err.c - names of the error codes of err.h, and the `why` sentences. */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,11 @@ int err_from_kind(const char *kind)
 			if (strcmp(kinds[i].kind, kind) == 0)
 				return kinds[i].code;
 	return SL_ERR_INVAL;
+}
+
+int err_from_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
 }
 
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...)

@@ -44,6 +44,9 @@ const char *err_kind(int code);
 /* Returns the code a received `error_kind` word stands for (the first code
  * err_kind() gives that word), SL_ERR_INVAL for an unknown word or NULL. */
 int err_from_kind(const char *kind);
+/* The code of a failed write's errno `e`: SL_ERR_NOSPACE for ENOSPC and
+ * EDQUOT (a full disk is "no_space" on the wire), SL_ERR_IO otherwise. */
+int err_from_errno(int e);
 /* Fills `why` printf-style; what does not fit is cut. */
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -33,6 +33,10 @@ static void test_err_kind_round_trip(void **state)
 		assert_string_equal(err_kind(err_from_kind(kind)), kind);
 	}
 	assert_int_equal(err_from_kind("denied"), SL_ERR_DENIED);
+	assert_int_equal(err_from_errno(ENOSPC), SL_ERR_NOSPACE);
+	assert_int_equal(err_from_errno(EDQUOT), SL_ERR_NOSPACE);
+	assert_int_equal(err_from_errno(EIO), SL_ERR_IO);
+	assert_int_equal(err_from_errno(EACCES), SL_ERR_IO);
 	assert_int_equal(err_from_kind("no_space"), SL_ERR_NOSPACE);
 	assert_int_equal(err_from_kind("invalid"), SL_ERR_INVAL);
 	assert_string_equal(err_kind(SL_ERR_PARSE), "invalid");
