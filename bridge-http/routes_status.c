@@ -84,10 +84,10 @@ static json_t *cameras_list(const struct bridge *b)
 
 		if (!state_camera_known(&b->state, id))
 			continue;
-		json_array_append_new(out, json_pack("{s:s, s:o, s:n, s:n}", "id", id, "online",
+		json_array_append_new(out, json_pack("{s:s, s:o, s:n, s:n, s:n}", "id", id, "online",
 						     av ? json_boolean(strcmp(av, "online") == 0)
 							: json_null(),
-						     "authorized", "error"));
+						     "authorized", "error", "error_kind"));
 	}
 	return out;
 }

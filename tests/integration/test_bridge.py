@@ -70,7 +70,8 @@ def test_status_is_a_backend_status_with_cameras(stack):
     assert st["schedules"]["all_day"]["today"]["start"].endswith(("-07:00", "-06:00"))
     assert st["camera_status"][CAM]["availability"] == "online"
     assert st["camera_status"][CAM]["status"]["camera_model"] == "sim"
-    assert st["cameras"] == [{"id": CAM, "online": True, "authorized": None, "error": None}]
+    assert st["cameras"] == [{"id": CAM, "online": True, "authorized": None, "error": None,
+                             "error_kind": None}]
     # served from memory, and still current: the time moves on
     first = st["current_time"]
     wait_for(lambda: stack.get("/status").json()["current_time"] != first, 3, "a new second")
