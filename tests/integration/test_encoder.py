@@ -375,6 +375,21 @@ def test_bad_jobs_fail_with_a_reason_and_the_worker_keeps_running(make_frames, w
     assert d.alive()
 
 
+def test_a_full_disk_fails_the_job_as_no_space(make_frames, worker, watcher, env):
+    """The video's temporary file lands on /dev/full: the job fails with
+    error_kind no_space, whatever its sentence says."""
+    make_frames(n=10)
+    folder = Path(env["TIMELAPSES_DIR"], CAM)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".full.mp4.part").symlink_to("/dev/full")
+    worker("w1")
+    send(watcher, job("full", n=10, name="full"))
+    state = wait_state(watcher, "full")
+    assert state["state"] == "failed" and state["error"], state
+    assert state["error_kind"] == "no_space", state
+    validate(state, "job-state")
+
+
 def test_cancel_a_running_job(make_frames, worker, watcher, env):
     make_frames(n=100, kind="big")
     worker("w1", "--threads", "1")
