@@ -96,8 +96,8 @@ static int64_t on_timeout(struct loop *l, long id, void *arg)
 	forget(p);
 	log_warn("capture %s on %s: no answer in %d s", p->request_id, p->camera,
 		 p->hub->b->cfg.pi_timeout_seconds);
-	http_complete_error(rq, 504, SL_ERR_TIMEOUT, "no answer from camera '%s' within %d s", p->camera,
-			    p->hub->b->cfg.pi_timeout_seconds);
+	http_complete_error(rq, 504, SL_ERR_TIMEOUT, "no answer from camera '%s' within %d s",
+			    p->camera, p->hub->b->cfg.pi_timeout_seconds);
 	free(p);
 	return -1;
 }
@@ -171,7 +171,8 @@ static int pick_camera(struct bridge *b, struct request *rq, const json_t *req, 
 		return SL_ERR_NOTFOUND;
 	}
 	if (known > 1) {
-		http_reply_error(rq, 400, SL_ERR_INVAL, "'camera' is required: %d cameras are known", known);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "'camera' is required: %d cameras are known", known);
 		return SL_ERR_INVAL;
 	}
 	snprintf(out, ID_MAX + 1, "%s", only);
@@ -254,7 +255,8 @@ int route_capture(struct bridge *b, struct request *rq)
 	}
 	props.expiry_seconds = b->cfg.pi_timeout_seconds;
 	if (mqtt_publish_props(b->mqtt, topic, text, strlen(text), 1, false, &props) != SL_OK) {
-		http_reply_error(rq, 503, SL_ERR_BROKER, "could not publish the request to the broker");
+		http_reply_error(rq, 503, SL_ERR_BROKER,
+				 "could not publish the request to the broker");
 		goto out;
 	}
 	snprintf(p->camera, sizeof(p->camera), "%s", camera);

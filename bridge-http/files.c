@@ -191,7 +191,8 @@ int route_static(struct bridge *b, struct request *rq)
 int route_openapi(struct bridge *b, struct request *rq)
 {
 	if (b->openapi == NULL)
-		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "schema/openapi.json was not found at start");
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND,
+					"schema/openapi.json was not found at start");
 	return http_reply_bytes(rq, 200, "application/json", b->openapi, b->openapi_len,
 				"no-cache");
 }

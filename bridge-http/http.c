@@ -196,19 +196,21 @@ static void dispatch(struct request *rq)
 			return;
 		}
 		router_allow_list(allowed, allow, sizeof(allow));
-		http_reply_error_h(rq, 405, SL_ERR_UNSUPPORTED, "Allow", allow, "method not allowed on %.200s (allowed: %s)",
-			      rq->target, allow);
+		http_reply_error_h(rq, 405, SL_ERR_UNSUPPORTED, "Allow", allow,
+				   "method not allowed on %.200s (allowed: %s)", rq->target, allow);
 		return;
 	}
 	if (auth_method_needs_token(rq->method) &&
 	    !auth_bearer_ok(s->o.token, req_header(rq, "Authorization"))) {
-		http_reply_error_h(rq, 401, SL_ERR_DENIED, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
-			      "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
+		http_reply_error_h(
+		    rq, 401, SL_ERR_DENIED, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
+		    "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
 		return;
 	}
 	rc = rq->match.route->fn(s->o.app, rq);
 	if (!rq->answered && !rq->suspended)
-		http_reply_error(rq, 500, rc, "internal error: %s", err_str(rc ? rc : SL_ERR_INVAL));
+		http_reply_error(rq, 500, rc, "internal error: %s",
+				 err_str(rc ? rc : SL_ERR_INVAL));
 }
 
 static bool body_expected(struct request *rq, bool *too_big)
@@ -246,8 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (body_expected(rq, &too_big) && too_big) {
 			/* answered before the body is read: MHD drops the rest
 			 * and closes the connection */
-			http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit",
-					 HTTP_BODY_MAX);
+			http_reply_error(rq, 413, SL_ERR_TOOBIG,
+					 "request body over the %d-byte limit", HTTP_BODY_MAX);
 			return MHD_YES;
 		}
 		/* answering before MHD has the whole request would make it
@@ -262,7 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (rq->answered || rq->suspended)
 		return MHD_YES;
 	if (rq->too_big) {
-		http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit", HTTP_BODY_MAX);
+		http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit",
+				 HTTP_BODY_MAX);
 		return MHD_YES;
 	}
 	dispatch(rq);

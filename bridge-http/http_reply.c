@@ -148,7 +148,8 @@ int http_reply_file(struct request *rq, const char *path, const char *content_ty
 		close(fd);
 		snprintf(cr, sizeof(cr), "bytes */%lld", (long long)st.st_size);
 		return http_reply_error_h(rq, 416, SL_ERR_RANGE, "Content-Range", cr,
-				     "range not satisfiable for %lld bytes", (long long)st.st_size);
+					  "range not satisfiable for %lld bytes",
+					  (long long)st.st_size);
 	}
 	if (rc == SL_OK) {
 		status = 206;

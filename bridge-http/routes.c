@@ -80,8 +80,9 @@ int query_int(struct request *rq, const char *key, long lo, long hi, long *out)
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (buf[0] == '\0' || *end || errno || v < lo || v > hi) {
-		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' must be an integer in %ld..%ld", key,
-				 lo, hi);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter '%s' must be an integer in %ld..%ld", key, lo,
+				 hi);
 		return SL_ERR_INVAL;
 	}
 	*out = v;
@@ -99,7 +100,8 @@ int query_profile(struct request *rq, char *out)
 	if (rc)
 		return rc;
 	if (strlen(buf) != 1 || !isalpha((unsigned char)buf[0])) {
-		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter 'profile' must be one letter (a..z)");
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter 'profile' must be one letter (a..z)");
 		return SL_ERR_INVAL;
 	}
 	*out = (char)tolower((unsigned char)buf[0]);
@@ -117,7 +119,8 @@ int query_id(struct request *rq, const char *key, char out[ID_MAX + 1])
 	if (rc)
 		return rc;
 	if (!id_is_valid(buf)) {
-		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
 		return SL_ERR_INVAL;
 	}
 	memcpy(out, buf, strlen(buf) + 1);

@@ -40,7 +40,8 @@ static int time_filters(struct request *rq, int64_t *from, int64_t *to)
 		return rc;
 	if (rc == SL_OK && buf[0]) {
 		if (sky_date_parse(buf, 0, &d) != SL_OK) {
-			http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter 'date' must be a date YYYY-MM-DD");
+			http_reply_error(rq, 400, SL_ERR_INVAL,
+					 "query parameter 'date' must be a date YYYY-MM-DD");
 			return SL_ERR_INVAL;
 		}
 		sky_date_bounds(&d, from, to);
@@ -150,9 +151,11 @@ static int reply_thumbnail(struct request *rq, const char *path, const char *wbu
 	int rc;
 
 	if (*end || width < 16 || width > 4096)
-		return http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter 'width' must be 16..4096");
+		return http_reply_error(rq, 400, SL_ERR_INVAL,
+					"query parameter 'width' must be 16..4096");
 	if (file_read_all(path, FRAME_MAX, &jpeg, &len) < 0)
-		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "cannot read the frame: %s", strerror(errno));
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "cannot read the frame: %s",
+					strerror(errno));
 	rc = preview_make((const unsigned char *)jpeg, len, (int)width, 80, &pv, why);
 	free(jpeg);
 	if (rc != SL_OK)
@@ -229,9 +232,9 @@ int route_camera_latest(struct bridge *b, struct request *rq)
 	    files_resolve(b->images_dir, camera, path, sizeof(path)) != SL_OK)
 		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%s'", camera);
 	if (rc != SL_OK)
-		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no frames yet for camera '%s'%s%s", camera,
-					profile ? " and profile " : "",
-					profile ? (char[2]){profile, 0} : "");
+		return http_reply_error(
+		    rq, 404, SL_ERR_NOTFOUND, "no frames yet for camera '%s'%s%s", camera,
+		    profile ? " and profile " : "", profile ? (char[2]){profile, 0} : "");
 	return http_reply_file(rq, path, "image/jpeg", "no-cache", false);
 }
 
@@ -240,6 +243,7 @@ int route_camera_preview(struct bridge *b, struct request *rq)
 	const struct preview *p = state_preview(&b->state, req_param(rq, 0));
 
 	if (p == NULL)
-		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no preview for camera '%.64s'", req_param(rq, 0));
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no preview for camera '%.64s'",
+					req_param(rq, 0));
 	return http_reply_bytes(rq, 200, "image/jpeg", p->jpeg, p->len, "no-cache");
 }

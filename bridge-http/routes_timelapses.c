@@ -230,8 +230,9 @@ static int serve_output(struct bridge *b, struct request *rq, bool thumbnail)
 	if (output == NULL || (thumbnail && thumb_of(output, rel, sizeof(rel)) != SL_OK) ||
 	    files_resolve(b->timelapses_dir, thumbnail ? rel : output, path, sizeof(path)) !=
 		    SL_OK) {
-		rc = http_reply_error(rq, 404, SL_ERR_NOTFOUND, "job '%s' has no %s (state %s)", req_param(rq, 0),
-				      thumbnail ? "thumbnail" : "output", state ? state : "unknown");
+		rc = http_reply_error(rq, 404, SL_ERR_NOTFOUND, "job '%s' has no %s (state %s)",
+				      req_param(rq, 0), thumbnail ? "thumbnail" : "output",
+				      state ? state : "unknown");
 	} else {
 		rc = http_reply_file(rq, path, files_content_type(path),
 				     thumbnail ? "no-cache" : "public, max-age=3600", !thumbnail);
@@ -263,7 +264,8 @@ int route_timelapse_cancel(struct bridge *b, struct request *rq)
 		rc = http_reply_error(rq, 503, SL_ERR_BROKER, "the MQTT broker is not connected");
 	} else if (topic_fmt(topic, b->cfg.topic_root, "encoder/jobs/%s/cancel", id) ||
 		   mqtt_publish(b->mqtt, topic, "{}", 2, 1, false) != SL_OK) {
-		rc = http_reply_error(rq, 503, SL_ERR_BROKER, "could not publish the cancel request");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER,
+				      "could not publish the cancel request");
 	} else {
 		json_object_set_new(job, "cancel_requested", json_true());
 		rc = http_reply_json(rq, 202, json_incref(job));
@@ -418,7 +420,8 @@ int route_timelapse_create(struct bridge *b, struct request *rq)
 		goto out;
 	}
 	if (mqtt_publish(b->mqtt, topic, text, strlen(text), 1, false) != SL_OK) {
-		rc = http_reply_error(rq, 503, SL_ERR_BROKER, "could not publish the job to the broker");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER,
+				      "could not publish the job to the broker");
 		goto out;
 	}
 	/* the encoder's retained state may take a moment: until then the job

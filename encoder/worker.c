@@ -72,8 +72,8 @@ static void publish_text(struct worker *w, const char *job_id, const char *text)
 }
 
 /* A state for a job without a run: queued, or an end before it ran. */
-static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_state st,
-			  int code, const char *error)
+static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_state st, int code,
+			  const char *error)
 {
 	struct job_view v = {.job_id = rec->spec.job_id,
 			     .worker = w->id,

@@ -64,8 +64,8 @@ static void test_request_parse_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct capture_request req;
-		json_t *obj = jsonx_parse_object("payload", cases[i].payload, strlen(cases[i].payload),
-						PAYLOAD_MAX, why);
+		json_t *obj = jsonx_parse_object("payload", cases[i].payload,
+						 strlen(cases[i].payload), PAYLOAD_MAX, why);
 		int rc;
 
 		assert_non_null(obj);

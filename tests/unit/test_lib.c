@@ -339,7 +339,8 @@ static void test_jsonx_parse_object(void **state)
 		json_t *v;
 
 		why[0] = '\0';
-		v = jsonx_parse_object("payload", cases[i].text, strlen(cases[i].text), PAYLOAD_MAX, why);
+		v = jsonx_parse_object("payload", cases[i].text, strlen(cases[i].text), PAYLOAD_MAX,
+				       why);
 		if ((v != NULL) != cases[i].ok)
 			fail_msg("case %zu: %s", i, cases[i].text);
 		if (cases[i].why)
