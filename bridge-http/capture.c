@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 
 #include "bridge.h"
@@ -18,6 +17,7 @@
 #include "http.h"
 #include "jsonx.h"
 #include "log.h"
+#include "result_status.h"
 #include "routes.h"
 #include "topics.h"
 
@@ -96,29 +96,10 @@ static int64_t on_timeout(struct loop *l, long id, void *arg)
 	forget(p);
 	log_warn("capture %s on %s: no answer in %d s", p->request_id, p->camera,
 		 p->hub->b->cfg.pi_timeout_seconds);
-	http_complete_error(rq, 504, "no answer from camera '%s' within %d s", p->camera,
-			    p->hub->b->cfg.pi_timeout_seconds);
+	http_complete_error(rq, 504, SL_ERR_TIMEOUT, "no answer from camera '%s' within %d s",
+			    p->camera, p->hub->b->cfg.pi_timeout_seconds);
 	free(p);
 	return -1;
-}
-
-unsigned capture_http_status(const json_t *result)
-{
-	const char *status = json_string_value(json_object_get(result, "status"));
-	const char *error = json_string_value(json_object_get(result, "error"));
-
-	if (status && strcmp(status, "ok") == 0)
-		return 200;
-	if (error == NULL)
-		return 502;
-	if (strncasecmp(error, "Backend not authorized", 22) == 0)
-		return 403;
-	/* the capture agent names the problem of a request it refuses */
-	if (strstr(error, "unknown profile") || strstr(error, "must be") ||
-	    strstr(error, "not valid JSON") || strstr(error, "payload") ||
-	    strstr(error, "overrides"))
-		return 400;
-	return 502;
 }
 
 void capture_on_response(struct capture_hub *h, const char *camera, const json_t *result)
@@ -127,6 +108,7 @@ void capture_on_response(struct capture_hub *h, const char *camera, const json_t
 	struct pending *p;
 	struct request *rq;
 	json_t *body, *frame;
+	unsigned status;
 	size_t i;
 
 	if (rid == NULL)
@@ -143,10 +125,11 @@ void capture_on_response(struct capture_hub *h, const char *camera, const json_t
 	if (!h->b->pi_compat)
 		json_array_foreach(json_object_get(body, "frames"), i, frame)
 			frame_to_server(frame, camera);
-	if (h->b->pi_compat && capture_http_status(result) == 403)
+	status = result_http_status(result);
+	if (h->b->pi_compat && status == 403)
 		/* the earlier Pi service answered FastAPI's {"detail": ...} */
 		json_object_set(body, "detail", json_object_get(body, "error"));
-	http_complete_json(rq, capture_http_status(result), body);
+	http_complete_json(rq, status, body);
 }
 
 static void new_request_id(struct capture_hub *h, char out[RID_MAX])
@@ -167,12 +150,12 @@ static int pick_camera(struct bridge *b, struct request *rq, const json_t *req, 
 	int known = 0;
 
 	if (jx_get_string(req, "camera", &cam, why) == SL_ERR_INVAL) {
-		http_reply_error(rq, 400, "%s", why);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "%s", why);
 		return SL_ERR_INVAL;
 	}
 	if (cam) {
 		if (!state_camera_known(&b->state, cam)) {
-			http_reply_error(rq, 404, "unknown camera '%.64s'", cam);
+			http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%.64s'", cam);
 			return SL_ERR_NOTFOUND;
 		}
 		snprintf(out, ID_MAX + 1, "%s", cam);
@@ -184,11 +167,12 @@ static int pick_camera(struct bridge *b, struct request *rq, const json_t *req, 
 			only = id;
 		}
 	if (known == 0) {
-		http_reply_error(rq, 404, "no camera has been seen on the broker");
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no camera has been seen on the broker");
 		return SL_ERR_NOTFOUND;
 	}
 	if (known > 1) {
-		http_reply_error(rq, 400, "'camera' is required: %d cameras are known", known);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "'camera' is required: %d cameras are known", known);
 		return SL_ERR_INVAL;
 	}
 	snprintf(out, ID_MAX + 1, "%s", only);
@@ -204,7 +188,7 @@ static json_t *rest_request(struct request *rq, const json_t *body, const char *
 	json_t *req = json_pack("{s:s}", "backend_name", backend), *ov;
 
 	if (jx_get_string(body, "profile", &profile, why) == SL_ERR_INVAL) {
-		http_reply_error(rq, 400, "%s", why);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "%s", why);
 		json_decref(req);
 		return NULL;
 	}
@@ -212,7 +196,7 @@ static json_t *rest_request(struct request *rq, const json_t *body, const char *
 		json_object_set_new(req, "profile", json_string(profile));
 	ov = json_object_get(body, "overrides");
 	if (ov && !json_is_object(ov) && !json_is_null(ov)) {
-		http_reply_error(rq, 400, "'overrides' must be an object");
+		http_reply_error(rq, 400, SL_ERR_INVAL, "'overrides' must be an object");
 		json_decref(req);
 		return NULL;
 	}
@@ -245,12 +229,12 @@ int route_capture(struct bridge *b, struct request *rq)
 			goto out;
 	}
 	if (!bridge_broker_up(b)) {
-		http_reply_error(rq, 503, "the MQTT broker is not connected");
+		http_reply_error(rq, 503, SL_ERR_BROKER, "the MQTT broker is not connected");
 		goto out;
 	}
 	avail = json_string_value(json_object_get(state_camera(&b->state, camera), "availability"));
 	if (avail && strcmp(avail, "offline") == 0) {
-		http_reply_error(rq, 503, "camera '%s' is offline", camera);
+		http_reply_error(rq, 503, SL_ERR_CAMERA, "camera '%s' is offline", camera);
 		goto out;
 	}
 	p = calloc(1, sizeof(*p));
@@ -271,7 +255,8 @@ int route_capture(struct bridge *b, struct request *rq)
 	}
 	props.expiry_seconds = b->cfg.pi_timeout_seconds;
 	if (mqtt_publish_props(b->mqtt, topic, text, strlen(text), 1, false, &props) != SL_OK) {
-		http_reply_error(rq, 503, "could not publish the request to the broker");
+		http_reply_error(rq, 503, SL_ERR_BROKER,
+				 "could not publish the request to the broker");
 		goto out;
 	}
 	snprintf(p->camera, sizeof(p->camera), "%s", camera);

@@ -5,9 +5,10 @@
  * R/<camera>/capture/request (with an MQTT 5 Message Expiry, so a camera
  * that was away never runs a stale request) and suspends the HTTP request.
  * The result arrives on R/<camera>/capture/response with the same
- * request_id and resumes it: 200 with the frames, 403 with the Pi's
- * authorization text, 400 for a request the camera rejected, 502 for a
- * camera failure; 504 when nothing came within pi.timeout_seconds.
+ * request_id and resumes it with the status its error_kind calls for
+ * (result_status.h): 200 with the frames, 403 with the Pi's authorization
+ * text, 400 for a request the camera rejected, 502 for a camera failure;
+ * 504 when nothing came within pi.timeout_seconds.
  *
  * In the REST API the bridge sends its own BACKEND_NAME; in Pi
  * compatibility mode the body is forwarded as it came (its backend_name
@@ -30,9 +31,5 @@ void capture_hub_free(struct capture_hub **h);
 
 /* A result from R/<camera>/capture/response (borrowed). */
 void capture_on_response(struct capture_hub *h, const char *camera, const json_t *result);
-
-/* The HTTP status for a capture result: 200, 403 (authorization), 400
- * (the request was refused as invalid), 502 (the camera failed). */
-unsigned capture_http_status(const json_t *result);
 
 #endif

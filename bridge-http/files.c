@@ -181,7 +181,7 @@ int route_static(struct bridge *b, struct request *rq)
 
 	if (b->dashboard_dir[0] == '\0' ||
 	    files_resolve(b->dashboard_dir, rel, path, sizeof(path)) != SL_OK)
-		return http_reply_error(rq, 404, "not found: /%.200s", rel);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "not found: /%.200s", rel);
 	/* html names stay stable across versions; revalidate them */
 	return http_reply_file(rq, path, type,
 			       strncmp(type, "text/html", 9) == 0 ? "no-cache" : "public, max-age=300",
@@ -191,7 +191,8 @@ int route_static(struct bridge *b, struct request *rq)
 int route_openapi(struct bridge *b, struct request *rq)
 {
 	if (b->openapi == NULL)
-		return http_reply_error(rq, 404, "schema/openapi.json was not found at start");
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND,
+					"schema/openapi.json was not found at start");
 	return http_reply_bytes(rq, 200, "application/json", b->openapi, b->openapi_len,
 				"no-cache");
 }

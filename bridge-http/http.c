@@ -44,9 +44,22 @@ const char *req_param(const struct request *rq, int i)
 	return i >= 0 && i < rq->match.nparams ? rq->match.params[i] : NULL;
 }
 
-const char *req_query(const struct request *rq)
+int req_query_arg(const struct request *rq, const char *key, char *out, size_t outlen)
 {
-	return rq->query;
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (MHD_lookup_connection_value_n(rq->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key), &v,
+					  &n) != MHD_YES)
+		return SL_ERR_NOTFOUND;
+	if (v == NULL)
+		v = "";
+	if (strlen(v) != n)
+		return SL_ERR_PARSE;
+	if (n >= outlen)
+		return SL_ERR_RANGE;
+	memcpy(out, v, n + 1);
+	return SL_OK;
 }
 
 const char *req_header(const struct request *rq, const char *name)
@@ -71,25 +84,21 @@ void req_on_end(struct request *rq, void (*fn)(void *arg), void *arg)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct request *rq = calloc(1, sizeof(*rq));
-	size_t plen;
-	const char *query;
+	size_t plen = url_path_len(uri);
 
 	(void)conn;
 	if (rq == NULL)
 		return NULL;
 	rq->srv = cls;
-	url_split(uri, &plen, &query);
-	/* one block: the path, the query, room for the decoded parameters */
-	rq->target = malloc(plen + 1 + strlen(query) + 1 + plen + 2);
+	/* one block: the raw path, room for the decoded parameters */
+	rq->target = malloc(plen + 1 + plen + 2);
 	if (rq->target == NULL) {
 		free(rq);
 		return NULL;
 	}
 	memcpy(rq->target, uri, plen);
 	rq->target[plen] = '\0';
-	strcpy(rq->target + plen + 1, query);
-	rq->query = rq->target + plen + 1;
-	rq->match.buf = (char *)rq->query + strlen(query) + 1;
+	rq->match.buf = rq->target + plen + 1;
 	rq->match.buflen = plen + 2;
 	return rq;
 }
@@ -170,15 +179,15 @@ static void dispatch(struct request *rq)
 			      &allowed);
 
 	if (rc == SL_ERR_PARSE) {
-		http_reply_error(rq, 400, "malformed percent-encoding in the path");
+		http_reply_error(rq, 400, SL_ERR_INVAL, "malformed percent-encoding in the path");
 		return;
 	}
 	if (rc == SL_ERR_RANGE) {
-		http_reply_error(rq, 414, "path too long");
+		http_reply_error(rq, 414, SL_ERR_TOOBIG, "path too long");
 		return;
 	}
 	if (rc == SL_ERR_NOTFOUND) {
-		http_reply_error(rq, 404, "no such route: %.200s", rq->target);
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no such route: %.200s", rq->target);
 		return;
 	}
 	if (rc == SL_ERR_UNSUPPORTED) {
@@ -187,19 +196,21 @@ static void dispatch(struct request *rq)
 			return;
 		}
 		router_allow_list(allowed, allow, sizeof(allow));
-		http_reply_error_h(rq, 405, "Allow", allow, "method not allowed on %.200s (allowed: %s)",
-			      rq->target, allow);
+		http_reply_error_h(rq, 405, SL_ERR_UNSUPPORTED, "Allow", allow,
+				   "method not allowed on %.200s (allowed: %s)", rq->target, allow);
 		return;
 	}
 	if (auth_method_needs_token(rq->method) &&
 	    !auth_bearer_ok(s->o.token, req_header(rq, "Authorization"))) {
-		http_reply_error_h(rq, 401, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
-			      "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
+		http_reply_error_h(
+		    rq, 401, SL_ERR_DENIED, "WWW-Authenticate", "Bearer realm=\"skylapse\"",
+		    "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
 		return;
 	}
 	rc = rq->match.route->fn(s->o.app, rq);
 	if (!rq->answered && !rq->suspended)
-		http_reply_error(rq, 500, "internal error: %s", err_str(rc ? rc : SL_ERR_INVAL));
+		http_reply_error(rq, 500, rc, "internal error: %s",
+				 err_str(rc ? rc : SL_ERR_INVAL));
 }
 
 static bool body_expected(struct request *rq, bool *too_big)
@@ -237,8 +248,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (body_expected(rq, &too_big) && too_big) {
 			/* answered before the body is read: MHD drops the rest
 			 * and closes the connection */
-			http_reply_error(rq, 413, "request body over the %d-byte limit",
-					 HTTP_BODY_MAX);
+			http_reply_error(rq, 413, SL_ERR_TOOBIG,
+					 "request body over the %d-byte limit", HTTP_BODY_MAX);
 			return MHD_YES;
 		}
 		/* answering before MHD has the whole request would make it
@@ -253,7 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (rq->answered || rq->suspended)
 		return MHD_YES;
 	if (rq->too_big) {
-		http_reply_error(rq, 413, "request body over the %d-byte limit", HTTP_BODY_MAX);
+		http_reply_error(rq, 413, SL_ERR_TOOBIG, "request body over the %d-byte limit",
+				 HTTP_BODY_MAX);
 		return MHD_YES;
 	}
 	dispatch(rq);
@@ -445,7 +457,7 @@ void http_stop(struct http_server **sp)
 	/* MHD must not be stopped with suspended connections: answer the
 	 * waiting requests, end the streams, let MHD send what it can. */
 	while (s->suspended)
-		http_complete_error(s->suspended, 503, "the server is stopping");
+		http_complete_error(s->suspended, 503, SL_ERR_BUSY, "the server is stopping");
 	for (struct http_stream *st = s->streams; st; st = st->next)
 		http_stream_wake(st);
 	for (int i = 0; i < 3; i++)

@@ -9,7 +9,8 @@
  * answer later from any callback with http_complete_*.
  *
  * Every answer carries the CORS headers of the request's Origin; errors are
- * JSON {"error": "..."}. Bodies are read up to HTTP_BODY_MAX (413 beyond);
+ * JSON {"error": "...", "error_kind": "..."}: the sentence for people, the
+ * word of err.h for programs. Bodies are read up to HTTP_BODY_MAX (413 beyond);
  * with a token configured, methods that change things need it (401).
  */
 #ifndef BRIDGE_HTTP_H
@@ -54,8 +55,11 @@ unsigned http_connections(const struct http_server *s);
 unsigned req_method(const struct request *rq);
 /* The decoded route parameter i (router.h), or NULL. */
 const char *req_param(const struct request *rq, int i);
-/* The raw query string ("" when none). */
-const char *req_query(const struct request *rq);
+/* Copies the value of query argument `key` into out, as libmicrohttpd
+ * parsed it ('+' a space, "%HH" decoded, a bare key ""). Returns 0,
+ * SL_ERR_NOTFOUND, SL_ERR_PARSE for an encoded NUL ("%00": a value is
+ * always exactly what was sent), SL_ERR_RANGE when longer than outlen-1. */
+int req_query_arg(const struct request *rq, const char *key, char *out, size_t outlen);
 /* A request header, or NULL. */
 const char *req_header(const struct request *rq, const char *name);
 /* The body (NUL-terminated after *len bytes; "" when none). */
@@ -67,8 +71,10 @@ void req_on_end(struct request *rq, void (*fn)(void *arg), void *arg);
 /* --- answering now (from a route handler); each returns 0 or an error -- */
 /* Steals `body`. */
 int http_reply_json(struct request *rq, unsigned status, json_t *body);
-int http_reply_error(struct request *rq, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* {"error": the sentence, "error_kind": err_kind(code)}; `code` is an
+ * sl_err (a 0 code is "internal"). */
+int http_reply_error(struct request *rq, unsigned status, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Copies buf. */
 int http_reply_bytes(struct request *rq, unsigned status, const char *content_type,
 		     const void *buf, size_t len, const char *cache_control);
@@ -94,8 +100,8 @@ void req_suspend(struct request *rq);
 /* Answers a suspended request: stores the answer and resumes it; MHD sends
  * it on the next loop turn. Steals `body`. */
 void http_complete_json(struct request *rq, unsigned status, json_t *body);
-void http_complete_error(struct request *rq, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void http_complete_error(struct request *rq, unsigned status, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* --- streams (Server-Sent Events) -------------------------------------- */
 enum { HTTP_STREAM_WAIT = -1, HTTP_STREAM_END = -2 };

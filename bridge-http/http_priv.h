@@ -25,8 +25,7 @@ struct http_server {
 struct request {
 	struct http_server *srv;
 	struct MHD_Connection *conn;
-	char *target; /* raw path, NUL-terminated; query follows it */
-	const char *query;
+	char *target; /* raw path, NUL-terminated; match.buf follows it */
 	unsigned method;
 	unsigned status; /* of the answer, for the log */
 	bool started, answered, suspended, too_big, deferred;
@@ -63,9 +62,9 @@ struct http_cached {
 /* Queues r (consumed) for rq with its CORS headers; 0 or an error. */
 int http_queue(struct request *rq, unsigned status, struct MHD_Response *r);
 /* A JSON error answer with one extra header (Allow, WWW-Authenticate...). */
-int http_reply_error_h(struct request *rq, unsigned status, const char *hname,
+int http_reply_error_h(struct request *rq, unsigned status, int code, const char *hname,
 		       const char *hval, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+	__attribute__((format(printf, 6, 7)));
 void http_unlink_suspended(struct request *rq);
 
 /* http.c */

@@ -80,33 +80,35 @@ int http_reply_json(struct request *rq, unsigned status, json_t *body)
 	return reply_json_h(rq, status, body, NULL, NULL);
 }
 
-static json_t *error_body(const char *fmt, va_list ap)
+/* {"error": the sentence, "error_kind": the word of `code`} */
+static json_t *error_body(int code, const char *fmt, va_list ap)
 {
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	return json_pack("{s:s}", "error", msg);
+	return json_pack("{s:s, s:s}", "error", msg, "error_kind",
+			 code ? err_kind(code) : "internal");
 }
 
-int http_reply_error_h(struct request *rq, unsigned status, const char *hname,
+int http_reply_error_h(struct request *rq, unsigned status, int code, const char *hname,
 		       const char *hval, const char *fmt, ...)
 {
 	va_list ap;
 	json_t *body;
 
 	va_start(ap, fmt);
-	body = error_body(fmt, ap);
+	body = error_body(code, fmt, ap);
 	va_end(ap);
 	return reply_json_h(rq, status, body, hname, hval);
 }
 
-int http_reply_error(struct request *rq, unsigned status, const char *fmt, ...)
+int http_reply_error(struct request *rq, unsigned status, int code, const char *fmt, ...)
 {
 	va_list ap;
 	json_t *body;
 
 	va_start(ap, fmt);
-	body = error_body(fmt, ap);
+	body = error_body(code, fmt, ap);
 	va_end(ap);
 	return reply_json_h(rq, status, body, NULL, NULL);
 }
@@ -138,15 +140,16 @@ int http_reply_file(struct request *rq, const char *path, const char *content_ty
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		return http_reply_error(rq, 404, "not found");
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "not found");
 	}
 	if (ranges)
 		rc = range_parse(req_header(rq, "Range"), (uint64_t)st.st_size, &br);
 	if (rc == SL_ERR_RANGE) {
 		close(fd);
 		snprintf(cr, sizeof(cr), "bytes */%lld", (long long)st.st_size);
-		return http_reply_error_h(rq, 416, "Content-Range", cr,
-				     "range not satisfiable for %lld bytes", (long long)st.st_size);
+		return http_reply_error_h(rq, 416, SL_ERR_RANGE, "Content-Range", cr,
+					  "range not satisfiable for %lld bytes",
+					  (long long)st.st_size);
 	}
 	if (rc == SL_OK) {
 		status = 206;
@@ -160,7 +163,7 @@ int http_reply_file(struct request *rq, const char *path, const char *content_ty
 	}
 	if (r == NULL) {
 		close(fd);
-		return http_reply_error(rq, 500, "cannot send the file");
+		return http_reply_error(rq, 500, SL_ERR_IO, "cannot send the file");
 	}
 	MHD_add_response_header(r, "Content-Type", content_type);
 	if (cache_control)
@@ -269,13 +272,13 @@ void http_complete_json(struct request *rq, unsigned status, json_t *body)
 	http_run_soon(rq->srv);
 }
 
-void http_complete_error(struct request *rq, unsigned status, const char *fmt, ...)
+void http_complete_error(struct request *rq, unsigned status, int code, const char *fmt, ...)
 {
 	va_list ap;
 	json_t *body;
 
 	va_start(ap, fmt);
-	body = error_body(fmt, ap);
+	body = error_body(code, fmt, ap);
 	va_end(ap);
 	http_complete_json(rq, status, body);
 }
@@ -326,7 +329,7 @@ struct http_stream *http_reply_stream(struct request *rq, const char *content_ty
 
 	if (st == NULL) {
 		done(arg);
-		http_reply_error(rq, 500, "out of memory");
+		http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	*st = (struct http_stream){s, rq->conn, read, done, arg, false, NULL, s->streams};
@@ -335,7 +338,7 @@ struct http_stream *http_reply_stream(struct request *rq, const char *content_ty
 	if (r == NULL) {
 		free(st);
 		done(arg);
-		http_reply_error(rq, 500, "out of memory");
+		http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	if (s->streams)

@@ -65,14 +65,13 @@ static int match_one(const char *pattern, const char *path, size_t plen, struct 
 			/* the remainder: at least one non-empty segment */
 			if (sl == 0 || m->nparams >= ROUTE_PARAMS_MAX)
 				return SL_ERR_NOTFOUND;
-			n = url_decode(sp, (size_t)(end - sp), false, m->buf + used,
-				       m->buflen - used);
+			n = url_decode(sp, (size_t)(end - sp), m->buf + used, m->buflen - used);
 			if (n < 0)
 				return n;
 			m->params[m->nparams++] = m->buf + used;
 			return SL_OK;
 		}
-		n = url_decode(sp, sl, false, m->buf + used, m->buflen - used);
+		n = url_decode(sp, sl, m->buf + used, m->buflen - used);
 		if (n < 0)
 			return n;
 		if (pl >= 2 && pp[0] == '{' && pp[pl - 1] == '}') {

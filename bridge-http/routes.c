@@ -14,7 +14,6 @@
 #include "err.h"
 #include "jsonx.h"
 #include "sse.h"
-#include "urlparse.h"
 
 const struct route bridge_routes[] = {
 	{HTTP_GET, "/", route_index, "the dashboard", false},
@@ -54,14 +53,15 @@ int route_events(struct bridge *b, struct request *rq)
 
 int query_str(struct request *rq, const char *key, char *out, size_t outlen)
 {
-	int rc = query_get(req_query(rq), key, out, outlen);
+	int rc = req_query_arg(rq, key, out, outlen);
 
 	if (rc == SL_ERR_PARSE) {
-		http_reply_error(rq, 400, "query parameter '%s' has malformed percent-encoding", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' holds an encoded NUL",
+				 key);
 		return SL_ERR_INVAL;
 	}
 	if (rc == SL_ERR_RANGE) {
-		http_reply_error(rq, 400, "query parameter '%s' is too long", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL, "query parameter '%s' is too long", key);
 		return SL_ERR_INVAL;
 	}
 	return rc;
@@ -80,8 +80,9 @@ int query_int(struct request *rq, const char *key, long lo, long hi, long *out)
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (buf[0] == '\0' || *end || errno || v < lo || v > hi) {
-		http_reply_error(rq, 400, "query parameter '%s' must be an integer in %ld..%ld", key,
-				 lo, hi);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter '%s' must be an integer in %ld..%ld", key, lo,
+				 hi);
 		return SL_ERR_INVAL;
 	}
 	*out = v;
@@ -99,7 +100,8 @@ int query_profile(struct request *rq, char *out)
 	if (rc)
 		return rc;
 	if (strlen(buf) != 1 || !isalpha((unsigned char)buf[0])) {
-		http_reply_error(rq, 400, "query parameter 'profile' must be one letter (a..z)");
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter 'profile' must be one letter (a..z)");
 		return SL_ERR_INVAL;
 	}
 	*out = (char)tolower((unsigned char)buf[0]);
@@ -117,7 +119,8 @@ int query_id(struct request *rq, const char *key, char out[ID_MAX + 1])
 	if (rc)
 		return rc;
 	if (!id_is_valid(buf)) {
-		http_reply_error(rq, 400, "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter '%s' must match [a-z0-9_-]{1,64}", key);
 		return SL_ERR_INVAL;
 	}
 	memcpy(out, buf, strlen(buf) + 1);
@@ -129,16 +132,11 @@ json_t *body_json(struct request *rq)
 	char why[ERRMSG_MAX];
 	size_t len;
 	const char *body = req_body(rq, &len);
-	json_t *v = json_parse_object(body, len, HTTP_BODY_MAX, why);
+	json_t *v = jsonx_parse_object("body", body, len, HTTP_BODY_MAX, why);
 
 	/* Any Content-Type is read as JSON: `curl -d` sends a form type by
 	 * default, and refusing it would help nobody. */
-	if (v == NULL) {
-		/* jsonx speaks of "payload"; over HTTP it is the body */
-		if (strncmp(why, "payload", 7) == 0)
-			http_reply_error(rq, 400, "body%s", why + 7);
-		else
-			http_reply_error(rq, 400, "%s", why);
-	}
+	if (v == NULL)
+		http_reply_error(rq, 400, SL_ERR_INVAL, "%s", why);
 	return v;
 }

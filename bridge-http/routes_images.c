@@ -40,7 +40,8 @@ static int time_filters(struct request *rq, int64_t *from, int64_t *to)
 		return rc;
 	if (rc == SL_OK && buf[0]) {
 		if (sky_date_parse(buf, 0, &d) != SL_OK) {
-			http_reply_error(rq, 400, "query parameter 'date' must be a date YYYY-MM-DD");
+			http_reply_error(rq, 400, SL_ERR_INVAL,
+					 "query parameter 'date' must be a date YYYY-MM-DD");
 			return SL_ERR_INVAL;
 		}
 		sky_date_bounds(&d, from, to);
@@ -55,7 +56,7 @@ static int time_filters(struct request *rq, int64_t *from, int64_t *to)
 		if (rc != SL_OK || buf[0] == '\0')
 			continue;
 		if (time_parse_iso(buf, bound) != SL_OK) {
-			http_reply_error(rq, 400,
+			http_reply_error(rq, 400, SL_ERR_INVAL,
 					 "query parameter '%s' must be an ISO 8601 time "
 					 "(2026-11-27T06:00:00Z, or local without an offset)",
 					 keys[i]);
@@ -121,9 +122,9 @@ int route_images(struct bridge *b, struct request *rq)
 						 "limit", (int)limit, "offset", (int)offset));
 	rc = frames_list(b->images_dir, &q, &list);
 	if (rc == SL_ERR_NOTFOUND && !state_camera_known(&b->state, camera))
-		return http_reply_error(rq, 404, "unknown camera '%s'", camera);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%s'", camera);
 	if (rc != SL_OK && rc != SL_ERR_NOTFOUND)
-		return http_reply_error(rq, 500, "cannot list frames: %s", err_str(rc));
+		return http_reply_error(rq, 500, rc, "cannot list frames: %s", err_str(rc));
 	items = json_array();
 	for (size_t i = (size_t)offset; i < list.count && i < (size_t)(offset + limit); i++)
 		json_array_append_new(items, image_item(b, &list.items[i]));
@@ -150,13 +151,15 @@ static int reply_thumbnail(struct request *rq, const char *path, const char *wbu
 	int rc;
 
 	if (*end || width < 16 || width > 4096)
-		return http_reply_error(rq, 400, "query parameter 'width' must be 16..4096");
+		return http_reply_error(rq, 400, SL_ERR_INVAL,
+					"query parameter 'width' must be 16..4096");
 	if (file_read_all(path, FRAME_MAX, &jpeg, &len) < 0)
-		return http_reply_error(rq, 404, "cannot read the frame: %s", strerror(errno));
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "cannot read the frame: %s",
+					strerror(errno));
 	rc = preview_make((const unsigned char *)jpeg, len, (int)width, 80, &pv, why);
 	free(jpeg);
 	if (rc != SL_OK)
-		return http_reply_error(rq, 422, "%s", why);
+		return http_reply_error(rq, 422, rc, "%s", why);
 	rc = http_reply_bytes(rq, 200, "image/jpeg", pv.jpeg, pv.size,
 			      "public, max-age=31536000, immutable");
 	preview_clear(&pv);
@@ -171,9 +174,9 @@ int route_image(struct bridge *b, struct request *rq)
 	int rc;
 
 	if (strcmp(type, "image/jpeg") != 0 && strcmp(type, "application/json") != 0)
-		return http_reply_error(rq, 404, "not a frame: %.200s", rel);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "not a frame: %.200s", rel);
 	if (files_resolve(b->images_dir, rel, path, sizeof(path)) != SL_OK)
-		return http_reply_error(rq, 404, "no such frame: %.200s", rel);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no such frame: %.200s", rel);
 	rc = query_str(rq, "width", wbuf, sizeof(wbuf));
 	if (rc == SL_OK && strcmp(type, "image/jpeg") == 0)
 		return reply_thumbnail(rq, path, wbuf);
@@ -223,15 +226,15 @@ int route_camera_latest(struct bridge *b, struct request *rq)
 	if (query_profile(rq, &profile))
 		return SL_OK;
 	if (!id_is_valid(camera))
-		return http_reply_error(rq, 404, "unknown camera '%.64s'", camera);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%.64s'", camera);
 	rc = newest_frame(b, camera, profile, path, sizeof(path));
 	if (rc == SL_ERR_NOTFOUND && !state_camera_known(&b->state, camera) &&
 	    files_resolve(b->images_dir, camera, path, sizeof(path)) != SL_OK)
-		return http_reply_error(rq, 404, "unknown camera '%s'", camera);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%s'", camera);
 	if (rc != SL_OK)
-		return http_reply_error(rq, 404, "no frames yet for camera '%s'%s%s", camera,
-					profile ? " and profile " : "",
-					profile ? (char[2]){profile, 0} : "");
+		return http_reply_error(
+		    rq, 404, SL_ERR_NOTFOUND, "no frames yet for camera '%s'%s%s", camera,
+		    profile ? " and profile " : "", profile ? (char[2]){profile, 0} : "");
 	return http_reply_file(rq, path, "image/jpeg", "no-cache", false);
 }
 
@@ -240,6 +243,7 @@ int route_camera_preview(struct bridge *b, struct request *rq)
 	const struct preview *p = state_preview(&b->state, req_param(rq, 0));
 
 	if (p == NULL)
-		return http_reply_error(rq, 404, "no preview for camera '%.64s'", req_param(rq, 0));
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "no preview for camera '%.64s'",
+					req_param(rq, 0));
 	return http_reply_bytes(rq, 200, "image/jpeg", p->jpeg, p->len, "no-cache");
 }

@@ -84,10 +84,10 @@ static json_t *cameras_list(const struct bridge *b)
 
 		if (!state_camera_known(&b->state, id))
 			continue;
-		json_array_append_new(out, json_pack("{s:s, s:o, s:n, s:n}", "id", id, "online",
-						     av ? json_boolean(strcmp(av, "online") == 0)
-							: json_null(),
-						     "authorized", "error"));
+		json_array_append_new(
+		    out, json_pack("{s:s, s:o, s:n, s:n, s:n}", "id", id, "online",
+				   av ? json_boolean(strcmp(av, "online") == 0) : json_null(),
+				   "authorized", "error", "error_kind"));
 	}
 	return out;
 }
@@ -149,13 +149,13 @@ int route_status(struct bridge *b, struct request *rq)
 		text = st ? json_dumps(st, JSON_COMPACT) : NULL;
 		json_decref(st);
 		if (text == NULL)
-			return http_reply_error(rq, 500, "out of memory");
+			return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
 		http_cached_free(&b->status_cache);
 		b->status_cache = http_cached_new(b->http, 200, "application/json", text,
 						  strlen(text));
 		free(text);
 		if (b->status_cache == NULL)
-			return http_reply_error(rq, 500, "out of memory");
+			return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
 		b->status_cache_version = b->state.version;
 		b->status_cache_second = now / 1000;
 	}
@@ -171,7 +171,8 @@ static int date_param(struct bridge *b, struct request *rq, struct local_date *d
 	if (rc == SL_ERR_INVAL)
 		return rc;
 	if (sky_date_parse(rc == SL_OK ? buf : NULL, time_now_ms(), d) != SL_OK) {
-		http_reply_error(rq, 400, "query parameter 'date' must be a date YYYY-MM-DD");
+		http_reply_error(rq, 400, SL_ERR_INVAL,
+				 "query parameter 'date' must be a date YYYY-MM-DD");
 		return SL_ERR_INVAL;
 	}
 	return SL_OK;
@@ -247,7 +248,7 @@ int route_camera(struct bridge *b, struct request *rq)
 	const char *id = req_param(rq, 0);
 
 	if (!state_camera_known(&b->state, id))
-		return http_reply_error(rq, 404, "unknown camera '%.64s'", id);
+		return http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown camera '%.64s'", id);
 	return http_reply_json(rq, 200, camera_view(b, id, state_camera(&b->state, id), true));
 }
 
@@ -261,9 +262,9 @@ int route_pi_status(struct bridge *b, struct request *rq)
 	json_t *out;
 
 	if (!json_is_object(st))
-		return http_reply_error(rq, 503, "camera '%s' has not reported its status yet%s",
-					b->camera,
-					bridge_broker_up(b) ? "" : " (the broker is not connected)");
+		return http_reply_error(
+		    rq, 503, SL_ERR_CAMERA, "camera '%s' has not reported its status yet%s",
+		    b->camera, bridge_broker_up(b) ? "" : " (the broker is not connected)");
 	out = json_deep_copy(st);
 	json_object_set_new(out, "camera", json_string(b->camera));
 	json_object_set(out, "availability", av ? av : json_null());

@@ -165,7 +165,7 @@ int route_timelapses(struct bridge *b, struct request *rq)
 		return route_timelapse_create(b, rq);
 	jobs = all_jobs(b);
 	if (jobs == NULL)
-		return http_reply_error(rq, 500, "out of memory");
+		return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
 	v = calloc(json_object_size(jobs) + 1, sizeof(*v));
 	list = json_array();
 	json_object_foreach(jobs, id, job) {
@@ -190,7 +190,7 @@ static json_t *find_job(struct bridge *b, struct request *rq)
 	json_t *jobs, *job;
 
 	if (!id_is_valid(id)) {
-		http_reply_error(rq, 404, "unknown job '%.64s'", id);
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown job '%.64s'", id);
 		return NULL;
 	}
 	job = json_object_get(b->state.jobs, id);
@@ -202,7 +202,7 @@ static json_t *find_job(struct bridge *b, struct request *rq)
 		json_decref(jobs);
 	}
 	if (job == NULL) {
-		http_reply_error(rq, 404, "unknown job '%s'", id);
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown job '%s'", id);
 		return NULL;
 	}
 	add_links(b, id, job);
@@ -230,8 +230,9 @@ static int serve_output(struct bridge *b, struct request *rq, bool thumbnail)
 	if (output == NULL || (thumbnail && thumb_of(output, rel, sizeof(rel)) != SL_OK) ||
 	    files_resolve(b->timelapses_dir, thumbnail ? rel : output, path, sizeof(path)) !=
 		    SL_OK) {
-		rc = http_reply_error(rq, 404, "job '%s' has no %s (state %s)", req_param(rq, 0),
-				      thumbnail ? "thumbnail" : "output", state ? state : "unknown");
+		rc = http_reply_error(rq, 404, SL_ERR_NOTFOUND, "job '%s' has no %s (state %s)",
+				      req_param(rq, 0), thumbnail ? "thumbnail" : "output",
+				      state ? state : "unknown");
 	} else {
 		rc = http_reply_file(rq, path, files_content_type(path),
 				     thumbnail ? "no-cache" : "public, max-age=3600", !thumbnail);
@@ -260,10 +261,11 @@ int route_timelapse_cancel(struct bridge *b, struct request *rq)
 	if (job == NULL)
 		return SL_OK;
 	if (!bridge_broker_up(b)) {
-		rc = http_reply_error(rq, 503, "the MQTT broker is not connected");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER, "the MQTT broker is not connected");
 	} else if (topic_fmt(topic, b->cfg.topic_root, "encoder/jobs/%s/cancel", id) ||
 		   mqtt_publish(b->mqtt, topic, "{}", 2, 1, false) != SL_OK) {
-		rc = http_reply_error(rq, 503, "could not publish the cancel request");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER,
+				      "could not publish the cancel request");
 	} else {
 		json_object_set_new(job, "cancel_requested", json_true());
 		rc = http_reply_json(rq, 202, json_incref(job));
@@ -398,11 +400,11 @@ int route_timelapse_create(struct bridge *b, struct request *rq)
 	if (job == NULL)
 		return SL_OK;
 	if (check_job(job, why) != SL_OK) {
-		rc = http_reply_error(rq, 400, "%s", why);
+		rc = http_reply_error(rq, 400, SL_ERR_INVAL, "%s", why);
 		goto out;
 	}
 	if (!bridge_broker_up(b)) {
-		rc = http_reply_error(rq, 503, "the MQTT broker is not connected");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER, "the MQTT broker is not connected");
 		goto out;
 	}
 	given = json_string_value(json_object_get(job, "job_id"));
@@ -418,7 +420,8 @@ int route_timelapse_create(struct bridge *b, struct request *rq)
 		goto out;
 	}
 	if (mqtt_publish(b->mqtt, topic, text, strlen(text), 1, false) != SL_OK) {
-		rc = http_reply_error(rq, 503, "could not publish the job to the broker");
+		rc = http_reply_error(rq, 503, SL_ERR_BROKER,
+				      "could not publish the job to the broker");
 		goto out;
 	}
 	/* the encoder's retained state may take a moment: until then the job

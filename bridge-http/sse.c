@@ -226,7 +226,7 @@ int sse_attach(struct sse_hub *h, struct request *rq)
 	const char *last = req_header(rq, "Last-Event-ID");
 
 	if (c == NULL)
-		return http_reply_error(rq, 503, "out of memory");
+		return http_reply_error(rq, 503, SL_ERR_NOMEM, "out of memory");
 	c->hub = h;
 	c->next = h->head;
 	if (last) {

@@ -152,7 +152,7 @@ static json_t *parse_object(const void *payload, size_t len)
 {
 	char why[ERRMSG_MAX];
 
-	return json_parse_object(payload, len, 1024 * 1024, why);
+	return jsonx_parse_object("payload", payload, len, 1024 * 1024, why);
 }
 
 static void drop_camera_if_empty(struct bridge_state *st, const char *id)

@@ -1,4 +1,4 @@
-/* urlparse.c - percent-decoding, queries and Range headers; see urlparse.h. */
+/* urlparse.c - percent-decoding of paths and Range headers; see urlparse.h. */
 #include "urlparse.h"
 
 #include <ctype.h>
@@ -18,7 +18,7 @@ static int hexval(char c)
 	return -1;
 }
 
-int url_decode(const char *in, size_t len, bool plus_is_space, char *out, size_t outlen)
+int url_decode(const char *in, size_t len, char *out, size_t outlen)
 {
 	size_t i = 0, o = 0;
 
@@ -41,8 +41,6 @@ int url_decode(const char *in, size_t len, bool plus_is_space, char *out, size_t
 		} else {
 			if (c == '\0')
 				return SL_ERR_PARSE;
-			if (c == '+' && plus_is_space)
-				c = ' ';
 			i++;
 		}
 		if (o + 1 >= outlen)
@@ -53,48 +51,11 @@ int url_decode(const char *in, size_t len, bool plus_is_space, char *out, size_t
 	return (int)o;
 }
 
-void url_split(const char *target, size_t *path_len, const char **query)
+size_t url_path_len(const char *target)
 {
-	const char *q = strchr(target, '?');
-	const char *hash = strchr(target, '#');
-
-	/* A fragment is never sent by browsers; if a client does, it is not
-	 * part of the path. */
-	if (hash && (q == NULL || hash < q)) {
-		*path_len = (size_t)(hash - target);
-		*query = "";
-		return;
-	}
-	*path_len = q ? (size_t)(q - target) : strlen(target);
-	*query = q ? q + 1 : "";
-}
-
-int query_get(const char *query, const char *key, char *out, size_t outlen)
-{
-	size_t klen = strlen(key);
-	const char *p = query;
-
-	while (p && *p) {
-		const char *amp = strchr(p, '&');
-		const char *end = amp ? amp : p + strlen(p);
-		const char *eq = memchr(p, '=', (size_t)(end - p));
-		const char *kend = eq ? eq : end;
-		char name[128];
-		int n = url_decode(p, (size_t)(kend - p), true, name, sizeof(name));
-
-		if (n >= 0 && (size_t)n == klen && memcmp(name, key, klen) == 0) {
-			if (eq == NULL) {
-				if (outlen == 0)
-					return SL_ERR_RANGE;
-				out[0] = '\0';
-				return SL_OK;
-			}
-			n = url_decode(eq + 1, (size_t)(end - eq - 1), true, out, outlen);
-			return n < 0 ? n : SL_OK;
-		}
-		p = amp ? amp + 1 : NULL;
-	}
-	return SL_ERR_NOTFOUND;
+	/* a fragment is never sent by browsers; if a client does, it is not
+	 * part of the path */
+	return strcspn(target, "?#");
 }
 
 /* Reads an unsigned decimal at *p (no sign, no blanks); false when there is

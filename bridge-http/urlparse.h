@@ -1,4 +1,6 @@
-/* urlparse.h - percent-decoding, query strings and Range headers.
+/* urlparse.h - what libmicrohttpd does not do for us: strict
+ * percent-decoding of path segments, and Range headers (query arguments are
+ * MHD's, see req_query_arg()).
  *
  * Pure functions over untrusted request text, each with a clear verdict so
  * the caller can answer 400 (malformed), 404 (a path that cannot name a
@@ -13,19 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes in[0..len) into out (NUL-terminated). plus_is_space: '+' means
- * ' ' (query strings). Returns the decoded length, SL_ERR_PARSE for a bad
- * or truncated escape or an encoded NUL, SL_ERR_RANGE when out is small. */
-int url_decode(const char *in, size_t len, bool plus_is_space, char *out, size_t outlen);
+/* Decodes in[0..len) into out (NUL-terminated); '+' stays '+', as in a
+ * path. Returns the decoded length, SL_ERR_PARSE for a bad or truncated
+ * escape or an encoded NUL, SL_ERR_RANGE when out is small. */
+int url_decode(const char *in, size_t len, char *out, size_t outlen);
 
-/* Splits a raw request target "/a/b?x=1" into its path and query (query
- * points after '?', or "" when none); both borrowed from target. */
-void url_split(const char *target, size_t *path_len, const char **query);
-
-/* The decoded value of the first `key` in a query string "a=1&b=x+y".
- * A key without '=' has the value "". Returns 0, SL_ERR_NOTFOUND,
- * SL_ERR_PARSE (bad escape) or SL_ERR_RANGE (value longer than outlen-1). */
-int query_get(const char *query, const char *key, char *out, size_t outlen);
+/* The length of the path of a raw request target "/a/b?x=1#f" (up to the
+ * first '?' or '#'). */
+size_t url_path_len(const char *target);
 
 /* A single byte range, inclusive at both ends. */
 struct byte_range {

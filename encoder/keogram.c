@@ -134,8 +134,8 @@ static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG
 	rc = decode_compress_444(d, c->planes, (int)c->p->sel->count, (int)c->columns, c->height,
 				 &jpeg, &size, why);
 	if (rc == SL_OK && file_write_atomic(c->p->output, jpeg, size) < 0) {
+		rc = err_from_errno(errno);
 		snprintf(why, ERRMSG_MAX, "cannot write %s: %s", c->p->output, strerror(errno));
-		rc = SL_ERR_IO;
 	}
 	if (rc == SL_OK) {
 		res->frames = (int64_t)c->columns;

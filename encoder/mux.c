@@ -38,12 +38,15 @@ static int preset_index(const char *preset)
 	return 5; /* medium */
 }
 
-static void averr(int err, const char *what, char why[ERRMSG_MAX])
+/* Fills `why` for FFmpeg's error `err`; returns our code for it (a full
+ * disk is SL_ERR_NOSPACE, any other failure SL_ERR_IO). */
+static int averr(int err, const char *what, char why[ERRMSG_MAX])
 {
 	char buf[AV_ERROR_MAX_STRING_SIZE];
 
 	av_strerror(err, buf, sizeof(buf));
 	snprintf(why, ERRMSG_MAX, "%s: %s", what, buf);
+	return err_from_errno(AVUNERROR(err));
 }
 
 const char *mux_encoder_name(enum job_codec codec)
@@ -122,11 +125,7 @@ static int open_encoder(struct video_writer *w, const struct video_writer_opts *
 	set_codec_options(enc, name, o, &opts);
 	rc = avcodec_open2(enc, codec, &opts);
 	av_dict_free(&opts);
-	if (rc < 0) {
-		averr(rc, name, why);
-		return SL_ERR_IO;
-	}
-	return SL_OK;
+	return rc < 0 ? averr(rc, name, why) : SL_OK;
 }
 
 int video_writer_open(const struct video_writer_opts *o, struct video_writer **out,
@@ -158,16 +157,14 @@ int video_writer_open(const struct video_writer_opts *o, struct video_writer **o
 	w->st->avg_frame_rate = w->enc->framerate;
 	w->st->r_frame_rate = w->enc->framerate;
 	if ((rc = avio_open(&w->oc->pb, o->path, AVIO_FLAG_WRITE)) < 0) {
-		averr(rc, o->path, why);
-		rc = SL_ERR_IO;
+		rc = averr(rc, o->path, why);
 		goto fail;
 	}
 	av_dict_set(&mopts, "movflags", "+faststart+write_colr", 0);
 	rc = avformat_write_header(w->oc, &mopts);
 	av_dict_free(&mopts);
 	if (rc < 0) {
-		averr(rc, "MP4 header", why);
-		rc = SL_ERR_IO;
+		rc = averr(rc, "MP4 header", why);
 		goto fail;
 	}
 	w->header_written = true;
@@ -186,8 +183,7 @@ static int drain(struct video_writer *w, char why[ERRMSG_MAX])
 		if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF)
 			return SL_OK;
 		if (rc < 0) {
-			averr(rc, "encoding", why);
-			return SL_ERR_IO;
+			return averr(rc, "encoding", why);
 		}
 		if (w->pkt->duration == 0)
 			w->pkt->duration = 1;
@@ -195,8 +191,7 @@ static int drain(struct video_writer *w, char why[ERRMSG_MAX])
 		w->pkt->stream_index = w->st->index;
 		rc = av_interleaved_write_frame(w->oc, w->pkt);
 		if (rc < 0) {
-			averr(rc, "writing the video", why);
-			return SL_ERR_IO;
+			return averr(rc, "writing the video", why);
 		}
 	}
 }
@@ -212,8 +207,7 @@ int video_writer_write(struct video_writer *w, AVFrame *frame, char why[ERRMSG_M
 	frame->color_trc = AVCOL_TRC_BT709;
 	rc = avcodec_send_frame(w->enc, frame);
 	if (rc < 0) {
-		averr(rc, "encoding", why);
-		return SL_ERR_IO;
+		return averr(rc, "encoding", why);
 	}
 	w->frames++;
 	return drain(w, why);
@@ -224,21 +218,18 @@ int video_writer_finish(struct video_writer *w, int64_t *frames, char why[ERRMSG
 	int rc = avcodec_send_frame(w->enc, NULL);
 
 	if (rc < 0 && rc != AVERROR_EOF) {
-		averr(rc, "flushing the encoder", why);
-		return SL_ERR_IO;
+		return averr(rc, "flushing the encoder", why);
 	}
 	if ((rc = drain(w, why)))
 		return rc;
 	w->finished = true;
 	rc = av_write_trailer(w->oc);
 	if (rc < 0) {
-		averr(rc, "finishing the MP4", why);
-		return SL_ERR_IO;
+		return averr(rc, "finishing the MP4", why);
 	}
 	rc = avio_closep(&w->oc->pb);
 	if (rc < 0) {
-		averr(rc, "closing the MP4", why);
-		return SL_ERR_IO;
+		return averr(rc, "closing the MP4", why);
 	}
 	*frames = w->frames;
 	return SL_OK;

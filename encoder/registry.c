@@ -43,7 +43,7 @@ const json_t *registry_note_state(struct registry *r, const char *job_id, const 
 		json_object_del(r->jobs, job_id);
 		return NULL;
 	}
-	st = json_parse_object(payload, len, PAYLOAD_MAX * 16, why);
+	st = jsonx_parse_object("payload", payload, len, PAYLOAD_MAX * 16, why);
 	if (st == NULL || json_object_size(st) == 0) {
 		json_decref(st);
 		return NULL;

@@ -132,8 +132,8 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 	char *text = job_run_state_text(r, JOB_DONE, NULL);
 
 	if (text == NULL || file_write_atomic(out, text, strlen(text)) < 0) {
+		rc = text ? err_from_errno(errno) : SL_ERR_NOMEM;
 		snprintf(why, ERRMSG_MAX, "cannot write %s: %s", out, strerror(errno));
-		rc = SL_ERR_IO;
 	}
 	free(text);
 	return rc;
@@ -206,6 +206,7 @@ char *job_run_state_text(struct job_run *r, enum job_state st, const char *error
 		v.fps = r->spec.kind == JOB_VIDEO ? r->res.fps : 0;
 	}
 	v.error = error ? error : st == JOB_FAILED ? r->error : NULL;
+	v.error_code = st == JOB_FAILED ? r->rc : 0;
 	v.created_ms = r->created_ms;
 	v.started_ms = st == JOB_QUEUED ? 0 : r->started_ms;
 	v.finished_ms = ended ? r->finished_ms : 0;

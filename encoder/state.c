@@ -79,6 +79,11 @@ json_t *state_json(const struct job_view *v)
 	json_object_set_new(o, "duration_seconds",
 			    v->duration_seconds > 0 ? json_real(v->duration_seconds) : json_null());
 	json_object_set_new(o, "error", str_or_null(v->error));
+	/* an error without a code is "internal" */
+	json_object_set_new(o, "error_kind",
+			    v->error
+				? json_string(v->error_code ? err_kind(v->error_code) : "internal")
+				: json_null());
 	json_object_set_new(o, "worker", str_or_null(v->worker));
 	json_object_set_new(o, "created_at", time_or_null(v->created_ms));
 	json_object_set_new(o, "started_at", time_or_null(v->started_ms));

@@ -4,7 +4,7 @@
  * Fields of the contract (schema/job-state.json): job_id, state, progress,
  * frames_total, frames_done, frames_skipped (the count) and skipped (why:
  * {path, reason, detail}, at most SKIP_JSON_MAX listed), output (relative
- * to the timelapses root), size, duration_seconds, error, worker,
+ * to the timelapses root), size, duration_seconds, error, error_kind, worker,
  * created_at, started_at, finished_at. Beyond it: kind, camera, profile,
  * thumbnail, width, height, fps, codec, attempts, and `request` (the job as
  * received, so that another worker can take it over).
@@ -35,6 +35,7 @@ struct job_view {
 	double duration_seconds;
 	int width, height, fps;
 	const char *error;			     /* NULL: none */
+	int error_code;				     /* its sl_err, sent as error_kind */
 	int64_t created_ms, started_ms, finished_ms; /* 0: null */
 	int attempts;
 	const json_t *request; /* borrowed; may be NULL */

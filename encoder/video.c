@@ -97,9 +97,11 @@ int video_commit_file(const char *tmp, const char *path)
 	if (fd < 0)
 		return SL_ERR_IO;
 	if (fsync(fd) < 0)
-		rc = SL_ERR_IO;
+		rc = err_from_errno(errno);
 	close(fd);
-	if (rc || rename(tmp, path) < 0)
+	if (rc)
+		return rc;
+	if (rename(tmp, path) < 0)
 		return SL_ERR_IO;
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -227,9 +229,9 @@ static int write_thumbnail(struct vctx *c)
 	rc = decode_thumbnail(d, c->p->sel->frames[c->thumb_index].path, THUMB_MAX_WIDTH,
 			      c->gains ? c->gains[c->thumb_index] : 1.0, &jpeg, &size, c->why);
 	if (rc == SL_OK && file_write_atomic(c->p->thumbnail, jpeg, size) < 0) {
+		rc = err_from_errno(errno);
 		snprintf(c->why, sizeof(c->why), "cannot write %s: %s", c->p->thumbnail,
 			 strerror(errno));
-		rc = SL_ERR_IO;
 	}
 	decode_free_jpeg(jpeg);
 	frame_decoder_free(&d);
@@ -294,11 +296,9 @@ int video_encode(const struct video_plan *p, const struct video_hooks *h, struct
 	video_writer_free(&c.w);
 	if (rc == SL_OK && (rc = write_thumbnail(&c)) == SL_OK) {
 		res->thumbnail = p->thumbnail != NULL && c.thumb_index != SIZE_MAX;
-		if (video_commit_file(tmp, p->output)) {
+		if ((rc = video_commit_file(tmp, p->output)) != SL_OK)
 			snprintf(c.why, sizeof(c.why), "cannot rename %s: %s", tmp,
 				 strerror(errno));
-			rc = SL_ERR_IO;
-		}
 	}
 	if (rc) {
 		unlink(tmp);

@@ -73,7 +73,8 @@ int video_frame_rate(int fps, double duration_seconds, size_t n);
 /* Hidden temporary name beside `path`: "<dir>/.<file>.part". */
 int video_temp_path(const char *path, char *out, size_t outlen);
 
-/* fsync `tmp`, rename it to `path`, fsync the folder; 0 or SL_ERR_IO. */
+/* fsync `tmp`, rename it to `path`, fsync the folder; 0, SL_ERR_NOSPACE
+ * (the fsync found the disk full) or SL_ERR_IO. */
 int video_commit_file(const char *tmp, const char *path);
 
 #endif

@@ -72,7 +72,7 @@ static void publish_text(struct worker *w, const char *job_id, const char *text)
 }
 
 /* A state for a job without a run: queued, or an end before it ran. */
-static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_state st,
+static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_state st, int code,
 			  const char *error)
 {
 	struct job_view v = {.job_id = rec->spec.job_id,
@@ -80,6 +80,7 @@ static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_
 			     .spec = &rec->spec,
 			     .state = st,
 			     .error = error,
+			     .error_code = code,
 			     .created_ms = rec->created_ms,
 			     .finished_ms = st == JOB_QUEUED ? 0 : time_now_ms(),
 			     .attempts = rec->attempts,
@@ -125,13 +126,14 @@ static int running_count(const struct worker *w)
 
 /* (invalid) -> FAILED: a job that cannot even be queued. */
 static void job_reject(struct worker *w, const struct encode_job *spec, const json_t *request,
-		       const char *why)
+		       int code, const char *why)
 {
 	struct job_view v = {.job_id = spec->job_id,
 			     .worker = w->id,
 			     .spec = spec->camera[0] ? spec : NULL,
 			     .state = JOB_FAILED,
 			     .error = why,
+			     .error_code = code,
 			     .request = request};
 	char *text;
 
@@ -152,7 +154,7 @@ static void job_accept(struct worker *w, const struct encode_job *spec, json_t *
 
 	if (rec == NULL) {
 		json_decref(request);
-		job_reject(w, spec, NULL, "out of memory");
+		job_reject(w, spec, NULL, SL_ERR_NOMEM, "out of memory");
 		return;
 	}
 	rec->spec = *spec;
@@ -165,7 +167,7 @@ static void job_accept(struct worker *w, const struct encode_job *spec, json_t *
 	*tail = rec;
 	log_info("job %s queued (%s of camera %s%s)", spec->job_id, job_kind_name(spec->kind),
 		 spec->camera, attempts ? ", taken up again" : "");
-	publish_plain(w, rec, JOB_QUEUED, NULL);
+	publish_plain(w, rec, JOB_QUEUED, SL_OK, NULL);
 	schedule_jobs(w);
 }
 
@@ -207,7 +209,7 @@ static void job_start(struct worker *w, struct job_rec *rec)
 	}
 	job_run_free(&run);
 	log_warn("job %s failed: %s", rec->spec.job_id, why[0] ? why : err_str(rc));
-	publish_plain(w, rec, JOB_FAILED, why[0] ? why : err_str(rc));
+	publish_plain(w, rec, JOB_FAILED, rc, why[0] ? why : err_str(rc));
 	unlink_rec(w, rec);
 }
 
@@ -243,7 +245,7 @@ static void job_finish(struct worker *w, struct job_rec *rec)
 		log_info("job %s stopped with the worker; queued again", rec->spec.job_id);
 		job_run_free(&rec->run);
 		rec->state = JOB_QUEUED;
-		publish_plain(w, rec, JOB_QUEUED, NULL);
+		publish_plain(w, rec, JOB_QUEUED, SL_OK, NULL);
 		return;
 	} else if (run->rc == ENC_CANCELLED) {
 		log_info("job %s left to the worker that owns it", rec->spec.job_id);
@@ -265,7 +267,7 @@ static void job_cancel(struct worker *w, struct job_rec *rec)
 		return;
 	}
 	log_info("job %s cancelled before it ran", rec->spec.job_id);
-	publish_plain(w, rec, JOB_CANCELLED, NULL);
+	publish_plain(w, rec, JOB_CANCELLED, SL_OK, NULL);
 	unlink_rec(w, rec);
 }
 
@@ -286,19 +288,20 @@ static void accept_payload(struct worker *w, const char *payload, size_t len)
 {
 	char why[ERRMSG_MAX] = "";
 	struct encode_job spec;
-	json_t *obj = json_parse_object(payload, len, PAYLOAD_MAX, why);
+	json_t *obj = jsonx_parse_object("payload", payload, len, PAYLOAD_MAX, why);
 	const json_t *known;
+	int rc;
 
 	if (obj == NULL) {
 		memset(&spec, 0, sizeof(spec));
 		job_make_id(spec.job_id);
-		job_reject(w, &spec, NULL, why);
+		job_reject(w, &spec, NULL, SL_ERR_PARSE, why);
 		return;
 	}
-	if (job_parse(obj, w->cfg->encoder, &spec, why)) {
+	if ((rc = job_parse(obj, w->cfg->encoder, &spec, why)) != SL_OK) {
 		if (spec.id_generated ||
 		    (!find_local(w, spec.job_id) && !registry_state(&w->reg, spec.job_id)))
-			job_reject(w, &spec, obj, why);
+			job_reject(w, &spec, obj, rc, why);
 		json_decref(obj);
 		return;
 	}
@@ -354,7 +357,7 @@ static void on_state_message(struct worker *w, const char *job_id, const struct 
 		publish_text(w, job_id, text);
 		free(text);
 	} else {
-		publish_plain(w, rec, JOB_QUEUED, NULL);
+		publish_plain(w, rec, JOB_QUEUED, SL_OK, NULL);
 	}
 }
 
@@ -454,7 +457,7 @@ static void claim_orphans(struct worker *w, int64_t now)
 		char why[ERRMSG_MAX] = "";
 		struct encode_job spec;
 		const char *created_at = json_string_value(json_object_get(st, "created_at"));
-		int attempts = 0;
+		int attempts = 0, rc;
 		int64_t created = 0;
 		json_t *req;
 
@@ -468,6 +471,8 @@ static void claim_orphans(struct worker *w, int64_t now)
 
 			json_object_set_new(copy, "state", json_string("failed"));
 			json_object_set_new(copy, "error", json_string(why));
+			/* no code names a job its workers kept dropping */
+			json_object_set_new(copy, "error_kind", json_string("internal"));
 			json_object_set_new(copy, "worker", json_string(w->id));
 			json_object_set_new(copy, "attempts", json_integer(attempts));
 			text = jx_dump(copy);
@@ -481,14 +486,15 @@ static void claim_orphans(struct worker *w, int64_t now)
 			req = json_deep_copy(json_object_get(st, "request"));
 			if (created_at == NULL || time_parse_iso(created_at, &created))
 				created = now;
-			if (job_parse(req, w->cfg->encoder, &spec, why) == SL_OK &&
-			    strcmp(spec.job_id, job_id) == 0) {
+			rc = job_parse(req, w->cfg->encoder, &spec, why);
+			if (rc == SL_OK && strcmp(spec.job_id, job_id) == 0) {
 				log_info("job %s: worker '%s' is gone; taking it over", job_id,
 					 json_string_value(json_object_get(st, "worker")));
 				job_accept(w, &spec, req, attempts, created);
 			} else {
 				snprintf(spec.job_id, sizeof(spec.job_id), "%s", job_id);
-				job_reject(w, &spec, req, why[0] ? why : "job_id does not match");
+				job_reject(w, &spec, req, rc ? rc : SL_ERR_INVAL,
+					   why[0] ? why : "job_id does not match");
 				json_decref(req);
 			}
 			break;

@@ -1,6 +1,7 @@
 /* err.c - names of the error codes of err.h, and the `why` sentences. */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@ const char *err_str(int code)
 	case SL_ERR_UNSUPPORTED: return "not supported";
 	case SL_ERR_BUSY: return "busy";
 	case SL_ERR_TOOBIG: return "too big";
+	case SL_ERR_UNREACHABLE: return "host unreachable";
 	}
 	return "unknown error";
 }
@@ -36,7 +38,8 @@ static const struct {
 	{SL_ERR_RANGE, "invalid"},     {SL_ERR_NOTFOUND, "not_found"}, {SL_ERR_BUSY, "busy"},
 	{SL_ERR_NOSPACE, "no_space"},  {SL_ERR_CAMERA, "camera"},   {SL_ERR_TIMEOUT, "timeout"},
 	{SL_ERR_BROKER, "broker"},     {SL_ERR_IO, "io"},           {SL_ERR_TOOBIG, "too_big"},
-	{SL_ERR_UNSUPPORTED, "unsupported"}, {SL_ERR_NOMEM, "internal"},
+	{SL_ERR_UNSUPPORTED, "unsupported"}, {SL_ERR_UNREACHABLE, "unreachable"},
+	{SL_ERR_NOMEM, "internal"},
 };
 
 const char *err_kind(int code)
@@ -56,6 +59,11 @@ int err_from_kind(const char *kind)
 			if (strcmp(kinds[i].kind, kind) == 0)
 				return kinds[i].code;
 	return SL_ERR_INVAL;
+}
+
+int err_from_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
 }
 
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...)

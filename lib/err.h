@@ -32,6 +32,7 @@ enum sl_err {
 	SL_ERR_UNSUPPORTED = -12,
 	SL_ERR_BUSY = -13,
 	SL_ERR_TOOBIG = -14, /* payload or body over its limit */
+	SL_ERR_UNREACHABLE = -15, /* a host down, refusing, without a route */
 };
 
 /* Returns a static string naming `code`; never NULL. */
@@ -39,11 +40,15 @@ const char *err_str(int code);
 /* Returns the fixed word for `code` as it crosses the wire in `error_kind`:
  * "denied", "invalid" (also for PARSE and RANGE), "not_found", "busy",
  * "no_space", "camera", "timeout", "broker", "io", "too_big", "unsupported",
- * "internal" (NOMEM and codes not named here); NULL for SL_OK. Static. */
+ * "unreachable", "internal" (NOMEM and codes not named here); NULL for
+ * SL_OK. Static. */
 const char *err_kind(int code);
 /* Returns the code a received `error_kind` word stands for (the first code
  * err_kind() gives that word), SL_ERR_INVAL for an unknown word or NULL. */
 int err_from_kind(const char *kind);
+/* The code of a failed write's errno `e`: SL_ERR_NOSPACE for ENOSPC and
+ * EDQUOT (a full disk is "no_space" on the wire), SL_ERR_IO otherwise. */
+int err_from_errno(int e);
 /* Fills `why` printf-style; what does not fit is cut. */
 void err_why(char why[ERRMSG_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,14 +5,16 @@
 #include <math.h>
 #include <stdio.h>
 
-json_t *json_parse_object(const char *buf, size_t len, size_t max, char why[ERRMSG_MAX])
+json_t *jsonx_parse_object(const char *what, const char *buf, size_t len, size_t max,
+			   char why[ERRMSG_MAX])
 {
 	json_error_t jerr;
 	json_t *v;
 	size_t i;
 
 	if (len > max) {
-		snprintf(why, ERRMSG_MAX, "payload is %zu bytes, over the %zu-byte limit", len, max);
+		snprintf(why, ERRMSG_MAX, "%s is %zu bytes, over the %zu-byte limit", what, len,
+			 max);
 		return NULL;
 	}
 	for (i = 0; i < len && isspace((unsigned char)buf[i]); i++)
@@ -21,13 +23,13 @@ json_t *json_parse_object(const char *buf, size_t len, size_t max, char why[ERRM
 		return json_object();
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
-		snprintf(why, ERRMSG_MAX, "payload is not valid JSON: %s at line %d column %d",
+		snprintf(why, ERRMSG_MAX, "%s is not valid JSON: %s at line %d column %d", what,
 			 jerr.text, jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		snprintf(why, ERRMSG_MAX, "payload must be a JSON object");
+		snprintf(why, ERRMSG_MAX, "%s must be a JSON object", what);
 		return NULL;
 	}
 	return v;

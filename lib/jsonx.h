@@ -1,6 +1,6 @@
 /* jsonx.h - jansson helpers for untrusted messages.
  *
- * Every payload from the network is parsed with json_parse_object() and read
+ * Every payload from the network is parsed with jsonx_parse_object() and read
  * with the jx_get_* functions, which check types and fill `why` with a
  * sentence naming the key ("'profile' must be a string"). A missing key is
  * not an error for the getters: they return SL_ERR_NOTFOUND and leave *out
@@ -18,11 +18,12 @@
 #define PAYLOAD_MAX (64 * 1024)
 
 /* Parses buf[0..len) as one JSON object of at most `max` bytes; an empty or
- * all-blank buffer is an empty object. Returns a new reference, or NULL with
- * `why` filled ("payload is not valid JSON: ... at line 1 column 3",
- * "payload is 70000 bytes, over the 65536-byte limit", "payload must be a
- * JSON object"). */
-json_t *json_parse_object(const char *buf, size_t len, size_t max, char why[ERRMSG_MAX]);
+ * all-blank buffer is an empty object. `what` names the text in `why`
+ * ("payload", "body"). Returns a new reference, or NULL with `why` filled
+ * ("payload is not valid JSON: ... at line 1 column 3", "payload is 70000
+ * bytes, over the 65536-byte limit", "payload must be a JSON object"). */
+json_t *jsonx_parse_object(const char *what, const char *buf, size_t len, size_t max,
+			   char why[ERRMSG_MAX]);
 
 /* Typed getters; `obj` borrowed; strings returned are borrowed from obj. */
 int jx_get_string(const json_t *obj, const char *key, const char **out, char why[ERRMSG_MAX]);

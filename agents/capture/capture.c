@@ -360,14 +360,16 @@ int capture_execute(struct capture_agent *a, const struct capture_request *req, 
 	return rc;
 }
 
-json_t *capture_result(const char *request_id, const char *error, json_t *frames)
+json_t *capture_result(const char *request_id, int code, const char *error, json_t *frames)
 {
 	json_t *o = json_object();
 
 	jx_set_str(o, "request_id", request_id);
-	json_object_set_new(o, "status", json_string(error ? "error" : "ok"));
-	if (error)
+	json_object_set_new(o, "status", json_string(code ? "error" : "ok"));
+	if (code) {
 		json_object_set_new(o, "error", json_string(error));
+		json_object_set_new(o, "error_kind", json_string(err_kind(code)));
+	}
 	json_object_set_new(o, "frames", frames ? frames : json_array());
 	return o;
 }

@@ -115,8 +115,9 @@ void capture_account(struct capture_agent *a, const struct capture_job *job);
 int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
 		    json_t **frames, struct jpeg_preview *preview, char why[ERRMSG_MAX]);
 
-/* The result payload: {"request_id", "status", "error"?, "frames"}.
+/* The result payload: {"request_id", "status", "error"?, "error_kind"?,
+ * "frames"}; an error when `code` is not 0 (`error` its sentence).
  * Steals `frames` (may be NULL); returns a new reference. */
-json_t *capture_result(const char *request_id, const char *error, json_t *frames);
+json_t *capture_result(const char *request_id, int code, const char *error, json_t *frames);
 
 #endif

@@ -167,7 +167,7 @@ static void finish_job(struct capture_job *job, void *arg)
 		log_warn("capture request failed: %s", job->why);
 	announce(a, job->frames, &job->preview);
 	if (job->response_topic || !job->offline) {
-		result = capture_result(job->request_id, job->rc ? job->why : NULL,
+		result = capture_result(job->request_id, job->rc, job->why,
 					json_incref(job->frames));
 		send_result(a, job->response_topic, job->correlation, job->correlation_len, result);
 		json_decref(result);
@@ -179,9 +179,9 @@ static void finish_job(struct capture_job *job, void *arg)
 
 /* Answers a request that never reached the camera. */
 static void refuse(struct agent *a, const struct mqtt_message *m, const char *request_id,
-		   const char *why)
+		   int code, const char *why)
 {
-	json_t *result = capture_result(request_id, why, NULL);
+	json_t *result = capture_result(request_id, code, why, NULL);
 
 	a->cap.errors_total++;
 	snprintf(a->cap.last_error, sizeof(a->cap.last_error), "%s", why);
@@ -212,32 +212,36 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 	char why[ERRMSG_MAX] = "";
 	const char *rid = NULL;
 	json_t *obj = NULL;
+	int rc = SL_ERR_PARSE;
 
 	if (m->retained) {
 		log_warn("ignoring a retained capture request (commands are never retained)");
 		return;
 	}
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL)
 		goto refused;
 	if (json_is_string(json_object_get(obj, "request_id")))
 		rid = json_string_value(json_object_get(obj, "request_id"));
 	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
+		rc = SL_ERR_TIMEOUT;
 		snprintf(why, sizeof(why), "request expired before it could run");
 		goto refused; /* answered with its request_id, so the sender can match it */
 	}
-	if (capture_request_parse(obj, &req, why) != SL_OK)
+	if ((rc = capture_request_parse(obj, &req, why)) != SL_OK)
 		goto refused;
-	if (capture_authorize(a->cfg.primary_backend, req.backend_name, why) != SL_OK) {
+	if ((rc = capture_authorize(a->cfg.primary_backend, req.backend_name, why)) != SL_OK) {
 		log_warn("%s (request from '%s')", why, req.backend_name ? req.backend_name : "");
 		goto refused;
 	}
 	if (a->cam == NULL) {
+		rc = SL_ERR_CAMERA;
 		snprintf(why, sizeof(why), "camera not ready: %.200s", a->camera_error);
 		goto refused;
 	}
 	job = capture_job_new(&a->cap, &req);
 	if (job == NULL || copy_reply_to(job, m) != SL_OK) {
+		rc = SL_ERR_NOMEM;
 		snprintf(why, sizeof(why), "out of memory");
 		capture_job_free(&job);
 		goto refused;
@@ -248,9 +252,9 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 	json_decref(obj);
 	return;
 refused:
-	if (strncmp(why, "Backend not authorized", 22) != 0)
+	if (rc != SL_ERR_DENIED)
 		log_warn("capture request refused: %s", why);
-	refuse(a, m, rid, why);
+	refuse(a, m, rid, rc, why);
 	json_decref(obj);
 }
 
@@ -263,7 +267,7 @@ static void handle_plan(struct agent *a, const struct mqtt_message *m)
 
 	if (m->len == 0)
 		return;
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL || plan_parse(obj, &p, why) != SL_OK) {
 		log_warn("plan ignored: %s", why);
 		json_decref(obj);

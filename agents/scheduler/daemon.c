@@ -305,7 +305,8 @@ static void on_response(struct scheduler *sch, const char *camera, const struct 
 {
 	char why[ERRMSG_MAX];
 	const char *rid = NULL, *status = NULL, *error = NULL;
-	json_t *obj = json_parse_object((const char *)m->payload, m->len, RESPONSE_MAX, why);
+	json_t *obj =
+		jsonx_parse_object("payload", (const char *)m->payload, m->len, RESPONSE_MAX, why);
 	struct pending *p;
 	struct runner *r;
 	bool ok;

@@ -198,7 +198,7 @@ bool ha_jobs_update(struct ha_jobs *q, const char *job_id, const void *payload, 
 		return false;
 	if (len == 0)
 		return job_remove(q, job_id);
-	obj = json_parse_object(payload, len, JOB_STATE_MAX, why);
+	obj = jsonx_parse_object("payload", payload, len, JOB_STATE_MAX, why);
 	if (obj && jx_get_string(obj, "state", &state, why) == SL_OK) {
 		if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0)
 			changed = job_add(q, job_id);

@@ -219,7 +219,7 @@ void relay_request(struct scheduler *sch, const struct mqtt_message *m)
 		snprintf(why, sizeof(why), "request expired before it could be forwarded");
 		goto fail;
 	}
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL)
 		goto fail;
 	if (read_request_id(obj, &ask, why) || check_source(obj, why) ||

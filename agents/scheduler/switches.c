@@ -169,7 +169,7 @@ int switches_load(struct switches *sw, const char *path)
 	snprintf(sw->path, sizeof(sw->path), "%s", path ? path : "");
 	if (path == NULL || file_read_all(path, STATE_FILE_MAX, &text, &len) < 0)
 		goto out; /* none kept yet */
-	root = json_parse_object(text, len, STATE_FILE_MAX, why);
+	root = jsonx_parse_object("payload", text, len, STATE_FILE_MAX, why);
 	all = root ? json_object_get(root, "schedules") : NULL;
 	if (!json_is_object(all)) {
 		rc = SL_ERR_PARSE;

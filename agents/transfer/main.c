@@ -289,7 +289,7 @@ static void on_frames(struct agent *a, const char *camera, const struct mqtt_mes
 
 	if (strcmp(camera, a->xfer.set.camera) != 0)
 		return; /* another Pi's frames: another transfer's job */
-	obj = json_parse_object((const char *)m->payload, m->len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
 	if (obj == NULL) {
 		log_warn("ignoring a frame announcement on %s: %s", m->topic, why);
 		return;

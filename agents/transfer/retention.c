@@ -132,7 +132,7 @@ void retention_on_job(struct retention *r, const char *job_id, const char *paylo
 			drop_job(r, g);
 		return;
 	}
-	obj = json_parse_object(payload, len, PAYLOAD_MAX, why);
+	obj = jsonx_parse_object("payload", payload, len, PAYLOAD_MAX, why);
 	if (obj == NULL)
 		return;
 	if (id == NULL && jx_get_string(obj, "job_id", &id, why) != SL_OK)

@@ -338,17 +338,21 @@ int rsync_parse_item(const char *line, struct rsync_item *it)
 	return SL_OK;
 }
 
-static const char *xerr_kinds[] = {
-    [XERR_NONE] = "none",	 [XERR_UNREACHABLE] = "unreachable", [XERR_AUTH] = "auth",
-    [XERR_HOSTKEY] = "host_key", [XERR_DISK_FULL] = "disk_full",     [XERR_NO_SOURCE] = "no_source",
-    [XERR_COMMAND] = "command",	 [XERR_INTERRUPTED] = "interrupted",
+/* the err.h code each kind crosses the wire as (error_kind) */
+static const int xerr_codes[] = {
+    [XERR_NONE] = SL_OK,		[XERR_UNREACHABLE] = SL_ERR_UNREACHABLE,
+    [XERR_AUTH] = SL_ERR_DENIED,	[XERR_HOSTKEY] = SL_ERR_DENIED,
+    [XERR_DISK_FULL] = SL_ERR_NOSPACE,	[XERR_NO_SOURCE] = SL_ERR_NOTFOUND,
+    [XERR_COMMAND] = SL_ERR_IO,		[XERR_INTERRUPTED] = SL_ERR_IO,
 };
 
 const char *xfer_error_kind(enum xfer_error e)
 {
-	if ((unsigned)e >= sizeof(xerr_kinds) / sizeof(xerr_kinds[0]))
-		return "unknown";
-	return xerr_kinds[e];
+	if (e == XERR_NONE)
+		return "none";
+	if ((unsigned)e >= sizeof(xerr_codes) / sizeof(xerr_codes[0]))
+		return err_kind(SL_ERR_IO);
+	return err_kind(xerr_codes[e]);
 }
 
 /* Copies the line of `text` holding `at` into out. */

@@ -85,6 +85,8 @@ enum xfer_error {
 	XERR_COMMAND,	  /* rsync or ssh failed otherwise, or could not start */
 	XERR_INTERRUPTED, /* stopped by a signal */
 };
+/* The err.h word of `e` (err_kind(): "unreachable", "denied", "no_space",
+ * "not_found", "io"); "none" for XERR_NONE. Static. */
 const char *xfer_error_kind(enum xfer_error e);
 /* exit_code: the command's exit status, or 128 + signal. 24 (files vanished
  * while listing) counts as success. */

@@ -67,6 +67,9 @@ def test_every_documented_operation_is_answered(stack, method, path):
         assert not r.json()["error"].startswith("no such route"), (method, path, r)
     documented = set(DOC["paths"][path][method]["responses"])
     assert str(r.status) in documented, (method, path, r.status, documented)
+    if r.status >= 400 and r.header("content-type") == "application/json":
+        errors = [e.message for e in schema_validator("Error").iter_errors(r.json())]
+        assert not errors, (method, path, r, errors)
 
 
 def test_openapi_json_is_served(stack):

@@ -63,7 +63,7 @@ def test_seed_pi_capture_from_another_backend_is_403(pi):
     assert code == "403"
     res = json.loads(body)
     assert res["error"] == "Backend not authorized: only 'dagon' can trigger captures"
-    assert res["detail"] == res["error"]
+    assert res["detail"] == res["error"] and res["error_kind"] == "denied"
     assert not list((pi.images / CAM).rglob("*.jpg"))
 
 
@@ -72,6 +72,7 @@ def test_pi_capture_bad_body(pi):
     assert r.status == 400 and "not valid JSON" in r.json()["error"]
     r = pi.post("/capture", {"profile": 5, "backend_name": "dagon"}, port=pi.pi_port)
     assert r.status == 400 and "'profile' must be a string" in r.json()["error"]
+    assert r.json()["error_kind"] == "invalid"
 
 
 def test_status_from_a_running_scheduler(tmp_path):

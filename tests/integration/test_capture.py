@@ -133,7 +133,8 @@ def test_authorization(agent, broker, agent_env, primary, backend, ok):
         assert len(frame_files(agent_env["IMAGES_DIR"])) == 1
     else:
         assert result == {"request_id": "auth", "status": "error", "frames": [],
-                          "error": "Backend not authorized: only 'dagon' can trigger captures"}
+                          "error": "Backend not authorized: only 'dagon' can trigger captures",
+                          "error_kind": "denied"}
         assert frame_files(agent_env["IMAGES_DIR"]) == []
         d.wait_log("Backend not authorized: only 'dagon' can trigger captures")
 

@@ -197,7 +197,7 @@ def test_job_goes_queued_running_done_and_the_video_is_right(make_frames, worker
     assert seen.index("queued") < seen.index("running") < seen.index("done"), seen
     assert done["frames_total"] == 40 and done["frames_done"] == 40
     assert done["frames_skipped"] == 0 and done["skipped"] == [] and done["progress"] == 1.0
-    assert done["worker"] == "w1" and done["error"] is None
+    assert done["worker"] == "w1" and done["error"] is None and done["error_kind"] is None
     for key in ("created_at", "started_at", "finished_at"):
         assert done[key].endswith("Z"), key
     video = Path(env["TIMELAPSES_DIR"]) / done["output"]
@@ -331,33 +331,35 @@ def test_keogram(make_frames, worker, watcher, env):
     assert (done["width"], done["height"]) == (50, 240)
 
 
+# (payload, sentence for people, error_kind for programs)
 BAD_JOBS = [
-    ("{not json", "not valid JSON"),
-    (job("bad-camera", camera="nosuchcam"), "unknown camera 'nosuchcam'"),
-    (job("bad-range", **{"from": iso(START), "to": iso(START)}), "empty range"),
-    (job("bad-norange", start=START + dt.timedelta(days=30)), "no frames of camera"),
-    (job("bad-fps0", fps=0), "'fps' must be between 1 and 120"),
-    (job("bad-fps", fps=100000), "'fps' must be between 1 and 120"),
-    (job("bad-width", width=100000), "'width' must be between 0 and 7680"),
-    (job("bad-codec", codec="mpeg2"), "unknown codec 'mpeg2'"),
-    (job("bad-type", fps="30"), "'fps' must be an integer"),
-    (job("bad-crf", crf=99), "'crf' must be between"),
-    (job("bad-preset", preset="warp"), "unknown preset 'warp'"),
-    (job("bad-kind", kind="gif"), "unknown kind 'gif'"),
-    (job("bad-field", framerate=30), "unknown field 'framerate'"),
-    ({"job_id": "bad-nocam", "from": iso(START), "to": iso(START)}, "'camera' is required"),
+    ("{not json", "not valid JSON", "invalid"),
+    (job("bad-camera", camera="nosuchcam"), "unknown camera 'nosuchcam'", "not_found"),
+    (job("bad-range", **{"from": iso(START), "to": iso(START)}), "empty range", "invalid"),
+    (job("bad-norange", start=START + dt.timedelta(days=30)), "no frames of camera", "not_found"),
+    (job("bad-fps0", fps=0), "'fps' must be between 1 and 120", "invalid"),
+    (job("bad-fps", fps=100000), "'fps' must be between 1 and 120", "invalid"),
+    (job("bad-width", width=100000), "'width' must be between 0 and 7680", "invalid"),
+    (job("bad-codec", codec="mpeg2"), "unknown codec 'mpeg2'", "invalid"),
+    (job("bad-type", fps="30"), "'fps' must be an integer", "invalid"),
+    (job("bad-crf", crf=99), "'crf' must be between", "invalid"),
+    (job("bad-preset", preset="warp"), "unknown preset 'warp'", "invalid"),
+    (job("bad-kind", kind="gif"), "unknown kind 'gif'", "invalid"),
+    (job("bad-field", framerate=30), "unknown field 'framerate'", "invalid"),
+    ({"job_id": "bad-nocam", "from": iso(START), "to": iso(START)}, "'camera' is required",
+     "invalid"),
     (job("bad-schedule", **{"from": None, "to": None, "date": "2026-11-27",
-                            "schedule": "nosuch"}), "unknown schedule 'nosuch'"),
-    (job("bad-profile", profile="z"), "no frames of camera 'helios' profile 'z'"),
+                            "schedule": "nosuch"}), "unknown schedule 'nosuch'", "not_found"),
+    (job("bad-profile", profile="z"), "no frames of camera 'helios' profile 'z'", "not_found"),
 ]
 
 
 def test_bad_jobs_fail_with_a_reason_and_the_worker_keeps_running(make_frames, worker, watcher, env):
     make_frames(n=10)
     d = worker("w1")
-    for payload, _ in BAD_JOBS:
+    for payload, _, _ in BAD_JOBS:
         send(watcher, payload, valid=False)
-    for payload, expected in BAD_JOBS:
+    for payload, expected, kind in BAD_JOBS:
         if isinstance(payload, str):
             msg = watcher.wait_message(f"{JOBS}/+", lambda m: m.payload and
                                        "not valid JSON" in (payload_json(m)["error"] or ""))
@@ -367,9 +369,25 @@ def test_bad_jobs_fail_with_a_reason_and_the_worker_keeps_running(make_frames, w
         assert state["state"] == "failed", (payload, state)
         validate(state, "job-state")
         assert expected in state["error"], (expected, state["error"])
+        assert state["error_kind"] == kind, (payload, state)
     send(watcher, job("good-after-bad", n=10))
     assert wait_state(watcher, "good-after-bad")["state"] == "done"
     assert d.alive()
+
+
+def test_a_full_disk_fails_the_job_as_no_space(make_frames, worker, watcher, env):
+    """The video's temporary file lands on /dev/full: the job fails with
+    error_kind no_space, whatever its sentence says."""
+    make_frames(n=10)
+    folder = Path(env["TIMELAPSES_DIR"], CAM)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".full.mp4.part").symlink_to("/dev/full")
+    worker("w1")
+    send(watcher, job("full", n=10, name="full"))
+    state = wait_state(watcher, "full")
+    assert state["state"] == "failed" and state["error"], state
+    assert state["error_kind"] == "no_space", state
+    validate(state, "job-state")
 
 
 def test_cancel_a_running_job(make_frames, worker, watcher, env):

@@ -1,7 +1,8 @@
 /* test_bridge.c - unit tests of skylapse-bridge's pure parts: routing,
- * percent-decoding, queries, Range headers, token and CORS decisions, the
- * retained-state cache, and the sky figures of /status. Tables of inputs
- * and expected answers, no network, no sleeps. */
+ * percent-decoding, Range headers, token and CORS decisions, the
+ * retained-state cache, the sky figures of /status, and the HTTP status of
+ * a result's error_kind. Tables of inputs and expected answers, no network,
+ * no sleeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../bridge-http/auth_cors.h"
+#include "../../bridge-http/result_status.h"
 #include "../../bridge-http/router.h"
 #include "../../bridge-http/sky.h"
 #include "../../bridge-http/state.h"
@@ -145,86 +147,40 @@ static void test_router_small_buffer(void **state)
 			 SL_ERR_RANGE);
 }
 
-/* --- percent-decoding and queries ---------------------------------------------- */
+/* --- percent-decoding of paths ------------------------------------------------- */
 
 static void test_url_decode(void **state)
 {
 	static const struct {
 		const char *in;
-		bool plus;
 		int rc;
 		const char *out;
 	} cases[] = {
-		{"abc", false, 3, "abc"},	  {"a%20b", false, 3, "a b"},
-		{"a+b", false, 3, "a+b"},	  {"a+b", true, 3, "a b"},
-		{"%2e%2E", false, 2, ".."},	  {"%2F", false, 1, "/"},
-		{"%", false, SL_ERR_PARSE, NULL}, {"%4", false, SL_ERR_PARSE, NULL},
-		{"%g0", false, SL_ERR_PARSE, NULL}, {"%00", false, SL_ERR_PARSE, NULL},
-		{"", false, 0, ""},		  {"%C3%A9", false, 2, "\xc3\xa9"},
+		{"abc", 3, "abc"},	    {"a%20b", 3, "a b"},	   {"a+b", 3, "a+b"},
+		{"%2e%2E", 2, ".."},	    {"%2F", 1, "/"},		   {"%", SL_ERR_PARSE, NULL},
+		{"%4", SL_ERR_PARSE, NULL}, {"%g0", SL_ERR_PARSE, NULL}, {"%00", SL_ERR_PARSE, NULL},
+		{"", 0, ""},		    {"%C3%A9", 2, "\xc3\xa9"},
 	};
 	char out[32];
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
-		int rc = url_decode(cases[i].in, strlen(cases[i].in), cases[i].plus, out,
-				    sizeof(out));
+		int rc = url_decode(cases[i].in, strlen(cases[i].in), out, sizeof(out));
 
 		assert_int_equal(rc, cases[i].rc);
 		if (rc >= 0)
 			assert_string_equal(out, cases[i].out);
 	}
-	assert_int_equal(url_decode("abcdef", 6, false, out, 4), SL_ERR_RANGE);
+	assert_int_equal(url_decode("abcdef", 6, out, 4), SL_ERR_RANGE);
 }
 
-static void test_url_split(void **state)
+static void test_url_path_len(void **state)
 {
-	size_t n;
-	const char *q;
-
 	(void)state;
-	url_split("/images?camera=helios&limit=5", &n, &q);
-	assert_int_equal(n, 7);
-	assert_string_equal(q, "camera=helios&limit=5");
-	url_split("/status", &n, &q);
-	assert_int_equal(n, 7);
-	assert_string_equal(q, "");
-	url_split("/a#frag?x=1", &n, &q);
-	assert_int_equal(n, 2);
-	assert_string_equal(q, "");
-}
-
-static void test_query_get(void **state)
-{
-	static const struct {
-		const char *query, *key;
-		int rc;
-		const char *value;
-	} cases[] = {
-		{"camera=helios&limit=5", "limit", SL_OK, "5"},
-		{"camera=helios&limit=5", "camera", SL_OK, "helios"},
-		{"camera=helios&limit=5", "offset", SL_ERR_NOTFOUND, NULL},
-		{"from=2026-11-27T06%3A00%3A00%2B01%3A00", "from", SL_OK, "2026-11-27T06:00:00+01:00"},
-		{"q=a+b", "q", SL_OK, "a b"},
-		{"flag&x=1", "flag", SL_OK, ""},
-		{"x=1&x=2", "x", SL_OK, "1"},
-		{"ca%6dera=x", "camera", SL_OK, "x"},
-		{"x=%zz", "x", SL_ERR_PARSE, NULL},
-		{"x=0123456789012345678901234567890123", "x", SL_ERR_RANGE, NULL},
-		{"", "x", SL_ERR_NOTFOUND, NULL},
-		{"limit", "lim", SL_ERR_NOTFOUND, NULL},
-	};
-	char out[32];
-
-	(void)state;
-	for (size_t i = 0; i < N(cases); i++) {
-		int rc = query_get(cases[i].query, cases[i].key, out, sizeof(out));
-
-		if (rc != cases[i].rc)
-			fail_msg("%s [%s]: rc %d, want %d", cases[i].query, cases[i].key, rc,
-				 cases[i].rc);
-		if (rc == SL_OK)
-			assert_string_equal(out, cases[i].value);
-	}
+	assert_int_equal(url_path_len("/images?camera=helios&limit=5"), 7);
+	assert_int_equal(url_path_len("/status"), 7);
+	assert_int_equal(url_path_len("/a#frag?x=1"), 2);
+	assert_int_equal(url_path_len("/a?x=1#frag"), 2);
 }
 
 /* --- Range ------------------------------------------------------------------------ */
@@ -563,6 +519,46 @@ static void test_sky_cache_agrees(void **state)
 	config_free(&c);
 }
 
+/* --- the HTTP status of a result ------------------------------------------- */
+
+static void test_result_http_status(void **state)
+{
+	static const struct {
+		const char *json;
+		unsigned status;
+	} cases[] = {
+		{"{\"status\":\"ok\",\"frames\":[]}", 200},
+		{"{\"status\":\"error\",\"error_kind\":\"denied\"}", 403},
+		{"{\"status\":\"error\",\"error_kind\":\"invalid\"}", 400},
+		{"{\"status\":\"error\",\"error_kind\":\"not_found\"}", 400},
+		{"{\"status\":\"error\",\"error_kind\":\"too_big\"}", 413},
+		{"{\"status\":\"error\",\"error_kind\":\"busy\"}", 503},
+		{"{\"status\":\"error\",\"error_kind\":\"timeout\"}", 504},
+		{"{\"status\":\"error\",\"error_kind\":\"camera\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"no_space\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"io\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"internal\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":\"martian\"}", 502},
+		{"{\"status\":\"error\",\"error_kind\":7}", 502},
+		{"{\"status\":\"error\"}", 502},
+		/* the sentence decides nothing */
+		{"{\"status\":\"error\",\"error\":\"Backend not authorized: x\"}", 502},
+		{"{\"status\":\"error\",\"error\":\"'a' must be\",\"error_kind\":\"camera\"}",
+		 502},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(cases); i++) {
+		json_t *r = json_loads(cases[i].json, 0, NULL);
+
+		assert_non_null(r);
+		if (result_http_status(r) != cases[i].status)
+			fail_msg("%s: %u, not %u", cases[i].json, result_http_status(r),
+				 cases[i].status);
+		json_decref(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,8 +566,7 @@ int main(void)
 		cmocka_unit_test(test_router_405_allow),
 		cmocka_unit_test(test_router_small_buffer),
 		cmocka_unit_test(test_url_decode),
-		cmocka_unit_test(test_url_split),
-		cmocka_unit_test(test_query_get),
+		cmocka_unit_test(test_url_path_len),
 		cmocka_unit_test(test_range_parse),
 		cmocka_unit_test(test_auth_bearer),
 		cmocka_unit_test(test_cors),
@@ -580,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_frame_server_path),
 		cmocka_unit_test(test_sky_status),
 		cmocka_unit_test(test_sky_cache_agrees),
+		cmocka_unit_test(test_result_http_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,8 +64,8 @@ static void test_request_parse_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct capture_request req;
-		json_t *obj = json_parse_object(cases[i].payload, strlen(cases[i].payload),
-						PAYLOAD_MAX, why);
+		json_t *obj = jsonx_parse_object("payload", cases[i].payload,
+						 strlen(cases[i].payload), PAYLOAD_MAX, why);
 		int rc;
 
 		assert_non_null(obj);
@@ -271,15 +271,15 @@ static void test_execute_single_and_bracket(void **state)
 
 static void test_result_payload(void **state)
 {
-	json_t *r = capture_result("r9", "boom", NULL);
+	json_t *r = capture_result("r9", SL_ERR_CAMERA, "boom", NULL);
 	char *text = jx_dump(r);
 
 	(void)state;
 	assert_string_equal(text, "{\"request_id\":\"r9\",\"status\":\"error\",\"error\":\"boom\","
-				  "\"frames\":[]}");
+				  "\"error_kind\":\"camera\",\"frames\":[]}");
 	free(text);
 	json_decref(r);
-	r = capture_result(NULL, NULL, json_array());
+	r = capture_result(NULL, SL_OK, NULL, json_array());
 	text = jx_dump(r);
 	assert_string_equal(text, "{\"request_id\":null,\"status\":\"ok\",\"frames\":[]}");
 	free(text);

@@ -300,10 +300,22 @@ static void test_state_message(void **state)
 	assert_true(json_is_null(json_object_get(st, "output")));
 	assert_true(json_is_null(json_object_get(st, "finished_at")));
 	assert_true(json_is_null(json_object_get(st, "error")));
+	assert_true(json_is_null(json_object_get(st, "error_kind")));
 	assert_string_equal(json_string_value(json_object_get(st, "started_at")),
 			    "2026-11-27T06:00:01.000Z");
 	assert_string_equal(json_string_value(json_object_get(st, "profile")), "a");
 	assert_true(json_equal(json_object_get(st, "request"), req));
+	json_decref(st);
+	/* a failure says its kind beside the sentence; no code is "internal" */
+	v.state = JOB_FAILED;
+	v.error = "cannot write x.mp4: No space left on device";
+	v.error_code = SL_ERR_NOSPACE;
+	st = state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "no_space");
+	json_decref(st);
+	v.error_code = SL_OK;
+	st = state_json(&v);
+	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "internal");
 	json_decref(st);
 	assert_int_equal(job_state_parse("cancelled", &s), SL_OK);
 	assert_int_equal(s, JOB_CANCELLED);

@@ -27,12 +27,16 @@ static void test_err_kind_round_trip(void **state)
 {
 	(void)state;
 	assert_null(err_kind(SL_OK));
-	for (int code = SL_ERR_NOMEM; code >= SL_ERR_TOOBIG; code--) {
+	for (int code = SL_ERR_NOMEM; code >= SL_ERR_UNREACHABLE; code--) {
 		const char *kind = err_kind(code);
 		assert_non_null(kind);
 		assert_string_equal(err_kind(err_from_kind(kind)), kind);
 	}
 	assert_int_equal(err_from_kind("denied"), SL_ERR_DENIED);
+	assert_int_equal(err_from_errno(ENOSPC), SL_ERR_NOSPACE);
+	assert_int_equal(err_from_errno(EDQUOT), SL_ERR_NOSPACE);
+	assert_int_equal(err_from_errno(EIO), SL_ERR_IO);
+	assert_int_equal(err_from_errno(EACCES), SL_ERR_IO);
 	assert_int_equal(err_from_kind("no_space"), SL_ERR_NOSPACE);
 	assert_int_equal(err_from_kind("invalid"), SL_ERR_INVAL);
 	assert_string_equal(err_kind(SL_ERR_PARSE), "invalid");
@@ -311,7 +315,7 @@ static void test_time_zones_and_days(void **state)
 	time_set_zone("UTC");
 }
 
-static void test_json_parse_object(void **state)
+static void test_jsonx_parse_object(void **state)
 {
 	static const struct {
 		const char *text;
@@ -335,7 +339,8 @@ static void test_json_parse_object(void **state)
 		json_t *v;
 
 		why[0] = '\0';
-		v = json_parse_object(cases[i].text, strlen(cases[i].text), PAYLOAD_MAX, why);
+		v = jsonx_parse_object("payload", cases[i].text, strlen(cases[i].text), PAYLOAD_MAX,
+				       why);
 		if ((v != NULL) != cases[i].ok)
 			fail_msg("case %zu: %s", i, cases[i].text);
 		if (cases[i].why)
@@ -347,10 +352,12 @@ static void test_json_parse_object(void **state)
 		char *big = malloc(n);
 
 		memset(big, ' ', n);
-		assert_null(json_parse_object(big, n, PAYLOAD_MAX, why));
+		assert_null(jsonx_parse_object("payload", big, n, PAYLOAD_MAX, why));
 		assert_non_null(strstr(why, "over the 65536-byte limit"));
 		free(big);
 	}
+	assert_null(jsonx_parse_object("body", "[1]", 3, PAYLOAD_MAX, why));
+	assert_string_equal(why, "body must be a JSON object");
 }
 
 static void test_jx_getters(void **state)
@@ -483,7 +490,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_file_pair),
 		cmocka_unit_test(test_time_format_parse),
 		cmocka_unit_test(test_time_zones_and_days),
-		cmocka_unit_test(test_json_parse_object),
+		cmocka_unit_test(test_jsonx_parse_object),
 		cmocka_unit_test(test_jx_getters),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),

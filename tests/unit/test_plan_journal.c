@@ -25,7 +25,7 @@ static void test_plan_parse_and_slots(void **state)
 		"{\"schedule\":\"all_day\",\"start\":\"2026-11-27T13:30:00Z\","
 		"\"end\":\"2026-11-28T04:30:00Z\",\"interval_seconds\":30,\"profiles\":[]}]}";
 	char why[ERRMSG_MAX];
-	json_t *obj = json_parse_object(text, strlen(text), PAYLOAD_MAX, why);
+	json_t *obj = jsonx_parse_object("payload", text, strlen(text), PAYLOAD_MAX, why);
 	struct plan p;
 	int64_t start = 1795786200000LL; /* 2026-11-27T13:30:00Z */
 
@@ -53,7 +53,7 @@ static void test_plan_parse_and_slots(void **state)
 		"\"interval_seconds\":0}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		obj = json_parse_object(bad[i], strlen(bad[i]), PAYLOAD_MAX, why);
+		obj = jsonx_parse_object("payload", bad[i], strlen(bad[i]), PAYLOAD_MAX, why);
 		assert_non_null(obj);
 		assert_int_equal(plan_parse(obj, &p, why), SL_ERR_INVAL);
 		json_decref(obj);

@@ -400,7 +400,9 @@ static void test_classify(void **state)
 		assert_int_equal(rsync_classify(cases[i].code, cases[i].err, why), cases[i].kind);
 		assert_non_null(strstr(why, cases[i].why_has));
 	}
-	assert_string_equal(xfer_error_kind(XERR_DISK_FULL), "disk_full");
+	assert_string_equal(xfer_error_kind(XERR_DISK_FULL), "no_space");
+	assert_string_equal(xfer_error_kind(XERR_HOSTKEY), "denied");
+	assert_string_equal(xfer_error_kind(XERR_UNREACHABLE), "unreachable");
 }
 
 /* --- the state machine ------------------------------------------------------ */
