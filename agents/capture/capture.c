@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "frame_store.h"
 #include "fsutil.h"
 #include "jsonx.h"
 #include "log.h"
-#include "loop.h"
 #include "sha256.h"
 #include "timeutil.h"
 
@@ -36,6 +36,19 @@ int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 		 "disk nearly full: %.1f%% free on %.120s, below the %.1f%% minimum; capture refused",
 		 pct, a->images_root, a->cfg->min_free_pct);
 	return SL_ERR_NOSPACE;
+}
+
+static int64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t capture_now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static json_t *announcement(const struct capture_job *job, const struct shot *s, const char *rel,
@@ -180,7 +193,7 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	job->reference = shots - 1;
 	for (int i = 0; i < shots; i++) {
 		struct shot *s = &job->shots[i];
-		int64_t t0 = loop_now_ms();
+		int64_t t0, t1;
 
 		s->ctl = ctl;
 		s->bracket = shots > 1 ? i : -1;
@@ -200,13 +213,16 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 			s->ctl.analogue_gain = profile_gain_valid(m.analogue_gain);
 			s->ctl.ev = 0;
 		}
+		t0 = capture_now_us();
 		rc = camera_capture(a->cam, &s->ctl, s->at_ms, &s->f, job->why);
 		if (rc != SL_OK)
 			return job_fail(job, rc);
 		job->nshots = i + 1;
+		t1 = capture_now_us();
 		measure_planes(job, s, shots == 1 || i == job->reference);
 		memset(s->f.yuv420, 0, sizeof(s->f.yuv420)); /* the camera reuses them */
-		log_debug("shot %d/%d in %lld ms", i + 1, shots, (long long)(loop_now_ms() - t0));
+		log_debug("shot %d/%d: camera %lld us, preview %lld us", i + 1, shots,
+			  (long long)(t1 - t0), (long long)(capture_now_us() - t1));
 	}
 	return SL_OK;
 }
@@ -216,13 +232,14 @@ static int store_shot(struct capture_job *job, int i)
 {
 	struct shot *s = &job->shots[i];
 	char rel[PATH_MAX], sha[SHA256_HEX_LEN];
-	int64_t t0 = loop_now_ms();
+	int64_t t0 = capture_now_us(), cpu0 = clock_us(CLOCK_THREAD_CPUTIME_ID), t1, t2;
 	json_t *ann;
 	int rc;
 
 	rc = frame_rel_path(rel, sizeof(rel), job->profile, s->at_ms, s->bracket);
 	if (rc == SL_OK)
 		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
+	t1 = capture_now_us();
 	if (rc == SL_OK && (s->mean_luma < 0 || (i == job->reference && !job->preview.jpeg))) {
 		struct jpeg_preview pv;
 
@@ -239,6 +256,7 @@ static int store_shot(struct capture_job *job, int i)
 	}
 	if (rc)
 		return rc;
+	t2 = capture_now_us();
 	ann = announcement(job, s, rel, sha);
 	rc = frame_store_write(job->images_root, rel, s->f.jpeg, s->f.jpeg_size, ann, job->why);
 	if (rc) {
@@ -246,7 +264,9 @@ static int store_shot(struct capture_job *job, int i)
 		return rc;
 	}
 	json_array_append_new(job->frames, ann);
-	log_debug("stored %s in %lld ms", rel, (long long)(loop_now_ms() - t0));
+	log_debug("stored %s: sha256 %lld us, preview %lld us, write %lld us (cpu %lld us)", rel,
+		  (long long)(t1 - t0), (long long)(t2 - t1), (long long)(capture_now_us() - t2),
+		  (long long)(clock_us(CLOCK_THREAD_CPUTIME_ID) - cpu0));
 	return SL_OK;
 }
 

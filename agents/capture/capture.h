@@ -107,6 +107,10 @@ int capture_store(struct capture_job *job);
  * counts it in a's statistics and closes it. */
 void capture_account(struct capture_agent *a, const struct capture_job *job);
 
+/* Monotonic microseconds, for the timings the debug log reports (the
+ * capture benchmark reads them to tell the camera's cost from the agent's). */
+int64_t capture_now_us(void);
+
 /* The job's result payload: {"request_id", "status", "error"?, "error_kind"?,
  * "frames"} (schema/capture-result.json). Returns a new reference. */
 json_t *capture_result(const struct capture_job *job);

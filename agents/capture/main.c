@@ -157,12 +157,15 @@ static void announce(struct agent *a, json_t *frames, const struct jpeg_preview 
 /* A job is over: count it, announce its frames, answer. */
 static void close_job(struct agent *a, struct capture_job *job)
 {
+	int64_t t0 = capture_now_us();
+
 	capture_account(&a->cap, job);
 	if (job->rc && job->rc != SL_ERR_DENIED) /* a denial was logged with its backend */
 		log_warn("capture request failed: %s", job->why);
 	announce(a, job->frames, &job->preview);
 	if (job->response_topic || !job->offline)
 		send_result(a, job);
+	log_debug("announced and answered in %lld us", (long long)(capture_now_us() - t0));
 	capture_job_free(&job);
 }
 

@@ -86,6 +86,8 @@ def test_mosquitto_pub_capture_writes_and_announces(agent, broker, agent_env):
     assert (ann["width"], ann["height"]) == (640, 480)
     assert 0 <= ann["mean_luma"] <= 255
 
+    # the state is the agent's own reckoning: capturing while the job is open, then idle
+    w.wait_message(f"{T}/status", lambda m: payload_json(m)["state"] == "capturing", start=mark)
     status = w.wait_message(f"{T}/status", lambda m: payload_json(m)["captures_total"] == 1, start=mark)
     st = payload_json(status)
     validate(st, "camera-status")
