@@ -1,4 +1,4 @@
-/* capture.c - one capture request, from payload to frames on disk.
+/* capture.c - one capture job, from the camera to frames on disk.
  *
  * Shoot: meter once (light level and auto exposure's choice), turn the
  * profile into controls, take each exposure, take preview and mean luma from
@@ -11,74 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "frame_store.h"
 #include "fsutil.h"
 #include "jsonx.h"
 #include "log.h"
-#include "loop.h"
 #include "sha256.h"
 #include "timeutil.h"
-
-static int get_short_string(const json_t *obj, const char *key, size_t max, const char **out,
-			    char why[ERRMSG_MAX])
-{
-	int rc = jx_get_string(obj, key, out, why);
-
-	if (rc == SL_ERR_NOTFOUND)
-		return SL_OK;
-	if (rc)
-		return rc;
-	if (strlen(*out) > max) {
-		snprintf(why, ERRMSG_MAX, "'%s' is longer than %zu characters", key, max);
-		return SL_ERR_INVAL;
-	}
-	return SL_OK;
-}
-
-int capture_request_parse(const json_t *obj, struct capture_request *req, char why[ERRMSG_MAX])
-{
-	static const char *known[] = {"profile",  "backend_name", "request_id", "schedule",
-				      "overrides", "camera",	    NULL};
-	const char *key;
-	json_t *v;
-	int rc;
-
-	memset(req, 0, sizeof(*req));
-	json_object_foreach((json_t *)obj, key, v) {
-		bool ok = false;
-
-		for (int i = 0; known[i]; i++)
-			ok = ok || strcmp(key, known[i]) == 0;
-		if (!ok)
-			log_debug("capture request: ignoring unknown field '%s'", key);
-	}
-	if ((rc = get_short_string(obj, "request_id", REQUEST_ID_MAX, &req->request_id, why)) ||
-	    (rc = get_short_string(obj, "profile", 8, &req->profile, why)) ||
-	    (rc = get_short_string(obj, "backend_name", ID_MAX, &req->backend_name, why)) ||
-	    (rc = get_short_string(obj, "schedule", ID_MAX, &req->schedule, why)))
-		return rc;
-	v = json_object_get(obj, "overrides");
-	if (v && !json_is_null(v)) {
-		if (!json_is_object(v)) {
-			snprintf(why, ERRMSG_MAX, "'overrides' must be an object");
-			return SL_ERR_INVAL;
-		}
-		req->overrides = v;
-	}
-	return SL_OK;
-}
-
-int capture_authorize(const char *primary, const char *backend_name, char why[ERRMSG_MAX])
-{
-	if (primary == NULL || *primary == '\0')
-		return SL_OK;
-	if (backend_name && strcmp(backend_name, primary) == 0)
-		return SL_OK;
-	snprintf(why, ERRMSG_MAX, "Backend not authorized: only '%s' can trigger captures", primary);
-	return SL_ERR_DENIED;
-}
 
 int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 {
@@ -95,6 +36,19 @@ int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 		 "disk nearly full: %.1f%% free on %.120s, below the %.1f%% minimum; capture refused",
 		 pct, a->images_root, a->cfg->min_free_pct);
 	return SL_ERR_NOSPACE;
+}
+
+static int64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t capture_now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static json_t *announcement(const struct capture_job *job, const struct shot *s, const char *rel,
@@ -139,8 +93,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-struct capture_job *capture_job_new(const struct capture_agent *a,
-				    const struct capture_request *req)
+struct capture_job *capture_job_new(struct capture_agent *a, const struct capture_request *req)
 {
 	struct capture_job *job = calloc(1, sizeof(*job));
 
@@ -149,12 +102,17 @@ struct capture_job *capture_job_new(const struct capture_agent *a,
 	job->request_id = dup_or_null(req->request_id);
 	job->backend_name = dup_or_null(req->backend_name);
 	job->schedule = dup_or_null(req->schedule);
+	job->profile_asked = dup_or_null(req->profile);
+	job->overrides = json_incref((json_t *)req->overrides);
 	snprintf(job->camera_id, sizeof(job->camera_id), "%s", a->cfg->camera_id);
 	snprintf(job->images_root, sizeof(job->images_root), "%s", a->images_root);
 	job->frames = json_array();
 	if ((req->request_id && !job->request_id) || (req->backend_name && !job->backend_name) ||
-	    (req->schedule && !job->schedule) || !job->frames)
+	    (req->schedule && !job->schedule) || (req->profile && !job->profile_asked) ||
+	    !job->frames)
 		capture_job_free(&job);
+	else
+		a->jobs_open++;
 	return job;
 }
 
@@ -172,6 +130,8 @@ void capture_job_free(struct capture_job **jp)
 	free(job->request_id);
 	free(job->backend_name);
 	free(job->schedule);
+	free(job->profile_asked);
+	json_decref(job->overrides);
 	free(job->response_topic);
 	free(job->correlation);
 	free(job);
@@ -205,9 +165,9 @@ static void measure_planes(struct capture_job *job, struct shot *s, bool referen
 	}
 }
 
-int capture_shoot(struct capture_agent *a, struct capture_job *job, const char *profile,
-		  const json_t *overrides, int64_t now_ms)
+int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_ms)
 {
+	const char *profile = job->profile_asked;
 	const struct profile *p;
 	struct camera_meter m = {.lux = -1};
 	struct camera_controls ctl;
@@ -216,23 +176,24 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, const char *
 	p = profile ? profile_find(&a->cfg->profiles, profile)
 		    : profile_first_enabled(&a->cfg->profiles);
 	if (p == NULL) {
-		if (profile)
-			snprintf(job->why, ERRMSG_MAX, "unknown profile '%s'", profile);
-		else
+		if (profile == NULL) {
 			snprintf(job->why, ERRMSG_MAX, "no profile is enabled");
-		return job_fail(job, SL_ERR_NOTFOUND);
+			return job_fail(job, SL_ERR_NOTFOUND);
+		}
+		snprintf(job->why, ERRMSG_MAX, "unknown profile '%s'", profile);
+		return job_fail(job, SL_ERR_INVAL); /* the request's fault, like a wrong type */
 	}
 	job->profile = p->id;
 	job->bracket_count = p->bracket_count;
 	if ((rc = capture_check_disk(a, job->why)) != SL_OK ||
 	    (rc = camera_meter(a->cam, now_ms, &m, job->why)) != SL_OK ||
-	    (rc = profile_controls(p, m.lux, overrides, &ctl, job->why)) != SL_OK)
+	    (rc = profile_controls(p, m.lux, job->overrides, &ctl, job->why)) != SL_OK)
 		return job_fail(job, rc);
 	shots = p->bracket_count > 1 ? p->bracket_count : 1;
 	job->reference = shots - 1;
 	for (int i = 0; i < shots; i++) {
 		struct shot *s = &job->shots[i];
-		int64_t t0 = loop_now_ms();
+		int64_t t0, t1;
 
 		s->ctl = ctl;
 		s->bracket = shots > 1 ? i : -1;
@@ -252,13 +213,16 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, const char *
 			s->ctl.analogue_gain = profile_gain_valid(m.analogue_gain);
 			s->ctl.ev = 0;
 		}
+		t0 = capture_now_us();
 		rc = camera_capture(a->cam, &s->ctl, s->at_ms, &s->f, job->why);
 		if (rc != SL_OK)
 			return job_fail(job, rc);
 		job->nshots = i + 1;
+		t1 = capture_now_us();
 		measure_planes(job, s, shots == 1 || i == job->reference);
 		memset(s->f.yuv420, 0, sizeof(s->f.yuv420)); /* the camera reuses them */
-		log_debug("shot %d/%d in %lld ms", i + 1, shots, (long long)(loop_now_ms() - t0));
+		log_debug("shot %d/%d: camera %lld us, preview %lld us", i + 1, shots,
+			  (long long)(t1 - t0), (long long)(capture_now_us() - t1));
 	}
 	return SL_OK;
 }
@@ -268,13 +232,14 @@ static int store_shot(struct capture_job *job, int i)
 {
 	struct shot *s = &job->shots[i];
 	char rel[PATH_MAX], sha[SHA256_HEX_LEN];
-	int64_t t0 = loop_now_ms();
+	int64_t t0 = capture_now_us(), cpu0 = clock_us(CLOCK_THREAD_CPUTIME_ID), t1, t2;
 	json_t *ann;
 	int rc;
 
 	rc = frame_rel_path(rel, sizeof(rel), job->profile, s->at_ms, s->bracket);
 	if (rc == SL_OK)
 		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
+	t1 = capture_now_us();
 	if (rc == SL_OK && (s->mean_luma < 0 || (i == job->reference && !job->preview.jpeg))) {
 		struct jpeg_preview pv;
 
@@ -291,6 +256,7 @@ static int store_shot(struct capture_job *job, int i)
 	}
 	if (rc)
 		return rc;
+	t2 = capture_now_us();
 	ann = announcement(job, s, rel, sha);
 	rc = frame_store_write(job->images_root, rel, s->f.jpeg, s->f.jpeg_size, ann, job->why);
 	if (rc) {
@@ -298,7 +264,9 @@ static int store_shot(struct capture_job *job, int i)
 		return rc;
 	}
 	json_array_append_new(job->frames, ann);
-	log_debug("stored %s in %lld ms", rel, (long long)(loop_now_ms() - t0));
+	log_debug("stored %s: sha256 %lld us, preview %lld us, write %lld us (cpu %lld us)", rel,
+		  (long long)(t1 - t0), (long long)(t2 - t1), (long long)(capture_now_us() - t2),
+		  (long long)(clock_us(CLOCK_THREAD_CPUTIME_ID) - cpu0));
 	return SL_OK;
 }
 
@@ -314,6 +282,7 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 	size_t n = json_array_size(job->frames);
 	int64_t day_start, day_len;
 
+	a->jobs_open--;
 	time_local_day(time_now_ms(), &day_start, &day_len);
 	if (day_start != a->today_start_ms) {
 		a->today_start_ms = day_start;
@@ -326,6 +295,8 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 		snprintf(a->last_path, sizeof(a->last_path), "%s",
 			 json_string_value(json_object_get(last, "path")));
 		a->last_capture_ms = job->shots[job->nshots - 1].at_ms;
+		json_decref(a->last_frame);
+		a->last_frame = json_incref(last);
 	}
 	if (job->rc == SL_OK) {
 		a->captures_total++;
@@ -335,41 +306,17 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 	}
 }
 
-int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
-		    json_t **frames, struct jpeg_preview *preview, char why[ERRMSG_MAX])
-{
-	struct capture_job *job = capture_job_new(a, req);
-	int rc;
-
-	*frames = json_array();
-	memset(preview, 0, sizeof(*preview));
-	if (job == NULL) {
-		snprintf(why, ERRMSG_MAX, "out of memory");
-		return SL_ERR_NOMEM;
-	}
-	if (capture_shoot(a, job, req->profile, req->overrides, now_ms) == SL_OK)
-		capture_store(job);
-	capture_account(a, job);
-	rc = job->rc;
-	snprintf(why, ERRMSG_MAX, "%s", job->why);
-	json_decref(*frames);
-	*frames = json_incref(job->frames);
-	*preview = job->preview;
-	memset(&job->preview, 0, sizeof(job->preview));
-	capture_job_free(&job);
-	return rc;
-}
-
-json_t *capture_result(const char *request_id, int code, const char *error, json_t *frames)
+json_t *capture_result(const struct capture_job *job)
 {
 	json_t *o = json_object();
 
-	jx_set_str(o, "request_id", request_id);
-	json_object_set_new(o, "status", json_string(code ? "error" : "ok"));
-	if (code) {
-		json_object_set_new(o, "error", json_string(error));
-		json_object_set_new(o, "error_kind", json_string(err_kind(code)));
+	jx_set_str(o, "request_id", job->request_id);
+	json_object_set_new(o, "status", json_string(job->rc ? "error" : "ok"));
+	if (job->rc) {
+		json_object_set_new(o, "error",
+				    json_string(job->why[0] ? job->why : err_str(job->rc)));
+		json_object_set_new(o, "error_kind", json_string(err_kind(job->rc)));
 	}
-	json_object_set_new(o, "frames", frames ? frames : json_array());
+	json_object_set(o, "frames", job->frames);
 	return o;
 }

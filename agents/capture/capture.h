@@ -1,5 +1,5 @@
-/* capture.h - what skylapse-capture does with one capture request, apart
- * from MQTT: check it, authorize it, then two phases:
+/* capture.h - what skylapse-capture does with one capture job, apart from
+ * MQTT (request.h turns a request message into a job), in two phases:
  *
  *   shoot  (main thread)   meter, take each exposure (one, or one per bracket),
  *                          preview and mean luma from the frame's planes;
@@ -27,9 +27,12 @@
 
 struct capture_agent {
 	const struct config *cfg; /* borrowed */
-	struct camera *cam;       /* borrowed */
+	struct camera *cam;       /* borrowed; NULL while the camera is not ready */
+	char camera_error[ERRMSG_MAX]; /* why cam is NULL */
 	char images_root[PATH_MAX];
 	/* what status reports (main thread only) */
+	int jobs_open;            /* made and not yet accounted: shot, queued or written */
+	json_t *last_frame;       /* the latest announcement (owned), or NULL */
 	long captures_total, errors_total;
 	char last_error[ERRMSG_MAX];
 	char last_path[PATH_MAX];
@@ -61,6 +64,8 @@ struct shot {
 struct capture_job {
 	/* the request, copied (NULL pointers where absent) */
 	char *request_id, *backend_name, *schedule;
+	char *profile_asked;      /* NULL: the first enabled profile */
+	json_t *overrides;        /* owned, or NULL */
 	char *response_topic;     /* MQTT 5, or NULL */
 	unsigned char *correlation;
 	size_t correlation_len;
@@ -74,7 +79,7 @@ struct capture_job {
 	int nshots;
 	int reference;            /* index of the shot the preview shows */
 	struct jpeg_preview preview;   /* of the reference shot (maybe filled by the store) */
-	/* the outcome: 0 or an error code with why; frames written so far */
+	/* the outcome: 0 or an error code (lib/err.h) with why; frames written so far */
 	bool offline;             /* taken per the plan, no request to answer */
 	int rc;
 	char why[ERRMSG_MAX];
@@ -82,42 +87,32 @@ struct capture_job {
 	struct capture_job *next; /* for queues */
 };
 
-/* Reads a request object (borrowed). 0, or SL_ERR_INVAL with why naming the
- * field. Strings stay borrowed from obj. */
-int capture_request_parse(const json_t *obj, struct capture_request *req, char why[ERRMSG_MAX]);
-
-/* 0 when `backend_name` may trigger captures; SL_ERR_DENIED with the
- * message "Backend not authorized: only '<primary>' can trigger captures"
- * otherwise. An empty `primary` authorizes everyone. */
-int capture_authorize(const char *primary, const char *backend_name, char why[ERRMSG_MAX]);
-
 /* Free-space guard: SL_ERR_NOSPACE (why filled) when the images root's file
  * system has less than cfg->min_free_pct free. Updates a->disk_low. */
 int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX]);
 
-/* A new job for `req` (strings copied), or NULL when out of memory. */
-struct capture_job *capture_job_new(const struct capture_agent *a,
-				    const struct capture_request *req);
+/* A new job for `req` (strings copied, overrides a new reference), counted
+ * open in a until capture_account(); NULL when out of memory. */
+struct capture_job *capture_job_new(struct capture_agent *a, const struct capture_request *req);
 /* Frees *job and what it owns, setting it to NULL; accepts NULL. */
 void capture_job_free(struct capture_job **job);
 
 /* Phase 1, main thread: takes the job's exposures at now_ms. On failure
  * sets job->rc and job->why and returns job->rc. */
-int capture_shoot(struct capture_agent *a, struct capture_job *job, const char *profile,
-		  const json_t *overrides, int64_t now_ms);
+int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_ms);
 /* Phase 2, any thread: writes the frames and fills job->frames with their
  * announcements. Touches nothing but the job. Returns job->rc. */
 int capture_store(struct capture_job *job);
-/* Main thread, after the store: counts the job in a's statistics. */
+/* Main thread, once the job is over (stored, or refused before the shoot):
+ * counts it in a's statistics and closes it. */
 void capture_account(struct capture_agent *a, const struct capture_job *job);
 
-/* Both phases in a row (tests, and callers that need no overlap). */
-int capture_execute(struct capture_agent *a, const struct capture_request *req, int64_t now_ms,
-		    json_t **frames, struct jpeg_preview *preview, char why[ERRMSG_MAX]);
+/* Monotonic microseconds, for the timings the debug log reports (the
+ * capture benchmark reads them to tell the camera's cost from the agent's). */
+int64_t capture_now_us(void);
 
-/* The result payload: {"request_id", "status", "error"?, "error_kind"?,
- * "frames"}; an error when `code` is not 0 (`error` its sentence).
- * Steals `frames` (may be NULL); returns a new reference. */
-json_t *capture_result(const char *request_id, int code, const char *error, json_t *frames);
+/* The job's result payload: {"request_id", "status", "error"?, "error_kind"?,
+ * "frames"} (schema/capture-result.json). Returns a new reference. */
+json_t *capture_result(const struct capture_job *job);
 
 #endif

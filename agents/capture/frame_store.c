@@ -2,6 +2,7 @@
 #include "frame_store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +38,44 @@ static int fail(int err, const char *what, const char *path, char why[256])
 	return err == ENOSPC || err == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
 }
 
+/* Writes buf into `tmp`, hidden beside its final name (the transfer skips
+ * dot files), and fsyncs it; 0, or -1 with errno and no tmp left. */
+static int write_synced(const char *tmp, const void *buf, size_t len)
+{
+	const char *p = buf;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		p += n;
+		len -= (size_t)n;
+	}
+	rc = len > 0 || fsync(fd) < 0 ? -1 : 0;
+	saved = errno;
+	if (close(fd) < 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc < 0)
+		unlink(tmp);
+	errno = saved;
+	return rc;
+}
+
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
 		      const json_t *sidecar, char why[256])
 {
 	char path[PATH_MAX], json_path[PATH_MAX], dir[PATH_MAX];
+	char tmp[PATH_MAX + 32], json_tmp[PATH_MAX + 32];
 	char *text = NULL, *slash;
-	int rc;
+	int rc = SL_OK, dfd = -1;
 
 	if (path_join_safe(root, rel, path, sizeof(path)) != SL_OK ||
 	    strlen(path) < 5 || strlen(path) >= sizeof(json_path)) {
@@ -53,22 +86,43 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	if (mkdir_p(dir, 0755) < 0)
-		return fail(errno, "create folder", dir, why);
-	if (file_write_atomic(path, jpeg, len) < 0)
-		return fail(errno, "write", path, why);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, slash + 1, (int)getpid());
+	snprintf(json_tmp, sizeof(json_tmp), "%s/.%s.tmp.%d", dir, strrchr(json_path, '/') + 1,
+		 (int)getpid());
 	text = json_dumps(sidecar, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	if (text == NULL) {
-		unlink(path);
 		snprintf(why, 256, "cannot serialise the sidecar");
 		return SL_ERR_NOMEM;
 	}
-	if (file_write_atomic(json_path, text, strlen(text)) < 0) {
-		rc = fail(errno, "write", json_path, why);
-		unlink(path); /* no frame without its sidecar when the disk is full */
-		free(text);
-		return rc;
+	if (write_synced(tmp, jpeg, len) < 0 &&
+	    (errno != ENOENT || mkdir_p(dir, 0755) < 0 || write_synced(tmp, jpeg, len) < 0)) {
+		rc = fail(errno, "write", path, why);
+		goto out;
 	}
+	if (write_synced(json_tmp, text, strlen(text)) < 0) {
+		rc = fail(errno, "write", json_path, why);
+		unlink(tmp);
+		goto out;
+	}
+	/* the frame under its name first, then its sidecar: one fsync of the
+	 * folder makes both durable, and a journaling file system keeps the
+	 * two renames in order, so a sidecar never names a missing frame */
+	if (rename(tmp, path) < 0) {
+		rc = fail(errno, "write", path, why);
+		unlink(tmp);
+		unlink(json_tmp);
+		goto out;
+	}
+	if (rename(json_tmp, json_path) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY |
+							    O_CLOEXEC)) < 0 || fsync(dfd) < 0) {
+		rc = fail(errno, "write", json_path, why);
+		unlink(json_tmp);
+		unlink(json_path);
+		unlink(path); /* no frame without its sidecar when the disk is full */
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
 	free(text);
-	return SL_OK;
+	return rc;
 }

@@ -4,9 +4,10 @@
  *   profile-<p>/<YYYY-MM-DD>/capture_<YYYYmmdd>_<HHMMSS>_<mmm>[_bracket<i>].jpg
  * plus a .json sidecar beside it holding the frame's announcement. Date and
  * time are UTC. The milliseconds are always written, so frames taken less
- * than a second apart never collide. The JPEG is written atomically first,
- * then the sidecar, so a frame appears under its final name only complete,
- * and a sidecar never describes a missing frame.
+ * than a second apart never collide. Both are written and fsync'd under
+ * hidden temporary names, then renamed, the JPEG first, and the folder
+ * fsync'd once: a frame appears under its final name only complete, and a
+ * sidecar never describes a missing frame.
  */
 #ifndef SKYLAPSE_FRAME_STORE_H
 #define SKYLAPSE_FRAME_STORE_H

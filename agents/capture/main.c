@@ -6,7 +6,10 @@
  * an MQTT 5 Response Topic. Keeps R/<camera>/status, /preview and
  * /availability retained. Everything runs on the main loop; a capture
  * blocks it for the length of the shot, and requests that arrive meanwhile
- * wait their turn in order.
+ * wait their turn in order. This file is the agent's shell: flags,
+ * configuration, MQTT, timers and signals; the work is in request.c (a
+ * message to a job), capture.c (shoot and store), writer.c (the store's
+ * thread), offline.c (the plan while the broker is away) and status.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +33,8 @@
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
-#include "plan.h"
+#include "offline.h"
+#include "request.h"
 #include "service.h"
 #include "status.h"
 #include "timeutil.h"
@@ -48,19 +52,13 @@ struct agent {
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct writer *writer;
-	char camera_error[ERRMSG_MAX];
-	json_t *last_frame; /* latest announcement, for status */
 	const char *source_flag, *images_flag;
 	const char *config_flag, *broker_flag;
 	char t_request[TOPIC_MAX], t_response[TOPIC_MAX], t_frames[TOPIC_MAX];
 	char t_status[TOPIC_MAX], t_preview[TOPIC_MAX], t_avail[TOPIC_MAX];
 	char t_plan[TOPIC_MAX];
-	/* offline capture (plan.h) and unpublished announcements (journal.h) */
-	struct plan plan;
-	bool have_plan;
-	int64_t disconnected_since; /* monotonic ms; 0 while connected */
-	int64_t last_offline_slot;
-	char plan_path[PATH_MAX], journal_path[PATH_MAX];
+	struct offline offline;
+	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
 	/* Home Assistant */
 	char t_ha_config[TOPIC_MAX];
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
@@ -82,13 +80,14 @@ static void usage(FILE *f)
 		"CAMERA_SOURCE PRIMARY_BACKEND IMAGES_DIR SKYLAPSE_CONFIG (see config/env.example).\n");
 }
 
-static void publish_status(struct agent *a, const char *state)
+static void publish_status(struct agent *a)
 {
-	a->cap.in_window = a->have_plan && plan_window_at(&a->plan, time_now_ms()) >= 0;
-	json_t *st = status_build(&a->cap, a->cam ? state : "error",
-				  a->cam ? NULL : a->camera_error, a->last_frame);
-	char *text = jx_dump(st);
+	json_t *st;
+	char *text;
 
+	a->cap.in_window = offline_in_window(&a->offline, time_now_ms());
+	st = status_build(&a->cap);
+	text = jx_dump(st);
 	if (text)
 		mqtt_set_state(a->mqtt, a->t_status, text, strlen(text));
 	free(text);
@@ -99,33 +98,36 @@ static int open_camera(struct agent *a)
 {
 	struct camera_env env = {a->cfg.latitude, a->cfg.longitude, a->cfg.sim_width,
 				 a->cfg.sim_height};
-	int rc = camera_open(a->cfg.camera_source, &env, &a->cam, a->camera_error);
+	int rc = camera_open(a->cfg.camera_source, &env, &a->cam, a->cap.camera_error);
 
 	if (rc) {
-		log_error("camera %s: %s", a->cfg.camera_source, a->camera_error);
+		log_error("camera %s: %s", a->cfg.camera_source, a->cap.camera_error);
 		a->cap.cam = NULL;
 		return rc;
 	}
 	a->cap.cam = a->cam;
-	a->camera_error[0] = '\0';
+	a->cap.camera_error[0] = '\0';
 	log_info("camera ready: %s (%s, %dx%d)", camera_info(a->cam)->model,
 		 camera_info(a->cam)->source, camera_info(a->cam)->width,
 		 camera_info(a->cam)->height);
 	return SL_OK;
 }
 
-static void send_result(struct agent *a, const char *response_topic,
-			const unsigned char *correlation, size_t correlation_len, json_t *result)
+/* Answers on the response topic, and where the request asked (MQTT 5). */
+static void send_result(struct agent *a, const struct capture_job *job)
 {
+	json_t *result = capture_result(job);
 	char *text = jx_dump(result);
 
+	json_decref(result);
 	if (text == NULL)
 		return;
 	mqtt_publish(a->mqtt, a->t_response, text, strlen(text), 1, false);
-	if (response_topic && *response_topic) {
-		struct mqtt_pub_props props = {NULL, correlation, correlation_len, 0};
+	if (job->response_topic && *job->response_topic) {
+		struct mqtt_pub_props props = {NULL, job->correlation, job->correlation_len, 0};
 
-		mqtt_publish_props(a->mqtt, response_topic, text, strlen(text), 1, false, &props);
+		mqtt_publish_props(a->mqtt, job->response_topic, text, strlen(text), 1, false,
+				   &props);
 	}
 	free(text);
 }
@@ -148,154 +150,49 @@ static void announce(struct agent *a, json_t *frames, const struct jpeg_preview 
 		log_info("frame %s (%lld bytes)", json_string_value(json_object_get(f, "path")),
 			 (long long)json_integer_value(json_object_get(f, "size")));
 	}
-	if (json_array_size(frames)) {
-		json_decref(a->last_frame);
-		a->last_frame = json_incref(json_array_get(frames, json_array_size(frames) - 1));
-	}
 	if (pv->jpeg && mqtt_is_connected(a->mqtt))
 		mqtt_publish(a->mqtt, a->t_preview, pv->jpeg, pv->size, 0, true);
 }
 
-/* The writer finished a job: count it, announce its frames, answer. */
+/* A job is over: count it, announce its frames, answer. */
+static void close_job(struct agent *a, struct capture_job *job)
+{
+	int64_t t0 = capture_now_us();
+
+	capture_account(&a->cap, job);
+	if (job->rc && job->rc != SL_ERR_DENIED) /* a denial was logged with its backend */
+		log_warn("capture request failed: %s", job->why);
+	announce(a, job->frames, &job->preview);
+	if (job->response_topic || !job->offline)
+		send_result(a, job);
+	log_debug("announced and answered in %lld us", (long long)(capture_now_us() - t0));
+	capture_job_free(&job);
+}
+
+/* The writer finished a job. */
 static void finish_job(struct capture_job *job, void *arg)
 {
 	struct agent *a = arg;
-	json_t *result;
 
-	capture_account(&a->cap, job);
-	if (job->rc)
-		log_warn("capture request failed: %s", job->why);
-	announce(a, job->frames, &job->preview);
-	if (job->response_topic || !job->offline) {
-		result = capture_result(job->request_id, job->rc, job->why,
-					json_incref(job->frames));
-		send_result(a, job->response_topic, job->correlation, job->correlation_len, result);
-		json_decref(result);
-	}
-	capture_job_free(&job);
-	if (!writer_busy(a->writer))
-		publish_status(a, "idle");
-}
-
-/* Answers a request that never reached the camera. */
-static void refuse(struct agent *a, const struct mqtt_message *m, const char *request_id,
-		   int code, const char *why)
-{
-	json_t *result = capture_result(request_id, code, why, NULL);
-
-	a->cap.errors_total++;
-	snprintf(a->cap.last_error, sizeof(a->cap.last_error), "%s", why);
-	send_result(a, m->response_topic, m->correlation, m->correlation_len, result);
-	json_decref(result);
-	publish_status(a, writer_busy(a->writer) ? "capturing" : "idle");
-}
-
-/* The job answers where the request asked (MQTT 5 response topic). */
-static int copy_reply_to(struct capture_job *job, const struct mqtt_message *m)
-{
-	if (m->response_topic && (job->response_topic = strdup(m->response_topic)) == NULL)
-		return SL_ERR_NOMEM;
-	if (m->correlation) {
-		job->correlation = malloc(m->correlation_len + 1);
-		if (job->correlation == NULL)
-			return SL_ERR_NOMEM;
-		memcpy(job->correlation, m->correlation, m->correlation_len);
-		job->correlation_len = m->correlation_len;
-	}
-	return SL_OK;
+	close_job(a, job);
+	if (a->cap.jobs_open == 0)
+		publish_status(a);
 }
 
 static void handle_request(struct agent *a, const struct mqtt_message *m)
 {
-	struct capture_request req = {0};
-	struct capture_job *job = NULL;
-	char why[ERRMSG_MAX] = "";
-	const char *rid = NULL;
-	json_t *obj = NULL;
-	int rc = SL_ERR_PARSE;
+	struct capture_job *job = request_take(&a->cap, m);
 
-	if (m->retained) {
-		log_warn("ignoring a retained capture request (commands are never retained)");
+	if (job == NULL)
+		return;
+	if (job->rc != SL_OK) { /* refused: answered now, ahead of the queue */
+		close_job(a, job);
+		publish_status(a);
 		return;
 	}
-	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
-	if (obj == NULL)
-		goto refused;
-	if (json_is_string(json_object_get(obj, "request_id")))
-		rid = json_string_value(json_object_get(obj, "request_id"));
-	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
-		rc = SL_ERR_TIMEOUT;
-		snprintf(why, sizeof(why), "request expired before it could run");
-		goto refused; /* answered with its request_id, so the sender can match it */
-	}
-	if ((rc = capture_request_parse(obj, &req, why)) != SL_OK)
-		goto refused;
-	if ((rc = capture_authorize(a->cfg.primary_backend, req.backend_name, why)) != SL_OK) {
-		log_warn("%s (request from '%s')", why, req.backend_name ? req.backend_name : "");
-		goto refused;
-	}
-	if (a->cam == NULL) {
-		rc = SL_ERR_CAMERA;
-		snprintf(why, sizeof(why), "camera not ready: %.200s", a->camera_error);
-		goto refused;
-	}
-	job = capture_job_new(&a->cap, &req);
-	if (job == NULL || copy_reply_to(job, m) != SL_OK) {
-		rc = SL_ERR_NOMEM;
-		snprintf(why, sizeof(why), "out of memory");
-		capture_job_free(&job);
-		goto refused;
-	}
-	publish_status(a, "capturing");
-	capture_shoot(&a->cap, job, req.profile, req.overrides, time_now_ms());
+	publish_status(a);
+	capture_shoot(&a->cap, job, time_now_ms());
 	writer_push(a->writer, job); /* a failed shoot passes through, in order */
-	json_decref(obj);
-	return;
-refused:
-	if (rc != SL_ERR_DENIED)
-		log_warn("capture request refused: %s", why);
-	refuse(a, m, rid, rc, why);
-	json_decref(obj);
-}
-
-/* Keeps the plan of the primary backend (any backend when none is set). */
-static void handle_plan(struct agent *a, const struct mqtt_message *m)
-{
-	char why[ERRMSG_MAX];
-	struct plan p;
-	json_t *obj;
-
-	if (m->len == 0)
-		return;
-	obj = jsonx_parse_object("payload", (const char *)m->payload, m->len, PAYLOAD_MAX, why);
-	if (obj == NULL || plan_parse(obj, &p, why) != SL_OK) {
-		log_warn("plan ignored: %s", why);
-		json_decref(obj);
-		return;
-	}
-	json_decref(obj);
-	if (a->cfg.primary_backend[0] && strcmp(p.backend_name, a->cfg.primary_backend) != 0) {
-		log_warn("plan from backend '%s' ignored: only '%s' plans this camera", p.backend_name,
-			 a->cfg.primary_backend);
-		return;
-	}
-	a->plan = p;
-	a->have_plan = true;
-	if (file_write_atomic(a->plan_path, m->payload, m->len) < 0)
-		log_warn("cannot keep the plan in %s: %s", a->plan_path, strerror(errno));
-	log_info("plan from '%s': %d windows", p.backend_name, p.n);
-}
-
-static void load_saved_plan(struct agent *a)
-{
-	char why[ERRMSG_MAX];
-	json_t *obj = json_load_file(a->plan_path, 0, NULL);
-
-	if (obj && plan_parse(obj, &a->plan, why) == SL_OK && a->plan.n > 0) {
-		a->have_plan = true;
-		log_info("saved plan from '%s': %d windows", a->plan.backend_name, a->plan.n);
-	}
-	json_decref(obj);
 }
 
 /* Publishes what was captured while the broker was away, then forgets it. */
@@ -328,10 +225,10 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 
 	(void)s;
 	if (!connected) {
-		a->disconnected_since = loop_now_ms();
+		a->offline.away_since = loop_now_ms();
 		return;
 	}
-	a->disconnected_since = 0;
+	a->offline.away_since = 0;
 	if (a->ha_remove) {
 		/* an empty retained config removes the device from Home Assistant */
 		mqtt_publish(a->mqtt, a->t_ha_config, "", 0, 1, true);
@@ -342,54 +239,13 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 	flush_journal(a);
 }
 
-/* Captures one slot of the plan's window on the agent's own authority. */
-static void capture_offline_slot(struct agent *a, const struct plan_window *w, int64_t slot)
-{
-	const char *profs = w->profiles[0] ? w->profiles : "\0";
-	size_t n = w->profiles[0] ? strlen(w->profiles) : 1;
-
-	for (size_t i = 0; i < n; i++) {
-		char pid[2] = {profs[i], '\0'}, rid[64];
-		struct capture_request req = {pid[0] ? pid : NULL, NULL, rid, NULL, NULL};
-		struct capture_job *job;
-
-		req.backend_name = a->plan.backend_name[0] ? a->plan.backend_name : NULL;
-		req.schedule = w->schedule[0] ? w->schedule : NULL;
-		snprintf(rid, sizeof(rid), "offline-%lld-%s", (long long)slot, pid[0] ? pid : "x");
-		job = capture_job_new(&a->cap, &req);
-		if (job == NULL)
-			return;
-		job->offline = true;
-		capture_shoot(&a->cap, job, req.profile, NULL, time_now_ms());
-		writer_push(a->writer, job);
-	}
-}
-
 static int64_t offline_timer(struct loop *l, long id, void *arg)
 {
 	struct agent *a = arg;
-	int64_t now = time_now_ms(), slot;
-	const struct plan_window *w;
-	int wi;
 
 	(void)l;
 	(void)id;
-	if (a->disconnected_since == 0 || !a->have_plan || a->cam == NULL)
-		return OFFLINE_TICK_MS;
-	wi = plan_window_at(&a->plan, now);
-	if (wi < 0)
-		return OFFLINE_TICK_MS;
-	w = &a->plan.w[wi];
-	if (loop_now_ms() - a->disconnected_since <= 2000LL * w->interval_s)
-		return OFFLINE_TICK_MS;
-	slot = plan_slot_at(w, now);
-	if (slot <= a->last_offline_slot)
-		return OFFLINE_TICK_MS;
-	if (a->last_offline_slot == 0)
-		log_warn("broker away for more than two intervals in window '%s': capturing per the plan",
-			 w->schedule);
-	a->last_offline_slot = slot;
-	capture_offline_slot(a, w, slot);
+	offline_tick(&a->offline, &a->cap, a->writer);
 	return OFFLINE_TICK_MS;
 }
 
@@ -414,7 +270,7 @@ static int64_t ha_timer(struct loop *l, long id, void *arg)
 	(void)id;
 	a->ha_timer = 0;
 	publish_discovery(a);
-	publish_status(a, writer_busy(a->writer) ? "capturing" : "idle");
+	publish_status(a);
 	return -1;
 }
 
@@ -426,7 +282,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	if (strcmp(m->topic, a->t_request) == 0)
 		handle_request(a, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
-		handle_plan(a, m);
+		offline_take_plan(&a->offline, a->cfg.primary_backend, m->payload, m->len);
 	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0 && m->len == 6 &&
 		 memcmp(m->payload, "online", 6) == 0 && a->ha_timer == 0)
 		/* Home Assistant restarted: announce again after a short random
@@ -442,7 +298,7 @@ static int64_t status_timer(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	capture_check_disk(&a->cap, why);
-	publish_status(a, "idle");
+	publish_status(a);
 	return STATUS_PERIOD_MS;
 }
 
@@ -455,7 +311,7 @@ static int64_t camera_timer(struct loop *l, long id, void *arg)
 	if (a->cam)
 		return -1;
 	if (open_camera(a) == SL_OK) {
-		publish_status(a, "idle");
+		publish_status(a);
 		return -1;
 	}
 	return CAMERA_RETRY_MS;
@@ -478,7 +334,7 @@ static void reload(struct agent *a)
 		 fresh.primary_backend);
 	config_free(&fresh);
 	log_info("reload: configuration reloaded");
-	publish_status(a, "idle");
+	publish_status(a);
 }
 
 static void on_signal(struct loop *l, int signo, void *arg)
@@ -571,12 +427,12 @@ static int run(struct agent *a)
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
 	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
 	publish_discovery(a);
-	a->disconnected_since = loop_now_ms();
-	load_saved_plan(a);
+	a->offline.away_since = loop_now_ms();
+	offline_load_plan(&a->offline);
 	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
 	if (writer_start(a->loop, finish_job, a, &a->writer) != SL_OK)
 		return 2;
-	publish_status(a, "idle");
+	publish_status(a);
 	if (mqtt_session_start(a->mqtt))
 		return 2;
 	loop_add_timer(a->loop, STATUS_PERIOD_MS, status_timer, a);
@@ -611,7 +467,7 @@ static int state_paths(struct agent *a)
 		return -1;
 	if (mkdir_p(dir, 0755) < 0)
 		return -1;
-	snprintf(a->plan_path, sizeof(a->plan_path), "%s/capture-%s-plan.json", dir,
+	snprintf(a->offline.plan_path, sizeof(a->offline.plan_path), "%s/capture-%s-plan.json", dir,
 		 a->cfg.camera_id);
 	snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
 		 a->cfg.camera_id);
@@ -653,7 +509,7 @@ static int ha_remove_run(struct agent *a)
 static int list_cameras(struct agent *a)
 {
 	if (open_camera(a) != SL_OK) {
-		printf("no camera: %s\n", a->camera_error);
+		printf("no camera: %s\n", a->cap.camera_error);
 		return 2;
 	}
 	printf("%s: %s %dx%d\n", camera_info(a->cam)->source, camera_info(a->cam)->model,
@@ -714,7 +570,7 @@ int main(int argc, char **argv)
 out:
 	mqtt_session_exit(&a.mqtt);
 	camera_close(&a.cam);
-	json_decref(a.last_frame);
+	json_decref(a.cap.last_frame);
 	loop_free(&a.loop);
 	config_free(&a.cfg);
 	return rc;

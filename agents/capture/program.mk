@@ -6,9 +6,9 @@ CAPTURE_CAMERA_SRCS := agents/capture/camera.c agents/capture/camera_sim.c \
 	agents/capture/camera_libcamera_load.c
 
 PROGRAMS += skylapse-capture
-skylapse-capture_SRCS := agents/capture/main.c agents/capture/capture.c \
+skylapse-capture_SRCS := agents/capture/main.c agents/capture/request.c agents/capture/capture.c \
 	agents/capture/frame_store.c agents/capture/status.c \
-	agents/capture/plan.c agents/capture/journal.c agents/capture/writer.c \
+	agents/capture/plan.c agents/capture/offline.c agents/capture/journal.c agents/capture/writer.c \
 	agents/capture/ha_camera.c \
 	$(CAPTURE_CAMERA_SRCS)
 skylapse-capture_PKGS := libturbojpeg

@@ -19,8 +19,9 @@ static json_t *disk_json(const char *root)
 			 (double)(int)(1000.0 * (double)free_b / (double)total_b) / 10.0);
 }
 
-static json_t *last_capture_json(const struct capture_agent *a, const json_t *last)
+static json_t *last_capture_json(const struct capture_agent *a)
 {
+	const json_t *last = a->last_frame;
 	char when[TIME_ISO_MAX];
 	static const char *copied[] = {"exposure_us", "analogue_gain", "ev", "awb",
 				       "colour_temp_k", "lux", "mean_luma", "profile", NULL};
@@ -39,9 +40,16 @@ static json_t *last_capture_json(const struct capture_agent *a, const json_t *la
 	return o;
 }
 
-json_t *status_build(const struct capture_agent *a, const char *state, const char *camera_error,
-		     const json_t *last)
+const char *status_state(const struct capture_agent *a)
 {
+	if (a->cam == NULL)
+		return "error";
+	return a->jobs_open > 0 ? "capturing" : "idle";
+}
+
+json_t *status_build(const struct capture_agent *a)
+{
+	const char *camera_error = a->cam ? NULL : a->camera_error;
 	const struct camera_info *info = a->cam ? camera_info(a->cam) : NULL;
 	const struct profile_set *ps = &a->cfg->profiles;
 	char started[TIME_ISO_MAX];
@@ -56,14 +64,14 @@ json_t *status_build(const struct capture_agent *a, const char *state, const cha
 	}
 	time_format_utc(a->started_ms, started);
 	json_object_set_new(o, "camera", json_string(a->cfg->camera_id));
-	json_object_set_new(o, "state", json_string(state));
+	json_object_set_new(o, "state", json_string(status_state(a)));
 	jx_set_str(o, "camera_model", info ? info->model : NULL);
 	json_object_set_new(o, "source", json_string(info ? info->source : a->cfg->camera_source));
 	json_object_set_new(o, "camera_ready", json_boolean(a->cam != NULL));
 	jx_set_str(o, "primary_backend", a->cfg->primary_backend[0] ? a->cfg->primary_backend : NULL);
 	json_object_set_new(o, "profiles", ids);
 	json_object_set_new(o, "profiles_enabled", enabled);
-	json_object_set_new(o, "last_capture", last_capture_json(a, last));
+	json_object_set_new(o, "last_capture", last_capture_json(a));
 	json_object_set_new(o, "captures_total", json_integer(a->captures_total));
 	json_object_set_new(o, "errors_total", json_integer(a->errors_total));
 	jx_set_str(o, "last_error", camera_error ? camera_error

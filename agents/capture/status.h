@@ -1,4 +1,9 @@
-/* status.h - the camera status payload (SPEC section 4, schema/camera-status). */
+/* status.h - the camera status payload (SPEC section 4, schema/camera-status).
+ *
+ * The state is worked out here from what the agent knows, never named by a
+ * caller: "error" while the camera is not ready, "capturing" while a job is
+ * open (being shot, queued or written), "idle" otherwise.
+ */
 #ifndef SKYLAPSE_STATUS_H
 #define SKYLAPSE_STATUS_H
 
@@ -7,10 +12,10 @@
 
 #include "capture.h"
 
-/* Returns a new reference describing the agent now. `state` is "idle",
- * "capturing" or "error"; `camera_error` (may be NULL) says why the camera
- * is not ready; `last` (borrowed, may be NULL) is the latest announcement. */
-json_t *status_build(const struct capture_agent *a, const char *state, const char *camera_error,
-		     const json_t *last);
+/* The state of the agent now: "idle", "capturing" or "error". Static. */
+const char *status_state(const struct capture_agent *a);
+
+/* Returns a new reference describing the agent now. */
+json_t *status_build(const struct capture_agent *a);
 
 #endif

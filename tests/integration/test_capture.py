@@ -86,6 +86,8 @@ def test_mosquitto_pub_capture_writes_and_announces(agent, broker, agent_env):
     assert (ann["width"], ann["height"]) == (640, 480)
     assert 0 <= ann["mean_luma"] <= 255
 
+    # the state is the agent's own reckoning: capturing while the job is open, then idle
+    w.wait_message(f"{T}/status", lambda m: payload_json(m)["state"] == "capturing", start=mark)
     status = w.wait_message(f"{T}/status", lambda m: payload_json(m)["captures_total"] == 1, start=mark)
     st = payload_json(status)
     validate(st, "camera-status")
@@ -132,34 +134,37 @@ def test_authorization(agent, broker, agent_env, primary, backend, ok):
         assert result["status"] == "ok"
         assert len(frame_files(agent_env["IMAGES_DIR"])) == 1
     else:
+        # the word is for programs; the sentence, unchanged, for people
         assert result == {"request_id": "auth", "status": "error", "frames": [],
-                          "error": "Backend not authorized: only 'dagon' can trigger captures",
-                          "error_kind": "denied"}
+                          "error_kind": "denied",
+                          "error": "Backend not authorized: only 'dagon' can trigger captures"}
         assert frame_files(agent_env["IMAGES_DIR"]) == []
         d.wait_log("Backend not authorized: only 'dagon' can trigger captures")
 
 
 BAD = [
-    ('{"profile": "A", "request_id": "b1"', None, "payload is not valid JSON"),
-    ('{"profile": 5, "request_id": "b2"}', "b2", "'profile' must be a string"),
-    ('{"profile": "q", "request_id": "b3"}', "b3", "unknown profile 'q'"),
-    ('{"backend_name": 7, "request_id": "b4"}', "b4", "'backend_name' must be a string"),
-    ('{"overrides": {"ev": "bright"}, "request_id": "b5"}', "b5", "overrides.ev"),
-    ('{"overrides": {"turbo": 1}, "request_id": "b6"}', "b6", "turbo"),
-    ('[1, 2, 3]', None, "payload must be a JSON object"),
-    ('{"request_id": "b7", "pad": "' + "x" * 70000 + '"}', None, "over the 65536-byte limit"),
+    ('{"profile": "A", "request_id": "b1"', None, "invalid", "payload is not valid JSON"),
+    ('{"profile": 5, "request_id": "b2"}', "b2", "invalid", "'profile' must be a string"),
+    ('{"profile": "q", "request_id": "b3"}', "b3", "invalid", "unknown profile 'q'"),
+    ('{"backend_name": 7, "request_id": "b4"}', "b4", "invalid", "'backend_name' must be a string"),
+    ('{"overrides": {"ev": "bright"}, "request_id": "b5"}', "b5", "invalid", "overrides.ev"),
+    ('{"overrides": {"turbo": 1}, "request_id": "b6"}', "b6", "invalid", "turbo"),
+    ('[1, 2, 3]', None, "invalid", "payload must be a JSON object"),
+    ('{"request_id": "b7", "pad": "' + "x" * 70000 + '"}', None, "too_big",
+     "over the 65536-byte limit"),
 ]
 
 
 def test_bad_input_gets_a_clear_error_and_writes_nothing(agent, broker, agent_env):
     d, w = agent()
-    for payload, rid, text in BAD:
+    for payload, rid, kind, text in BAD:
         mark = w.mark()
         pub(broker, f"{T}/capture/request", payload)
         msg = w.wait_message(f"{T}/capture/response", start=mark)
         body = payload_json(msg)
         validate(body, "capture-result")
         assert body["status"] == "error" and text in body["error"], (payload[:60], body)
+        assert body["error_kind"] == kind, (payload[:60], body)
         assert body["request_id"] == rid
     assert frame_files(agent_env["IMAGES_DIR"]) == []
     assert d.alive()
@@ -214,6 +219,7 @@ def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp
     d, w = agent(SKYLAPSE_CONFIG=str(cfg))
     result, mark = request(broker, w, '{"request_id": "full"}', "full")
     assert result["status"] == "error" and "disk nearly full" in result["error"]
+    assert result["error_kind"] == "no_space"
     st = payload_json(w.wait_message(f"{T}/status", lambda m: payload_json(m)["errors_total"] == 1, start=mark))
     assert st["disk_low"] is True and "disk nearly full" in st["last_error"]
     assert frame_files(agent_env["IMAGES_DIR"]) == []

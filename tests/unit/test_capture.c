@@ -1,6 +1,8 @@
 /* test_capture.c - the capture agent's logic without MQTT: request parsing,
- * authorization, frame paths, atomic frame + sidecar writes, previews, and a
- * whole request executed against the sim camera. */
+ * authorization, frame paths, atomic frame + sidecar writes, previews, and
+ * whole requests run the way the daemon runs them (request_take, shoot, the
+ * writer thread on a real loop, account, result) against the sim and dir
+ * cameras, with the error_kind of every way a request fails. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +22,13 @@
 #include "frame_store.h"
 #include "fsutil.h"
 #include "jsonx.h"
+#include "loop.h"
+#include "mqtt.h"
 #include "preview.h"
+#include "request.h"
 #include "sha256.h"
+#include "status.h"
+#include "writer.h"
 
 static char tmpdir[64];
 
@@ -70,7 +77,7 @@ static void test_request_parse_table(void **state)
 
 		assert_non_null(obj);
 		why[0] = '\0';
-		rc = capture_request_parse(obj, &req, why);
+		rc = request_parse(obj, &req, why);
 		if (cases[i].error == NULL && rc != 0)
 			fail_msg("case %zu: unexpected error %s", i, why);
 		if (cases[i].error && (rc == 0 || strcmp(why, cases[i].error) != 0))
@@ -93,7 +100,7 @@ static void test_authorize_table(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = capture_authorize(cases[i].primary, cases[i].backend, why);
+		int rc = request_authorize(cases[i].primary, cases[i].backend, why);
 
 		assert_int_equal(rc == 0, cases[i].ok);
 		if (!cases[i].ok)
@@ -191,55 +198,134 @@ static void test_preview(void **state)
 	assert_non_null(strstr(why, "not a JPEG"));
 }
 
-static void setup_agent(struct capture_agent *a, struct config *cfg, struct camera **cam)
+/* The agent as the daemon wires it: config, camera, a loop and the writer. */
+struct fixture {
+	struct config cfg;
+	struct camera *cam;
+	struct capture_agent a;
+	struct loop *loop;
+	struct writer *writer;
+	json_t *result; /* the last job's result */
+};
+
+/* What the daemon does once a job is over, minus MQTT. */
+static void close_job(struct fixture *fx, struct capture_job *job)
+{
+	capture_account(&fx->a, job);
+	json_decref(fx->result);
+	fx->result = capture_result(job);
+	capture_job_free(&job);
+}
+
+static void finish_job(struct capture_job *job, void *arg)
+{
+	struct fixture *fx = arg;
+
+	close_job(fx, job);
+	loop_stop(fx->loop);
+}
+
+static int64_t too_long(struct loop *l, long id, void *arg)
+{
+	(void)l;
+	(void)id;
+	(void)arg;
+	fail_msg("the writer never handed the job back");
+	return -1;
+}
+
+static void fixture_open(struct fixture *fx, const char *source)
 {
 	struct config_problems p;
 	struct camera_env env = {39.6333, -105.3167, 640, 480};
 	char why[ERRMSG_MAX];
 
-	assert_int_equal(config_load(cfg, SOURCE_ROOT "/config/config.json", NULL, &p), 0);
-	cfg->min_free_pct = 0;
-	assert_int_equal(camera_open("sim", &env, cam, why), 0);
-	memset(a, 0, sizeof(*a));
-	a->cfg = cfg;
-	a->cam = *cam;
-	snprintf(a->images_root, sizeof(a->images_root), "%s/exec", tmpdir);
-	assert_int_equal(mkdir_p(a->images_root, 0755), 0);
+	memset(fx, 0, sizeof(*fx));
+	assert_int_equal(config_load(&fx->cfg, SOURCE_ROOT "/config/config.json", NULL, &p), 0);
+	fx->cfg.min_free_pct = 0;
+	fx->cfg.primary_backend[0] = '\0';
+	assert_int_equal(camera_open(source, &env, &fx->cam, why), 0);
+	fx->a.cfg = &fx->cfg;
+	fx->a.cam = fx->cam;
+	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", tmpdir);
+	assert_int_equal(mkdir_p(fx->a.images_root, 0755), 0);
+	assert_int_equal(loop_new(&fx->loop), 0);
+	assert_int_equal(writer_start(fx->loop, finish_job, fx, &fx->writer), 0);
 }
 
-static void test_execute_single_and_bracket(void **state)
+static void fixture_close(struct fixture *fx)
 {
-	struct config cfg;
-	struct camera *cam = NULL;
-	struct capture_agent a;
-	struct capture_request req = {.profile = "A", .backend_name = "dagon", .request_id = "r1"};
-	struct jpeg_preview pv;
-	json_t *frames = NULL, *f;
-	char why[ERRMSG_MAX], path[PATH_MAX], sha[SHA256_HEX_LEN];
+	writer_stop(&fx->writer);
+	loop_free(&fx->loop);
+	json_decref(fx->result);
+	json_decref(fx->a.last_frame);
+	camera_close(&fx->cam);
+	config_free(&fx->cfg);
+}
+
+/* One request message through the daemon's path; returns its result
+ * (borrowed from fx). `expires` is the message's MQTT 5 deadline (0: none). */
+static const json_t *run_request(struct fixture *fx, const char *payload, int64_t when_ms,
+				 int64_t expires)
+{
+	struct mqtt_message m = {.topic = "skylapse/helios/capture/request",
+				 .payload = (const unsigned char *)payload,
+				 .len = strlen(payload),
+				 .expires_at_ms = expires};
+	struct capture_job *job = request_take(&fx->a, &m);
+	long timer;
+
+	assert_non_null(job);
+	if (job->rc != SL_OK) {
+		close_job(fx, job); /* refused: answered at once */
+		return fx->result;
+	}
+	assert_string_equal(status_state(&fx->a), "capturing");
+	capture_shoot(&fx->a, job, when_ms);
+	writer_push(fx->writer, job);
+	timer = loop_add_timer(fx->loop, 20000, too_long, NULL);
+	assert_int_equal(loop_run(fx->loop), 0);
+	loop_del_timer(fx->loop, timer);
+	return fx->result;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void test_requests_single_and_bracket(void **state)
+{
+	struct fixture fx;
+	const json_t *r, *frames, *f;
+	char path[PATH_MAX], sha[SHA256_HEX_LEN];
 	int64_t noon = 1782928800000LL; /* 2026-07-01T18:00:00Z, mid-day in Denver */
 	double e0, e1, e2;
 
 	(void)state;
-	setup_agent(&a, &cfg, &cam);
-	assert_int_equal(capture_execute(&a, &req, noon, &frames, &pv, why), 0);
+	fixture_open(&fx, "sim");
+	assert_string_equal(status_state(&fx.a), "idle");
+	r = run_request(&fx, "{\"profile\":\"A\",\"backend_name\":\"dagon\",\"request_id\":\"r1\"}",
+			noon, 0);
+	assert_string_equal(str(r, "status"), "ok");
+	assert_null(json_object_get(r, "error_kind"));
+	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 1);
 	f = json_array_get(frames, 0);
-	assert_string_equal(json_string_value(json_object_get(f, "profile")), "a");
-	assert_string_equal(json_string_value(json_object_get(f, "captured_at")),
-			    "2026-07-01T18:00:00.000Z");
-	assert_string_equal(json_string_value(json_object_get(f, "path")),
-			    "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
-	assert_string_equal(json_string_value(json_object_get(f, "request_id")), "r1");
-	snprintf(path, sizeof(path), "%s/%s", a.images_root,
-		 json_string_value(json_object_get(f, "path")));
+	assert_string_equal(str(f, "profile"), "a");
+	assert_string_equal(str(f, "captured_at"), "2026-07-01T18:00:00.000Z");
+	assert_string_equal(str(f, "path"), "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
+	assert_string_equal(str(f, "request_id"), "r1");
+	snprintf(path, sizeof(path), "%s/%s", fx.a.images_root, str(f, "path"));
 	assert_int_equal(sha256_file_hex(path, sha), 0);
-	assert_string_equal(sha, json_string_value(json_object_get(f, "sha256")));
-	assert_non_null(pv.jpeg);
-	preview_clear(&pv);
-	json_decref(frames);
+	assert_string_equal(sha, str(f, "sha256"));
+	assert_true(json_equal((json_t *)f, fx.a.last_frame)); /* what status shows */
+	assert_int_equal(fx.a.captures_total, 1);
+	assert_string_equal(status_state(&fx.a), "idle");
 
-	req.profile = "d"; /* three brackets at EV -2, 0, +2 */
-	assert_int_equal(capture_execute(&a, &req, noon + 5000, &frames, &pv, why), 0);
+	/* three brackets at EV -2, 0, +2 */
+	r = run_request(&fx, "{\"profile\":\"d\"}", noon + 5000, 0);
+	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 3);
 	e0 = json_number_value(json_object_get(json_array_get(frames, 0), "exposure_us"));
 	e1 = json_number_value(json_object_get(json_array_get(frames, 1), "exposure_us"));
@@ -249,41 +335,139 @@ static void test_execute_single_and_bracket(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(json_array_get(frames, 2), "bracket"), "count")),
 			 3);
-	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(frames, 1), "path")),
-			       "_bracket1.jpg"));
-	preview_clear(&pv);
-	json_decref(frames);
-
-	req.profile = "z";
-	assert_int_equal(capture_execute(&a, &req, noon, &frames, &pv, why), SL_ERR_NOTFOUND);
-	assert_string_equal(why, "unknown profile 'z'");
-	json_decref(frames);
-
-	cfg.min_free_pct = 100.0; /* no disk is that empty: the guard must refuse */
-	req.profile = "a";
-	assert_int_equal(capture_execute(&a, &req, noon, &frames, &pv, why), SL_ERR_NOSPACE);
-	assert_non_null(strstr(why, "disk nearly full"));
-	assert_int_equal(json_array_size(frames), 0);
-	json_decref(frames);
-	camera_close(&cam);
-	config_free(&cfg);
+	assert_non_null(strstr(str(json_array_get(frames, 1), "path"), "_bracket1.jpg"));
+	assert_int_equal(fx.a.captures_total, 2);
+	fixture_close(&fx);
 }
 
-static void test_result_payload(void **state)
+/* Regressions as data: every way a request fails, the machine word it
+ * answers with and the sentence for people. */
+static void test_error_kinds(void **state)
 {
-	json_t *r = capture_result("r9", SL_ERR_CAMERA, "boom", NULL);
-	char *text = jx_dump(r);
+	static char big[PAYLOAD_MAX + 64];
+	static const struct {
+		const char *payload;
+		const char *primary; /* PRIMARY_BACKEND */
+		double min_free_pct;
+		bool no_camera, expired;
+		const char *request_id, *kind, *error;
+	} cases[] = {
+		{"{\"backend_name\":\"dev\",\"request_id\":\"d1\"}", "dagon", 0, false, false, "d1",
+		 "denied", "Backend not authorized: only 'dagon' can trigger captures"},
+		{"{\"request_id\":\"d2\"}", "dagon", 0, false, false, "d2", "denied",
+		 "Backend not authorized: only 'dagon' can trigger captures"},
+		{"{\"profile\":\"A\",\"request_id\":\"j1\"", "", 0, false, false, NULL, "invalid",
+		 "payload is not valid JSON"},
+		{"[1,2]", "", 0, false, false, NULL, "invalid", "payload must be a JSON object"},
+		{"{\"profile\":5,\"request_id\":\"t1\"}", "", 0, false, false, "t1", "invalid",
+		 "'profile' must be a string"},
+		{"{\"overrides\":\"fast\",\"request_id\":\"t2\"}", "", 0, false, false, "t2",
+		 "invalid", "'overrides' must be an object"},
+		{"{\"profile\":\"q\",\"request_id\":\"p1\"}", "", 0, false, false, "p1", "invalid",
+		 "unknown profile 'q'"},
+		{"{\"overrides\":{\"ev\":\"bright\"},\"request_id\":\"o1\"}", "", 0, false, false, "o1",
+		 "invalid", "overrides.ev"},
+		{"{\"request_id\":\"c1\"}", "", 0, true, false, "c1", "camera", "camera not ready: "},
+		{"{\"request_id\":\"s1\"}", "", 100, false, false, "s1", "no_space",
+		 "disk nearly full"},
+		{"{\"request_id\":\"e1\"}", "", 0, false, true, "e1", "timeout",
+		 "request expired before it could run"},
+		{NULL, "", 0, false, false, NULL, "too_big", "limit"},
+	};
+	struct fixture fx;
 
 	(void)state;
-	assert_string_equal(text, "{\"request_id\":\"r9\",\"status\":\"error\",\"error\":\"boom\","
-				  "\"error_kind\":\"camera\",\"frames\":[]}");
+	memset(big, ' ', sizeof(big) - 1);
+	big[0] = '{';
+	big[sizeof(big) - 2] = '}';
+	fixture_open(&fx, "sim");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const json_t *r;
+
+		snprintf(fx.cfg.primary_backend, sizeof(fx.cfg.primary_backend), "%s",
+			 cases[i].primary);
+		fx.cfg.min_free_pct = cases[i].min_free_pct;
+		fx.a.cam = cases[i].no_camera ? NULL : fx.cam;
+		r = run_request(&fx, cases[i].payload ? cases[i].payload : big, 1782928800000LL,
+				cases[i].expired ? 1 : 0);
+		if (strcmp(str(r, "status"), "error") != 0 || strcmp(str(r, "error_kind"),
+								     cases[i].kind) != 0)
+			fail_msg("case %zu: got %s / %s, want %s", i, str(r, "status"),
+				 str(r, "error_kind"), cases[i].kind);
+		if (strstr(str(r, "error"), cases[i].error) == NULL)
+			fail_msg("case %zu: error '%s' lacks '%s'", i, str(r, "error"),
+				 cases[i].error);
+		if (cases[i].request_id)
+			assert_string_equal(str(r, "request_id"), cases[i].request_id);
+		else
+			assert_true(json_is_null(json_object_get(r, "request_id")));
+		assert_int_equal(json_array_size(json_object_get(r, "frames")), 0);
+		assert_int_equal(fx.a.errors_total, (long)i + 1);
+		assert_string_equal(fx.a.last_error, str(r, "error"));
+		assert_string_equal(status_state(&fx.a), cases[i].no_camera ? "error" : "idle");
+	}
+	assert_int_equal(fx.a.captures_total, 0);
+	assert_int_equal(fx.a.jobs_open, 0);
+	fixture_close(&fx);
+}
+
+/* A camera that fails while shooting (the dir source's frame stops being a
+ * JPEG after it was opened) answers error_kind "camera". */
+static void test_camera_failure_kind(void **state)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 16], spec[PATH_MAX + 8];
+	unsigned long size;
+	unsigned char *jpeg = make_jpeg(64, 48, 100, &size);
+	struct fixture fx;
+	const json_t *r;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/replay", tmpdir);
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	snprintf(file, sizeof(file), "%s/0001.jpg", dir);
+	f = fopen(file, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(jpeg, 1, size, f), size);
+	fclose(f);
+	free(jpeg);
+	snprintf(spec, sizeof(spec), "dir:%s", dir);
+	fixture_open(&fx, spec);
+	f = fopen(file, "wb"); /* same name, same folder: only the content changes */
+	assert_non_null(f);
+	fputs("this is no JPEG", f);
+	fclose(f);
+	r = run_request(&fx, "{\"request_id\":\"broken\"}", 1782928800000LL, 0);
+	assert_string_equal(str(r, "status"), "error");
+	assert_string_equal(str(r, "error_kind"), "camera");
+	assert_non_null(strstr(str(r, "error"), "not a valid JPEG"));
+	assert_string_equal(str(r, "request_id"), "broken");
+	assert_int_equal(fx.a.errors_total, 1);
+	fixture_close(&fx);
+}
+
+/* The result payload exactly, as it goes on the wire. */
+static void test_result_payload(void **state)
+{
+	struct fixture fx;
+	char *text;
+
+	(void)state;
+	fixture_open(&fx, "sim");
+	snprintf(fx.cfg.primary_backend, sizeof(fx.cfg.primary_backend), "dagon");
+	text = jx_dump(run_request(&fx, "{\"request_id\":\"r9\",\"backend_name\":\"x\"}", 0, 0));
+	assert_string_equal(text, "{\"request_id\":\"r9\",\"status\":\"error\",\"error\":\"Backend not "
+				  "authorized: only 'dagon' can trigger captures\",\"error_kind\":"
+				  "\"denied\",\"frames\":[]}");
 	free(text);
-	json_decref(r);
-	r = capture_result(NULL, SL_OK, NULL, json_array());
-	text = jx_dump(r);
-	assert_string_equal(text, "{\"request_id\":null,\"status\":\"ok\",\"frames\":[]}");
+	fx.a.cam = NULL;
+	snprintf(fx.a.camera_error, sizeof(fx.a.camera_error), "no camera found");
+	fx.cfg.primary_backend[0] = '\0';
+	text = jx_dump(run_request(&fx, "{}", 0, 0));
+	assert_string_equal(text, "{\"request_id\":null,\"status\":\"error\",\"error\":\"camera not "
+				  "ready: no camera found\",\"error_kind\":\"camera\",\"frames\":[]}");
 	free(text);
-	json_decref(r);
+	fixture_close(&fx);
 }
 
 int main(void)
@@ -294,7 +478,9 @@ int main(void)
 		cmocka_unit_test(test_frame_rel_path),
 		cmocka_unit_test(test_frame_store_write),
 		cmocka_unit_test(test_preview),
-		cmocka_unit_test(test_execute_single_and_bracket),
+		cmocka_unit_test(test_requests_single_and_bracket),
+		cmocka_unit_test(test_error_kinds),
+		cmocka_unit_test(test_camera_failure_kind),
 		cmocka_unit_test(test_result_payload),
 	};
 
