@@ -236,7 +236,7 @@ def test_images_unknown_camera_and_latest_without_frames(stack):
     ('{"profile": 5}', 400, "invalid", "'profile' must be a string"),
     ('{"camera": 7}', 400, "invalid", "'camera' must be a string"),
     ('{"profile": "a", "overrides": [1]}', 400, "invalid", "'overrides' must be an object"),
-    ('{"profile": "q"}', 400, "not_found", "unknown profile 'q'"),
+    ('{"profile": "q"}', 400, "invalid", "unknown profile 'q'"),
     ('{"camera": "nobody"}', 404, "not_found", "unknown camera 'nobody'"),
 ])
 def test_capture_bad_requests(stack, body, status, kind, text):
