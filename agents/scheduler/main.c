@@ -138,52 +138,20 @@ static int print_plan(const struct config *c, const char *date)
 static void reload(struct scheduler *sch)
 {
 	struct args a = {.cli = {.config_path = sch->config_flag, .broker = sch->broker_flag}};
-	struct config fresh, old;
-	char topic[TOPIC_MAX];
-	json_t *gone;
+	struct config fresh;
 
 	if (load_config(&a, &fresh, false) != 0 || time_set_zone(fresh.timezone) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
 	}
-	/* identity and transport stay as started */
-	memcpy(fresh.backend_name, sch->cfg.backend_name, sizeof(fresh.backend_name));
-	memcpy(fresh.topic_root, sch->cfg.topic_root, sizeof(fresh.topic_root));
-	memcpy(fresh.mqtt_url, sch->cfg.mqtt_url, sizeof(fresh.mqtt_url));
-	old = sch->cfg;
-	sch->cfg = fresh;
-	gone = json_array();
-	for (int i = 0; i < sch->nruns; i++) {
-		if (config_schedule(&sch->cfg, sch->runs[i].name))
-			continue;
-		json_array_append_new(gone, json_string(sch->runs[i].name));
-		if (topic_fmt(topic, sch->cfg.topic_root, "backend/%s/schedules/%s/state",
-			      sch->cfg.backend_name, sch->runs[i].name) == SL_OK)
-			mqtt_set_state(sch->mqtt, topic, "", 0);
-	}
-	if (runner_build(sch) != SL_OK) {
+	if (daemon_reload(sch, &fresh) != SL_OK) {
 		log_error("reload: out of memory; keeping the old configuration");
-		json_decref(gone);
-		sch->cfg = old;
 		config_free(&fresh);
 		time_set_zone(sch->cfg.timezone);
 		return;
 	}
-	config_free(&old);
-	for (int i = 0; i < sch->nruns; i++)
-		daemon_publish_switch(sch, &sch->runs[i]);
-	/* schedules and profiles may have changed: entities and selections */
-	ha_publish_discovery(sch, gone);
-	json_decref(gone);
-	ha_publish_profiles(sch);
-	json_decref(sch->sun_today);
-	sch->sun_today = NULL;
-	memset(sch->sun_next, 0, sizeof(sch->sun_next));
-	sch->plans_dirty = true;
-	sched_touch_status(sch);
-	sched_kick(sch);
-	log_info("reload: configuration reloaded (%d schedules)", sch->nruns);
+	log_info("reload: configuration reloaded (%d schedules)", sch->core.nruns);
 }
 
 static void on_signal(struct loop *l, int signo, void *arg)
@@ -221,27 +189,19 @@ static int run(struct scheduler *sch, const struct args *a)
 
 	if (open_switches(sch, a->state_dir))
 		return 1;
-	if (daemon_topics(sch) != SL_OK) {
+	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
+		return 2;
+	rc = daemon_start(sch, camera && *camera ? sch->cfg.camera_id : NULL);
+	if (rc == SL_ERR_RANGE) {
 		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");
 		return 1;
 	}
-	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
-		return 2;
-	if (camera && *camera) {
-		struct sched_camera *c = sched_camera(sch, sch->cfg.camera_id, true);
-
-		if (c)
-			c->pinned = true;
-	}
-	if (runner_build(sch) != SL_OK)
-		return 2;
-	rc = daemon_connect(sch);
 	if (rc) {
 		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
 		return rc == SL_ERR_INVAL ? 1 : 2;
 	}
 	log_info("backend '%s': %d schedules, time zone %s, broker %s, switches in %s",
-		 sch->cfg.backend_name, sch->nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
+		 sch->cfg.backend_name, sch->core.nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
 		 sch->sw.path);
 	rc = loop_run(sch->loop);
 	mqtt_session_stop(sch->mqtt, 2000);
@@ -294,7 +254,7 @@ int main(int argc, char **argv)
 	sch->broker_flag = a.cli.broker;
 	sch->started_ms = time_now_ms();
 	if (a.ha_remove) {
-		rc = daemon_topics(sch) == SL_OK ? ha_remove_run(sch) : 1;
+		rc = daemon_ha_remove(sch);
 		goto out;
 	}
 	rc = run(sch, &a);
