@@ -15,7 +15,7 @@
  *    ^  (none in 400 days: look again in an hour)  |
  *    +-------- reload: the window is checked again +
  *
- * While OPEN and switched on, each slot of the cadence (cadence.h) sends
+ * While OPEN and switched on, each slot of the cadence (lib/slots.h) sends
  * one request per camera and profile, unless that camera still has one of
  * the schedule's requests unanswered (missed); no camera or no broker is
  * unsent. A window that ran closes with one encode job per camera and
@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cadence.h"
+#include "slots.h"
 #include "config.h"
 #include "ha_backend.h"
 #include "switches.h"

@@ -1,5 +1,5 @@
 # skylapse-scheduler: the backend's scheduler (sun, windows, fixed-rate requests).
-SCHEDULER_LOGIC_SRCS := agents/scheduler/cadence.c agents/scheduler/plan.c \
+SCHEDULER_LOGIC_SRCS := agents/scheduler/plan.c \
 	agents/scheduler/switches.c agents/scheduler/check.c agents/scheduler/ha_backend.c \
 	agents/scheduler/core.c agents/scheduler/relay.c agents/scheduler/status.c
 
