@@ -1,10 +1,8 @@
 /* core.c - skylapse-scheduler's decisions; see core.h for the diagram.
  *
- * In order: the list of messages to send (sched_out), the tables (runners,
- * cameras, pending requests), a runner's windows and slots, then one
- * function per event: the tick, availability, results, switches, profile
- * states and "Timelapse of today", and the answers to relayed requests.
- * Nothing here publishes, reads a clock or writes a file: the daemon does.
+ * In order: the messages to send (sched_out), the tables, a runner's
+ * windows and slots, then one function per event, then the answers to
+ * relayed requests. Nothing here publishes, reads a clock or writes a file.
  */
 #include "core.h"
 
@@ -18,7 +16,9 @@
 
 #define HOUR_MS 3600000LL
 
-int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic, char *text)
+/* Appends a message to out; steals `text` (freed on failure too). */
+static int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
+			 char *text)
 {
 	struct sched_msg *m;
 
@@ -181,7 +181,6 @@ void core_free(struct sched_core *c)
 		core_pending_drop(c, &c->pend[0]);
 	free(c->runs);
 	c->runs = NULL;
-	c->nruns = 0;
 	ha_jobs_free(&c->jobs);
 }
 

@@ -136,9 +136,6 @@ struct sched_core {
 	struct ha_jobs jobs;       /* encode jobs queued or running */
 };
 
-/* Appends a message to out; steals `text` (freed on failure too).
- * 0 or SL_ERR_NOMEM. */
-int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic, char *text);
 /* Appends obj (borrowed) as compact JSON; 0 or SL_ERR_NOMEM. */
 int sched_out_json(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
 		   const json_t *obj);

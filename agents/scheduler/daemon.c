@@ -1,25 +1,30 @@
 /* daemon.c - skylapse-scheduler's life on the broker; see daemon.h.
  *
- * In run order: the clock and apply() (the core's messages published),
- * the status's pace, the tick, the handlers of each subscribed topic,
- * Home Assistant's re-announcement, then start, reload and --ha-remove.
- * One timer, the tick, drives everything on time: core_tick() sends due
- * slots and says when it is due again (at most a second away). Retained
- * state - the status, each schedule's switch, each camera's plan and
- * profile, the discovery config - goes through mqtt_set_state(), so a
- * broker that restarts empty gets all of it again on reconnect.
+ * In order: apply() (the core's messages published, the status paced),
+ * the tick, the handlers of each subscribed topic, Home Assistant's
+ * re-announcement, then start, reload, --ha-remove and daemon_run(). One
+ * timer, the tick, drives everything on time: core_tick() sends due slots
+ * and says when it is due again (at most a second away). Retained state
+ * goes through mqtt_set_state(), so a broker that restarts empty gets all
+ * of it again on reconnect.
  */
 #include "daemon.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "core.h"
 #include "ha.h"
 #include "jsonx.h"
 #include "log.h"
+#include "loop.h"
+#include "mqtt.h"
 #include "relay.h"
+#include "status.h"
 #include "timeutil.h"
 
 #define TICK_MAX_MS 1000
@@ -29,6 +34,28 @@
 #define ANNOUNCE_MIN_MS 500
 #define ANNOUNCE_SPREAD_MS 2500
 #define REMOVE_TIMEOUT_MS 10000
+
+struct scheduler {
+	struct config cfg;
+	const struct daemon_opts *o;
+	struct loop *loop;
+	struct mqtt_session *mqtt;
+	struct switches sw;
+	struct sched_core core;
+	struct status_cache status;
+	int64_t clock_offset_ms, started_ms;
+	long tick_id;
+	bool status_dirty;
+	int64_t status_sent_ms; /* monotonic */
+	long ha_timer;          /* Home Assistant re-announcement due, or 0 */
+	bool ha_removed;        /* --ha-remove got through */
+	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
+	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
+	char t_ha_config[TOPIC_MAX];     /* homeassistant/device/<id>/config */
+	char t_today[TOPIC_MAX];         /* R/backend/<name>/timelapse/today */
+	char t_camera_prefix[TOPIC_MAX]; /* R/backend/<name>/cameras/ */
+	char t_jobs_prefix[TOPIC_MAX];   /* R/encoder/jobs/ */
+};
 
 static int64_t tick(struct loop *l, long id, void *arg);
 
@@ -100,8 +127,7 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	next = core_tick(&sch->core, now_ms(sch), &out);
 	out.status = out.status || sch->status_dirty;
 	apply(sch, &out);
-	since = loop_now_ms() - sch->status_sent_ms;
-	if (since >= STATUS_PERIOD_MS)
+	if (loop_now_ms() - sch->status_sent_ms >= STATUS_PERIOD_MS)
 		publish_status(sch);
 	delay = next - now_ms(sch);
 	if (sch->status_dirty) {
@@ -166,47 +192,17 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 	out->status = true;
 }
 
-static void on_relay_request(struct scheduler *sch, const struct mqtt_message *m,
-			     struct sched_out *out)
-{
-	struct relay_ask a = {.payload = m->payload, .len = m->len,
-			      .response_topic = m->response_topic, .correlation = m->correlation,
-			      .correlation_len = m->correlation_len,
-			      .expires = m->expires_at_ms != 0,
-			      .expires_in_ms = m->expires_at_ms - loop_now_ms()};
-
-	relay_request(&sch->core, &a, now_ms(sch), out);
-}
-
-static void on_response(struct scheduler *sch, const char *camera, const struct mqtt_message *m,
-			struct sched_out *out)
-{
-	char why[ERRMSG_MAX];
-	json_t *obj = json_parse_object((const char *)m->payload, m->len, RESPONSE_MAX, why);
-
-	core_result(&sch->core, camera, obj, now_ms(sch), out);
-	json_decref(obj);
-}
-
-static void publish_discovery(struct scheduler *sch, const json_t *removed)
-{
-	const char *url = sch->cfg.backend_url[0] ? sch->cfg.backend_url : NULL;
-	json_t *d = ha_backend_discovery(&sch->cfg, url, removed);
-	char *text = d ? jx_dump(d) : NULL;
-
-	if (text)
-		mqtt_set_state(sch->mqtt, sch->t_ha_config, text, strlen(text));
-	else
-		log_error("Home Assistant discovery: cannot build %s", sch->t_ha_config);
-	free(text);
-	json_decref(d);
-}
 
 /* The device first, so that Home Assistant has the entities the states
  * after it feed. */
 static void publish_retained(struct scheduler *sch, const json_t *removed, struct sched_out *out)
 {
-	publish_discovery(sch, removed);
+	const char *url = sch->cfg.backend_url[0] ? sch->cfg.backend_url : NULL;
+	json_t *d = ha_backend_discovery(&sch->cfg, url, removed);
+
+	if (sched_out_json(out, MSG_STATE, sch->t_ha_config, d) != SL_OK)
+		log_error("Home Assistant discovery: cannot build %s", sch->t_ha_config);
+	json_decref(d);
 	core_switch_states(&sch->core, out);
 	core_profile_states(&sch->core, NULL, out);
 }
@@ -251,8 +247,13 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 {
 	struct scheduler *sch = arg;
 	size_t jl = strlen(sch->t_jobs_prefix);
+	struct relay_ask ask = {.payload = m->payload, .len = m->len,
+				.response_topic = m->response_topic, .correlation = m->correlation,
+				.correlation_len = m->correlation_len, .expires = m->expires_at_ms != 0,
+				.expires_in_ms = m->expires_at_ms - loop_now_ms()};
 	struct sched_out out = {0};
-	char name[ID_MAX + 2];
+	char name[ID_MAX + 2], why[ERRMSG_MAX];
+	json_t *obj = NULL;
 	const char *rest;
 
 	(void)s;
@@ -271,15 +272,18 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		   strchr(m->topic + jl, '/') == NULL) {
 		out.status = ha_jobs_update(&sch->core.jobs, m->topic + jl, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_relay_request) == 0) {
-		on_relay_request(sch, m, &out);
+		relay_request(&sch->core, &ask, now_ms(sch), &out);
 	} else if (topic_middle(m->topic, sch->t_switch_prefix, "/set", name)) {
 		on_switch(sch, name, m, &out);
 	} else if ((rest = topic_split(m->topic, sch->cfg.topic_root, name, ID_MAX + 1))) {
 		if (strcmp(rest, "availability") == 0)
 			core_availability(&sch->core, name, (const char *)m->payload, &out);
-		else if (strcmp(rest, "capture/response") == 0)
-			on_response(sch, name, m, &out);
+		else if (strcmp(rest, "capture/response") == 0 &&
+			 (obj = json_parse_object((const char *)m->payload, m->len, RESPONSE_MAX,
+						  why)) != NULL)
+			core_result(&sch->core, name, obj, now_ms(sch), &out);
 	}
+	json_decref(obj);
 	apply(sch, &out);
 }
 
@@ -348,7 +352,7 @@ static int subscribe(struct scheduler *sch)
 	return rc;
 }
 
-int daemon_start(struct scheduler *sch, const char *camera)
+static int start(struct scheduler *sch, const char *camera)
 {
 	struct sched_out out = {0};
 	struct sched_camera *c;
@@ -382,7 +386,7 @@ int daemon_start(struct scheduler *sch, const char *camera)
 	return rc;
 }
 
-int daemon_reload(struct scheduler *sch, struct config *fresh)
+static int reload(struct scheduler *sch, struct config *fresh)
 {
 	struct sched_out out = {.status = true, .kick = true};
 	struct config old = sch->cfg;
@@ -442,7 +446,7 @@ static int64_t remove_timeout(struct loop *l, long id, void *arg)
 	return -1;
 }
 
-int daemon_ha_remove(struct scheduler *sch)
+static int ha_remove(struct scheduler *sch)
 {
 	struct mqtt_opts mo;
 	char client_id[128];
@@ -471,9 +475,91 @@ int daemon_ha_remove(struct scheduler *sch)
 	return sch->ha_removed ? 0 : 2;
 }
 
-void daemon_free(struct scheduler *sch)
+static void on_signal(struct loop *l, int signo, void *arg)
 {
+	struct scheduler *sch = arg;
+	struct config fresh;
+
+	if (signo != SIGHUP) {
+		log_info("signal %d: stopping", signo);
+		loop_stop(l);
+	} else if (sch->o->load(sch->o->config_path, sch->o->broker, &fresh, false) != 0 ||
+		   time_set_zone(fresh.timezone) != SL_OK) {
+		log_error("reload: configuration has errors; keeping the old one");
+		config_free(&fresh);
+	} else if (reload(sch, &fresh) != SL_OK) {
+		log_error("reload: out of memory; keeping the old configuration");
+		config_free(&fresh);
+		time_set_zone(sch->cfg.timezone);
+	} else {
+		log_info("reload: configuration reloaded (%d schedules)", sch->core.nruns);
+	}
+}
+
+static int open_switches(struct scheduler *sch, const char *flag)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	if (switches_state_dir(flag, dir) < 0) {
+		log_error("state folder %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (snprintf(path, sizeof(path), "%s/scheduler-%s-switches.json", dir,
+		     sch->cfg.backend_name) >= (int)sizeof(path)) {
+		log_error("state folder %s: path too long", dir);
+		return 1;
+	}
+	if (switches_load(&sch->sw, path) != SL_OK)
+		log_warn("%s is not a switches file; starting with none", path);
+	return 0;
+}
+
+static int run(struct scheduler *sch)
+{
+	const char *camera = getenv("CAMERA_ID");
+	int rc;
+
+	if (open_switches(sch, sch->o->state_dir))
+		return 1;
+	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
+		return 2;
+	rc = start(sch, camera && *camera ? sch->cfg.camera_id : NULL);
+	if (rc == SL_ERR_RANGE) {
+		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");
+		return 1;
+	}
+	if (rc) {
+		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
+		return rc == SL_ERR_INVAL ? 1 : 2;
+	}
+	log_info("backend '%s': %d schedules, time zone %s, broker %s, switches in %s",
+		 sch->cfg.backend_name, sch->core.nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
+		 sch->sw.path);
+	rc = loop_run(sch->loop);
+	mqtt_session_stop(sch->mqtt, 2000);
+	return rc ? 2 : 0;
+}
+
+int daemon_run(struct config *cfg, const struct daemon_opts *o)
+{
+	struct scheduler *sch = calloc(1, sizeof(*sch));
+	int rc;
+
+	if (sch == NULL) {
+		config_free(cfg);
+		return 2;
+	}
+	sch->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	sch->o = o;
+	sch->clock_offset_ms = o->clock_offset_ms;
+	sch->started_ms = time_now_ms();
+	rc = o->ha_remove ? ha_remove(sch) : run(sch);
 	mqtt_session_exit(&sch->mqtt);
 	core_free(&sch->core);
 	status_cache_clear(&sch->status);
+	loop_free(&sch->loop);
+	config_free(&sch->cfg);
+	free(sch);
+	return rc;
 }

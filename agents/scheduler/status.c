@@ -1,11 +1,4 @@
-/* status.c - the retained backend status; see status.h.
- *
- * Published at most once a second and at least every 30 s (the daemon's
- * pace). The bridge serves it as GET /status; `sun_times` {sunrise,
- * sunset} is there so it can pass it through as the seed's API did. Home
- * Assistant's sensors read it too (ha_backend.c): `next_sunrise`,
- * `next_sunset` and `encoder_queue` are there for them.
- */
+/* status.c - the retained backend status; see status.h. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,9 +1,13 @@
 /* status.h - the retained backend status, R/backend/<name>/status (SPEC 4).
  *
- * Built whole from the core each time it is published: the clock and the
- * sun of today, every schedule with today's and the next window and its
- * counters, the cameras with whether they accept this backend's requests.
- * What costs a year of sun to find is kept in a struct status_cache.
+ * Built whole from the core each time it is published (the daemon's pace:
+ * at most once a second, at least every 30 s): the clock and the sun of
+ * today, every schedule with today's and the next window and its counters,
+ * the cameras with whether they accept this backend's requests. What costs
+ * a year of sun to find is kept in a struct status_cache. The bridge serves
+ * it as GET /status (`sun_times` passes through as the seed's API had it);
+ * Home Assistant's sensors read `next_sunrise`, `next_sunset` and
+ * `encoder_queue` (ha_backend.c).
  */
 #ifndef SKYLAPSE_STATUS_H
 #define SKYLAPSE_STATUS_H

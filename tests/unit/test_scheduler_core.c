@@ -20,6 +20,7 @@
 
 #include "../../agents/scheduler/core.h"
 #include "../../agents/scheduler/relay.h"
+#include "../../agents/scheduler/status.h"
 #include "config.h"
 #include "err.h"
 #include "timeutil.h"
@@ -305,7 +306,9 @@ static void test_no_auto_timelapse_without_the_setting(void **state)
 static void test_denied_is_decided_on_error_kind(void **state)
 {
 	struct fixture *f = *state;
+	struct status_cache cache = {0};
 	struct sched_camera *cam;
+	json_t *st, *cams;
 
 	online(f, "helios");
 	tick(f, f->noon);
@@ -319,6 +322,17 @@ static void test_denied_is_decided_on_error_kind(void **state)
 	assert_int_equal(cam->auth, AUTH_DENIED);
 	assert_string_equal(cam->auth_error, "no");
 	assert_true(f->out.status);
+	/* the status says it with the word beside the sentence */
+	st = status_json(&f->core, &cache, f->noon + S, f->noon, 0);
+	assert_non_null(st);
+	cams = json_object_get(st, "cameras");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cams, 0), "error")),
+			    "no");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(cams, 0), "error_kind")), "denied");
+	assert_string_equal(json_string_value(json_object_get(st, "authorization_error")), "no");
+	json_decref(st);
+	status_cache_clear(&cache);
 	f->core.plans_dirty = true;
 	tick(f, f->noon + 10 * S);
 	for (int i = 0; i < f->out.n; i++)
@@ -405,6 +419,32 @@ static void test_rebuild_keeps_progress(void **state)
 	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
 }
 
+/* A camera coming online gets its profile state and a new plan; "Timelapse
+ * of today" makes one job per camera known, online or not. */
+static void test_availability_and_today(void **state)
+{
+	struct fixture *f = *state;
+	char buf[256];
+
+	core_availability(&f->core, "helios", "online", &f->out);
+	assert_true(f->out.kick && f->out.status && f->core.plans_dirty);
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic,
+			    "sky/backend/dagon/cameras/helios/profile/state");
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->text, "a");
+	sched_out_clear(&f->out);
+	core_availability(&f->core, "helios", "offline", &f->out);
+	assert_int_equal(f->out.n, 0);
+	assert_true(f->out.status);
+	core_availability(&f->core, "backend", "online", &f->out); /* not a camera */
+	core_availability(&f->core, "selene", "sleepy", &f->out);   /* neither word */
+	assert_int_equal(f->core.ncams, 1);
+	sched_out_clear(&f->out);
+	core_today(&f->core, f->noon + 3600 * S, &f->out);
+	assert_int_equal(count(&f->out, MSG_JOB), 1);
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "camera", buf), "helios");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "profile", buf), "a");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -424,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relay_forwards_answers_and_times_out, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_keeps_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_availability_and_today, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
