@@ -650,9 +650,8 @@ static void answer(struct sched_core *c, const struct pending *p, json_t *body,
 	char topic[TOPIC_MAX];
 	struct sched_msg *m;
 
-	json_object_set_new(body, "request_id", p->client_request_id
-							? json_string(p->client_request_id)
-							: json_null());
+	json_object_set_new(body, "request_id",
+			    p->client_request_id ? json_string(p->client_request_id) : json_null());
 	if (p->camera[0])
 		json_object_set_new(body, "camera", json_string(p->camera));
 	if (topic_fmt(topic, c->cfg->topic_root, "backend/%s/capture/response",

@@ -273,7 +273,8 @@ static void test_switch_off_pauses_silently(void **state)
 	sched_out_clear(&f->out);
 	core_switch(&f->core, r, false, &f->out);
 	assert_true(f->out.kick && f->out.status && f->core.plans_dirty);
-	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic, "sky/backend/dagon/schedules/noon/state");
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic,
+			    "sky/backend/dagon/schedules/noon/state");
 	assert_string_equal(nth(&f->out, MSG_STATE, 0)->text, "OFF");
 	for (int64_t t = f->noon; t <= f->noon + 60 * S; t += 10 * S) {
 		tick(f, t);
