@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jsonx.h"
+#include "slots.h"
 #include "timeutil.h"
 
 static int parse_window(const json_t *jw, struct plan_window *w, size_t i, char why[ERRMSG_MAX])
@@ -78,7 +79,5 @@ int64_t plan_slot_at(const struct plan_window *w, int64_t now_ms)
 {
 	int64_t step = (int64_t)w->interval_s * 1000;
 
-	if (now_ms < w->start_ms)
-		return w->start_ms;
-	return w->start_ms + (now_ms - w->start_ms) / step * step;
+	return slot_time(w->start_ms, step, slot_index_at(w->start_ms, step, now_ms));
 }

@@ -1,159 +1,73 @@
-/* daemon.c - skylapse-scheduler's life on the broker.
+/* daemon.c - skylapse-scheduler's life on the broker; see daemon.h.
  *
- * One timer, the tick, drives everything on time: it asks each runner for
- * its due slots and window changes and sleeps until the earliest next one
- * (at most a second). Messages arrive through the MQTT session on the main
- * thread: camera availability (which cameras to ask), capture results
- * (matched to our requests by request_id), schedule switches and capture
- * requests to relay; Home Assistant's topics go to ha_commands.c. Retained
- * state - the status, each schedule's switch, each camera's plan and
- * profile, the discovery config - goes through mqtt_set_state(), so a
- * broker that restarts empty gets all of it again on reconnect.
+ * In order: apply() (the core's messages published, the status paced),
+ * the tick, the handlers of each subscribed topic, Home Assistant's
+ * re-announcement, then start, reload, --ha-remove and daemon_run(). One
+ * timer, the tick, drives everything on time: core_tick() sends due slots
+ * and says when it is due again (at most a second away). Retained state
+ * goes through mqtt_set_state(), so a broker that restarts empty gets all
+ * of it again on reconnect.
  */
 #include "daemon.h"
-#include "cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "core.h"
+#include "ha.h"
 #include "jsonx.h"
 #include "log.h"
-#include "plan.h"
+#include "loop.h"
+#include "mqtt.h"
+#include "relay.h"
+#include "status.h"
 #include "timeutil.h"
 
 #define TICK_MAX_MS 1000
 #define STATUS_MIN_GAP_MS 1000
 #define STATUS_PERIOD_MS 30000
-#define AUTH_PREFIX "Backend not authorized"
+#define RESPONSE_MAX (256 * 1024)
+#define ANNOUNCE_MIN_MS 500
+#define ANNOUNCE_SPREAD_MS 2500
+#define REMOVE_TIMEOUT_MS 10000
 
-int64_t sched_now(const struct scheduler *sch)
+struct scheduler {
+	struct config cfg;
+	const struct daemon_opts *o;
+	struct loop *loop;
+	struct mqtt_session *mqtt;
+	struct switches sw;
+	struct sched_core core;
+	struct status_cache status;
+	int64_t clock_offset_ms, started_ms;
+	long tick_id;
+	bool status_dirty;
+	int64_t status_sent_ms; /* monotonic */
+	long ha_timer;          /* Home Assistant re-announcement due, or 0 */
+	bool ha_removed;        /* --ha-remove got through */
+	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
+	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
+	char t_ha_config[TOPIC_MAX];     /* homeassistant/device/<id>/config */
+	char t_today[TOPIC_MAX];         /* R/backend/<name>/timelapse/today */
+	char t_camera_prefix[TOPIC_MAX]; /* R/backend/<name>/cameras/ */
+	char t_jobs_prefix[TOPIC_MAX];   /* R/encoder/jobs/ */
+};
+
+static int64_t tick(struct loop *l, long id, void *arg);
+
+static int64_t now_ms(const struct scheduler *sch)
 {
 	return time_now_ms() + sch->clock_offset_ms;
 }
 
-long sched_date_key(int64_t ms)
+static void publish_status(struct scheduler *sch)
 {
-	int y, m, d;
-
-	window_local_date(ms, &y, &m, &d);
-	return (long)y * 10000 + m * 100 + d;
-}
-
-bool sched_reserved_id(const char *id)
-{
-	return strcmp(id, "backend") == 0 || strcmp(id, "encoder") == 0 ||
-	       strcmp(id, "transfer") == 0;
-}
-
-struct sched_camera *sched_camera(struct scheduler *sch, const char *id, bool create)
-{
-	struct sched_camera *c;
-
-	for (int i = 0; i < sch->ncams; i++)
-		if (strcmp(sch->cams[i].id, id) == 0)
-			return &sch->cams[i];
-	if (!create || !id_is_valid(id) || sched_reserved_id(id))
-		return NULL;
-	if (sch->ncams == CAMERAS_MAX) {
-		log_warn("camera '%s' ignored: already %d cameras", id, CAMERAS_MAX);
-		return NULL;
-	}
-	c = &sch->cams[sch->ncams++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->id, sizeof(c->id), "%s", id);
-	return c;
-}
-
-int sched_targets(struct scheduler *sch, const char *out[CAMERAS_MAX])
-{
-	int n = 0;
-
-	for (int i = 0; i < sch->ncams; i++) {
-		const struct sched_camera *c = &sch->cams[i];
-
-		if (c->online || (c->pinned && !c->known))
-			out[n++] = c->id;
-	}
-	return n;
-}
-
-void sched_camera_answer(struct scheduler *sch, const char *camera, bool ok, const char *error)
-{
-	struct sched_camera *c = sched_camera(sch, camera, true);
-
-	if (c == NULL)
-		return;
-	if (!ok && error && strncmp(error, AUTH_PREFIX, strlen(AUTH_PREFIX)) == 0) {
-		if (c->auth != AUTH_DENIED || strcmp(c->auth_error, error) != 0)
-			log_error("camera '%s' refuses backend '%s': %s", camera,
-				  sch->cfg.backend_name, error);
-		c->auth = AUTH_DENIED;
-		snprintf(c->auth_error, sizeof(c->auth_error), "%s", error);
-		sched_touch_status(sch);
-	} else if (ok && c->auth != AUTH_OK) {
-		if (c->auth == AUTH_DENIED)
-			log_info("camera '%s' accepts backend '%s' again", camera,
-				 sch->cfg.backend_name);
-		c->auth = AUTH_OK;
-		c->auth_error[0] = '\0';
-		sch->plans_dirty = true;
-		sched_touch_status(sch);
-	}
-}
-
-bool sched_busy(const struct scheduler *sch, const char *schedule, const char *camera)
-{
-	for (int i = 0; i < sch->npend; i++)
-		if (strcmp(sch->pend[i].schedule, schedule) == 0 &&
-		    strcmp(sch->pend[i].camera, camera) == 0)
-			return true;
-	return false;
-}
-
-struct pending *sched_pending_new(struct scheduler *sch)
-{
-	struct pending *p;
-
-	if (sch->npend == PENDING_MAX)
-		return NULL;
-	p = &sch->pend[sch->npend++];
-	memset(p, 0, sizeof(*p));
-	return p;
-}
-
-void sched_pending_drop(struct scheduler *sch, struct pending *p)
-{
-	free(p->client_request_id);
-	free(p->response_topic);
-	free(p->correlation);
-	*p = sch->pend[--sch->npend];
-}
-
-static struct pending *pending_find(struct scheduler *sch, const char *id)
-{
-	for (int i = 0; i < sch->npend; i++)
-		if (strcmp(sch->pend[i].id, id) == 0)
-			return &sch->pend[i];
-	return NULL;
-}
-
-int sched_publish_json(struct scheduler *sch, const char *topic, const json_t *obj,
-		       const struct mqtt_pub_props *props)
-{
-	char *text = jx_dump(obj);
-	int rc;
-
-	if (text == NULL)
-		return SL_ERR_NOMEM;
-	rc = mqtt_publish_props(sch->mqtt, topic, text, strlen(text), 1, false, props);
-	free(text);
-	return rc;
-}
-
-void sched_publish_status(struct scheduler *sch)
-{
-	json_t *st = status_json(sch, sched_now(sch));
+	json_t *st = status_json(&sch->core, &sch->status, now_ms(sch), sch->started_ms,
+				 sch->clock_offset_ms);
 	char *text = st ? jx_dump(st) : NULL;
 
 	if (text)
@@ -164,108 +78,58 @@ void sched_publish_status(struct scheduler *sch)
 	sch->status_sent_ms = loop_now_ms();
 }
 
-void sched_touch_status(struct scheduler *sch)
+/* Publishes out's messages in order, then the status when it changed (at
+ * most once a second; the tick sends a held one), and empties out. */
+static void apply(struct scheduler *sch, struct sched_out *out)
 {
-	sch->status_dirty = true;
-	if (loop_now_ms() - sch->status_sent_ms >= STATUS_MIN_GAP_MS)
-		sched_publish_status(sch);
-}
+	for (int i = 0; i < out->n; i++) {
+		struct sched_msg *m = &out->msg[i];
+		struct mqtt_pub_props props = {.expiry_seconds = m->expiry_s,
+					       .correlation = m->correlation,
+					       .correlation_len = m->correlation_len};
+		char rid[REQUEST_ID_MAX + 1];
+		int rc;
 
-void sched_kick(struct scheduler *sch)
-{
-	if (sch->tick_id > 0)
-		loop_del_timer(sch->loop, sch->tick_id);
-	sch->tick_id = loop_add_timer(sch->loop, 0, daemon_tick, sch);
-}
-
-void daemon_publish_switch(struct scheduler *sch, const struct runner *r)
-{
-	char topic[TOPIC_MAX];
-	const char *state = r->runs ? "ON" : "OFF";
-
-	if (topic_fmt(topic, sch->cfg.topic_root, "backend/%s/schedules/%s/state",
-		      sch->cfg.backend_name, r->name) == SL_OK)
-		mqtt_set_state(sch->mqtt, topic, state, strlen(state));
-}
-
-/* The plan goes to every camera we know, except one that refuses us:
- * its retained plan may be its primary backend's, not ours to replace. */
-static void publish_plans(struct scheduler *sch, int64_t now)
-{
-	bool *runs = calloc((size_t)(sch->nruns > 0 ? sch->nruns : 1), sizeof(*runs));
-	char topic[TOPIC_MAX];
-
-	if (runs == NULL)
-		return;
-	for (int i = 0; i < sch->nruns; i++)
-		runs[i] = sch->runs[i].runs;
-	for (int i = 0; i < sch->ncams; i++) {
-		const struct sched_camera *c = &sch->cams[i];
-		json_t *plan;
-		char *text;
-
-		if (c->auth == AUTH_DENIED ||
-		    topic_fmt(topic, sch->cfg.topic_root, "%s/plan", c->id) != SL_OK)
-			continue;
-		plan = plan_camera_json(&sch->cfg, runs, sch->cfg.backend_name, c->id, now);
-		text = plan ? jx_dump(plan) : NULL;
-		if (text)
-			mqtt_set_state(sch->mqtt, topic, text, strlen(text));
-		free(text);
-		json_decref(plan);
-	}
-	free(runs);
-	sch->plans_dirty = false;
-	sch->plans_key = sched_date_key(now);
-}
-
-/* Requests with no answer in time: an error for their schedule, or the
- * "no answer" reply to whoever asked through the backend. */
-static void expire_pending(struct scheduler *sch)
-{
-	int64_t now = sched_now(sch);
-
-	for (int i = 0; i < sch->npend;) {
-		struct pending *p = &sch->pend[i];
-		struct runner *r;
-		char why[ERRMSG_MAX];
-
-		if (p->deadline_ms > now) {
-			i++;
-			continue;
+		if (m->kind == MSG_STATE)
+			rc = mqtt_set_state(sch->mqtt, m->topic, m->text, strlen(m->text));
+		else
+			rc = mqtt_publish_props(sch->mqtt, m->topic, m->text, strlen(m->text), 1,
+						false, &props);
+		if (rc && m->kind == MSG_JOB)
+			log_error("could not publish the encode job %s: %s", m->text, err_str(rc));
+		if (rc && m->kind == MSG_CAPTURE) {
+			snprintf(rid, sizeof(rid), "%s", m->request_id);
+			core_send_failed(&sch->core, rid, rc, out); /* may grow out */
 		}
-		if (p->schedule[0] == '\0') {
-			relay_answer(sch, p, NULL);
-		} else if ((r = runner_find(sch, p->schedule)) != NULL) {
-			snprintf(why, sizeof(why), "no answer from camera '%s' in time", p->camera);
-			runner_result(sch, r, p, false, why);
-		}
-		sched_pending_drop(sch, p); /* the last entry moved into slot i */
 	}
+	if (out->status) {
+		sch->status_dirty = true;
+		if (loop_now_ms() - sch->status_sent_ms >= STATUS_MIN_GAP_MS)
+			publish_status(sch);
+	}
+	if (out->kick) {
+		if (sch->tick_id > 0)
+			loop_del_timer(sch->loop, sch->tick_id);
+		sch->tick_id = loop_add_timer(sch->loop, 0, tick, sch);
+	}
+	sched_out_clear(out);
 }
 
-int64_t daemon_tick(struct loop *l, long id, void *arg)
+static int64_t tick(struct loop *l, long id, void *arg)
 {
 	struct scheduler *sch = arg;
-	int64_t now = sched_now(sch), next = now + TICK_MAX_MS, delay, since;
+	struct sched_out out = {0};
+	int64_t next, delay, since;
 
 	(void)l;
 	(void)id;
-	expire_pending(sch);
-	for (int i = 0; i < sch->nruns; i++) {
-		int64_t t = runner_step(sch, &sch->runs[i], now);
-
-		if (t < next)
-			next = t;
-	}
-	if (sched_date_key(now) != sch->plans_key)
-		sch->plans_dirty = true;
-	if (sch->plans_dirty)
-		publish_plans(sch, now);
-	since = loop_now_ms() - sch->status_sent_ms;
-	if ((sch->status_dirty && since >= STATUS_MIN_GAP_MS) || since >= STATUS_PERIOD_MS)
-		sched_publish_status(sch);
-	delay = next - sched_now(sch);
+	sch->core.connected = mqtt_is_connected(sch->mqtt);
+	next = core_tick(&sch->core, now_ms(sch), &out);
+	out.status = out.status || sch->status_dirty;
+	apply(sch, &out);
+	if (loop_now_ms() - sch->status_sent_ms >= STATUS_PERIOD_MS)
+		publish_status(sch);
+	delay = next - now_ms(sch);
 	if (sch->status_dirty) {
 		since = STATUS_MIN_GAP_MS - (loop_now_ms() - sch->status_sent_ms);
 		if (since < delay)
@@ -274,78 +138,15 @@ int64_t daemon_tick(struct loop *l, long id, void *arg)
 	return delay < 0 ? 0 : delay > TICK_MAX_MS ? TICK_MAX_MS : delay;
 }
 
-static void on_availability(struct scheduler *sch, const char *id, const struct mqtt_message *m)
+static void on_switch(struct scheduler *sch, const char *name, const struct mqtt_message *m,
+		      struct sched_out *out)
 {
-	bool online = m->len == 6 && memcmp(m->payload, "online", 6) == 0;
-	bool offline = m->len == 7 && memcmp(m->payload, "offline", 7) == 0;
-	struct sched_camera *c;
-
-	if (!id_is_valid(id) || sched_reserved_id(id))
-		return;
-	if (!online && !offline && m->len > 0) {
-		log_debug("availability of '%s': '%.*s' is neither online nor offline", id,
-			  m->len > 16 ? 16 : (int)m->len, (const char *)m->payload);
-		return;
-	}
-	c = sched_camera(sch, id, online);
-	if (c == NULL || (c->known == (m->len > 0) && c->online == online))
-		return;
-	log_info("camera '%s' %s", id, online ? "online" : m->len ? "offline" : "forgotten");
-	c->known = m->len > 0;
-	c->online = online;
-	if (online) {
-		sch->plans_dirty = true;
-		ha_publish_profile(sch, id);
-	}
-	sched_touch_status(sch);
-	sched_kick(sch);
-}
-
-static void on_response(struct scheduler *sch, const char *camera, const struct mqtt_message *m)
-{
-	char why[ERRMSG_MAX];
-	const char *rid = NULL, *status = NULL, *error = NULL;
-	json_t *obj =
-		jsonx_parse_object("payload", (const char *)m->payload, m->len, RESPONSE_MAX, why);
-	struct pending *p;
-	struct runner *r;
-	bool ok;
-
-	if (obj == NULL || jx_get_string(obj, "request_id", &rid, why) != SL_OK ||
-	    (p = pending_find(sch, rid)) == NULL)
-		goto out; /* not an answer to us */
-	if (strcmp(p->camera, camera) != 0) {
-		log_warn("answer to %s came from camera '%s', not '%s'; ignored", rid, camera,
-			 p->camera);
-		goto out;
-	}
-	jx_get_string(obj, "status", &status, why);
-	jx_get_string(obj, "error", &error, why);
-	ok = status && strcmp(status, "ok") == 0;
-	if (!ok && error == NULL)
-		error = "malformed answer (no status ok nor error)";
-	sched_camera_answer(sch, camera, ok, error);
-	if (p->schedule[0] == '\0')
-		relay_answer(sch, p, obj);
-	else if ((r = runner_find(sch, p->schedule)) != NULL)
-		runner_result(sch, r, p, ok, error);
-	sched_pending_drop(sch, p);
-out:
-	json_decref(obj);
-}
-
-static void on_switch(struct scheduler *sch, const char *name, const struct mqtt_message *m)
-{
-	struct runner *r = id_is_valid(name) ? runner_find(sch, name) : NULL;
+	struct runner *r = id_is_valid(name) ? core_runner(&sch->core, name) : NULL;
 	bool on;
 	int rc;
 
 	if (r == NULL) {
 		log_warn("switch for unknown schedule '%.64s' ignored", name);
-		return;
-	}
-	if (m->retained) {
-		log_warn("retained switch for '%s' ignored (commands are never retained)", name);
 		return;
 	}
 	if (switch_parse(m->payload, m->len, &on) != SL_OK) {
@@ -357,79 +158,212 @@ static void on_switch(struct scheduler *sch, const char *name, const struct mqtt
 	if (rc)
 		log_warn("switch for '%s' holds until restart only: cannot keep it in %s (%s)",
 			 name, sch->sw.path, err_str(rc));
-	if (r->runs != on)
-		log_info("schedule '%s' switched %s", name, on ? "ON" : "OFF");
-	r->runs = on;
-	daemon_publish_switch(sch, r);
-	sch->plans_dirty = true;
-	sched_touch_status(sch);
-	sched_kick(sch);
+	core_switch(&sch->core, r, on, out);
+}
+
+static void on_profile_set(struct scheduler *sch, const char *camera,
+			   const struct mqtt_message *m, struct sched_out *out)
+{
+	char id;
+	int rc;
+
+	if (!id_is_valid(camera) || core_reserved_id(camera)) {
+		log_warn("profile selection for '%.64s' ignored: not a camera id", camera);
+		return;
+	}
+	if (switch_parse_profile(&sch->cfg.profiles, m->payload, m->len, &id) != SL_OK) {
+		log_warn("profile selection for '%s' ignored: '%.*s' is not a profile id", camera,
+			 m->len > 32 ? 32 : (int)m->len, (const char *)m->payload);
+		/* Home Assistant's select shows the state topic: put it back */
+		core_profile_states(&sch->core, camera, out);
+		return;
+	}
+	rc = switches_set_profile(&sch->sw, camera, id);
+	if (rc == SL_ERR_RANGE) {
+		log_warn("profile selection for '%s' ignored: already %d cameras have one", camera,
+			 SWITCHES_MAX);
+		return;
+	}
+	if (rc)
+		log_warn("profile for '%s' holds until restart only: cannot keep it in %s (%s)",
+			 camera, sch->sw.path, err_str(rc));
+	log_info("camera '%s': profile '%c' selected", camera, id);
+	core_profile_states(&sch->core, camera, out);
+	out->status = true;
+}
+
+
+/* The device first, so that Home Assistant has the entities the states
+ * after it feed. */
+static void publish_retained(struct scheduler *sch, const json_t *removed, struct sched_out *out)
+{
+	const char *url = sch->cfg.backend_url[0] ? sch->cfg.backend_url : NULL;
+	json_t *d = ha_backend_discovery(&sch->cfg, url, removed);
+
+	if (sched_out_json(out, MSG_STATE, sch->t_ha_config, d) != SL_OK)
+		log_error("Home Assistant discovery: cannot build %s", sch->t_ha_config);
+	json_decref(d);
+	core_switch_states(&sch->core, out);
+	core_profile_states(&sch->core, NULL, out);
+}
+
+static int64_t announce(struct loop *l, long id, void *arg)
+{
+	struct scheduler *sch = arg;
+	struct sched_out out = {0};
+
+	(void)l;
+	(void)id;
+	sch->ha_timer = 0;
+	publish_retained(sch, NULL, &out);
+	apply(sch, &out);
+	publish_status(sch);
+	return -1;
+}
+
+/* A restart of Home Assistant must not meet every agent at once: the
+ * announcement waits a random 0.5-3 s. */
+static void on_ha_status(struct scheduler *sch, const struct mqtt_message *m)
+{
+	if (m->len != 6 || memcmp(m->payload, "online", 6) != 0 || sch->ha_timer > 0)
+		return;
+	sch->ha_timer = loop_add_timer(sch->loop, ANNOUNCE_MIN_MS + random() % ANNOUNCE_SPREAD_MS,
+				       announce, sch);
+}
+
+/* The topic's part between prefix and suffix, when it has both. */
+static bool topic_middle(const char *topic, const char *prefix, const char *suffix,
+			 char out[ID_MAX + 2])
+{
+	size_t tl = strlen(topic), pl = strlen(prefix), sl = strlen(suffix);
+
+	if (strncmp(topic, prefix, pl) != 0 || tl <= pl + sl || strcmp(topic + tl - sl, suffix))
+		return false;
+	snprintf(out, ID_MAX + 2, "%.*s", (int)(tl - pl - sl), topic + pl);
+	return true;
 }
 
 static void on_message(struct mqtt_session *s, const struct mqtt_message *m, void *arg)
 {
 	struct scheduler *sch = arg;
-	size_t plen = strlen(sch->t_switch_prefix), tlen = strlen(m->topic);
-	char first[ID_MAX + 1];
+	size_t jl = strlen(sch->t_jobs_prefix);
+	struct relay_ask ask = {.payload = m->payload, .len = m->len,
+				.response_topic = m->response_topic, .correlation = m->correlation,
+				.correlation_len = m->correlation_len, .expires = m->expires_at_ms != 0,
+				.expires_in_ms = m->expires_at_ms - loop_now_ms()};
+	struct sched_out out = {0};
+	char name[ID_MAX + 2], why[ERRMSG_MAX];
+	json_t *obj = NULL;
 	const char *rest;
 
 	(void)s;
-	if (ha_on_message(sch, m))
-		return;
-	if (strcmp(m->topic, sch->t_relay_request) == 0) {
-		relay_request(sch, m);
-		return;
+	if (m->retained && (strcmp(m->topic, sch->t_today) == 0 ||
+			    strcmp(m->topic, sch->t_relay_request) == 0 ||
+			    topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name) ||
+			    topic_middle(m->topic, sch->t_switch_prefix, "/set", name))) {
+		log_warn("retained %s ignored (commands are never retained)", m->topic);
+	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
+		on_ha_status(sch, m);
+	} else if (strcmp(m->topic, sch->t_today) == 0) {
+		core_today(&sch->core, now_ms(sch), &out);
+	} else if (topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name)) {
+		on_profile_set(sch, name, m, &out);
+	} else if (strncmp(m->topic, sch->t_jobs_prefix, jl) == 0 &&
+		   strchr(m->topic + jl, '/') == NULL) {
+		out.status = ha_jobs_update(&sch->core.jobs, m->topic + jl, m->payload, m->len);
+	} else if (strcmp(m->topic, sch->t_relay_request) == 0) {
+		relay_request(&sch->core, &ask, now_ms(sch), &out);
+	} else if (topic_middle(m->topic, sch->t_switch_prefix, "/set", name)) {
+		on_switch(sch, name, m, &out);
+	} else if ((rest = topic_split(m->topic, sch->cfg.topic_root, name, ID_MAX + 1))) {
+		if (strcmp(rest, "availability") == 0)
+			core_availability(&sch->core, name, (const char *)m->payload, &out);
+		else if (strcmp(rest, "capture/response") == 0 &&
+			 (obj = jsonx_parse_object("payload", (const char *)m->payload, m->len,
+						   RESPONSE_MAX, why)) != NULL)
+			core_result(&sch->core, name, obj, now_ms(sch), &out);
 	}
-	if (strncmp(m->topic, sch->t_switch_prefix, plen) == 0 && tlen > plen + 4 &&
-	    strcmp(m->topic + tlen - 4, "/set") == 0) {
-		char name[ID_MAX + 2];
-
-		snprintf(name, sizeof(name), "%.*s", (int)(tlen - plen - 4), m->topic + plen);
-		on_switch(sch, name, m);
-		return;
-	}
-	rest = topic_split(m->topic, sch->cfg.topic_root, first, sizeof(first));
-	if (rest == NULL)
-		return;
-	if (strcmp(rest, "availability") == 0)
-		on_availability(sch, first, m);
-	else if (strcmp(rest, "capture/response") == 0)
-		on_response(sch, first, m);
+	json_decref(obj);
+	apply(sch, &out);
 }
 
 static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 {
 	struct scheduler *sch = arg;
+	struct sched_out out = {.status = true, .kick = true};
 
 	if (connected)
 		log_info("connected to %s", mqtt_session_url(s));
 	else
 		log_warn("lost the broker %s; reconnecting", mqtt_session_url(s));
-	sch->plans_dirty = connected;
-	sched_touch_status(sch);
-	sched_kick(sch);
+	sch->core.plans_dirty = connected;
+	apply(sch, &out);
 }
 
-int daemon_topics(struct scheduler *sch)
+static int name_topics(struct scheduler *sch)
 {
 	const char *r = sch->cfg.topic_root, *b = sch->cfg.backend_name;
+	char dev_id[HA_DEVICE_ID_MAX];
 
+	ha_backend_device_id(b, dev_id);
 	if (topic_fmt(sch->t_status, r, "backend/%s/status", b) ||
 	    topic_fmt(sch->t_avail, r, "backend/%s/availability", b) ||
 	    topic_fmt(sch->t_relay_request, r, "backend/%s/capture/request", b) ||
-	    topic_fmt(sch->t_relay_response, r, "backend/%s/capture/response", b) ||
-	    topic_fmt(sch->t_switch_prefix, r, "backend/%s/schedules/", b))
+	    topic_fmt(sch->t_switch_prefix, r, "backend/%s/schedules/", b) ||
+	    ha_config_topic(sch->t_ha_config, dev_id) ||
+	    topic_fmt(sch->t_today, r, "backend/%s/timelapse/today", b) ||
+	    topic_fmt(sch->t_camera_prefix, r, "backend/%s/cameras/", b) ||
+	    topic_fmt(sch->t_jobs_prefix, r, "encoder/jobs/"))
 		return SL_ERR_RANGE;
-	return ha_topics(sch);
+	return SL_OK;
 }
 
-int daemon_connect(struct scheduler *sch)
+/* Builds the core's runners from sch->cfg and the kept switches. */
+static int build(struct scheduler *sch)
 {
-	struct mqtt_opts mo;
-	char client_id[128], filter[TOPIC_MAX];
-	const char *r = sch->cfg.topic_root;
+	bool *runs = calloc((size_t)sch->cfg.nschedules + 1, sizeof(*runs));
 	int rc;
 
+	if (runs == NULL)
+		return SL_ERR_NOMEM;
+	for (int i = 0; i < sch->cfg.nschedules; i++)
+		runs[i] = switches_runs(&sch->sw, &sch->cfg.schedules[i]);
+	sch->core.cfg = &sch->cfg;
+	sch->core.sw = &sch->sw;
+	rc = core_build(&sch->core, runs);
+	free(runs);
+	return rc;
+}
+
+static int subscribe(struct scheduler *sch)
+{
+	static const char *const filters[] = {
+		"+/availability", "+/capture/response", "backend/%s/capture/request",
+		"backend/%s/schedules/+/set", "backend/%s/timelapse/today",
+		"backend/%s/cameras/+/profile/set", "encoder/jobs/+"};
+	char filter[TOPIC_MAX];
+	int rc = mqtt_subscribe(sch->mqtt, HA_STATUS_TOPIC, 1);
+
+	for (size_t i = 0; rc == SL_OK && i < sizeof filters / sizeof filters[0]; i++) {
+		rc = topic_fmt(filter, sch->cfg.topic_root, filters[i], sch->cfg.backend_name);
+		if (rc == SL_OK)
+			rc = mqtt_subscribe(sch->mqtt, filter, 1);
+	}
+	return rc;
+}
+
+static int start(struct scheduler *sch, const char *camera)
+{
+	struct sched_out out = {0};
+	struct sched_camera *c;
+	struct mqtt_opts mo;
+	char client_id[128];
+	int rc;
+
+	if ((rc = name_topics(sch)) || (rc = build(sch)))
+		return rc;
+	if (camera && *camera && (c = core_camera(&sch->core, camera, true)) != NULL)
+		c->pinned = true;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s", sch->cfg.backend_name);
 	mo = cli_mqtt_opts(&sch->cfg, client_id);
 	mo.availability_topic = sch->t_avail;
@@ -440,36 +374,192 @@ int daemon_connect(struct scheduler *sch)
 		return rc;
 	mqtt_session_on_message(sch->mqtt, on_message, sch);
 	mqtt_session_on_connection(sch->mqtt, on_connection, sch);
-	if ((rc = topic_fmt(filter, r, "+/availability")) ||
-	    (rc = mqtt_subscribe(sch->mqtt, filter, 1)) ||
-	    (rc = topic_fmt(filter, r, "+/capture/response")) ||
-	    (rc = mqtt_subscribe(sch->mqtt, filter, 1)) ||
-	    (rc = mqtt_subscribe(sch->mqtt, sch->t_relay_request, 1)) ||
-	    (rc = topic_fmt(filter, r, "backend/%s/schedules/+/set", sch->cfg.backend_name)) ||
-	    (rc = mqtt_subscribe(sch->mqtt, filter, 1)) || (rc = ha_subscribe(sch)))
+	if ((rc = subscribe(sch)))
 		return rc;
-	/* the device first, so that Home Assistant has the entities the
-	 * states below feed */
-	ha_publish_discovery(sch, NULL);
-	for (int i = 0; i < sch->nruns; i++)
-		daemon_publish_switch(sch, &sch->runs[i]);
-	ha_publish_profiles(sch);
+	publish_retained(sch, NULL, &out);
+	apply(sch, &out);
 	/* no status yet: the first tick, right after this, publishes one with
 	 * today's windows already computed (active_schedules right from the start) */
 	rc = mqtt_session_start(sch->mqtt);
 	if (rc == SL_OK)
-		sch->tick_id = loop_add_timer(sch->loop, 0, daemon_tick, sch);
+		sch->tick_id = loop_add_timer(sch->loop, 0, tick, sch);
 	return rc;
 }
 
-void daemon_free(struct scheduler *sch)
+static int reload(struct scheduler *sch, struct config *fresh)
 {
-	while (sch->npend > 0)
-		sched_pending_drop(sch, &sch->pend[0]);
+	struct sched_out out = {.status = true, .kick = true};
+	struct config old = sch->cfg;
+	char topic[TOPIC_MAX];
+	json_t *gone = json_array();
+
+	/* identity and transport stay as started */
+	memcpy(fresh->backend_name, old.backend_name, sizeof(fresh->backend_name));
+	memcpy(fresh->topic_root, old.topic_root, sizeof(fresh->topic_root));
+	memcpy(fresh->mqtt_url, old.mqtt_url, sizeof(fresh->mqtt_url));
+	sch->cfg = *fresh;
+	if (build(sch) != SL_OK) {
+		sch->cfg = old;
+		json_decref(gone);
+		return SL_ERR_NOMEM;
+	}
+	for (int i = 0; i < old.nschedules; i++) {
+		const char *name = old.schedules[i].name;
+
+		if (config_schedule(&sch->cfg, name))
+			continue;
+		json_array_append_new(gone, json_string(name));
+		if (topic_fmt(topic, old.topic_root, "backend/%s/schedules/%s/state",
+			      old.backend_name, name) == SL_OK)
+			mqtt_set_state(sch->mqtt, topic, "", 0);
+	}
+	config_free(&old);
+	/* schedules and profiles may have changed: entities and selections */
+	publish_retained(sch, gone, &out);
+	json_decref(gone);
+	status_cache_clear(&sch->status);
+	sch->core.plans_dirty = true;
+	apply(sch, &out);
+	return SL_OK;
+}
+
+static void on_remove_connection(struct mqtt_session *s, bool connected, void *arg)
+{
+	struct scheduler *sch = arg;
+
+	if (!connected)
+		return;
+	/* an empty retained config removes the device from Home Assistant */
+	if (mqtt_publish(s, sch->t_ha_config, "", 0, 1, true) == SL_OK) {
+		sch->ha_removed = true;
+		log_info("Home Assistant discovery removed (%s)", sch->t_ha_config);
+	}
+	loop_stop(sch->loop);
+}
+
+static int64_t remove_timeout(struct loop *l, long id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	log_error("cannot reach the broker: Home Assistant discovery not removed");
+	loop_stop(l);
+	return -1;
+}
+
+static int ha_remove(struct scheduler *sch)
+{
+	struct mqtt_opts mo;
+	char client_id[128];
+	int rc;
+
+	if (name_topics(sch) != SL_OK)
+		return 1;
+	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s-ha-remove",
+		 sch->cfg.backend_name);
+	mo = cli_mqtt_opts(&sch->cfg, client_id);
+	/* no availability topic: the running backend's own must stay as it is */
+	if (loop_new(&sch->loop))
+		return 2;
+	rc = mqtt_session_new(sch->loop, &mo, &sch->mqtt);
+	if (rc) {
+		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
+		return rc == SL_ERR_INVAL ? 1 : 2;
+	}
+	mqtt_session_on_connection(sch->mqtt, on_remove_connection, sch);
+	if (mqtt_session_start(sch->mqtt) != SL_OK)
+		return 2;
+	loop_add_timer(sch->loop, REMOVE_TIMEOUT_MS, remove_timeout, sch);
+	loop_run(sch->loop);
+	/* a clean disconnect waits for the broker to take the empty config */
+	mqtt_session_stop(sch->mqtt, 2000);
+	return sch->ha_removed ? 0 : 2;
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	struct scheduler *sch = arg;
+	struct config fresh;
+
+	if (signo != SIGHUP) {
+		log_info("signal %d: stopping", signo);
+		loop_stop(l);
+	} else if (sch->o->load(sch->o->config_path, sch->o->broker, &fresh, false) != 0 ||
+		   time_set_zone(fresh.timezone) != SL_OK) {
+		log_error("reload: configuration has errors; keeping the old one");
+		config_free(&fresh);
+	} else if (reload(sch, &fresh) != SL_OK) {
+		log_error("reload: out of memory; keeping the old configuration");
+		config_free(&fresh);
+		time_set_zone(sch->cfg.timezone);
+	} else {
+		log_info("reload: configuration reloaded (%d schedules)", sch->core.nruns);
+	}
+}
+
+static int open_switches(struct scheduler *sch, const char *flag)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	if (switches_state_dir(flag, dir) < 0) {
+		log_error("state folder %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (snprintf(path, sizeof(path), "%s/scheduler-%s-switches.json", dir,
+		     sch->cfg.backend_name) >= (int)sizeof(path)) {
+		log_error("state folder %s: path too long", dir);
+		return 1;
+	}
+	if (switches_load(&sch->sw, path) != SL_OK)
+		log_warn("%s is not a switches file; starting with none", path);
+	return 0;
+}
+
+static int run(struct scheduler *sch)
+{
+	const char *camera = getenv("CAMERA_ID");
+	int rc;
+
+	if (open_switches(sch, sch->o->state_dir))
+		return 1;
+	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
+		return 2;
+	rc = start(sch, camera && *camera ? sch->cfg.camera_id : NULL);
+	if (rc == SL_ERR_RANGE) {
+		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");
+		return 1;
+	}
+	if (rc) {
+		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
+		return rc == SL_ERR_INVAL ? 1 : 2;
+	}
+	log_info("backend '%s': %d schedules, time zone %s, broker %s, switches in %s",
+		 sch->cfg.backend_name, sch->core.nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
+		 sch->sw.path);
+	rc = loop_run(sch->loop);
+	mqtt_session_stop(sch->mqtt, 2000);
+	return rc ? 2 : 0;
+}
+
+int daemon_run(struct config *cfg, const struct daemon_opts *o)
+{
+	struct scheduler *sch = calloc(1, sizeof(*sch));
+	int rc;
+
+	if (sch == NULL) {
+		config_free(cfg);
+		return 2;
+	}
+	sch->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	sch->o = o;
+	sch->clock_offset_ms = o->clock_offset_ms;
+	sch->started_ms = time_now_ms();
+	rc = o->ha_remove ? ha_remove(sch) : run(sch);
 	mqtt_session_exit(&sch->mqtt);
-	free(sch->runs);
-	sch->runs = NULL;
-	json_decref(sch->sun_today);
-	sch->sun_today = NULL;
-	ha_jobs_free(&sch->jobs);
+	core_free(&sch->core);
+	status_cache_clear(&sch->status);
+	loop_free(&sch->loop);
+	config_free(&sch->cfg);
+	free(sch);
+	return rc;
 }

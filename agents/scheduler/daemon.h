@@ -1,31 +1,29 @@
-/* daemon.h - starting and running skylapse-scheduler on the broker.
+/* daemon.h - skylapse-scheduler on the broker: the one file that talks MQTT.
  *
- * main.c loads the configuration into a struct scheduler (scheduler.h),
- * builds the runners, then: daemon_topics(), daemon_connect() and
- * loop_run(). The rest of the daemon is reached through scheduler.h.
+ * The decisions are the core's (core.h): the daemon turns messages, timers
+ * and signals into its events and publishes the messages it returns.
  */
 #ifndef SKYLAPSE_DAEMON_H
 #define SKYLAPSE_DAEMON_H
 
-#include "scheduler.h"
+#include <stdbool.h>
+#include <stdint.h>
 
-/* Names this backend's topics from cfg (topic_root, backend_name).
- * 0 or SL_ERR_RANGE. */
-int daemon_topics(struct scheduler *sch);
+#include "config.h"
 
-/* Creates the MQTT session (last will "offline" on R/backend/<name>/
- * availability), subscribes, publishes the retained state and starts the
- * tick. 0 or a negative code. */
-int daemon_connect(struct scheduler *sch);
+struct daemon_opts {
+	const char *config_path, *broker; /* the flags, for reloads (borrowed) */
+	const char *state_dir;            /* --state-dir, or NULL */
+	int64_t clock_offset_ms;          /* --now: added to the real clock */
+	bool ha_remove;                   /* clear the Home Assistant device, exit */
+	/* Loads and checks a configuration for SIGHUP (summary false); 0 when
+	 * it has no error. *out is the caller's to free either way. */
+	int (*load)(const char *path, const char *broker, struct config *out, bool summary);
+};
 
-/* The tick (a loop timer callback; arg is the scheduler). */
-int64_t daemon_tick(struct loop *l, long id, void *arg);
-
-/* Publishes a runner's switch state, retained (ON / OFF). */
-void daemon_publish_switch(struct scheduler *sch, const struct runner *r);
-
-/* Frees what the daemon owns in sch (not cfg, not the loop), at the exit:
- * the MQTT client goes with mqtt_session_exit(). */
-void daemon_free(struct scheduler *sch);
+/* Runs the scheduler on cfg (stolen: freed here) until SIGTERM or SIGINT;
+ * SIGHUP reloads it (the old one stays when the new one has errors).
+ * Returns the exit code: 0, 1 bad configuration, 2 runtime failure. */
+int daemon_run(struct config *cfg, const struct daemon_opts *o);
 
 #endif

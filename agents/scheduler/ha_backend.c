@@ -28,38 +28,34 @@ void ha_backend_device_id(const char *backend_name, char out[HA_DEVICE_ID_MAX])
 			*p = '_';
 }
 
-static json_t *status_sensor(const char *t_status, const char *name, const char *tmpl)
-{
-	return json_pack("{s:s,s:s,s:s}", "name", name, "state_topic", t_status, "value_template",
-			 tmpl);
-}
+/* The sensors, all on the retained status: key, name, value template,
+ * icon, a class (device_class or state_class) and a unit. */
+static const struct {
+	const char *key, *name, *tmpl, *icon, *class_key, *class, *unit;
+} sensors[] = {
+	{"active_schedules", "Active schedules", "{{ value_json.active_schedules | length }}",
+	 "mdi:calendar-clock", "state_class", "measurement", NULL},
+	{"next_sunrise", "Next sunrise",
+	 "{{ value_json.next_sunrise if value_json.next_sunrise else None }}",
+	 "mdi:weather-sunset-up", "device_class", "timestamp", NULL},
+	{"next_sunset", "Next sunset",
+	 "{{ value_json.next_sunset if value_json.next_sunset else None }}",
+	 "mdi:weather-sunset-down", "device_class", "timestamp", NULL},
+	{"encoder_queue", "Encoder queue", "{{ value_json.encoder_queue }}", "mdi:movie-cog",
+	 "state_class", "measurement", "jobs"},
+};
 
 static void add_sensors(json_t *d, const struct ha_device *dev, const char *t_status)
 {
-	json_t *c;
+	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
+		json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", sensors[i].name,
+				      "state_topic", t_status, "value_template", sensors[i].tmpl,
+				      "icon", sensors[i].icon, sensors[i].class_key, sensors[i].class);
 
-	c = status_sensor(t_status, "Active schedules", "{{ value_json.active_schedules | length }}");
-	json_object_set_new(c, "state_class", json_string("measurement"));
-	json_object_set_new(c, "icon", json_string("mdi:calendar-clock"));
-	ha_add(d, dev, "active_schedules", "sensor", c);
-
-	c = status_sensor(t_status, "Next sunrise",
-			  "{{ value_json.next_sunrise if value_json.next_sunrise else None }}");
-	json_object_set_new(c, "device_class", json_string("timestamp"));
-	json_object_set_new(c, "icon", json_string("mdi:weather-sunset-up"));
-	ha_add(d, dev, "next_sunrise", "sensor", c);
-
-	c = status_sensor(t_status, "Next sunset",
-			  "{{ value_json.next_sunset if value_json.next_sunset else None }}");
-	json_object_set_new(c, "device_class", json_string("timestamp"));
-	json_object_set_new(c, "icon", json_string("mdi:weather-sunset-down"));
-	ha_add(d, dev, "next_sunset", "sensor", c);
-
-	c = status_sensor(t_status, "Encoder queue", "{{ value_json.encoder_queue }}");
-	json_object_set_new(c, "unit_of_measurement", json_string("jobs"));
-	json_object_set_new(c, "state_class", json_string("measurement"));
-	json_object_set_new(c, "icon", json_string("mdi:movie-cog"));
-	ha_add(d, dev, "encoder_queue", "sensor", c);
+		if (sensors[i].unit)
+			json_object_set_new(c, "unit_of_measurement", json_string(sensors[i].unit));
+		ha_add(d, dev, sensors[i].key, "sensor", c);
+	}
 }
 
 /* Component keys are [a-z0-9_]: schedule_<name> with '-' written '_'. */

@@ -1,6 +1,6 @@
 /* ha_backend.h - the backend as a Home Assistant device, without a broker.
  *
- * What ha_commands.c publishes and decides, as pure functions the unit
+ * What the daemon publishes and the core decides, as pure functions the unit
  * tests reach: the device discovery payload (sensors read the retained
  * backend status; a switch per schedule on its set/state topics; the
  * "Timelapse of today" button), the table of encode jobs still queued or

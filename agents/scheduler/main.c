@@ -7,11 +7,8 @@
  * backend's Home Assistant device and exits. Exit codes: 0 done, 1 bad
  * usage or configuration, 2 runtime failure.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -96,10 +93,10 @@ static int parse_args(struct args *a, int argc, char **argv)
 
 /* config_load() plus the scheduler's own checks; prints every problem.
  * Returns 0 when there is no error. */
-static int load_config(const struct args *a, struct config *c, bool summary)
+static int load_config(const char *path, const char *broker, struct config *c, bool summary)
 {
 	struct config_problems probs;
-	int rc = config_load(c, a->cli.config_path, a->cli.broker, &probs);
+	int rc = config_load(c, path, broker, &probs);
 
 	check_schedules(c, &probs);
 	config_problems_print(&probs, stderr);
@@ -135,123 +132,10 @@ static int print_plan(const struct config *c, const char *date)
 	return 0;
 }
 
-static void reload(struct scheduler *sch)
-{
-	struct args a = {.cli = {.config_path = sch->config_flag, .broker = sch->broker_flag}};
-	struct config fresh, old;
-	char topic[TOPIC_MAX];
-	json_t *gone;
-
-	if (load_config(&a, &fresh, false) != 0 || time_set_zone(fresh.timezone) != SL_OK) {
-		log_error("reload: configuration has errors; keeping the old one");
-		config_free(&fresh);
-		return;
-	}
-	/* identity and transport stay as started */
-	memcpy(fresh.backend_name, sch->cfg.backend_name, sizeof(fresh.backend_name));
-	memcpy(fresh.topic_root, sch->cfg.topic_root, sizeof(fresh.topic_root));
-	memcpy(fresh.mqtt_url, sch->cfg.mqtt_url, sizeof(fresh.mqtt_url));
-	old = sch->cfg;
-	sch->cfg = fresh;
-	gone = json_array();
-	for (int i = 0; i < sch->nruns; i++) {
-		if (config_schedule(&sch->cfg, sch->runs[i].name))
-			continue;
-		json_array_append_new(gone, json_string(sch->runs[i].name));
-		if (topic_fmt(topic, sch->cfg.topic_root, "backend/%s/schedules/%s/state",
-			      sch->cfg.backend_name, sch->runs[i].name) == SL_OK)
-			mqtt_set_state(sch->mqtt, topic, "", 0);
-	}
-	if (runner_build(sch) != SL_OK) {
-		log_error("reload: out of memory; keeping the old configuration");
-		json_decref(gone);
-		sch->cfg = old;
-		config_free(&fresh);
-		time_set_zone(sch->cfg.timezone);
-		return;
-	}
-	config_free(&old);
-	for (int i = 0; i < sch->nruns; i++)
-		daemon_publish_switch(sch, &sch->runs[i]);
-	/* schedules and profiles may have changed: entities and selections */
-	ha_publish_discovery(sch, gone);
-	json_decref(gone);
-	ha_publish_profiles(sch);
-	json_decref(sch->sun_today);
-	sch->sun_today = NULL;
-	memset(sch->sun_next, 0, sizeof(sch->sun_next));
-	sch->plans_dirty = true;
-	sched_touch_status(sch);
-	sched_kick(sch);
-	log_info("reload: configuration reloaded (%d schedules)", sch->nruns);
-}
-
-static void on_signal(struct loop *l, int signo, void *arg)
-{
-	if (signo == SIGHUP) {
-		reload(arg);
-		return;
-	}
-	log_info("signal %d: stopping", signo);
-	loop_stop(l);
-}
-
-static int open_switches(struct scheduler *sch, const char *flag)
-{
-	char dir[PATH_MAX], path[PATH_MAX];
-
-	if (switches_state_dir(flag, dir) < 0) {
-		log_error("state folder %s: %s", dir, strerror(errno));
-		return 1;
-	}
-	if (snprintf(path, sizeof(path), "%s/scheduler-%s-switches.json", dir,
-		     sch->cfg.backend_name) >= (int)sizeof(path)) {
-		log_error("state folder %s: path too long", dir);
-		return 1;
-	}
-	if (switches_load(&sch->sw, path) != SL_OK)
-		log_warn("%s is not a switches file; starting with none", path);
-	return 0;
-}
-
-static int run(struct scheduler *sch, const struct args *a)
-{
-	const char *camera = getenv("CAMERA_ID");
-	int rc;
-
-	if (open_switches(sch, a->state_dir))
-		return 1;
-	if (daemon_topics(sch) != SL_OK) {
-		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");
-		return 1;
-	}
-	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
-		return 2;
-	if (camera && *camera) {
-		struct sched_camera *c = sched_camera(sch, sch->cfg.camera_id, true);
-
-		if (c)
-			c->pinned = true;
-	}
-	if (runner_build(sch) != SL_OK)
-		return 2;
-	rc = daemon_connect(sch);
-	if (rc) {
-		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
-		return rc == SL_ERR_INVAL ? 1 : 2;
-	}
-	log_info("backend '%s': %d schedules, time zone %s, broker %s, switches in %s",
-		 sch->cfg.backend_name, sch->nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
-		 sch->sw.path);
-	rc = loop_run(sch->loop);
-	mqtt_session_stop(sch->mqtt, 2000);
-	return rc ? 2 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct args a = {0};
-	struct scheduler *sch = NULL;
+	struct daemon_opts o = {.load = load_config};
 	struct config cfg = {0};
 	int64_t now_ms;
 	int rc;
@@ -262,7 +146,7 @@ int main(int argc, char **argv)
 	rc = parse_args(&a, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = load_config(&a, &cfg, a.cli.check);
+	rc = load_config(a.cli.config_path, a.cli.broker, &cfg, a.cli.check);
 	if (rc || a.cli.check)
 		goto out;
 	if (time_set_zone(cfg.timezone) != SL_OK) {
@@ -274,37 +158,22 @@ int main(int argc, char **argv)
 		rc = print_plan(&cfg, a.plan_date);
 		goto out;
 	}
-	sch = calloc(1, sizeof(*sch));
-	if (sch == NULL) {
-		rc = 2;
-		goto out;
-	}
 	if (a.now) {
 		if (time_parse_iso(a.now, &now_ms) != SL_OK) {
 			fprintf(stderr, PROG ": --now '%s' is not an ISO 8601 time\n", a.now);
 			rc = 1;
 			goto out;
 		}
-		sch->clock_offset_ms = now_ms - time_now_ms();
-		log_info("--now: the clock runs %+lld ms from the real one", (long long)sch->clock_offset_ms);
+		o.clock_offset_ms = now_ms - time_now_ms();
+		log_info("--now: the clock runs %+lld ms from the real one",
+			 (long long)o.clock_offset_ms);
 	}
-	sch->cfg = cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	sch->config_flag = a.cli.config_path;
-	sch->broker_flag = a.cli.broker;
-	sch->started_ms = time_now_ms();
-	if (a.ha_remove) {
-		rc = daemon_topics(sch) == SL_OK ? ha_remove_run(sch) : 1;
-		goto out;
-	}
-	rc = run(sch, &a);
+	o.config_path = a.cli.config_path;
+	o.broker = a.cli.broker;
+	o.state_dir = a.state_dir;
+	o.ha_remove = a.ha_remove;
+	return daemon_run(&cfg, &o);
 out:
-	if (sch) {
-		daemon_free(sch);
-		loop_free(&sch->loop);
-		config_free(&sch->cfg);
-		free(sch);
-	}
 	config_free(&cfg);
 	return rc;
 }

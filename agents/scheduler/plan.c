@@ -207,25 +207,29 @@ static void job_id(const char *camera, const char *schedule, const char *date, c
 	snprintf(out, ID_MAX + 1, "%.47s-%.16s", full, hex);
 }
 
+/* A video job of camera's frames of one profile from from_ms to to_ms. */
+static json_t *video_job(const char *id, const char *camera, char profile, int64_t from_ms,
+			 int64_t to_ms)
+{
+	char pid[2] = {profile, '\0'};
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", id, "kind", "video",
+			 "camera", camera, "profile", pid, "from", iso_or_null(from_ms, true), "to",
+			 iso_or_null(to_ms, true));
+}
+
 json_t *plan_encode_job(const struct schedule *s, const struct window *w, const char *camera,
 			char profile)
 {
-	char date[16], id[ID_MAX + 1], pid[2] = {profile, '\0'};
-	json_t *o = json_object();
+	char date[16], id[ID_MAX + 1];
+	json_t *o;
 	int y, m, d;
 
-	if (o == NULL)
-		return NULL;
 	window_local_date(w->start_ms, &y, &m, &d);
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
 	job_id(camera, s->name, date, profile, id);
-	json_object_set_new(o, "job_id", json_string(id));
-	json_object_set_new(o, "kind", json_string("video"));
-	json_object_set_new(o, "camera", json_string(camera));
-	json_object_set_new(o, "profile", json_string(pid));
-	json_object_set_new(o, "from", iso_or_null(w->start_ms, true));
-	json_object_set_new(o, "to", iso_or_null(w->end_ms, true));
-	for (int i = 0; s->timelapse && plan_encoder_fields[i]; i++) {
+	o = video_job(id, camera, profile, w->start_ms, w->end_ms);
+	for (int i = 0; o && s->timelapse && plan_encoder_fields[i]; i++) {
 		json_t *v = json_object_get(s->timelapse, plan_encoder_fields[i]);
 
 		if (v)
@@ -258,13 +262,10 @@ int plan_next_sun(const struct config *c, enum sun_event ev, int64_t now_ms, int
 
 json_t *plan_today_job(const char *camera, char profile, int64_t now_ms)
 {
-	char stamp[32], id[ID_MAX + 1], pid[2] = {profile, '\0'};
-	json_t *o = json_object();
+	char stamp[32], id[ID_MAX + 1];
 	int64_t day_start, day_len, secs;
 	int y, m, d;
 
-	if (o == NULL)
-		return NULL;
 	window_local_date(now_ms, &y, &m, &d);
 	time_local_day(now_ms, &day_start, &day_len);
 	/* time elapsed since local midnight names the press: unlike the wall
@@ -273,11 +274,5 @@ json_t *plan_today_job(const char *camera, char profile, int64_t now_ms)
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02d-%02lld%02lld%02lld", y, m, d,
 		 (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
 	job_id(camera, "today", stamp, profile, id);
-	json_object_set_new(o, "job_id", json_string(id));
-	json_object_set_new(o, "kind", json_string("video"));
-	json_object_set_new(o, "camera", json_string(camera));
-	json_object_set_new(o, "profile", json_string(pid));
-	json_object_set_new(o, "from", iso_or_null(day_start, true));
-	json_object_set_new(o, "to", iso_or_null(now_ms, true));
-	return o;
+	return video_job(id, camera, profile, day_start, now_ms);
 }

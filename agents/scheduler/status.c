@@ -1,20 +1,10 @@
-/* status.c - the retained backend status, R/backend/<name>/status (SPEC 4).
- *
- * Built whole from the scheduler's state each time it is published (at
- * most once a second, and at least every 30 s): the clock and the sun of
- * today, every schedule with today's and the next window and its counters,
- * and the cameras with whether they accept this backend's requests. The
- * bridge serves it as GET /status; `sun_times` {sunrise, sunset} is there
- * so it can pass it through as the seed's API did. Home Assistant's
- * sensors read it too (ha_backend.c): `next_sunrise`, `next_sunset` and
- * `encoder_queue` are there for them.
- */
+/* status.c - the retained backend status; see status.h. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "plan.h"
-#include "scheduler.h"
+#include "status.h"
 #include "sun.h"
 #include "timeutil.h"
 
@@ -34,29 +24,36 @@ static json_t *iso_local(int64_t ms)
 	return json_string(buf);
 }
 
-static json_t *sun_today(struct scheduler *sch, int64_t now)
+void status_cache_clear(struct status_cache *k)
 {
-	long key = sched_date_key(now);
+	json_decref(k->sun_today);
+	memset(k, 0, sizeof(*k));
+}
 
-	if (sch->sun_today == NULL || sch->sun_key != key) {
+static json_t *sun_today(const struct config *c, struct status_cache *k, int64_t now)
+{
+	long key = core_date_key(now);
+
+	if (k->sun_today == NULL || k->sun_key != key) {
 		int y, m, d;
 
 		window_local_date(now, &y, &m, &d);
-		json_decref(sch->sun_today);
-		sch->sun_today = plan_sun_json(&sch->cfg, y, m, d);
-		sch->sun_key = key;
+		json_decref(k->sun_today);
+		k->sun_today = plan_sun_json(c, y, m, d);
+		k->sun_key = key;
 	}
-	return sch->sun_today;
+	return k->sun_today;
 }
 
 /* The next sunrise or sunset: a year of sun is searched only when the
  * last one found has passed (or, in polar day or night, once an hour). */
-static json_t *next_sun(struct scheduler *sch, int slot, enum sun_event ev, int64_t now)
+static json_t *next_sun(const struct config *c, struct status_cache *k, int slot,
+		       enum sun_event ev, int64_t now)
 {
-	struct sun_next *n = &sch->sun_next[slot];
+	struct sun_next *n = &k->next[slot];
 
 	if (now >= n->recheck_ms) {
-		if (plan_next_sun(&sch->cfg, ev, now, SUN_SEARCH_DAYS, &n->at_ms) == SL_OK) {
+		if (plan_next_sun(c, ev, now, SUN_SEARCH_DAYS, &n->at_ms) == SL_OK) {
 			n->recheck_ms = n->at_ms;
 		} else {
 			n->at_ms = -1;
@@ -99,7 +96,33 @@ static bool runner_active(const struct runner *r, int64_t now)
 	return r->runs && r->have_window && r->w.start_ms <= now && now < r->w.end_ms;
 }
 
-static json_t *schedule_json(struct scheduler *sch, struct runner *r, int64_t now)
+/* Today's window and the one after the current (or the current, before
+ * it opens): computed once per date and once per window. */
+static void refresh_windows(const struct config *c, struct runner *r, int64_t now)
+{
+	long key = core_date_key(now);
+	bool active;
+
+	if (r->today_key != key) {
+		int y, m, d;
+
+		window_local_date(now, &y, &m, &d);
+		r->today_ok = window_for_date(c, r->s, y, m, d, &r->today) == SL_OK;
+		r->today_key = key;
+	}
+	if (!r->have_window) {
+		r->next_ok = false;
+	} else if (now < r->w.start_ms) {
+		r->next = r->w;
+		r->next_ok = true;
+	} else if (r->next_key != r->w.end_ms) {
+		r->next_ok = window_current_or_next(c, r->s, r->w.end_ms, &r->next, &active) ==
+			     SL_OK;
+		r->next_key = r->w.end_ms;
+	}
+}
+
+static json_t *schedule_json(const struct config *c, struct runner *r, int64_t now)
 {
 	json_t *o = timing_json(r->s);
 	json_t *counters = json_pack("{s:I, s:I, s:I, s:I, s:I}", "requests",
@@ -111,13 +134,13 @@ static json_t *schedule_json(struct scheduler *sch, struct runner *r, int64_t no
 		json_decref(counters);
 		return NULL;
 	}
-	runner_refresh_windows(sch, r, now);
+	refresh_windows(c, r, now);
 	json_object_set_new(o, "name", json_string(r->name));
 	json_object_set_new(o, "enabled", json_boolean(r->runs));
 	json_object_set_new(o, "state", json_string(r->runs ? "ON" : "OFF"));
 	json_object_set_new(o, "config_enabled", json_boolean(r->s->enabled));
 	json_object_set_new(o, "interval_seconds", json_integer(r->s->interval_seconds));
-	json_object_set_new(o, "profiles", profiles_json(&sch->cfg, r->s));
+	json_object_set_new(o, "profiles", profiles_json(c, r->s));
 	json_object_set_new(o, "timelapse_auto", json_boolean(r->s->timelapse_auto));
 	json_object_set_new(o, "active", json_boolean(runner_active(r, now)));
 	json_object_set_new(o, "today", r->today_ok ? plan_span_json(&r->today) : json_null());
@@ -130,9 +153,9 @@ static json_t *schedule_json(struct scheduler *sch, struct runner *r, int64_t no
 	return o;
 }
 
-static json_t *camera_json(struct scheduler *sch, const struct sched_camera *c)
+static json_t *camera_json(const struct sched_core *core, const struct sched_camera *c)
 {
-	char id[2] = {ha_capture_profile(&sch->cfg, switches_profile(&sch->sw, c->id)), '\0'};
+	char id[2] = {ha_capture_profile(core->cfg, switches_profile(core->sw, c->id)), '\0'};
 	json_t *o = json_object();
 
 	json_object_set_new(o, "id", json_string(c->id));
@@ -141,14 +164,18 @@ static json_t *camera_json(struct scheduler *sch, const struct sched_camera *c)
 								      : json_boolean(c->auth == AUTH_OK));
 	json_object_set_new(o, "error", c->auth == AUTH_DENIED ? json_string(c->auth_error)
 								: json_null());
+	json_object_set_new(o, "error_kind", c->auth == AUTH_DENIED
+						     ? json_string(err_kind(SL_ERR_DENIED))
+						     : json_null());
 	/* what "Capture now" through this backend takes */
 	json_object_set_new(o, "profile", id[0] ? json_string(id) : json_null());
 	return o;
 }
 
-json_t *status_json(struct scheduler *sch, int64_t now)
+json_t *status_json(struct sched_core *core, struct status_cache *k, int64_t now,
+		    int64_t started_ms, int64_t clock_offset_ms)
 {
-	const struct config *c = &sch->cfg;
+	const struct config *c = core->cfg;
 	json_t *o = json_object(), *scheds = json_object(), *active = json_array();
 	json_t *cams = json_array(), *sun, *auth_error = json_null();
 	struct sun_position pos;
@@ -161,23 +188,23 @@ json_t *status_json(struct scheduler *sch, int64_t now)
 		json_decref(cams);
 		return NULL;
 	}
-	sun = sun_today(sch, now);
+	sun = sun_today(c, k, now);
 	sun_position_at(c->latitude, c->longitude, now, &pos);
-	for (int i = 0; i < sch->nruns; i++) {
-		struct runner *r = &sch->runs[i];
+	for (int i = 0; i < core->nruns; i++) {
+		struct runner *r = &core->runs[i];
 
-		json_object_set_new(scheds, r->name, schedule_json(sch, r, now));
+		json_object_set_new(scheds, r->name, schedule_json(c, r, now));
 		if (runner_active(r, now))
 			json_array_append_new(active, json_string(r->name));
 	}
-	for (int i = 0; i < sch->ncams; i++) {
-		json_array_append_new(cams, camera_json(sch, &sch->cams[i]));
-		if (sch->cams[i].auth == AUTH_DENIED && json_is_null(auth_error)) {
+	for (int i = 0; i < core->ncams; i++) {
+		json_array_append_new(cams, camera_json(core, &core->cams[i]));
+		if (core->cams[i].auth == AUTH_DENIED && json_is_null(auth_error)) {
 			json_decref(auth_error);
-			auth_error = json_string(sch->cams[i].auth_error);
+			auth_error = json_string(core->cams[i].auth_error);
 		}
 	}
-	time_format_utc(sch->started_ms, started);
+	time_format_utc(started_ms, started);
 	json_object_set_new(o, "backend_name", json_string(c->backend_name));
 	json_object_set_new(o, "current_time", iso_local(now));
 	json_object_set_new(o, "timezone", json_string(c->timezone));
@@ -189,8 +216,8 @@ json_t *status_json(struct scheduler *sch, int64_t now)
 	json_object_set_new(o, "sun_times",
 			    json_pack("{s:O?, s:O?}", "sunrise", json_object_get(sun, "sunrise"),
 				      "sunset", json_object_get(sun, "sunset")));
-	json_object_set_new(o, "next_sunrise", next_sun(sch, 0, SUN_SUNRISE, now));
-	json_object_set_new(o, "next_sunset", next_sun(sch, 1, SUN_SUNSET, now));
+	json_object_set_new(o, "next_sunrise", next_sun(c, k, 0, SUN_SUNRISE, now));
+	json_object_set_new(o, "next_sunset", next_sun(c, k, 1, SUN_SUNSET, now));
 	json_object_set_new(o, "sun_elevation_deg", json_real(pos.elevation_deg));
 	json_object_set_new(o, "is_daytime", json_boolean(pos.elevation_deg > DAYTIME_ELEVATION_DEG));
 	json_object_set_new(o, "active_schedules", active);
@@ -198,10 +225,10 @@ json_t *status_json(struct scheduler *sch, int64_t now)
 	json_object_set_new(o, "pi_host", json_string(c->pi_host));
 	json_object_set_new(o, "cameras", cams);
 	json_object_set_new(o, "authorization_error", auth_error);
-	json_object_set_new(o, "encoder_queue", json_integer(sch->jobs.n));
+	json_object_set_new(o, "encoder_queue", json_integer(core->jobs.n));
 	json_object_set_new(o, "started_at", json_string(started));
 	json_object_set_new(o, "version", json_string(SKYLAPSE_VERSION));
-	if (sch->clock_offset_ms)
-		json_object_set_new(o, "clock_offset_ms", json_integer(sch->clock_offset_ms));
+	if (clock_offset_ms)
+		json_object_set_new(o, "clock_offset_ms", json_integer(clock_offset_ms));
 	return o;
 }

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../agents/scheduler/cadence.h"
+#include "slots.h"
 #include "../../agents/scheduler/check.h"
 #include "../../agents/scheduler/plan.h"
 #include "../../agents/scheduler/switches.h"

@@ -1,10 +1,20 @@
-/* cadence.c - fixed-rate slot arithmetic; see cadence.h.
- *
- * Everything is integer milliseconds and slot indexes, so the n-th slot
- * is exactly start + n x interval however long the window runs (no drift
- * from adding intervals to the time of the last request).
- */
-#include "cadence.h"
+/* slots.c - fixed-rate slots and a window's cadence; see slots.h. */
+#include "slots.h"
+
+int64_t slot_time(int64_t start_ms, int64_t interval_ms, int64_t k)
+{
+	return start_ms + k * interval_ms;
+}
+
+int64_t slot_index_at(int64_t start_ms, int64_t interval_ms, int64_t t)
+{
+	return t <= start_ms ? 0 : (t - start_ms) / interval_ms;
+}
+
+int64_t slot_index_from(int64_t start_ms, int64_t interval_ms, int64_t t)
+{
+	return t <= start_ms ? 0 : (t - start_ms + interval_ms - 1) / interval_ms;
+}
 
 #define LATE_MAX_MS 10000
 
@@ -15,19 +25,9 @@ int64_t cadence_late_ms(int64_t interval_ms)
 	return late > LATE_MAX_MS ? LATE_MAX_MS : late;
 }
 
-/* The first k whose slot is at or after t (k >= 0). */
-static int64_t first_at_or_after(const struct cadence *c, int64_t t)
-{
-	int64_t d = t - c->start_ms;
-
-	if (d <= 0)
-		return 0;
-	return (d + c->interval_ms - 1) / c->interval_ms;
-}
-
 int64_t cadence_slot_count(const struct cadence *c)
 {
-	return first_at_or_after(c, c->end_ms);
+	return slot_index_from(c->start_ms, c->interval_ms, c->end_ms);
 }
 
 void cadence_start(struct cadence *c, int64_t start_ms, int64_t end_ms, int64_t interval_ms,
@@ -37,12 +37,12 @@ void cadence_start(struct cadence *c, int64_t start_ms, int64_t end_ms, int64_t 
 	c->end_ms = end_ms;
 	c->interval_ms = interval_ms > 0 ? interval_ms : 1000;
 	c->late_ms = cadence_late_ms(c->interval_ms);
-	c->next_k = first_at_or_after(c, now_ms - c->late_ms);
+	c->next_k = slot_index_from(start_ms, c->interval_ms, now_ms - c->late_ms);
 }
 
 int64_t cadence_slot_ms(const struct cadence *c, int64_t k)
 {
-	return c->start_ms + k * c->interval_ms;
+	return slot_time(c->start_ms, c->interval_ms, k);
 }
 
 int64_t cadence_next_ms(const struct cadence *c)
@@ -58,7 +58,7 @@ bool cadence_take(struct cadence *c, int64_t now_ms, int64_t *slot_ms, int64_t *
 
 	if (now_ms < c->start_ms || c->next_k >= count)
 		return false;
-	last = (now_ms - c->start_ms) / c->interval_ms;
+	last = slot_index_at(c->start_ms, c->interval_ms, now_ms);
 	if (last >= count)
 		last = count - 1;
 	if (last < c->next_k)
@@ -81,7 +81,7 @@ void cadence_skip(struct cadence *c, int64_t now_ms)
 
 	if (now_ms < c->start_ms)
 		return;
-	k = (now_ms - c->start_ms) / c->interval_ms + 1;
+	k = slot_index_at(c->start_ms, c->interval_ms, now_ms) + 1;
 	if (k > c->next_k)
 		c->next_k = k;
 }

@@ -1,17 +1,32 @@
-/* cadence.h - fixed-rate slots inside a window.
+/* slots.h - fixed-rate slots: the scheduler's cadence and the capture
+ * agent's offline plan.
  *
- * Slot k of a window is at start + k x interval, for every k with the slot
- * before the window's end; the rate never depends on when a capture ended.
- * A slot is taken when the scheduler looks at it no later than `late_ms`
- * after its time; slots it could not look at in time are missed: counted,
- * never sent late in a bunch. Each schedule has its own cadence, so
- * overlapping schedules keep their own rhythm.
+ * Slot k of a run that starts at `start_ms` is at start + k x interval:
+ * integer milliseconds and indexes, so the n-th slot is exact however long
+ * the run lasts (no drift from adding intervals to the last capture); the
+ * rate never depends on when a capture ended. `interval_ms` must be > 0.
+ *
+ * A cadence walks the slots of one window [start, end). A slot is taken
+ * when it is looked at no later than `late_ms` after its time; slots not
+ * looked at in time are missed: counted, never sent late in a bunch. Each
+ * schedule has its own cadence, so overlapping schedules keep their own
+ * rhythm. No I/O, no clock: the time is always an argument.
  */
-#ifndef SKYLAPSE_CADENCE_H
-#define SKYLAPSE_CADENCE_H
+#ifndef SL_SLOTS_H
+#define SL_SLOTS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The time of slot k. */
+int64_t slot_time(int64_t start_ms, int64_t interval_ms, int64_t k);
+
+/* The index of the last slot at or before t; 0 when t is before the start. */
+int64_t slot_index_at(int64_t start_ms, int64_t interval_ms, int64_t t);
+
+/* The index of the first slot at or after t; 0 when t is at or before the
+ * start. */
+int64_t slot_index_from(int64_t start_ms, int64_t interval_ms, int64_t t);
 
 struct cadence {
 	int64_t start_ms, end_ms; /* the window, [start, end) */

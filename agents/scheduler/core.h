@@ -1,0 +1,198 @@
+/* core.h - skylapse-scheduler's decisions, free of I/O so they can be
+ * tested with a fake clock.
+ *
+ * Given the time, the configuration and the events - the tick, a camera's
+ * availability, a capture result, a switch, a profile selection, the
+ * "Timelapse of today" button - the core says what to do as a list of
+ * messages in a struct sched_out: capture requests, encode jobs, answers
+ * to relayed requests and retained states; with whether the status
+ * changed, whether to tick again at once, and when the next tick is due.
+ * Only the daemon (daemon.c) touches MQTT: it applies the list.
+ *
+ * Each schedule has a runner; its window moves like this:
+ *
+ *   NONE --window found--> WAITING --start--> OPEN --end--> NONE
+ *    ^  (none in 400 days: look again in an hour)  |
+ *    +-------- reload: the window is checked again +
+ *
+ * While OPEN and switched on, each slot of the cadence (lib/slots.h) sends
+ * one request per camera and profile, unless that camera still has one of
+ * the schedule's requests unanswered (missed); no camera or no broker is
+ * unsent. A window that ran closes with one encode job per camera and
+ * profile when the schedule has timelapse.auto. A request with no answer
+ * by its deadline is an error of its schedule.
+ */
+#ifndef SKYLAPSE_CORE_H
+#define SKYLAPSE_CORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slots.h"
+#include "config.h"
+#include "ha_backend.h"
+#include "switches.h"
+#include "topics.h"
+#include "window.h"
+
+#define CAMERAS_MAX 64
+#define PENDING_MAX 512
+#define REQUEST_ID_MAX 128
+#define RUN_CAMERAS_MAX 16
+
+enum auth_state { AUTH_UNKNOWN, AUTH_OK, AUTH_DENIED };
+
+struct sched_camera {
+	char id[ID_MAX + 1];
+	bool known;  /* its availability was seen */
+	bool online; /* ... and says online */
+	bool pinned; /* CAMERA_ID: asked even before its availability is seen */
+	enum auth_state auth;
+	char auth_error[ERRMSG_MAX];
+};
+
+struct sched_counters {
+	long requests;   /* capture requests sent */
+	long ok, errors; /* answers (errors include no answer in time) */
+	long missed;     /* slots not sent: camera busy, or the scheduler late */
+	long unsent;     /* slots with no camera online or no broker */
+};
+
+struct runner {
+	char name[ID_MAX + 1];
+	const struct schedule *s; /* borrowed from the core's cfg */
+	bool runs;                /* enabled (configuration or switch) */
+	bool have_window;         /* w is the current or next window */
+	bool ran;                 /* ran during w: an auto encode is due at its end */
+	bool reeval;              /* the configuration changed: check w again */
+	int64_t retry_ms;         /* no window found: look again then */
+	struct window w;
+	struct cadence cad;
+	struct sched_counters n;
+	char last_error[ERRMSG_MAX];
+	int64_t last_ok_ms, last_request_ms;
+	char cams[RUN_CAMERAS_MAX][ID_MAX + 1]; /* cameras asked during w */
+	int ncams;
+	/* what the status shows, computed once per date / per window (status.c) */
+	long today_key;
+	bool today_ok, next_ok;
+	struct window today, next;
+	int64_t next_key;
+};
+
+/* A request waiting for its answer. */
+struct pending {
+	char id[REQUEST_ID_MAX + 1];
+	char camera[ID_MAX + 1];
+	char schedule[ID_MAX + 1]; /* "" for a relayed request */
+	int64_t deadline_ms;
+	/* relayed: the asker's request_id and MQTT 5 reply address (owned) */
+	char *client_request_id; /* NULL: the asker gave none */
+	char *response_topic;
+	unsigned char *correlation;
+	size_t correlation_len;
+};
+
+enum sched_msg_kind {
+	MSG_CAPTURE, /* a capture request to a camera (QoS 1) */
+	MSG_JOB,     /* an encode job (QoS 1) */
+	MSG_ANSWER,  /* an answer to a request relayed through the backend */
+	MSG_STATE,   /* retained state, published again on every reconnect */
+};
+
+struct sched_msg {
+	enum sched_msg_kind kind;
+	char topic[TOPIC_MAX];
+	char *text;   /* the payload (owned); "" clears a state */
+	int expiry_s; /* MQTT 5 message expiry; 0: none */
+	unsigned char *correlation; /* the asker's Correlation Data (owned) */
+	size_t correlation_len;
+	char request_id[REQUEST_ID_MAX + 1]; /* MSG_CAPTURE: its pending entry */
+};
+
+/* What to do, in order. */
+struct sched_out {
+	struct sched_msg *msg; /* owned */
+	int n, cap;
+	bool status;     /* the status changed: publish it (the daemon paces it) */
+	bool kick;       /* run core_tick() again now */
+};
+
+struct sched_core {
+	const struct config *cfg;  /* borrowed */
+	const struct switches *sw; /* borrowed: the profile selections */
+	bool connected;            /* the broker is there: slots go out */
+	struct runner *runs;       /* one per cfg->schedules[i], same order (owned) */
+	int nruns;
+	struct sched_camera cams[CAMERAS_MAX];
+	int ncams;
+	struct pending pend[PENDING_MAX];
+	int npend;
+	long seq;                  /* makes request ids unique within a millisecond */
+	bool plans_dirty;
+	long plans_key;            /* local date the plans were made on */
+	struct ha_jobs jobs;       /* encode jobs queued or running */
+};
+
+/* Appends obj (borrowed) as compact JSON; 0 or SL_ERR_NOMEM. */
+int sched_out_json(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
+		   const json_t *obj);
+/* Frees every message and empties out (keeps nothing). */
+void sched_out_clear(struct sched_out *out);
+
+/* A local date as one number (yyyymmdd) for cache keys. */
+long core_date_key(int64_t ms);
+/* backend, encoder and transfer name the server's topics, never a camera. */
+bool core_reserved_id(const char *id);
+
+/* (Re)builds the runners from c->cfg, keeping the counters and the current
+ * window of schedules that keep their name; `runs[i]` says whether
+ * schedule i runs. 0 or SL_ERR_NOMEM (then nothing changed). */
+int core_build(struct sched_core *c, const bool *runs);
+struct runner *core_runner(struct sched_core *c, const char *name);
+/* The camera `id` (borrowed from c), created when `create` and it is a
+ * camera id; NULL otherwise or when the table is full. */
+struct sched_camera *core_camera(struct sched_core *c, const char *id, bool create);
+/* Cameras to ask now: ids into out (borrowed from c); returns how many. */
+int core_targets(const struct sched_core *c, const char *out[CAMERAS_MAX]);
+/* A free pending entry (zeroed), or NULL when all are in use. */
+struct pending *core_pending_new(struct sched_core *c);
+/* Frees what p owns and removes it from the table (p is then invalid). */
+void core_pending_drop(struct sched_core *c, struct pending *p);
+/* Frees what c owns (not cfg, not sw). */
+void core_free(struct sched_core *c);
+
+/* The tick at `now`: expires requests, opens and closes windows, sends due
+ * slots, republishes the plans when due. Returns when it wants to be
+ * called again (clock of `now`; INT64_MAX: no schedule). */
+int64_t core_tick(struct sched_core *c, int64_t now, struct sched_out *out);
+/* A camera's availability: "online", "offline", or "" (forgotten). */
+void core_availability(struct sched_core *c, const char *camera, const char *state,
+		       struct sched_out *out);
+/* A capture result (borrowed) from `camera`; one not answering one of our
+ * requests is ignored. */
+void core_result(struct sched_core *c, const char *camera, const json_t *result, int64_t now,
+		 struct sched_out *out);
+/* Publishing the capture request `request_id` failed with rc: unsent. */
+void core_send_failed(struct sched_core *c, const char *request_id, int rc, struct sched_out *out);
+/* A schedule switched ON or OFF (the daemon keeps it in the switches file). */
+void core_switch(struct sched_core *c, struct runner *r, bool on, struct sched_out *out);
+/* The retained ON/OFF state of every schedule. */
+void core_switch_states(const struct sched_core *c, struct sched_out *out);
+/* The retained profile state of `camera` (its selection, else what a
+ * request naming none gets); of every known camera and selection when
+ * camera is NULL. */
+void core_profile_states(const struct sched_core *c, const char *camera, struct sched_out *out);
+/* "Timelapse of today": an encode job of today so far per known camera. */
+void core_today(struct sched_core *c, int64_t now, struct sched_out *out);
+/* The answer to relayed request p: the camera's (borrowed), or when NULL
+ * the error that none came in time. */
+void core_relay_answer(struct sched_core *c, const struct pending *p, const json_t *answer,
+		       struct sched_out *out);
+/* The error answer to relayed request p, with its error_kind for `code`. */
+void core_relay_error(struct sched_core *c, const struct pending *p, int code, const char *why,
+		      struct sched_out *out);
+
+#endif

@@ -1,0 +1,472 @@
+/* test_scheduler_core.c - the scheduler's decisions (core.c, relay.c) with
+ * a fake clock and no broker.
+ *
+ * Each test feeds events - ticks at chosen times, availability, results,
+ * switches, relayed requests - and asserts on the messages the core
+ * returns and on the counters the status shows: windows opening and
+ * closing, slots taken, missed and unsent, answers and their absence, the
+ * auto timelapse at a window's end, the decision on error_kind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../agents/scheduler/core.h"
+#include "../../agents/scheduler/relay.h"
+#include "../../agents/scheduler/status.h"
+#include "config.h"
+#include "err.h"
+#include "timeutil.h"
+
+#define S 1000LL
+
+/* 12:00-12:01 local, a slot every 10 s, an auto timelapse of profiles a, b;
+ * "quiet" has no auto timelapse. */
+static const char *const config_json =
+	"{\"location\": {\"latitude\": 39.6333, \"longitude\": -105.3167,"
+	"  \"timezone\": \"America/Denver\"},"
+	" \"pi\": {\"timeout_seconds\": 3},"
+	" \"schedules\": {"
+	"  \"noon\": {\"type\": \"time_of_day\", \"start_time\": \"12:00\","
+	"    \"end_time\": \"12:01\", \"interval_seconds\": 10, \"profiles\": [\"A\", \"B\"],"
+	"    \"timelapse\": {\"auto\": true}},"
+	"  \"quiet\": {\"type\": \"time_of_day\", \"start_time\": \"14:00\","
+	"    \"end_time\": \"14:01\", \"interval_seconds\": 10, \"profile\": \"A\"}}}";
+
+struct fixture {
+	struct config cfg;
+	struct switches sw;
+	struct sched_core core;
+	struct sched_out out;
+	int64_t noon; /* 2026-06-21 12:00 in Denver */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[] = "/tmp/skylapse-test-scheduler-core-XXXXXX";
+	struct config_problems p;
+	bool runs[2] = {true, true};
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, config_json, strlen(config_json)), (ssize_t)strlen(config_json));
+	close(fd);
+	assert_int_equal(config_load(&f->cfg, path, NULL, &p), 0);
+	unlink(path);
+	assert_int_equal(time_set_zone(f->cfg.timezone), 0);
+	snprintf(f->cfg.backend_name, sizeof(f->cfg.backend_name), "dagon");
+	snprintf(f->cfg.topic_root, sizeof(f->cfg.topic_root), "sky");
+	assert_int_equal(time_parse_iso("2026-06-21T12:00:00-06:00", &f->noon), 0);
+	f->core.cfg = &f->cfg;
+	f->core.sw = &f->sw;
+	f->core.connected = true;
+	assert_int_equal(core_build(&f->core, runs), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sched_out_clear(&f->out);
+	core_free(&f->core);
+	config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* The messages of one kind; their count. */
+static int count(const struct sched_out *o, enum sched_msg_kind kind)
+{
+	int n = 0;
+
+	for (int i = 0; i < o->n; i++)
+		n += o->msg[i].kind == kind;
+	return n;
+}
+
+static const struct sched_msg *nth(const struct sched_out *o, enum sched_msg_kind kind, int k)
+{
+	for (int i = 0; i < o->n; i++)
+		if (o->msg[i].kind == kind && k-- == 0)
+			return &o->msg[i];
+	fail_msg("no message %d of kind %d", k, kind);
+	return NULL;
+}
+
+static const char *field(const struct sched_msg *m, const char *key, char buf[256])
+{
+	json_t *o = json_loads(m->text, 0, NULL);
+	const char *v;
+
+	assert_non_null(o);
+	v = json_string_value(json_object_get(o, key));
+	snprintf(buf, 256, "%s", v ? v : "(none)");
+	json_decref(o);
+	return buf;
+}
+
+static int64_t tick(struct fixture *f, int64_t at)
+{
+	sched_out_clear(&f->out);
+	return core_tick(&f->core, at, &f->out);
+}
+
+static void online(struct fixture *f, const char *camera)
+{
+	core_availability(&f->core, camera, "online", &f->out);
+	sched_out_clear(&f->out);
+}
+
+static void answer(struct fixture *f, const char *camera, const char *rid, const char *extra,
+		   int64_t at)
+{
+	char text[512];
+	json_t *o;
+
+	snprintf(text, sizeof(text), "{\"request_id\": \"%s\", %s}", rid, extra);
+	o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	sched_out_clear(&f->out);
+	core_result(&f->core, camera, o, at, &f->out);
+	json_decref(o);
+}
+
+static void test_window_opens_sends_and_closes_with_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct runner *r = core_runner(&f->core, "noon");
+	char buf[256];
+
+	online(f, "helios");
+	assert_int_equal(tick(f, f->noon - 5 * S), f->noon); /* sleeps until the start */
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	assert_true(r->have_window && r->w.start_ms == f->noon);
+	/* a plan for the camera, retained */
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic, "sky/helios/plan");
+
+	assert_int_equal(tick(f, f->noon), f->noon + 10 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 2); /* profiles a and b */
+	assert_string_equal(nth(&f->out, MSG_CAPTURE, 0)->topic, "sky/helios/capture/request");
+	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 0), "profile", buf), "a");
+	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 1), "profile", buf), "b");
+	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 0), "backend_name", buf), "dagon");
+	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 0), "schedule", buf), "noon");
+	assert_int_equal(nth(&f->out, MSG_CAPTURE, 0)->expiry_s, 10);
+	assert_true(f->out.status);
+	assert_int_equal(r->n.requests, 2);
+	assert_int_equal(f->core.npend, 2);
+
+	/* both answered: the next slot goes out */
+	answer(f, "helios", f->core.pend[1].id, "\"status\": \"ok\"", f->noon + 2 * S);
+	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + 2 * S);
+	assert_int_equal(r->n.ok, 2);
+	assert_int_equal(r->last_ok_ms, f->noon + 2 * S);
+	for (int64_t t = f->noon + 10 * S; t < f->noon + 60 * S; t += 10 * S) {
+		tick(f, t);
+		assert_int_equal(count(&f->out, MSG_CAPTURE), 2);
+		while (f->core.npend)
+			answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", t + S);
+	}
+	assert_int_equal(r->n.requests, 12);
+	assert_int_equal(r->n.missed + r->n.unsent + r->n.errors, 0);
+
+	/* the end: one job per camera and profile, for this window */
+	tick(f, f->noon + 60 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	assert_string_equal(nth(&f->out, MSG_JOB, 0)->topic, "sky/encoder/jobs");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "camera", buf), "helios");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 1), "profile", buf), "b");
+	/* and the next window is tomorrow's */
+	assert_true(r->have_window && r->w.start_ms == f->noon + 86400 * S);
+}
+
+/* An unanswered request keeps its camera busy: the next slot is missed,
+ * not doubled; with no answer by its deadline it is an error. */
+static void test_busy_camera_misses_and_silence_is_an_error(void **state)
+{
+	struct fixture *f = *state;
+	struct runner *r = core_runner(&f->core, "noon");
+	char first[REQUEST_ID_MAX + 1];
+
+	online(f, "helios");
+	tick(f, f->noon);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 2);
+	snprintf(first, sizeof(first), "%s", f->core.pend[0].id);
+	/* deadline = slot + max(interval, pi timeout) = 10 s: still waiting at 9 s */
+	tick(f, f->noon + 9 * S);
+	assert_int_equal(r->n.errors, 0);
+	tick(f, f->noon + 10 * S);
+	assert_int_equal(r->n.errors, 2); /* expired first ... */
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 2); /* ... so the slot goes out */
+	assert_string_equal(r->last_error, "no answer from camera 'helios' in time");
+	/* an answer that comes too late is for no request of ours */
+	answer(f, "helios", first, "\"status\": \"ok\"", f->noon + 11 * S);
+	assert_int_equal(r->n.ok, 0);
+	assert_int_equal(f->core.npend, 2);
+	/* the second slot still unanswered at the third: missed, not doubled */
+	tick(f, f->noon + 20 * S - 1);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	assert_int_equal(r->n.missed, 0);
+}
+
+static void test_late_scheduler_counts_missed_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct runner *r = core_runner(&f->core, "noon");
+
+	online(f, "helios");
+	online(f, "selene");
+	tick(f, f->noon - S);
+	/* the tick comes 31 s late: slots 0-2 passed (two cameras each), slot 3 is on time */
+	tick(f, f->noon + 31 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 4);
+	assert_int_equal(r->n.missed, 6);
+	assert_int_equal(r->last_request_ms, f->noon + 30 * S);
+	/* past the 5 s grace of a 10 s slot: missed too, never sent late */
+	tick(f, f->noon + 46 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	assert_int_equal(r->n.missed, 8);
+}
+
+static void test_no_camera_or_no_broker_is_unsent(void **state)
+{
+	struct fixture *f = *state;
+	struct runner *r = core_runner(&f->core, "noon");
+
+	tick(f, f->noon);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	assert_int_equal(r->n.unsent, 1);
+	online(f, "helios");
+	f->core.connected = false;
+	tick(f, f->noon + 10 * S);
+	assert_int_equal(r->n.unsent, 2);
+	f->core.connected = true;
+	tick(f, f->noon + 20 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 2);
+	/* publishing one failed: unsent after all */
+	sched_out_clear(&f->out);
+	core_send_failed(&f->core, f->core.pend[0].id, SL_ERR_BROKER, &f->out);
+	assert_int_equal(r->n.requests, 1);
+	assert_int_equal(r->n.unsent, 3);
+	assert_int_equal(f->core.npend, 1);
+}
+
+/* OFF: no request, nothing counted, no auto timelapse for a window that
+ * never ran; the state is published retained and the tick runs again. */
+static void test_switch_off_pauses_silently(void **state)
+{
+	struct fixture *f = *state;
+	struct runner *r = core_runner(&f->core, "noon");
+
+	online(f, "helios");
+	tick(f, f->noon - S);
+	sched_out_clear(&f->out);
+	core_switch(&f->core, r, false, &f->out);
+	assert_true(f->out.kick && f->out.status && f->core.plans_dirty);
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic,
+			    "sky/backend/dagon/schedules/noon/state");
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->text, "OFF");
+	for (int64_t t = f->noon; t <= f->noon + 60 * S; t += 10 * S) {
+		tick(f, t);
+		assert_int_equal(count(&f->out, MSG_CAPTURE) + count(&f->out, MSG_JOB), 0);
+	}
+	assert_int_equal(r->n.requests + r->n.missed + r->n.unsent, 0);
+	/* ON again mid-window: from the next slot on */
+	tick(f, f->noon + 86400 * S + 5 * S);
+	core_switch(&f->core, r, true, &f->out);
+	tick(f, f->noon + 86400 * S + 10 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 2);
+}
+
+static void test_no_auto_timelapse_without_the_setting(void **state)
+{
+	struct fixture *f = *state;
+	int64_t two = f->noon + 2 * 3600 * S;
+
+	online(f, "helios");
+	tick(f, two);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 1);
+	tick(f, two + 60 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	assert_false(core_runner(&f->core, "quiet")->have_window &&
+		     core_runner(&f->core, "quiet")->w.start_ms == two);
+}
+
+/* The refusal is decided on error_kind, never on the sentence; a refusing
+ * camera gets no plan from us. */
+static void test_denied_is_decided_on_error_kind(void **state)
+{
+	struct fixture *f = *state;
+	struct status_cache cache = {0};
+	struct sched_camera *cam;
+	json_t *st, *cams;
+
+	online(f, "helios");
+	tick(f, f->noon);
+	answer(f, "helios", f->core.pend[0].id,
+	       "\"status\": \"error\", \"error\": \"Backend not authorized: only 'x'\","
+	       " \"error_kind\": \"camera\"", f->noon + S);
+	cam = core_camera(&f->core, "helios", false);
+	assert_int_equal(cam->auth, AUTH_UNKNOWN); /* the word says camera, not denied */
+	answer(f, "helios", f->core.pend[0].id,
+	       "\"status\": \"error\", \"error\": \"no\", \"error_kind\": \"denied\"", f->noon + S);
+	assert_int_equal(cam->auth, AUTH_DENIED);
+	assert_string_equal(cam->auth_error, "no");
+	assert_true(f->out.status);
+	/* the status says it with the word beside the sentence */
+	st = status_json(&f->core, &cache, f->noon + S, f->noon, 0);
+	assert_non_null(st);
+	cams = json_object_get(st, "cameras");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(cams, 0), "error")),
+			    "no");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(cams, 0), "error_kind")), "denied");
+	assert_string_equal(json_string_value(json_object_get(st, "authorization_error")), "no");
+	json_decref(st);
+	status_cache_clear(&cache);
+	f->core.plans_dirty = true;
+	tick(f, f->noon + 10 * S);
+	for (int i = 0; i < f->out.n; i++)
+		assert_string_not_equal(f->out.msg[i].topic, "sky/helios/plan");
+	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + 11 * S);
+	assert_int_equal(cam->auth, AUTH_OK);
+	assert_true(f->core.plans_dirty);
+	/* no error_kind: not a refusal, whatever the sentence says */
+	answer(f, "helios", f->core.pend[0].id,
+	       "\"status\": \"error\", \"error\": \"Backend not authorized: only 'x'\"",
+	       f->noon + 11 * S);
+	assert_int_equal(cam->auth, AUTH_OK);
+	/* an answer from another camera than the one asked is ignored */
+	tick(f, f->noon + 20 * S);
+	answer(f, "selene", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + 21 * S);
+	assert_int_equal(core_runner(&f->core, "noon")->n.ok, 1);
+}
+
+static void relay(struct fixture *f, const char *payload, const char *response_topic)
+{
+	struct relay_ask a = {.payload = payload, .len = strlen(payload),
+			      .response_topic = response_topic,
+			      .correlation = (const unsigned char *)"c1", .correlation_len = 2};
+
+	sched_out_clear(&f->out);
+	relay_request(&f->core, &a, f->noon, &f->out);
+}
+
+static void test_relay_forwards_answers_and_times_out(void **state)
+{
+	struct fixture *f = *state;
+	const struct sched_msg *m;
+	char buf[256], rid[REQUEST_ID_MAX + 1];
+
+	relay(f, "{\"request_id\": \"r1\"}", NULL); /* no camera online: which one? */
+	m = nth(&f->out, MSG_ANSWER, 0);
+	assert_string_equal(m->topic, "sky/backend/dagon/capture/response");
+	assert_string_equal(field(m, "error_kind", buf), "invalid");
+	assert_string_equal(field(m, "request_id", buf), "r1");
+
+	online(f, "helios");
+	relay(f, "{\"request_id\": \"r2\", \"source\": \"homeassistant\"}", "reply/here");
+	m = nth(&f->out, MSG_CAPTURE, 0);
+	assert_string_equal(m->topic, "sky/helios/capture/request");
+	assert_string_equal(field(m, "profile", buf), "a"); /* the first enabled */
+	assert_string_equal(field(m, "source", buf), "(none)");
+	snprintf(rid, sizeof(rid), "%s", m->request_id);
+	assert_string_equal(field(m, "request_id", buf), rid);
+	answer(f, "helios", rid, "\"status\": \"ok\", \"frames\": []", f->noon + S);
+	assert_int_equal(count(&f->out, MSG_ANSWER), 2);
+	m = nth(&f->out, MSG_ANSWER, 1);
+	assert_string_equal(m->topic, "reply/here");
+	assert_memory_equal(m->correlation, "c1", 2);
+	assert_string_equal(field(m, "request_id", buf), "r2");
+	assert_string_equal(field(m, "status", buf), "ok");
+
+	relay(f, "{\"camera\": \"ghost\"}", NULL);
+	tick(f, f->noon + 3 * S); /* pi.timeout_seconds */
+	m = nth(&f->out, MSG_ANSWER, 0);
+	assert_string_equal(field(m, "error_kind", buf), "timeout");
+	assert_string_equal(field(m, "error", buf), "no answer from camera 'ghost' within 3 s");
+	assert_int_equal(count(&f->out, MSG_ANSWER), 1);
+	for (int i = 0; i < f->core.npend; i++)
+		assert_string_not_equal(f->core.pend[i].camera, "ghost");
+}
+
+/* A reload keeps a schedule's counters and window; a dropped one goes. */
+static void test_rebuild_keeps_progress(void **state)
+{
+	struct fixture *f = *state;
+	bool runs[1] = {true};
+
+	online(f, "helios");
+	tick(f, f->noon);
+	f->cfg.nschedules = 1; /* "quiet" is gone */
+	assert_int_equal(core_build(&f->core, runs), 0);
+	assert_int_equal(f->core.nruns, 1);
+	assert_int_equal(core_runner(&f->core, "noon")->n.requests, 2);
+	assert_null(core_runner(&f->core, "quiet"));
+	f->cfg.nschedules = 2;
+	while (f->core.npend)
+		answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + S);
+	tick(f, f->noon + 5 * S); /* same window, same cadence: no second slot 0 */
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+}
+
+/* A camera coming online gets its profile state and a new plan; "Timelapse
+ * of today" makes one job per camera known, online or not. */
+static void test_availability_and_today(void **state)
+{
+	struct fixture *f = *state;
+	char buf[256];
+
+	core_availability(&f->core, "helios", "online", &f->out);
+	assert_true(f->out.kick && f->out.status && f->core.plans_dirty);
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic,
+			    "sky/backend/dagon/cameras/helios/profile/state");
+	assert_string_equal(nth(&f->out, MSG_STATE, 0)->text, "a");
+	sched_out_clear(&f->out);
+	core_availability(&f->core, "helios", "offline", &f->out);
+	assert_int_equal(f->out.n, 0);
+	assert_true(f->out.status);
+	core_availability(&f->core, "backend", "online", &f->out); /* not a camera */
+	core_availability(&f->core, "selene", "sleepy", &f->out);   /* neither word */
+	assert_int_equal(f->core.ncams, 1);
+	sched_out_clear(&f->out);
+	core_today(&f->core, f->noon + 3600 * S, &f->out);
+	assert_int_equal(count(&f->out, MSG_JOB), 1);
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "camera", buf), "helios");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "profile", buf), "a");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_window_opens_sends_and_closes_with_jobs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_busy_camera_misses_and_silence_is_an_error,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_scheduler_counts_missed_slots, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_camera_or_no_broker_is_unsent, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_switch_off_pauses_silently, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_auto_timelapse_without_the_setting, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_denied_is_decided_on_error_kind, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_relay_forwards_answers_and_times_out, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_keeps_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_availability_and_today, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
