@@ -15,9 +15,12 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASSERTS :=
 else
 BUILD ?= build
 SANFLAGS :=
+# assert() states invariants; it is compiled into the sanitizer builds only (as SQLite's)
+ASSERTS := -DNDEBUG
 endif
 BIN := $(BUILD)/bin
 OBJ := $(BUILD)/obj
@@ -32,7 +35,7 @@ ifneq ($(CI)$(WERROR),)
 WARN += -Werror
 endif
 OPT ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP -DSOURCE_ROOT=\"$(CURDIR)\"
+CPPFLAGS += -D_GNU_SOURCE -Ilib -MMD -MP -DSOURCE_ROOT=\"$(CURDIR)\" $(ASSERTS)
 CFLAGS += -std=c11 $(OPT) $(WARN) $(SANFLAGS)
 CXXFLAGS += -std=c++17 $(OPT) -Wall -Wextra -Wshadow $(if $(CI)$(WERROR),-Werror) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)

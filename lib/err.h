@@ -10,6 +10,10 @@
  * fixed word err_kind() gives for the code, and `error` the sentence, for
  * people only. A program decides on the word (err_from_kind()), never on the
  * sentence.
+ *
+ * assert() states an invariant, a fact that only a bug can break (never a
+ * check of input, which gets an error code): it runs in the sanitizer builds
+ * (`make SANITIZE=1`) and is compiled out of the others (NDEBUG).
  */
 #ifndef SL_ERR_H
 #define SL_ERR_H

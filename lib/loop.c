@@ -7,6 +7,7 @@
  */
 #include "loop.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -86,6 +87,7 @@ static int grow(void **arr, int *cap, int n, size_t size)
 	void *p;
 	int ncap;
 
+	assert(n >= 0 && n <= *cap);
 	if (n < *cap)
 		return SL_OK;
 	ncap = *cap ? *cap * 2 : 8;
@@ -209,6 +211,7 @@ static void fire_timers(struct loop *l)
 		if (t->dead || t->due_ms > now)
 			continue;
 		next = t->fn(l, t->id, t->arg);
+		assert(i < l->ntimers); /* callbacks only mark timers dead; compact() runs after */
 		t = &l->timers[i]; /* the array may have moved */
 		if (next < 0)
 			t->dead = true;

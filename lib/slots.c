@@ -1,6 +1,8 @@
 /* slots.c - fixed-rate slots and a window's cadence; see slots.h. */
 #include "slots.h"
 
+#include <assert.h>
+
 int64_t slot_time(int64_t start_ms, int64_t interval_ms, int64_t k)
 {
 	return start_ms + k * interval_ms;
@@ -8,11 +10,13 @@ int64_t slot_time(int64_t start_ms, int64_t interval_ms, int64_t k)
 
 int64_t slot_index_at(int64_t start_ms, int64_t interval_ms, int64_t t)
 {
+	assert(interval_ms > 0); /* callers validate the schedule's interval */
 	return t <= start_ms ? 0 : (t - start_ms) / interval_ms;
 }
 
 int64_t slot_index_from(int64_t start_ms, int64_t interval_ms, int64_t t)
 {
+	assert(interval_ms > 0);
 	return t <= start_ms ? 0 : (t - start_ms + interval_ms - 1) / interval_ms;
 }
 

@@ -45,6 +45,21 @@ static void test_err_kind_round_trip(void **state)
 	assert_int_equal(err_from_kind(NULL), SL_ERR_INVAL);
 }
 
+/* assert() is on exactly in the sanitizer builds (lib/err.h) */
+static void test_asserts_follow_the_build(void **state)
+{
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+#ifdef NDEBUG
+	fail_msg("a sanitizer build without assert()");
+#endif
+#else
+#ifndef NDEBUG
+	fail_msg("assert() in a build without sanitizers");
+#endif
+#endif
+}
+
 static void test_id_is_valid(void **state)
 {
 	static const struct {
@@ -494,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_jx_getters),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),
+		cmocka_unit_test(test_asserts_follow_the_build),
 		cmocka_unit_test(test_loop_timers_and_fds),
 	};
 
