@@ -465,7 +465,7 @@ void daemon_free(struct scheduler *sch)
 {
 	while (sch->npend > 0)
 		sched_pending_drop(sch, &sch->pend[0]);
-	mqtt_session_exit(&sch->mqtt);
+	mqtt_session_free(&sch->mqtt);
 	free(sch->runs);
 	sch->runs = NULL;
 	json_decref(sch->sun_today);

@@ -25,7 +25,7 @@ int64_t daemon_tick(struct loop *l, long id, void *arg);
 void daemon_publish_switch(struct scheduler *sch, const struct runner *r);
 
 /* Frees what the daemon owns in sch (not cfg, not the loop), at the exit:
- * the MQTT client goes with mqtt_session_exit(). */
+ * the MQTT session ends with mqtt_session_free(). */
 void daemon_free(struct scheduler *sch);
 
 #endif

@@ -268,7 +268,7 @@ int ha_remove_run(struct scheduler *sch)
 		return 2;
 	loop_add_timer(sch->loop, REMOVE_TIMEOUT_MS, remove_timeout, sch);
 	loop_run(sch->loop);
-	/* a clean disconnect waits for the broker to take the empty config */
-	mqtt_session_stop(sch->mqtt, 2000);
+	/* the session's end (daemon_free()) waits for the broker to take the
+	 * empty config */
 	return sch->ha_removed ? 0 : 2;
 }

@@ -244,7 +244,6 @@ static int run(struct scheduler *sch, const struct args *a)
 		 sch->cfg.backend_name, sch->nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
 		 sch->sw.path);
 	rc = loop_run(sch->loop);
-	mqtt_session_stop(sch->mqtt, 2000);
 	return rc ? 2 : 0;
 }
 
