@@ -334,7 +334,7 @@ static void teardown(struct bridge *b)
 	sse_hub_free(&b->sse);
 	http_cached_free(&b->status_cache);
 	sky_cache_free(&b->sky);
-	mqtt_session_exit(&b->mqtt);
+	mqtt_session_free(&b->mqtt);
 	state_free(&b->state);
 	loop_free(&b->loop);
 	free(b->openapi);

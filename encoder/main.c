@@ -242,7 +242,6 @@ static int run(struct encoder *e)
 	service_ready(e->loop, "waiting for encode jobs");
 	rc = loop_run(e->loop);
 	service_stopping();
-	mqtt_session_stop(e->mqtt, 2000);
 	return rc ? 2 : 0;
 }
 
@@ -287,7 +286,7 @@ int main(int argc, char **argv)
 	rc = run(&e);
 out:
 	worker_free(&e.worker);
-	mqtt_session_exit(&e.mqtt);
+	mqtt_session_free(&e.mqtt);
 	loop_free(&e.loop);
 	config_free(&e.cfg);
 	return rc;

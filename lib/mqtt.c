@@ -6,7 +6,7 @@
  *
  *   IDLE --start--> CONNECTING --ok--> CONNECTED --lost--> CONNECTING (Paho
  *   reconnects by itself) ; CONNECTING --failed--> WAITING --timer--> CONNECTING
- *   any --stop--> STOPPED
+ *   any --mqtt_session_free()--> STOPPED
  */
 #include "mqtt.h"
 
@@ -31,6 +31,7 @@
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BUFFERED_MAX 1000
+#define STOP_MAX_MS  2000 /* for "offline" and the messages in flight at the end */
 
 enum conn_state { ST_IDLE, ST_CONNECTING, ST_WAITING, ST_CONNECTED, ST_STOPPED };
 enum event_kind { EV_MESSAGE, EV_CONNECTED, EV_LOST, EV_CONNECT_FAILED };
@@ -66,7 +67,6 @@ struct mqtt_session {
 	MQTTAsync client;
 	char *url, *paho_url, *username, *password, *client_id, *avail_topic, *ca_file;
 	bool persistent;
-	bool clean_stop; /* mqtt_session_stop() disconnected a connected client */
 	enum conn_state state;
 	int retry_ms;
 	long retry_timer;
@@ -658,16 +658,17 @@ static void wait_pending(MQTTAsync client, int64_t deadline_ms)
 	MQTTAsync_free(tokens);
 }
 
-int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
+/* Publishes "offline", waits for what is in flight and disconnects. */
+static void stop(struct mqtt_session *s)
 {
 	MQTTAsync_disconnectOptions dc = MQTTAsync_disconnectOptions_initializer5;
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	bool was_connected = s->state == ST_CONNECTED;
-	int64_t deadline = loop_now_ms() + timeout_ms;
+	int64_t deadline = loop_now_ms() + STOP_MAX_MS;
 
 	if (s->client == NULL || s->state == ST_STOPPED)
-		return SL_OK;
+		return;
 	if (s->retry_timer > 0)
 		loop_del_timer(s->loop, s->retry_timer);
 	s->state = ST_STOPPED;
@@ -691,41 +692,6 @@ int mqtt_session_stop(struct mqtt_session *s, int timeout_ms)
 		deadline = loop_now_ms() + 200; /* the DISCONNECT itself, even after a long wait */
 	while (MQTTAsync_isConnected(s->client) && loop_now_ms() < deadline)
 		usleep(2000);
-	s->clean_stop = was_connected && !MQTTAsync_isConnected(s->client);
-	return SL_OK;
-}
-
-/* Paho insists on a message handler; after mqtt_session_exit() none is
- * expected, and one that came would be dropped here. */
-static int drop_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *m)
-{
-	(void)ctx;
-	(void)topic_len;
-	MQTTAsync_freeMessage(&m);
-	MQTTAsync_free(topic);
-	return 1;
-}
-
-void mqtt_session_exit(struct mqtt_session **sp)
-{
-	struct mqtt_session *s = sp ? *sp : NULL;
-
-	if (s == NULL)
-		return;
-	if (s->client) {
-		mqtt_session_stop(s, 1000);
-		/* Only a client that was connected and then disconnected by us has
-		 * no connect pending (ours disabled Paho's reconnecting), and Paho
-		 * takes new callbacks only from a client neither connected nor
-		 * connecting: then none of its threads can reach *s any more. */
-		if (s->clean_stop && !MQTTAsync_isConnected(s->client) &&
-		    MQTTAsync_setCallbacks(s->client, NULL, NULL, drop_message, NULL) ==
-			    MQTTASYNC_SUCCESS &&
-		    MQTTAsync_setConnected(s->client, NULL, NULL) == MQTTASYNC_SUCCESS &&
-		    MQTTAsync_setDisconnected(s->client, NULL, NULL) == MQTTASYNC_SUCCESS)
-			s->client = NULL;
-	}
-	mqtt_session_free(sp);
 }
 
 void mqtt_session_free(struct mqtt_session **sp)
@@ -736,7 +702,7 @@ void mqtt_session_free(struct mqtt_session **sp)
 		return;
 	s = *sp;
 	if (s->client) {
-		mqtt_session_stop(s, 1000);
+		stop(s);
 		MQTTAsync_destroy(&s->client);
 	}
 	if (s->efd >= 0) {

@@ -8,7 +8,7 @@
  * It keeps the contract of SPEC section 4 for every agent: the last will is
  * "offline" (retained) on the availability topic; on every (re)connect it
  * re-subscribes, re-publishes each retained state set with mqtt_set_state()
- * and then "online"; a clean stop publishes "offline" itself. It connects in
+ * and then "online"; mqtt_session_free() publishes "offline" itself. It connects in
  * the background and retries with back-off (1 s doubling to 30 s) for as
  * long as it runs, whether the broker was never there or went away.
  */
@@ -89,17 +89,12 @@ bool mqtt_is_connected(const struct mqtt_session *s);
 /* The broker URL as given (for logs and status); borrowed. */
 const char *mqtt_session_url(const struct mqtt_session *s);
 
-/* Publishes "offline" on the availability topic, waits up to timeout_ms for
- * the broker to take it, then disconnects normally (the will is not sent). */
-int mqtt_session_stop(struct mqtt_session *s, int timeout_ms);
-/* Stops if needed, frees *s and sets it to NULL; accepts NULL. */
+/* Ends the session; the one way every program does it, at its exit. When
+ * connected: publishes "offline" on the availability topic, waits up to
+ * 2 s for the broker to take it and every QoS 1 message still in flight,
+ * then disconnects normally (the will is not sent). Then destroys the Paho
+ * client (Paho 1.3.12 sleeps 100 ms there while its threads stop), frees
+ * *s and sets it to NULL. Accepts NULL and a NULL *s. */
 void mqtt_session_free(struct mqtt_session **s);
-/* The same, for the end of a program that exits next: when the stop
- * disconnected a connected client cleanly, its Paho client and threads are
- * left to the exit instead of destroyed, since MQTTAsync_destroy sleeps
- * 100 ms while Paho's threads stop. Their memory stays reachable (no leak);
- * nothing of *s is used after. Otherwise (never connected, connecting, or
- * the broker gone) it is mqtt_session_free(). */
-void mqtt_session_exit(struct mqtt_session **s);
 
 #endif

@@ -445,7 +445,6 @@ static int run(struct agent *a)
 	rc = loop_run(a->loop);
 	service_stopping();
 	writer_stop(&a->writer); /* frames already shot are written and announced */
-	mqtt_session_stop(a->mqtt, 2000);
 	return rc ? 2 : 0;
 }
 
@@ -568,7 +567,7 @@ int main(int argc, char **argv)
 	}
 	rc = list ? list_cameras(&a) : a.ha_remove ? ha_remove_run(&a) : run(&a);
 out:
-	mqtt_session_exit(&a.mqtt);
+	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);
 	json_decref(a.cap.last_frame);
 	loop_free(&a.loop);

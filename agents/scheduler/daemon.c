@@ -470,8 +470,8 @@ static int ha_remove(struct scheduler *sch)
 		return 2;
 	loop_add_timer(sch->loop, REMOVE_TIMEOUT_MS, remove_timeout, sch);
 	loop_run(sch->loop);
-	/* a clean disconnect waits for the broker to take the empty config */
-	mqtt_session_stop(sch->mqtt, 2000);
+	/* the session's end (mqtt_session_free() in daemon_run()) waits for the
+	 * broker to take the empty config */
 	return sch->ha_removed ? 0 : 2;
 }
 
@@ -536,7 +536,6 @@ static int run(struct scheduler *sch)
 		 sch->cfg.backend_name, sch->core.nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
 		 sch->sw.path);
 	rc = loop_run(sch->loop);
-	mqtt_session_stop(sch->mqtt, 2000);
 	return rc ? 2 : 0;
 }
 
@@ -555,7 +554,7 @@ int daemon_run(struct config *cfg, const struct daemon_opts *o)
 	sch->clock_offset_ms = o->clock_offset_ms;
 	sch->started_ms = time_now_ms();
 	rc = o->ha_remove ? ha_remove(sch) : run(sch);
-	mqtt_session_exit(&sch->mqtt);
+	mqtt_session_free(&sch->mqtt);
 	core_free(&sch->core);
 	status_cache_clear(&sch->status);
 	loop_free(&sch->loop);

@@ -2,14 +2,11 @@
  * against its sidecar (and, before deletion on the Pi, flushed to disk) on
  * worker threads at the lowest priority, results back on the event loop.
  *
- * Two verifications share a job, their copies hashed together
- * (verify_frame_pair(): about a quarter less CPU time); a verification
- * waits up to 20 ms on the loop for its pair, or until hashing_flush(). At
- * most one job per frame at a time (CAT_HASHING marks the record while one
- * is waiting, queued or running). hashing_drop() ends a generation: the
- * waiting and queued jobs are cancelled, running ones finish unseen, and
- * their records lose the mark. Records are found again by path when a
- * result arrives, so a record freed meanwhile is simply skipped.
+ * One job per frame, and at most one at a time (CAT_HASHING marks the
+ * record while one is queued or running). hashing_drop() ends a generation:
+ * queued jobs are cancelled, running ones finish unseen, and their records
+ * lose the mark. Records are found again by path when a result arrives, so
+ * a record freed meanwhile is simply skipped.
  */
 #ifndef SL_TRANSFER_HASHING_H
 #define SL_TRANSFER_HASHING_H
@@ -44,17 +41,12 @@ typedef void hashing_done_fn(struct frame_rec *r, const struct hash_result *res,
 /* On the loop, when the last job of the current generation is done. */
 typedef void hashing_drained_fn(void *arg);
 
-struct hash_job;
-
 struct hashing {
 	struct workq *q;
-	struct loop *loop;
 	struct catalog *cat; /* borrowed */
 	const char *root;    /* borrowed: the server's camera folder */
 	unsigned gen;
-	size_t inflight;	  /* frames of this generation not done yet */
-	struct hash_job *waiting; /* a verification without its pair yet */
-	long pair_timer;	  /* flushes `waiting` */
+	size_t inflight; /* jobs of this generation not done yet */
 	hashing_done_fn *done;
 	hashing_drained_fn *drained;
 	void *arg;
@@ -69,8 +61,6 @@ int hashing_init(struct hashing *h, struct loop *loop, struct catalog *cat, cons
  * its size and mtime is skipped; one whose copy changed loses the
  * judgement. Out of memory: skipped (the pass after the sync catches up). */
 void hashing_submit(struct hashing *h, struct frame_rec *r, enum hash_kind kind, bool final);
-/* Sends a verification waiting for its pair to the workers alone now. */
-void hashing_flush(struct hashing *h);
 /* Starts a new generation (see above). */
 void hashing_drop(struct hashing *h);
 /* Drops everything and stops the workers; accepts a zeroed h. */

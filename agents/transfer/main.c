@@ -550,7 +550,6 @@ static int run(struct agent *a, const struct xfer_settings *set, const struct re
 	if (loop_run(a->loop) != SL_OK)
 		a->exit_code = 2;
 	service_stopping();
-	mqtt_session_stop(a->mqtt, 2000);
 	return a->exit_code;
 }
 
@@ -599,7 +598,7 @@ out:
 		transfer_free(&a.xfer);
 	else
 		retention_free(&ret);
-	mqtt_session_exit(&a.mqtt);
+	mqtt_session_free(&a.mqtt);
 	loop_free(&a.loop);
 	config_free(&a.cfg);
 	return rc;

@@ -335,7 +335,6 @@ static void sync_succeeded(struct transfer *t)
 	xfer_sm_sync_done(&t->sm, true, loop_now_ms());
 	/* frames hashed during the sync keep their results; the rest are queued */
 	catalog_sweep(&t->cat, queue_listed, t);
-	hashing_flush(&t->hash);
 	check_drained(t);
 	changed(t);
 }

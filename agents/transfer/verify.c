@@ -184,12 +184,14 @@ static enum verify_result prepare(const char *root, const char *rel, struct veri
 	return VERIFY_OK;
 }
 
-/* The hash got (or the errno of reading the copy) against the sidecar's. */
-static enum verify_result judge(const char *rel, int err, const char *got, const char *sha,
-				char why[ERRMSG_MAX])
+/* Hashes the copy and compares it with the sidecar's sha256. */
+static enum verify_result hash_and_compare(const char *rel, const char *path, const char *sha,
+					   char why[ERRMSG_MAX])
 {
-	if (err != 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: cannot read: %s", rel, strerror(err));
+	char got[SHA256_HEX_LEN];
+
+	if (sha256_file_hex(path, got) < 0) {
+		snprintf(why, ERRMSG_MAX, "%.150s: cannot read: %s", rel, strerror(errno));
 		return VERIFY_IO;
 	}
 	if (strcasecmp(got, sha) != 0) {
@@ -201,40 +203,11 @@ static enum verify_result judge(const char *rel, int err, const char *got, const
 	return VERIFY_OK;
 }
 
-/* Hashes one copy and judges it. */
-static enum verify_result hash_one(const char *rel, const char *path, const char *sha,
-				   char why[ERRMSG_MAX])
-{
-	char got[SHA256_HEX_LEN];
-
-	return judge(rel, sha256_file_hex(path, got) < 0 ? errno : 0, got, sha, why);
-}
-
 enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
 				char why[ERRMSG_MAX])
 {
 	char path[PATH_MAX], sha[SHA256_HEX_LEN];
 	enum verify_result res = prepare(root, rel, info, path, sha, why);
 
-	return res == VERIFY_OK ? hash_one(rel, path, sha, why) : res;
-}
-
-void verify_frame_pair(const char *root, const char *const rel[2], struct verify_info info[2],
-		       enum verify_result res[2], char why[2][ERRMSG_MAX])
-{
-	char path[2][PATH_MAX], sha[2][SHA256_HEX_LEN], got[2][SHA256_HEX_LEN];
-	const char *paths[2] = {path[0], path[1]};
-	int err[2];
-
-	for (int i = 0; i < 2; i++)
-		res[i] = prepare(root, rel[i], &info[i], path[i], sha[i], why[i]);
-	if (res[0] == VERIFY_OK && res[1] == VERIFY_OK &&
-	    sha256_file_pair_hex(paths, got, err) == SL_OK) {
-		for (int i = 0; i < 2; i++)
-			res[i] = judge(rel[i], err[i], got[i], sha[i], why[i]);
-		return;
-	}
-	for (int i = 0; i < 2; i++)
-		if (res[i] == VERIFY_OK)
-			res[i] = hash_one(rel[i], path[i], sha[i], why[i]);
+	return res == VERIFY_OK ? hash_and_compare(rel, path, sha, why) : res;
 }

@@ -43,12 +43,6 @@ int verify_stat(const char *root, const char *rel, struct verify_info *info);
  * mtime, capture time) as far as it got and `why` on any result but OK. */
 enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
 				char why[ERRMSG_MAX]);
-/* verify_frame() of two frames, their copies hashed together (see
- * sha256_file_pair_hex(); about a quarter less CPU time than one after the
- * other). */
-void verify_frame_pair(const char *root, const char *const rel[2], struct verify_info info[2],
-		       enum verify_result res[2], char why[2][ERRMSG_MAX]);
-
 /* "ok", "missing", ...; never NULL. */
 const char *verify_result_name(enum verify_result r);
 

@@ -1,7 +1,9 @@
 """The transfer benchmark; see run.sh beside this file for what it measures.
 
-Reuses the integration tests' harness (mosquitto on a free port) and their
-throw-away sshd, so the numbers come from the same set-up the tests prove.
+Runs in a network namespace of its own (run.sh starts it so): the "Pi" is a
+second one, joined by a veth pair shaped with tc. Reuses the integration
+tests' harness (mosquitto on a free port) and their throw-away sshd, so the
+numbers come from the same set-up the tests prove.
 """
 import datetime
 import hashlib
@@ -19,16 +21,60 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
-from harness import Broker, Client, payload_json  # noqa: E402
+from harness import Broker, Client, payload_json, wait_for  # noqa: E402
 from sshd_server import Sshd  # noqa: E402
 
 BIN = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin")
 FRAMES = int(os.environ.get("FRAMES", 2000))
+SHAPED_FRAMES = int(os.environ.get("SHAPED_FRAMES", 500))
+RATE = os.environ.get("RATE", "100mbit")
 SIZE = int(os.environ.get("SIZE_KB", 500)) * 1000
 ROUNDS = int(os.environ.get("ROUNDS", 6))
 LAT_FRAMES = int(os.environ.get("LAT_FRAMES", 200))
 LAT_RATE = float(os.environ.get("LAT_RATE", 5))
 CAM = "helios"
+SERVER_ADDR, PI_ADDR = "10.213.0.1", "10.213.0.2"  # inside our namespaces only
+
+
+def run(*cmd, ns=None):
+    """Runs a command here, or in the namespace of process `ns`."""
+    subprocess.run((["nsenter", "-t", ns, "-n"] if ns else []) + list(cmd), check=True)
+
+
+class ShapedLink:
+    """The Pi's network namespace, held by a `cat` that ends when our end of
+    its stdin closes (so with this process, however it ends), and a veth
+    pair to it, each end's sending shaped to RATE by a token bucket."""
+
+    def __init__(self):
+        links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True,
+                               check=True).stdout.splitlines()
+        if len(links) != 1 or ": lo:" not in links[0]:
+            sys.exit("bench: start it through run.sh (this network namespace should hold lo only)")
+        self.holder = None
+
+    def start(self):
+        own = os.readlink("/proc/self/ns/net")
+        run("ip", "link", "set", "lo", "up")
+        self.holder = subprocess.Popen(["unshare", "--net", "cat"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.DEVNULL)
+        pid = str(self.holder.pid)
+        wait_for(lambda: os.readlink(f"/proc/{pid}/ns/net") != own, 10, "the Pi's namespace")
+        run("ip", "link", "add", "sl-server", "type", "veth", "peer", "name", "sl-pi")
+        run("ip", "link", "set", "sl-pi", "netns", pid)
+        run("ip", "link", "set", "lo", "up", ns=pid)
+        for dev, addr, ns in (("sl-server", SERVER_ADDR, None), ("sl-pi", PI_ADDR, pid)):
+            run("ip", "addr", "add", f"{addr}/30", "dev", dev, ns=ns)
+            run("ip", "link", "set", dev, "up", ns=ns)
+            run("tc", "qdisc", "add", "dev", dev, "root", "tbf", "rate", RATE, "burst", "32kb",
+                "latency", "50ms", ns=ns)
+        self.prefix = ["nsenter", "-t", pid, "-n"]
+        return self
+
+    def stop(self):
+        if self.holder:
+            self.holder.stdin.close()
+            self.holder.wait(10)
 
 
 def write_frame(root, when, data):
@@ -78,14 +124,16 @@ def transfer_env(work, sshd, broker, pi, server, **extra):
     return env
 
 
-def throughput(work, sshd, broker):
-    pi, plain, server = work / "pi", work / "plain", work / "server"
+def throughput(name, label, work, sshd, broker, frames):
+    """Plain rsync and ours over one network; returns the median of each
+    round's ratio ours / plain."""
+    pi, plain, server = work / f"pi-{name}", work / "plain", work / "server"
     t = time.monotonic()
-    make_frames(pi, FRAMES, datetime.datetime(2026, 6, 21, 4, 0, 0))
-    print(f"made {FRAMES} frames of {SIZE // 1000} KB in {time.monotonic() - t:.1f} s")
+    make_frames(pi, frames, datetime.datetime(2026, 6, 21, 4, 0, 0))
+    print(f"{label}: made {frames} frames of {SIZE // 1000} KB in {time.monotonic() - t:.1f} s")
     ssh = (f"ssh -i {sshd.key} -p {sshd.port} -o BatchMode=yes -o IdentitiesOnly=yes "
            f"-o UserKnownHostsFile={sshd.known_hosts}")
-    plain_cmd = ["rsync", "-a", "-e", ssh, f"{sshd.user}@127.0.0.1:{pi}/", f"{plain}/"]
+    plain_cmd = ["rsync", "-a", "-e", ssh, f"{sshd.user}@{sshd.host}:{pi}/", f"{plain}/"]
     ours_cmd = [str(BIN / "skylapse-transfer"), "--once"]
     env = transfer_env(work, sshd, broker, pi, server)
     times = {"plain": [], "ours": []}
@@ -93,7 +141,7 @@ def throughput(work, sshd, broker):
 
     def one(which):
         shutil.rmtree(plain if which == "plain" else server, ignore_errors=True)
-        # the last run's gigabyte goes to disk now, not during the next run
+        # the last run's copy goes to disk now, not during the next run
         os.sync()
         return timed(plain_cmd) if which == "plain" else timed(ours_cmd, env)
 
@@ -111,22 +159,17 @@ def throughput(work, sshd, broker):
     bad = [p for p in (server / CAM).rglob("capture_*.jpg")
            if hashlib.sha256(p.read_bytes()).hexdigest() !=
            json.loads(p.with_suffix(".json").read_text())["sha256"]]
-    gb = FRAMES * SIZE / 1e9
+    mb = frames * SIZE / 1e6
     for which, label in (("plain", "plain rsync -a over ssh"), ("ours", "skylapse-transfer --once")):
         best, med = min(times[which]), statistics.median(times[which])
-        print(f"{label}: best {best:.2f} s ({gb / best * 1000:.0f} MB/s), median {med:.2f} s, "
+        print(f"  {label}: best {best:.2f} s ({mb / best:.1f} MB/s), median {med:.2f} s, "
               f"CPU median {statistics.median(cpu[which]):.2f} s")
-    print(f"{FRAMES - len(bad)}/{FRAMES} frames verified on the server")
-    # The figure: total time over all rounds. Each round's two runs are next
-    # to each other in time, and half the rounds run ours first, so slow
-    # stretches of this shared machine and any first/second-run effect weigh
-    # on both sides alike.
-    ratio = sum(times["ours"]) / sum(times["plain"])
+    print(f"  {frames - len(bad)}/{frames} frames verified on the server")
     paired = [o / p for o, p in zip(times["ours"], times["plain"])]
-    print(f"ratio ours/plain: {ratio:.2f} over {ROUNDS} rounds (target <= 1.2); best "
-          f"{min(times['ours']) / min(times['plain']):.2f}, median "
-          f"{statistics.median(times['ours']) / statistics.median(times['plain']):.2f}, "
-          f"each round {' '.join(f'{x:.2f}' for x in paired)}, CPU "
+    ratio = statistics.median(paired)
+    print(f"  ratio ours/plain: median {ratio:.3f} over {ROUNDS} rounds "
+          f"(each {' '.join(f'{x:.3f}' for x in paired)}); total "
+          f"{sum(times['ours']) / sum(times['plain']):.3f}, CPU "
           f"{statistics.median(cpu['ours']) / statistics.median(cpu['plain']):.2f}")
     # What each side pays when there is nothing to copy (both trees are
     # complete now): the ssh connection and listing, and our start and exit.
@@ -134,8 +177,9 @@ def throughput(work, sshd, broker):
     for _ in range(ROUNDS):
         for which, cmd, e in (("plain", plain_cmd, None), ("ours", ours_cmd, env)):
             idle[which].append(timed(cmd, e)[0])
-    print(f"nothing to copy: plain {statistics.median(idle['plain']) * 1000:.0f} ms, ours "
+    print(f"  nothing to copy: plain {statistics.median(idle['plain']) * 1000:.0f} ms, ours "
           f"{statistics.median(idle['ours']) * 1000:.0f} ms (medians of {ROUNDS})")
+    shutil.rmtree(pi)
     return ratio
 
 
@@ -194,17 +238,33 @@ def latency(work, sshd, broker):
 
 
 def main():
+    link = ShapedLink()
     work = Path(os.environ.get("WORK") or tempfile.mkdtemp(prefix="skylapse-bench-transfer."))
     work.mkdir(parents=True, exist_ok=True)
-    sshd = Sshd(work).start()
-    broker = Broker(work).start()
+    servers = []
+    broker = None
     try:
+        link.start()
+        for sub in ("shaped", "loopback"):
+            (work / sub).mkdir()
+        shaped = Sshd(work / "shaped", host=PI_ADDR, prefix=link.prefix)
+        servers.append(shaped.start())
+        loopback = Sshd(work / "loopback")
+        servers.append(loopback.start())
+        broker = Broker(work).start()
         print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; work in {work}")
-        throughput(work, sshd, broker)
-        latency(work, sshd, broker)
+        limited = throughput("shaped", f"veth at {RATE}", work, shaped, broker,
+                             SHAPED_FRAMES)
+        unlimited = throughput("loopback", "loopback, unlimited", work, loopback, broker, FRAMES)
+        latency(work, shaped, broker)
+        print(f"figures, ours/plain (medians of {ROUNDS} rounds): veth at {RATE} {limited:.3f} "
+              f"(target <= 1.05), loopback unlimited {unlimited:.3f}")
     finally:
-        broker.stop()
-        sshd.stop()
+        if broker:
+            broker.stop()
+        for sshd in servers:
+            sshd.stop()
+        link.stop()
         if os.environ.get("KEEP") != "1":
             shutil.rmtree(work, ignore_errors=True)
 

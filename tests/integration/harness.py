@@ -41,10 +41,10 @@ def wait_for(predicate, timeout=10.0, what="condition", interval=0.02):
         time.sleep(interval)
 
 
-def wait_port(port, timeout=10.0):
+def wait_port(port, timeout=10.0, host="127.0.0.1"):
     def ready():
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            with socket.create_connection((host, port), timeout=0.2):
                 return True
         except OSError:
             return False

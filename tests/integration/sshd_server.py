@@ -1,6 +1,7 @@
 """A throw-away sshd for tests and benchmarks: the "Pi" end of the transfer.
 
-sshd -D on a free loopback port with a host key and a client key generated
+sshd -D on a free loopback port (or on `host`, started through `prefix`:
+nsenter into a network namespace) with a host key and a client key generated
 for the run, AuthorizedKeysFile and known_hosts in its own folder, logging in
 as the current user (root too: PermitRootLogin yes). env() gives the
 transfer's PI_* and SSH_* variables for it.
@@ -13,12 +14,14 @@ from harness import free_port, wait_port
 
 
 class Sshd:
-    """sshd -D on a free loopback port, accepting one generated client key."""
+    """sshd -D on a free port, accepting one generated client key."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, host="127.0.0.1", prefix=()):
         self.dir = Path(workdir) / "ssh"
         self.dir.mkdir()
         self.port = free_port()
+        self.host = host
+        self.prefix = list(prefix)
         self.user = os.environ.get("USER") or subprocess.run(
             ["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
         self.key = self.dir / "client_key"
@@ -30,10 +33,10 @@ class Sshd:
         (self.dir / "authorized_keys").write_text(Path(f"{self.key}.pub").read_text())
         self.known_hosts = self.dir / "known_hosts"
         pub = Path(f"{host_key}.pub").read_text().split()
-        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {pub[0]} {pub[1]}\n")
+        self.known_hosts.write_text(f"[{host}]:{self.port} {pub[0]} {pub[1]}\n")
         self.config = self.dir / "sshd_config"
         self.config.write_text("\n".join([
-            f"Port {self.port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
+            f"Port {self.port}", f"ListenAddress {host}", f"HostKey {host_key}",
             f"AuthorizedKeysFile {self.dir / 'authorized_keys'}", "StrictModes no",
             "PermitRootLogin yes", "PasswordAuthentication no",
             "KbdInteractiveAuthentication no", "UsePAM no", "PidFile none", "LogLevel ERROR",
@@ -48,9 +51,10 @@ class Sshd:
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
         self.log = open(self.dir / "sshd.log", "ab")
-        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(self.config), "-e"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        wait_port(self.port)
+        self.proc = subprocess.Popen(
+            [*self.prefix, "/usr/sbin/sshd", "-D", "-f", str(self.config), "-e"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, host=self.host)
         return self
 
     def stop(self):
@@ -60,5 +64,5 @@ class Sshd:
         self.proc = None
 
     def env(self):
-        return {"PI_HOST": "127.0.0.1", "PI_USER": self.user, "PI_SSH_PORT": str(self.port),
+        return {"PI_HOST": self.host, "PI_USER": self.user, "PI_SSH_PORT": str(self.port),
                 "SSH_KEY": str(self.key), "SSH_KNOWN_HOSTS": str(self.known_hosts)}

@@ -156,7 +156,16 @@ static void test_verify_frame(void **state)
 	assert_int_equal(time_parse_iso("2026-01-01T12:00:05Z", &want), SL_OK);
 	assert_int_equal(info.captured_ms, want);
 
+	/* copies longer than one read: the whole copy is compared */
+	put_frame(f->dir, F2, 300001, -1, NULL, NULL);
+	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_OK);
+	assert_int_equal(info.size, 300001);
+	corrupt(f->dir, F2);
+	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_HASH);
+	assert_non_null(strstr(why, "differs from the sidecar's"));
+
 	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_MISSING);
+	assert_non_null(strstr(why, "no copy on the server"));
 
 	put_frame(f->dir, F3, 100, -1, NULL, NULL);
 	snprintf(path, sizeof(path), "%s/%.*s.json", f->dir, (int)strlen(F3) - 4, F3);
@@ -168,38 +177,6 @@ static void test_verify_frame(void **state)
 	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_NO_SIDECAR);
 	assert_int_equal(verify_frame(f->dir, "../x.jpg", &info, why), VERIFY_MISSING);
 	assert_string_equal(verify_result_name(VERIFY_HASH), "sha256 differs from the sidecar");
-}
-
-/* Two frames verified together give what each gives alone. */
-static void test_verify_frame_pair(void **state)
-{
-	struct fixture *f = *state;
-	struct verify_info info[2], one;
-	enum verify_result res[2];
-	char why[2][ERRMSG_MAX], why1[ERRMSG_MAX];
-	const char *ok_bad[2] = {F1, F2}, *missing_ok[2] = {F3, F1}, *bad_size[2] = {F2, F3};
-
-	put_frame(f->dir, F1, 300001, -1, NULL, NULL);
-	put_frame(f->dir, F2, 200000, -1, NULL, NULL);
-	corrupt(f->dir, F2);
-	verify_frame_pair(f->dir, ok_bad, info, res, why);
-	assert_int_equal(res[0], VERIFY_OK);
-	assert_int_equal(info[0].size, 300001);
-	assert_int_equal(res[1], VERIFY_HASH);
-	assert_int_equal(verify_frame(f->dir, F2, &one, why1), VERIFY_HASH);
-	assert_string_equal(why[1], why1);
-	assert_int_equal(info[1].size, one.size);
-
-	verify_frame_pair(f->dir, missing_ok, info, res, why);
-	assert_int_equal(res[0], VERIFY_MISSING);
-	assert_non_null(strstr(why[0], "no copy on the server"));
-	assert_int_equal(res[1], VERIFY_OK);
-
-	put_frame(f->dir, F3, 1000, 999, NULL, NULL);
-	verify_frame_pair(f->dir, bad_size, info, res, why);
-	assert_int_equal(res[0], VERIFY_HASH);
-	assert_int_equal(res[1], VERIFY_SIZE);
-	assert_non_null(strstr(why[1], "sidecar says 999"));
 }
 
 static void test_catalog(void **state)
@@ -494,8 +471,8 @@ static void on_drained_many(void *arg)
 	loop_stop(((struct many_probe *)arg)->loop);
 }
 
-/* Many frames at once, so workers take them in pairs: each result is its
- * own frame's (every third copy corrupted, every fifth missing). */
+/* Many frames at once on all the workers: each result is its own frame's
+ * (every third copy corrupted, every fifth missing). */
 static void test_hashing_many(void **state)
 {
 	struct fixture *f = *state;
@@ -714,7 +691,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frame_paths),
 	    cmocka_unit_test_setup_teardown(test_verify_frame, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_verify_frame_pair, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cleanup_selection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hashing_jobs, setup, teardown),
