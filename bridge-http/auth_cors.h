@@ -6,8 +6,8 @@
  * the CORS headers which origins may read the answers (CORS_ORIGINS: "*",
  * the default, or a comma-separated list of origins).
  */
-#ifndef BRIDGE_AUTH_CORS_H
-#define BRIDGE_AUTH_CORS_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_AUTH_CORS_H
+#define SKYLAPSE_BRIDGE_HTTP_AUTH_CORS_H
 
 #include <stdbool.h>
 

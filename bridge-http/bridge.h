@@ -4,8 +4,8 @@
  * timers all receive it and run on the main thread, so nothing here needs a
  * lock. Handlers are declared with their route table in routes.h.
  */
-#ifndef BRIDGE_BRIDGE_H
-#define BRIDGE_BRIDGE_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_BRIDGE_H
+#define SKYLAPSE_BRIDGE_HTTP_BRIDGE_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -14,8 +14,8 @@
  * compatibility mode the body is forwarded as it came (its backend_name
  * included), as the earlier Pi service received it.
  */
-#ifndef BRIDGE_CAPTURE_H
-#define BRIDGE_CAPTURE_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_CAPTURE_H
+#define SKYLAPSE_BRIDGE_HTTP_CAPTURE_H
 
 #include <jansson.h>
 

@@ -6,8 +6,8 @@
  * symlink out of the root, the file must exist) a refusal of hidden names,
  * which are the temporaries of atomic writes.
  */
-#ifndef BRIDGE_FILES_H
-#define BRIDGE_FILES_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_FILES_H
+#define SKYLAPSE_BRIDGE_HTTP_FILES_H
 
 #include <stddef.h>
 

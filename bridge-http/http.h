@@ -13,8 +13,8 @@
  * word of err.h for programs. Bodies are read up to HTTP_BODY_MAX (413 beyond);
  * with a token configured, methods that change things need it (401).
  */
-#ifndef BRIDGE_HTTP_H
-#define BRIDGE_HTTP_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_HTTP_H
+#define SKYLAPSE_BRIDGE_HTTP_HTTP_H
 
 #include <jansson.h>
 #include <stdbool.h>

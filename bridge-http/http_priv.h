@@ -2,8 +2,8 @@
  * (answers, deferred answers, streams) share; not for route handlers, which
  * use http.h only.
  */
-#ifndef BRIDGE_HTTP_PRIV_H
-#define BRIDGE_HTTP_PRIV_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_HTTP_PRIV_H
+#define SKYLAPSE_BRIDGE_HTTP_HTTP_PRIV_H
 
 #include <microhttpd.h>
 #include <stdarg.h>

@@ -2,8 +2,8 @@
  * program sent (a capture result), decided on its `error_kind` word, never
  * on its `error` sentence. Pure: no I/O, unit-tested as a table.
  */
-#ifndef BRIDGE_RESULT_STATUS_H
-#define BRIDGE_RESULT_STATUS_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_RESULT_STATUS_H
+#define SKYLAPSE_BRIDGE_HTTP_RESULT_STATUS_H
 
 #include <jansson.h>
 

@@ -9,8 +9,8 @@
  * server answers (`skylapse-bridge --list-routes` prints it; a test compares
  * it with schema/openapi.json).
  */
-#ifndef BRIDGE_ROUTER_H
-#define BRIDGE_ROUTER_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_ROUTER_H
+#define SKYLAPSE_BRIDGE_HTTP_ROUTER_H
 
 #include <stdbool.h>
 #include <stddef.h>

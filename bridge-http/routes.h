@@ -5,8 +5,8 @@
  * routes_timelapses.c, capture.c, files.c and sse.c. Query parameters are
  * read with the helpers below, which answer 400 themselves on bad input.
  */
-#ifndef BRIDGE_ROUTES_H
-#define BRIDGE_ROUTES_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_ROUTES_H
+#define SKYLAPSE_BRIDGE_HTTP_ROUTES_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,8 +7,8 @@
  * (time_set_zone), as window.h requires. Times are ISO 8601 with the local
  * offset, null where an event does not happen.
  */
-#ifndef BRIDGE_SKY_H
-#define BRIDGE_SKY_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_SKY_H
+#define SKYLAPSE_BRIDGE_HTTP_SKY_H
 
 #include <jansson.h>
 #include <stdbool.h>

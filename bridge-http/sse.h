@@ -12,8 +12,8 @@
  * Event names and payloads are listed in docs/BRIDGE.md and
  * schema/openapi.json.
  */
-#ifndef BRIDGE_SSE_H
-#define BRIDGE_SSE_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_SSE_H
+#define SKYLAPSE_BRIDGE_HTTP_SSE_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -15,8 +15,8 @@
  * retained payload removes what it held. It reports what changed so the
  * caller can tell /events and pending captures. Pure: no MQTT, no I/O.
  */
-#ifndef BRIDGE_STATE_H
-#define BRIDGE_STATE_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_STATE_H
+#define SKYLAPSE_BRIDGE_HTTP_STATE_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -8,8 +8,8 @@
  * bytes: "%00" is malformed, so a decoded string is always a C string of
  * exactly what was sent.
  */
-#ifndef BRIDGE_URLPARSE_H
-#define BRIDGE_URLPARSE_H
+#ifndef SKYLAPSE_BRIDGE_HTTP_URLPARSE_H
+#define SKYLAPSE_BRIDGE_HTTP_URLPARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>

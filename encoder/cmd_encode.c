@@ -6,6 +6,7 @@
  * polled, so no handler and no global flag); the partial file is removed.
  */
 #include "cmd_encode.h"
+#include "err.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -280,7 +281,7 @@ int cmd_encode(int argc, char **argv)
 			 r.sel.height, input);
 		rc = video_encode(&plan, &hooks, &res, why);
 		if (rc == ENC_CANCELLED)
-			snprintf(why, sizeof(why), "stopped by a signal");
+			err_why(why, "stopped by a signal");
 	} else {
 		rc = SL_ERR_NOTFOUND;
 	}

@@ -9,8 +9,8 @@
  * terminal; a JSON summary goes to stdout. Exit 0 done, 1 bad usage,
  * 2 failure.
  */
-#ifndef SL_ENCODER_CMD_ENCODE_H
-#define SL_ENCODER_CMD_ENCODE_H
+#ifndef SKYLAPSE_ENCODER_CMD_ENCODE_H
+#define SKYLAPSE_ENCODER_CMD_ENCODE_H
 
 /* argv[0] is "encode". Returns the exit code. */
 int cmd_encode(int argc, char **argv);

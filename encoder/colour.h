@@ -11,8 +11,8 @@
  * chroma centred between luma samples); output chroma depends on chroma
  * only. Arithmetic is fixed point.
  */
-#ifndef SL_ENCODER_COLOUR_H
-#define SL_ENCODER_COLOUR_H
+#ifndef SKYLAPSE_ENCODER_COLOUR_H
+#define SKYLAPSE_ENCODER_COLOUR_H
 
 #include <stdint.h>
 

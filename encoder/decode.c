@@ -8,6 +8,7 @@
  * colour.c's job.
  */
 #include "decode.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,12 +114,12 @@ static int read_file(struct frame_decoder *d, const char *path, size_t limit, bo
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = SL_OK;
 
 	if (fd < 0) {
-		snprintf(why, ERRMSG_MAX, "%s", strerror(errno));
+		err_why(why, "%s", strerror(errno));
 		return errno == ENOENT ? SL_ERR_NOTFOUND : SL_ERR_PARSE;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
 	    (size_t)st.st_size > FILE_MAX) {
-		snprintf(why, ERRMSG_MAX, "not a readable JPEG file");
+		err_why(why, "not a readable JPEG file");
 		rc = SL_ERR_PARSE;
 		goto out;
 	}
@@ -134,7 +135,7 @@ static int read_file(struct frame_decoder *d, const char *path, size_t limit, bo
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			snprintf(why, ERRMSG_MAX, "read failed: %s",
+			err_why(why, "read failed: %s",
 				 n < 0 ? strerror(errno) : "short");
 			rc = SL_ERR_PARSE;
 			goto out;
@@ -152,11 +153,11 @@ static int read_header(struct frame_decoder *d, int *w, int *h, int *subsamp, ch
 	int cs;
 
 	if (tjDecompressHeader3(d->tj, d->file, (unsigned long)d->file_len, w, h, subsamp, &cs)) {
-		snprintf(why, ERRMSG_MAX, "not a JPEG: %s", tjGetErrorStr2(d->tj));
+		err_why(why, "not a JPEG: %s", tjGetErrorStr2(d->tj));
 		return SL_ERR_PARSE;
 	}
 	if (cs == TJCS_CMYK || cs == TJCS_YCCK) {
-		snprintf(why, ERRMSG_MAX, "CMYK JPEGs are not supported");
+		err_why(why, "CMYK JPEGs are not supported");
 		return SL_ERR_PARSE;
 	}
 	return SL_OK;
@@ -194,7 +195,7 @@ int decode_planes(struct frame_decoder *d, const char *path, int expect_w, int e
 	    (rc = read_header(d, &w, &h, &subsamp, why)))
 		return rc;
 	if (expect_w && (w != expect_w || h != expect_h)) {
-		snprintf(why, ERRMSG_MAX, "%dx%d, not %dx%d like the other frames", w, h, expect_w,
+		err_why(why, "%dx%d, not %dx%d like the other frames", w, h, expect_w,
 			 expect_h);
 		return SL_ERR_RANGE;
 	}
@@ -223,7 +224,7 @@ int decode_planes(struct frame_decoder *d, const char *path, int expect_w, int e
 	p->chroma_h = nplanes == 3 ? tjPlaneHeight(1, sh, subsamp) : 0;
 	if (tjDecompressToYUVPlanes(d->tj, d->file, (unsigned long)d->file_len, p->data, sw,
 				    p->stride, sh, 0)) {
-		snprintf(why, ERRMSG_MAX, "cannot decode: %s", tjGetErrorStr2(d->tj));
+		err_why(why, "cannot decode: %s", tjGetErrorStr2(d->tj));
 		return SL_ERR_PARSE;
 	}
 	*out = *p;
@@ -254,11 +255,11 @@ static int scale_into(struct frame_decoder *d, const struct yuv_planes *p, uint8
 	d->sws = sws_getCachedContext(d->sws, p->width, p->height, planes_format(p), w, h,
 				      AV_PIX_FMT_YUV420P, SCALE_FLAGS, NULL, NULL, NULL);
 	if (d->sws == NULL) {
-		snprintf(why, ERRMSG_MAX, "cannot scale %dx%d to %dx%d", p->width, p->height, w, h);
+		err_why(why, "cannot scale %dx%d to %dx%d", p->width, p->height, w, h);
 		return SL_ERR_NOMEM;
 	}
 	if (sws_scale(d->sws, src, src_stride, 0, p->height, dd, ds) != h) {
-		snprintf(why, ERRMSG_MAX, "scaling failed");
+		err_why(why, "scaling failed");
 		return SL_ERR_IO;
 	}
 	return SL_OK;
@@ -312,7 +313,7 @@ int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, doubl
 	w &= ~1;
 	h &= ~1;
 	if (w < 2 || h < 2) {
-		snprintf(why, ERRMSG_MAX, "frame too small for a thumbnail");
+		err_why(why, "frame too small for a thumbnail");
 		return SL_ERR_RANGE;
 	}
 	if ((rc = decode_planes(d, path, 0, 0, decode_pick_scale(src_w, src_h, w, h), &p, why)))
@@ -334,7 +335,7 @@ int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, doubl
 		return SL_ERR_NOMEM;
 	if (tjCompressFromYUVPlanes(d->tjc, (const unsigned char **)planes, w, strides, h,
 				    TJSAMP_420, jpeg, &len, 85, 0)) {
-		snprintf(why, ERRMSG_MAX, "thumbnail: %s", tjGetErrorStr2(d->tjc));
+		err_why(why, "thumbnail: %s", tjGetErrorStr2(d->tjc));
 		tjFree(*jpeg);
 		*jpeg = NULL;
 		return SL_ERR_IO;
@@ -354,7 +355,7 @@ int decode_compress_444(struct frame_decoder *d, unsigned char *const planes[3],
 		return SL_ERR_NOMEM;
 	if (tjCompressFromYUVPlanes(d->tjc, (const unsigned char **)planes, w, strides, h,
 				    TJSAMP_444, jpeg, &len, 90, 0)) {
-		snprintf(why, ERRMSG_MAX, "JPEG compression failed: %s", tjGetErrorStr2(d->tjc));
+		err_why(why, "JPEG compression failed: %s", tjGetErrorStr2(d->tjc));
 		tjFree(*jpeg);
 		*jpeg = NULL;
 		return SL_ERR_IO;

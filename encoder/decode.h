@@ -11,8 +11,8 @@
  * frame is skipped for: SL_ERR_NOTFOUND (missing), SL_ERR_PARSE
  * (unreadable), SL_ERR_RANGE (different size), with `why` saying more.
  */
-#ifndef SL_ENCODER_DECODE_H
-#define SL_ENCODER_DECODE_H
+#ifndef SKYLAPSE_ENCODER_DECODE_H
+#define SKYLAPSE_ENCODER_DECODE_H
 
 #include <libavutil/frame.h>
 #include <stddef.h>

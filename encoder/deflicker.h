@@ -12,8 +12,8 @@
  * decode (TurboJPEG's cheapest). A frame that cannot be measured borrows
  * its neighbour's value; decoding will skip it later anyway.
  */
-#ifndef SL_ENCODER_DEFLICKER_H
-#define SL_ENCODER_DEFLICKER_H
+#ifndef SKYLAPSE_ENCODER_DEFLICKER_H
+#define SKYLAPSE_ENCODER_DEFLICKER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,6 +8,7 @@
  * other codecs so that a tier means about the same quality everywhere.
  */
 #include "job.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +69,7 @@ static int get_choice(const json_t *obj, const char *key, const char *const *nam
 		for (int k = 0; names[k]; k++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 k ? ", " : "", names[k]);
-		snprintf(why, ERRMSG_MAX, "unknown %s '%.40s' (one of: %s)", key, s, list);
+		err_why(why, "unknown %s '%.40s' (one of: %s)", key, s, list);
 		return SL_ERR_INVAL;
 	}
 	*out = i;
@@ -90,7 +91,7 @@ static int get_deflicker(const json_t *obj, int *window, char why[ERRMSG_MAX])
 		return SL_OK;
 	}
 	if (!json_is_object(v)) {
-		snprintf(why, ERRMSG_MAX, "'deflicker' must be true, false or {\"window\": N}");
+		err_why(why, "'deflicker' must be true, false or {\"window\": N}");
 		return SL_ERR_INVAL;
 	}
 	rc = jx_get_bool(v, "enabled", &on, why);
@@ -98,7 +99,7 @@ static int get_deflicker(const json_t *obj, int *window, char why[ERRMSG_MAX])
 		return rc;
 	rc = jx_get_int(v, "window", 3, JOB_WINDOW_MAX, &w, why);
 	if (rc && rc != SL_ERR_NOTFOUND) {
-		snprintf(why, ERRMSG_MAX, "'deflicker.window' must be an integer between 3 and %d",
+		err_why(why, "'deflicker.window' must be an integer between 3 and %d",
 			 JOB_WINDOW_MAX);
 		return rc;
 	}
@@ -137,7 +138,7 @@ static int read_common(const json_t *obj, struct encode_job *job, struct quality
 	rc = jx_get_number(obj, "duration_seconds", 0.001, 86400, &d, why);
 	if (rc == SL_OK) {
 		if (has_fps) {
-			snprintf(why, ERRMSG_MAX, "give 'fps' or 'duration_seconds', not both");
+			err_why(why, "give 'fps' or 'duration_seconds', not both");
 			return SL_ERR_INVAL;
 		}
 		job->duration_seconds = d;
@@ -148,7 +149,7 @@ static int read_common(const json_t *obj, struct encode_job *job, struct quality
 	rc = jx_get_int(obj, "width", 0, JOB_WIDTH_MAX, &v, why);
 	if (rc == SL_OK) {
 		if (v > 0 && v < 16) {
-			snprintf(why, ERRMSG_MAX, "'width' must be 0 (source size) or 16..%d",
+			err_why(why, "'width' must be 0 (source size) or 16..%d",
 				 JOB_WIDTH_MAX);
 			return SL_ERR_RANGE;
 		}
@@ -192,40 +193,39 @@ static int read_range(const json_t *obj, struct encode_job *job, char why[ERRMSG
 	if ((rc = jx_get_string(obj, "schedule", &sched, why)) && rc != SL_ERR_NOTFOUND)
 		return rc;
 	if (date && (from || to)) {
-		snprintf(why, ERRMSG_MAX, "give either 'from'/'to' or 'date', not both");
+		err_why(why, "give either 'from'/'to' or 'date', not both");
 		return SL_ERR_INVAL;
 	}
 	if (date) {
 		if (time_parse_date(date, &job->year, &job->month, &job->day)) {
-			snprintf(why, ERRMSG_MAX, "'date' must be YYYY-MM-DD, not '%.40s'", date);
+			err_why(why, "'date' must be YYYY-MM-DD, not '%.40s'", date);
 			return SL_ERR_INVAL;
 		}
 		if (sched && !id_is_valid(sched)) {
-			snprintf(why, ERRMSG_MAX, "'schedule' must match [a-z0-9_-]{1,64}");
+			err_why(why, "'schedule' must match [a-z0-9_-]{1,64}");
 			return SL_ERR_INVAL;
 		}
 		snprintf(job->schedule, sizeof(job->schedule), "%s", sched ? sched : "");
 		return SL_OK;
 	}
 	if (sched) {
-		snprintf(why, ERRMSG_MAX, "'schedule' needs a 'date'");
+		err_why(why, "'schedule' needs a 'date'");
 		return SL_ERR_INVAL;
 	}
 	if (from == NULL || to == NULL) {
-		snprintf(why, ERRMSG_MAX,
-			 "a frame range is required: 'from' and 'to', or 'date' (and 'schedule')");
+		err_why(why, "a frame range is required: 'from' and 'to', or 'date' (and 'schedule')");
 		return SL_ERR_INVAL;
 	}
 	if (time_parse_iso(from, &job->from_ms)) {
-		snprintf(why, ERRMSG_MAX, "'from' is not an ISO 8601 time: '%.40s'", from);
+		err_why(why, "'from' is not an ISO 8601 time: '%.40s'", from);
 		return SL_ERR_INVAL;
 	}
 	if (time_parse_iso(to, &job->to_ms)) {
-		snprintf(why, ERRMSG_MAX, "'to' is not an ISO 8601 time: '%.40s'", to);
+		err_why(why, "'to' is not an ISO 8601 time: '%.40s'", to);
 		return SL_ERR_INVAL;
 	}
 	if (job->from_ms >= job->to_ms) {
-		snprintf(why, ERRMSG_MAX, "empty range: 'from' must be before 'to'");
+		err_why(why, "empty range: 'from' must be before 'to'");
 		return SL_ERR_RANGE;
 	}
 	return SL_OK;
@@ -240,7 +240,7 @@ static int read_id_field(const json_t *obj, const char *key, char out[ID_MAX + 1
 	if (rc)
 		return rc == SL_ERR_NOTFOUND ? SL_OK : rc;
 	if (!id_is_valid(s)) {
-		snprintf(why, ERRMSG_MAX, "'%s' must match [a-z0-9_-]{1,64}, not '%.64s'", key, s);
+		err_why(why, "'%s' must match [a-z0-9_-]{1,64}, not '%.64s'", key, s);
 		return SL_ERR_INVAL;
 	}
 	snprintf(out, ID_MAX + 1, "%s", s);
@@ -257,7 +257,7 @@ static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERR
 	    (rc = read_id_field(obj, "name", job->name, why)))
 		return rc;
 	if (job->camera[0] == '\0') {
-		snprintf(why, ERRMSG_MAX, "'camera' is required");
+		err_why(why, "'camera' is required");
 		return SL_ERR_INVAL;
 	}
 	rc = jx_get_string(obj, "profile", &prof, why);
@@ -265,7 +265,7 @@ static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERR
 		char p = prof[0] >= 'A' && prof[0] <= 'Z' ? (char)(prof[0] - 'A' + 'a') : prof[0];
 
 		if (strlen(prof) != 1 || p < 'a' || p > 'z') {
-			snprintf(why, ERRMSG_MAX, "'profile' must be one letter, not '%.20s'",
+			err_why(why, "'profile' must be one letter, not '%.20s'",
 				 prof);
 			return SL_ERR_INVAL;
 		}
@@ -338,7 +338,7 @@ static int read_defaults(const json_t *defaults, struct encode_job *job, struct 
 	if (defaults == NULL || json_is_null(defaults))
 		return SL_OK;
 	if (!json_is_object(defaults)) {
-		snprintf(why, ERRMSG_MAX, "encoder defaults: 'encoder' must be an object");
+		err_why(why, "encoder defaults: 'encoder' must be an object");
 		return SL_ERR_INVAL;
 	}
 	rc = read_common(defaults, job, q, inner);
@@ -349,7 +349,7 @@ static int read_defaults(const json_t *defaults, struct encode_job *job, struct 
 	    (rc = jx_get_int(defaults, "threads", 0, 64, &v, inner)) == SL_ERR_NOTFOUND)
 		rc = SL_OK;
 	if (rc)
-		snprintf(why, ERRMSG_MAX, "encoder defaults: %s", inner);
+		err_why(why, "encoder defaults: %s", inner);
 	return rc;
 }
 
@@ -376,7 +376,7 @@ static int parse_fields(const json_t *obj, const json_t *defaults, struct encode
 		return rc;
 	merge_quality(&qd, &qj);
 	if (qd.crf > codec_crf_max[job->codec]) {
-		snprintf(why, ERRMSG_MAX, "'crf' must be between 0 and %d for %s",
+		err_why(why, "'crf' must be between 0 and %d for %s",
 			 codec_crf_max[job->codec], codec_names[job->codec]);
 		return SL_ERR_RANGE;
 	}
@@ -400,7 +400,7 @@ static int check_keys(const json_t *obj, char why[ERRMSG_MAX])
 	{
 		(void)v;
 		if (pick(key, known) < 0) {
-			snprintf(why, ERRMSG_MAX, "unknown field '%.64s'", key);
+			err_why(why, "unknown field '%.64s'", key);
 			return SL_ERR_INVAL;
 		}
 	}
@@ -418,8 +418,7 @@ int job_parse(const json_t *obj, const json_t *defaults, struct encode_job *job,
 		if (!json_is_string(id) || !id_is_valid(json_string_value(id))) {
 			job_make_id(job->job_id);
 			job->id_generated = true;
-			snprintf(why, ERRMSG_MAX,
-				 "'job_id' must be a string matching [a-z0-9_-]{1,64}");
+			err_why(why, "'job_id' must be a string matching [a-z0-9_-]{1,64}");
 			return SL_ERR_INVAL;
 		}
 		snprintf(job->job_id, sizeof(job->job_id), "%s", json_string_value(id));

@@ -6,8 +6,8 @@
  * become a CRF and a preset there too, so the encoder never sees a tier.
  * job_output_name() gives the file name of the job's outputs.
  */
-#ifndef SL_ENCODER_JOB_H
-#define SL_ENCODER_JOB_H
+#ifndef SKYLAPSE_ENCODER_JOB_H
+#define SKYLAPSE_ENCODER_JOB_H
 
 #include <jansson.h>
 #include <stdbool.h>

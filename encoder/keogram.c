@@ -6,6 +6,7 @@
  * full-size planes, which are compressed at the end.
  */
 #include "keogram.h"
+#include "err.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -126,7 +127,7 @@ static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG
 	int rc;
 
 	if (c->columns == 0) {
-		snprintf(why, ERRMSG_MAX, "no frames left: all %zu were skipped", c->done);
+		err_why(why, "no frames left: all %zu were skipped", c->done);
 		return SL_ERR_NOTFOUND;
 	}
 	if ((rc = frame_decoder_new(&d)))
@@ -135,7 +136,7 @@ static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG
 				 &jpeg, &size, why);
 	if (rc == SL_OK && file_write_atomic(c->p->output, jpeg, size) < 0) {
 		rc = err_from_errno(errno);
-		snprintf(why, ERRMSG_MAX, "cannot write %s: %s", c->p->output, strerror(errno));
+		err_why(why, "cannot write %s: %s", c->p->output, strerror(errno));
 	}
 	if (rc == SL_OK) {
 		res->frames = (int64_t)c->columns;
@@ -159,7 +160,7 @@ int keogram_make(const struct keogram_plan *p, const struct video_hooks *h,
 
 	memset(res, 0, sizeof(*res));
 	if (n > KEOGRAM_MAX_FRAMES) {
-		snprintf(why, ERRMSG_MAX, "%zu frames: a keogram holds at most %d (a JPEG's width)",
+		err_why(why, "%zu frames: a keogram holds at most %d (a JPEG's width)",
 			 n, KEOGRAM_MAX_FRAMES);
 		return SL_ERR_RANGE;
 	}
@@ -178,7 +179,7 @@ int keogram_make(const struct keogram_plan *p, const struct video_hooks *h,
 	if (rc == SL_OK)
 		rc = write_image(&c, res, why);
 	else if (rc == SL_ERR_NOMEM)
-		snprintf(why, ERRMSG_MAX, "out of memory");
+		err_why(why, "out of memory");
 	for (int k = 0; k < 3; k++)
 		free(c.planes[k]);
 	free(c.gains);

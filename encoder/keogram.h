@@ -9,8 +9,8 @@
  * frame, so chroma is not shared between neighbours), under a temporary
  * name first.
  */
-#ifndef SL_ENCODER_KEOGRAM_H
-#define SL_ENCODER_KEOGRAM_H
+#ifndef SKYLAPSE_ENCODER_KEOGRAM_H
+#define SKYLAPSE_ENCODER_KEOGRAM_H
 
 #include <stdint.h>
 

@@ -6,6 +6,7 @@
  * write the trailer. The writer numbers frames itself (pts = n).
  */
 #include "mux.h"
+#include "err.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -45,7 +46,7 @@ static int averr(int err, const char *what, char why[ERRMSG_MAX])
 	char buf[AV_ERROR_MAX_STRING_SIZE];
 
 	av_strerror(err, buf, sizeof(buf));
-	snprintf(why, ERRMSG_MAX, "%s: %s", what, buf);
+	err_why(why, "%s: %s", what, buf);
 	return err_from_errno(AVUNERROR(err));
 }
 
@@ -102,7 +103,7 @@ static int open_encoder(struct video_writer *w, const struct video_writer_opts *
 	int rc;
 
 	if (codec == NULL) {
-		snprintf(why, ERRMSG_MAX, "codec '%s' is not available in this FFmpeg build",
+		err_why(why, "codec '%s' is not available in this FFmpeg build",
 			 job_codec_name(o->codec));
 		return SL_ERR_UNSUPPORTED;
 	}

@@ -9,8 +9,8 @@
  * Codecs: h264 libx264, h265 libx265, vp9 libvpx-vp9, av1 libsvtav1 or
  * libaom-av1; `preset` is x264's vocabulary and is mapped for the others.
  */
-#ifndef SL_ENCODER_MUX_H
-#define SL_ENCODER_MUX_H
+#ifndef SKYLAPSE_ENCODER_MUX_H
+#define SKYLAPSE_ENCODER_MUX_H
 
 #include <libavutil/frame.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
  * CPU to the encoder's own threads. Each worker thread has its own context
  * (a decoder) made by thread_init.
  */
-#ifndef SL_ENCODER_PIPELINE_H
-#define SL_ENCODER_PIPELINE_H
+#ifndef SKYLAPSE_ENCODER_PIPELINE_H
+#define SKYLAPSE_ENCODER_PIPELINE_H
 
 #include <stddef.h>
 

@@ -4,6 +4,7 @@
  * the states are JSON already.
  */
 #include "registry.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,15 +114,13 @@ enum claim registry_decide(const struct registry *r, const char *me, const json_
 	*attempts = (int)json_integer_value(json_object_get(st, "attempts")) +
 		    (state == JOB_RUNNING ? 1 : 0);
 	if (*attempts >= JOB_ATTEMPTS_MAX) {
-		snprintf(why, ERRMSG_MAX,
-			 "interrupted %d times (worker '%.64s' stopped during it); "
+		err_why(why, "interrupted %d times (worker '%.64s' stopped during it); "
 			 "giving up",
 			 *attempts, owner);
 		return CLAIM_FAIL;
 	}
 	if (!json_is_object(req)) {
-		snprintf(why, ERRMSG_MAX,
-			 "worker '%.64s' stopped and the job cannot be resumed "
+		err_why(why, "worker '%.64s' stopped and the job cannot be resumed "
 			 "(its state has no request)",
 			 owner);
 		return CLAIM_FAIL;

@@ -12,8 +12,8 @@
  *    at once.
  * Pure bookkeeping: no MQTT here, so the rules are unit-tested.
  */
-#ifndef SL_ENCODER_REGISTRY_H
-#define SL_ENCODER_REGISTRY_H
+#ifndef SKYLAPSE_ENCODER_REGISTRY_H
+#define SKYLAPSE_ENCODER_REGISTRY_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -6,6 +6,7 @@
  * plain folder. Both end in keep_common_size().
  */
 #include "select.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -180,11 +181,11 @@ int select_range(const struct encode_job *job, const struct config *cfg, int64_t
 	}
 	sch = cfg ? config_schedule(cfg, job->schedule) : NULL;
 	if (sch == NULL) {
-		snprintf(why, ERRMSG_MAX, "unknown schedule '%s'", job->schedule);
+		err_why(why, "unknown schedule '%s'", job->schedule);
 		return SL_ERR_NOTFOUND;
 	}
 	if (window_for_date(cfg, sch, y, m, d, &w) != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "schedule '%s' has no window on %04d-%02d-%02d",
+		err_why(why, "schedule '%s' has no window on %04d-%02d-%02d",
 			 job->schedule, y, m, d);
 		return SL_ERR_NOTFOUND;
 	}
@@ -213,8 +214,7 @@ static int pick_profile(const struct encode_job *job, const struct frame_list *l
 		*profile = seen[0];
 		return SL_OK;
 	}
-	snprintf(why, ERRMSG_MAX,
-		 "'profile' is required: camera '%s' has frames of profiles %s "
+	err_why(why, "'profile' is required: camera '%s' has frames of profiles %s "
 		 "in that range",
 		 job->camera, seen);
 	return SL_ERR_INVAL;
@@ -299,7 +299,7 @@ static void describe_range(const struct encode_job *job, int64_t from, int64_t t
 	time_format_utc(to, b);
 	if (profile)
 		snprintf(p, sizeof(p), " profile '%c'", profile);
-	snprintf(why, ERRMSG_MAX, "no frames of camera '%s'%s between %s and %s", job->camera, p, a,
+	err_why(why, "no frames of camera '%s'%s between %s and %s", job->camera, p, a,
 		 b);
 }
 
@@ -316,7 +316,7 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 	out->to_ms = q.to_ms;
 	rc = frames_list(root, &q, &l);
 	if (rc == SL_ERR_NOTFOUND) {
-		snprintf(why, ERRMSG_MAX, "unknown camera '%s': no folder %s/%s", job->camera, root,
+		err_why(why, "unknown camera '%s': no folder %s/%s", job->camera, root,
 			 job->camera);
 		goto out;
 	}
@@ -357,8 +357,7 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
 		goto out;
 	if (out->count == 0) {
-		snprintf(why, ERRMSG_MAX,
-			 "no usable frames: all %zu in range were skipped "
+		err_why(why, "no usable frames: all %zu in range were skipped "
 			 "(see skipped)",
 			 out->skipped.count);
 		rc = SL_ERR_NOTFOUND;
@@ -411,7 +410,7 @@ int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
 	memset(out, 0, sizeof(*out));
 	d = opendir(dir);
 	if (d == NULL) {
-		snprintf(why, ERRMSG_MAX, "cannot open %s: %s", dir, strerror(errno));
+		err_why(why, "cannot open %s: %s", dir, strerror(errno));
 		return SL_ERR_NOTFOUND;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -436,7 +435,7 @@ int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
 	if (rc)
 		goto out;
 	if (n == 0) {
-		snprintf(why, ERRMSG_MAX, "no .jpg files in %s", dir);
+		err_why(why, "no .jpg files in %s", dir);
 		rc = SL_ERR_NOTFOUND;
 		goto out;
 	}
@@ -471,7 +470,7 @@ int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
 	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
 		goto out;
 	if (out->count == 0) {
-		snprintf(why, ERRMSG_MAX, "no readable JPEG in %s (%zu skipped)", dir,
+		err_why(why, "no readable JPEG in %s (%zu skipped)", dir,
 			 out->skipped.count);
 		rc = SL_ERR_NOTFOUND;
 	}

@@ -11,8 +11,8 @@
  *
  * Decoding can still skip a frame later; it adds to the same list.
  */
-#ifndef SL_ENCODER_SELECT_H
-#define SL_ENCODER_SELECT_H
+#ifndef SKYLAPSE_ENCODER_SELECT_H
+#define SKYLAPSE_ENCODER_SELECT_H
 
 #include <jansson.h>
 #include <stddef.h>

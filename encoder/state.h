@@ -9,8 +9,8 @@
  * thumbnail, width, height, fps, codec, attempts, and `request` (the job as
  * received, so that another worker can take it over).
  */
-#ifndef SL_ENCODER_STATE_H
-#define SL_ENCODER_STATE_H
+#ifndef SKYLAPSE_ENCODER_STATE_H
+#define SKYLAPSE_ENCODER_STATE_H
 
 #include <jansson.h>
 #include <stddef.h>

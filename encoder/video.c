@@ -6,6 +6,7 @@
  * copy their input), so at most `depth` frames exist at once.
  */
 #include "video.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -289,7 +290,7 @@ int video_encode(const struct video_plan *p, const struct video_hooks *h, struct
 	/* the thumbnail shows the frame at one second, or the middle one */
 	c.thumb_target = p->sel->count > (size_t)res->fps ? (size_t)res->fps : p->sel->count / 2;
 	if (video_temp_path(p->output, tmp, sizeof(tmp))) {
-		snprintf(why, ERRMSG_MAX, "output path too long");
+		err_why(why, "output path too long");
 		return SL_ERR_RANGE;
 	}
 	rc = run_passes(&c, res, tmp);
@@ -305,7 +306,7 @@ int video_encode(const struct video_plan *p, const struct video_hooks *h, struct
 		if (res->thumbnail && p->thumbnail)
 			unlink(p->thumbnail);
 		res->thumbnail = false;
-		snprintf(why, ERRMSG_MAX, "%s", c.why[0] ? c.why : err_str(rc));
+		err_why(why, "%s", c.why[0] ? c.why : err_str(rc));
 	} else {
 		res->duration_seconds = (double)res->frames / res->fps;
 		res->size = stat(p->output, &st) == 0 ? (int64_t)st.st_size : 0;

@@ -10,8 +10,8 @@
  *
  * Runs on any thread; reports through hooks called on that same thread.
  */
-#ifndef SL_ENCODER_VIDEO_H
-#define SL_ENCODER_VIDEO_H
+#ifndef SKYLAPSE_ENCODER_VIDEO_H
+#define SKYLAPSE_ENCODER_VIDEO_H
 
 #include <stdbool.h>
 #include <stdint.h>

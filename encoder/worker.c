@@ -7,6 +7,7 @@
  * thread; job threads only write a byte to `notify` when they end.
  */
 #include "worker.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "registry.h"
-#include "runner.h"
+#include "job_run.h"
 #include "select.h"
 #include "state.h"
 #include "timeutil.h"
@@ -203,7 +204,7 @@ static void job_start(struct worker *w, struct job_rec *rec)
 			log_info("job %s running", rec->spec.job_id);
 			return;
 		}
-		snprintf(why, sizeof(why), "cannot start a thread");
+		err_why(why, "cannot start a thread");
 		rec->run = NULL;
 		rec->state = JOB_QUEUED;
 	}

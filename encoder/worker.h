@@ -3,7 +3,7 @@
  * Runs on the program's loop. Jobs arrive on the shared subscription
  * $share/encoders/R/encoder/jobs (one worker gets each); the worker keeps
  * a local FIFO of its jobs and runs at most `concurrency` at a time, each
- * on a thread (runner.h). States are retained on R/encoder/jobs/<job_id>:
+ * on a thread (job_run.h). States are retained on R/encoder/jobs/<job_id>:
  * queued, running (every second, with progress), then done, failed or
  * cancelled. What other workers do is learnt from R/encoder/jobs/+ and
  * R/encoder/+/availability (registry.h): duplicates are dropped, jobs of
@@ -21,8 +21,8 @@
  * after subscribing, and the broker delivers it after the retained
  * messages of the earlier subscriptions.
  */
-#ifndef SL_ENCODER_WORKER_H
-#define SL_ENCODER_WORKER_H
+#ifndef SKYLAPSE_ENCODER_WORKER_H
+#define SKYLAPSE_ENCODER_WORKER_H
 
 #include "config.h"
 #include "loop.h"

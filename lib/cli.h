@@ -4,8 +4,8 @@
  * Programs put CLI_COMMON_OPTIONS at the end of their getopt_long table and
  * pass each option to cli_common() before their own switch.
  */
-#ifndef SL_CLI_H
-#define SL_CLI_H
+#ifndef SKYLAPSE_LIB_CLI_H
+#define SKYLAPSE_LIB_CLI_H
 
 #include <getopt.h>
 #include <stdbool.h>

@@ -7,8 +7,8 @@
  * old configuration when the new one has errors. Keys of the earlier stack
  * (storage, processing, smoothing, ...) are accepted with a warning.
  */
-#ifndef SL_CONFIG_H
-#define SL_CONFIG_H
+#ifndef SKYLAPSE_LIB_CONFIG_H
+#define SKYLAPSE_LIB_CONFIG_H
 
 #include <jansson.h>
 #include <limits.h>

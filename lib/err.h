@@ -15,8 +15,8 @@
  * check of input, which gets an error code): it runs in the sanitizer builds
  * (`make SANITIZE=1`) and is compiled out of the others (NDEBUG).
  */
-#ifndef SL_ERR_H
-#define SL_ERR_H
+#ifndef SKYLAPSE_LIB_ERR_H
+#define SKYLAPSE_LIB_ERR_H
 
 #define ERRMSG_MAX 256
 

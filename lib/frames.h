@@ -8,8 +8,8 @@
  * frames_load_sidecar(). Only the date folders that can hold the range are
  * opened.
  */
-#ifndef SL_FRAMES_H
-#define SL_FRAMES_H
+#ifndef SKYLAPSE_LIB_FRAMES_H
+#define SKYLAPSE_LIB_FRAMES_H
 
 #include <jansson.h>
 #include <limits.h>

@@ -6,8 +6,8 @@
  * final name, fsync the folder, so a crash leaves either the whole file or
  * nothing under the final name.
  */
-#ifndef SL_FSUTIL_H
-#define SL_FSUTIL_H
+#ifndef SKYLAPSE_LIB_FSUTIL_H
+#define SKYLAPSE_LIB_FSUTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,8 +7,8 @@
  * (<platform>.<device id>_<key>); the deprecated "object_id" is never used.
  * Publishing an empty retained payload on the same topic removes the device.
  */
-#ifndef SL_HA_H
-#define SL_HA_H
+#ifndef SKYLAPSE_LIB_HA_H
+#define SKYLAPSE_LIB_HA_H
 
 #include <jansson.h>
 

@@ -1,5 +1,6 @@
 /* jsonx.c - checked access to untrusted JSON; see jsonx.h. */
 #include "jsonx.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -13,7 +14,7 @@ json_t *jsonx_parse_object(const char *what, const char *buf, size_t len, size_t
 	size_t i;
 
 	if (len > max) {
-		snprintf(why, ERRMSG_MAX, "%s is %zu bytes, over the %zu-byte limit", what, len,
+		err_why(why, "%s is %zu bytes, over the %zu-byte limit", what, len,
 			 max);
 		return NULL;
 	}
@@ -23,13 +24,13 @@ json_t *jsonx_parse_object(const char *what, const char *buf, size_t len, size_t
 		return json_object();
 	v = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
-		snprintf(why, ERRMSG_MAX, "%s is not valid JSON: %s at line %d column %d", what,
+		err_why(why, "%s is not valid JSON: %s at line %d column %d", what,
 			 jerr.text, jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		snprintf(why, ERRMSG_MAX, "%s must be a JSON object", what);
+		err_why(why, "%s must be a JSON object", what);
 		return NULL;
 	}
 	return v;
@@ -42,7 +43,7 @@ int jx_get_string(const json_t *obj, const char *key, const char **out, char why
 	if (v == NULL || json_is_null(v))
 		return SL_ERR_NOTFOUND;
 	if (!json_is_string(v)) {
-		snprintf(why, ERRMSG_MAX, "'%s' must be a string", key);
+		err_why(why, "'%s' must be a string", key);
 		return SL_ERR_INVAL;
 	}
 	*out = json_string_value(v);
@@ -63,11 +64,11 @@ int jx_get_int(const json_t *obj, const char *key, long long lo, long long hi, l
 		   fabs(json_real_value(v)) < 9e15) {
 		x = (long long)json_real_value(v);
 	} else {
-		snprintf(why, ERRMSG_MAX, "'%s' must be an integer", key);
+		err_why(why, "'%s' must be an integer", key);
 		return SL_ERR_INVAL;
 	}
 	if (x < lo || x > hi) {
-		snprintf(why, ERRMSG_MAX, "'%s' must be between %lld and %lld", key, lo, hi);
+		err_why(why, "'%s' must be between %lld and %lld", key, lo, hi);
 		return SL_ERR_RANGE;
 	}
 	*out = x;
@@ -83,12 +84,12 @@ int jx_get_number(const json_t *obj, const char *key, double lo, double hi, doub
 	if (v == NULL || json_is_null(v))
 		return SL_ERR_NOTFOUND;
 	if (!json_is_number(v)) {
-		snprintf(why, ERRMSG_MAX, "'%s' must be a number", key);
+		err_why(why, "'%s' must be a number", key);
 		return SL_ERR_INVAL;
 	}
 	x = json_number_value(v);
 	if (!(x >= lo && x <= hi)) {
-		snprintf(why, ERRMSG_MAX, "'%s' must be between %g and %g", key, lo, hi);
+		err_why(why, "'%s' must be between %g and %g", key, lo, hi);
 		return SL_ERR_RANGE;
 	}
 	*out = x;
@@ -102,7 +103,7 @@ int jx_get_bool(const json_t *obj, const char *key, bool *out, char why[ERRMSG_M
 	if (v == NULL || json_is_null(v))
 		return SL_ERR_NOTFOUND;
 	if (!json_is_boolean(v)) {
-		snprintf(why, ERRMSG_MAX, "'%s' must be true or false", key);
+		err_why(why, "'%s' must be true or false", key);
 		return SL_ERR_INVAL;
 	}
 	*out = json_is_true(v);

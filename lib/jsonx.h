@@ -6,8 +6,8 @@
  * not an error for the getters: they return SL_ERR_NOTFOUND and leave *out
  * unchanged, so defaults are set before the call.
  */
-#ifndef SL_JSONX_H
-#define SL_JSONX_H
+#ifndef SKYLAPSE_LIB_JSONX_H
+#define SKYLAPSE_LIB_JSONX_H
 
 #include <jansson.h>
 #include <stdbool.h>

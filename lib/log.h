@@ -5,8 +5,8 @@
  * The program name and the threshold are process-wide (set once in main).
  * Log once, where the context is known; elsewhere return an error code.
  */
-#ifndef SL_LOG_H
-#define SL_LOG_H
+#ifndef SKYLAPSE_LIB_LOG_H
+#define SKYLAPSE_LIB_LOG_H
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 

@@ -6,8 +6,8 @@
  * callbacks, on the main thread; other threads (Paho's) only wake the loop
  * through a descriptor.
  */
-#ifndef SL_LOOP_H
-#define SL_LOOP_H
+#ifndef SKYLAPSE_LIB_LOOP_H
+#define SKYLAPSE_LIB_LOOP_H
 
 #include <stdint.h>
 

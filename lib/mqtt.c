@@ -189,9 +189,9 @@ static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCod
 
 static void on_connect_failure(void *ctx, MQTTAsync_failureData5 *f)
 {
-	char why[128];
+	char why[ERRMSG_MAX];
 
-	snprintf(why, sizeof(why), "%s (code %d)",
+	err_why(why, "%s (code %d)",
 		 f && f->message ? f->message : MQTTAsync_strerror(f ? f->code : -1),
 		 f ? (int)f->reasonCode : 0);
 	push_simple(ctx, EV_CONNECT_FAILED, why);

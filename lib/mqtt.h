@@ -12,8 +12,8 @@
  * the background and retries with back-off (1 s doubling to 30 s) for as
  * long as it runs, whether the broker was never there or went away.
  */
-#ifndef SL_MQTT_H
-#define SL_MQTT_H
+#ifndef SKYLAPSE_LIB_MQTT_H
+#define SKYLAPSE_LIB_MQTT_H
 
 #include <stdbool.h>
 #include <stddef.h>

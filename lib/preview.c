@@ -1,5 +1,6 @@
 /* preview.c - scaled decode to YUV planes, mean luma, re-encode; see preview.h. */
 #include "preview.h"
+#include "err.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,12 +31,12 @@ int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quali
 	dec = tjInitDecompress();
 	enc = tjInitCompress();
 	if (dec == NULL || enc == NULL) {
-		snprintf(why, ERRMSG_MAX, "TurboJPEG initialisation failed");
+		err_why(why, "TurboJPEG initialisation failed");
 		rc = SL_ERR_NOMEM;
 		goto out;
 	}
 	if (tjDecompressHeader3(dec, jpeg, len, &w, &h, &subsamp, &cs) < 0) {
-		snprintf(why, ERRMSG_MAX, "not a JPEG: %s", tjGetErrorStr2(dec));
+		err_why(why, "not a JPEG: %s", tjGetErrorStr2(dec));
 		goto out;
 	}
 	/* the largest scale whose width fits; scales come largest first */
@@ -67,7 +68,7 @@ int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quali
 		}
 	}
 	if (tjDecompressToYUVPlanes(dec, jpeg, len, planes, sw, strides, sh, 0) < 0) {
-		snprintf(why, ERRMSG_MAX, "cannot decode the JPEG: %s", tjGetErrorStr2(dec));
+		err_why(why, "cannot decode the JPEG: %s", tjGetErrorStr2(dec));
 		goto out;
 	}
 	for (int y = 0; y < sh; y++)
@@ -76,7 +77,7 @@ int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quali
 	out->mean_luma = sum / ((double)sw * sh);
 	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)planes, sw, strides, sh, subsamp,
 				    &out->jpeg, &jsize, quality, 0) < 0) {
-		snprintf(why, ERRMSG_MAX, "cannot encode the preview: %s", tjGetErrorStr2(enc));
+		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));
 		goto out;
 	}
 	{
@@ -171,7 +172,7 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 			}
 	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)pp, pw, pstrides, ph, TJSAMP_420,
 				    &jpeg, &jsize, quality, 0) < 0) {
-		snprintf(why, ERRMSG_MAX, "cannot encode the preview: %s", tjGetErrorStr2(enc));
+		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));
 		rc = SL_ERR_PARSE;
 		goto out;
 	}

@@ -5,8 +5,8 @@
  * at most max_width (1/8 of 4056 = 507 px): cheap, and the mean of the scaled
  * luma plane is the mean of the written frame to within rounding.
  */
-#ifndef SKYLAPSE_PREVIEW_H
-#define SKYLAPSE_PREVIEW_H
+#ifndef SKYLAPSE_LIB_PREVIEW_H
+#define SKYLAPSE_LIB_PREVIEW_H
 
 #include <stddef.h>
 

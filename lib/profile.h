@@ -7,8 +7,8 @@
  * the metered light level and a request's overrides into the control values
  * of one shot (camera_controls below), which every camera source applies.
  */
-#ifndef SL_PROFILE_H
-#define SL_PROFILE_H
+#ifndef SKYLAPSE_LIB_PROFILE_H
+#define SKYLAPSE_LIB_PROFILE_H
 
 #include <jansson.h>
 #include <stdbool.h>

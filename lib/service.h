@@ -5,8 +5,8 @@
  * loop that hangs gets the service restarted. Outside systemd (no
  * NOTIFY_SOCKET) both do nothing.
  */
-#ifndef SL_SERVICE_H
-#define SL_SERVICE_H
+#ifndef SKYLAPSE_LIB_SERVICE_H
+#define SKYLAPSE_LIB_SERVICE_H
 
 #include "loop.h"
 

@@ -1,8 +1,8 @@
 /* sha256.h - SHA-256 of a buffer or a file as lower-case hex, through
  * libcrypto's EVP interface (which uses the CPU's SHA instructions where it
  * has them). */
-#ifndef SL_SHA256_H
-#define SL_SHA256_H
+#ifndef SKYLAPSE_LIB_SHA256_H
+#define SKYLAPSE_LIB_SHA256_H
 
 #include <stddef.h>
 

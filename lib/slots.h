@@ -12,8 +12,8 @@
  * schedule has its own cadence, so overlapping schedules keep their own
  * rhythm. No I/O, no clock: the time is always an argument.
  */
-#ifndef SL_SLOTS_H
-#define SL_SLOTS_H
+#ifndef SKYLAPSE_LIB_SLOTS_H
+#define SKYLAPSE_LIB_SLOTS_H
 
 #include <stdbool.h>
 #include <stdint.h>

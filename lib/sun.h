@@ -7,8 +7,8 @@
  * Times are Unix milliseconds (UTC). Latitude north positive, longitude east
  * positive, in degrees.
  */
-#ifndef SL_SUN_H
-#define SL_SUN_H
+#ifndef SKYLAPSE_LIB_SUN_H
+#define SKYLAPSE_LIB_SUN_H
 
 #include <stdbool.h>
 #include <stdint.h>

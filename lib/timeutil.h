@@ -4,8 +4,8 @@
  * forms use the process's time zone (TZ, set once from location.timezone
  * with time_set_zone) and carry the offset ("2026-11-27T06:12:09-07:00").
  */
-#ifndef SL_TIMEUTIL_H
-#define SL_TIMEUTIL_H
+#ifndef SKYLAPSE_LIB_TIMEUTIL_H
+#define SKYLAPSE_LIB_TIMEUTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>

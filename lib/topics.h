@@ -3,8 +3,8 @@
  * Topic and payload documentation lives in schema/ (asyncapi.yaml); this only
  * joins names. Ids put into topics must already be valid (id_is_valid()).
  */
-#ifndef SL_TOPICS_H
-#define SL_TOPICS_H
+#ifndef SKYLAPSE_LIB_TOPICS_H
+#define SKYLAPSE_LIB_TOPICS_H
 
 #include <stddef.h>
 

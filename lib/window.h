@@ -17,8 +17,8 @@
  * So 01:30-03:30 lasts one hour on a spring-forward day and three hours on
  * a fall-back day, and a window wholly inside a gap is empty (no window).
  */
-#ifndef SL_WINDOW_H
-#define SL_WINDOW_H
+#ifndef SKYLAPSE_LIB_WINDOW_H
+#define SKYLAPSE_LIB_WINDOW_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -15,8 +15,8 @@
  * run_fn must be thread-safe: it may only touch its own job and read-only
  * shared data.
  */
-#ifndef SL_WORKQ_H
-#define SL_WORKQ_H
+#ifndef SKYLAPSE_LIB_WORKQ_H
+#define SKYLAPSE_LIB_WORKQ_H
 
 #include <stdbool.h>
 #include <stddef.h>

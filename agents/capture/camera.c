@@ -1,5 +1,6 @@
 /* camera.c - picks a camera source by name and forwards to it. */
 #include "camera.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ int camera_open(const char *spec, const struct camera_env *env, struct camera **
 		return camera_dir_ops.open(spec + 4, env, out, why);
 	if (strcmp(spec, "libcamera") == 0)
 		return camera_libcamera_ops.open(NULL, env, out, why);
-	snprintf(why, ERRMSG_MAX, "unknown camera source '%s' (use libcamera, sim or dir:PATH)",
+	err_why(why, "unknown camera source '%s' (use libcamera, sim or dir:PATH)",
 		 spec);
 	return SL_ERR_INVAL;
 }

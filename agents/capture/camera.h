@@ -12,8 +12,8 @@
  * exposure = metered exposure x 2^ev, because EV compensation has no effect
  * once exposure is manual.
  */
-#ifndef SKYLAPSE_CAMERA_H
-#define SKYLAPSE_CAMERA_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_CAMERA_H
+#define SKYLAPSE_AGENTS_CAPTURE_CAMERA_H
 
 #include <stddef.h>
 #include <stdint.h>

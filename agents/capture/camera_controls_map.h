@@ -7,8 +7,8 @@
  * static_assert in camera_libcamera.cpp. Names match case-insensitively.
  * Functions return 0 and fill *out, or SL_ERR_NOTFOUND for an unknown name.
  */
-#ifndef SKYLAPSE_CAMERA_CONTROLS_MAP_H
-#define SKYLAPSE_CAMERA_CONTROLS_MAP_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_CAMERA_CONTROLS_MAP_H
+#define SKYLAPSE_AGENTS_CAPTURE_CAMERA_CONTROLS_MAP_H
 
 /* libcamera controls::AwbModeEnum (AwbAuto .. AwbCustom). */
 enum camera_awb {

@@ -4,6 +4,7 @@
  * libcamera-dev) gets a clear error and keeps the sim and dir sources.
  */
 #include "camera.h"
+#include "err.h"
 #include "fsutil.h"
 
 #include <dlfcn.h>
@@ -34,8 +35,7 @@ static int load_open(const char *arg, const struct camera_env *env, struct camer
 	if (plugin == NULL) {
 		plugin_path(path, sizeof(path));
 		if (access(path, R_OK) != 0) {
-			snprintf(why, ERRMSG_MAX,
-				 "libcamera support not built (no %s; install libcamera-dev and "
+			err_why(why, "libcamera support not built (no %s; install libcamera-dev and "
 				 "rebuild, or use CAMERA_SOURCE=sim)",
 				 path);
 			return SL_ERR_CAMERA;
@@ -44,7 +44,7 @@ static int load_open(const char *arg, const struct camera_env *env, struct camer
 		if (handle)
 			plugin = dlsym(handle, "camera_libcamera_plugin_ops");
 		if (plugin == NULL) {
-			snprintf(why, ERRMSG_MAX, "cannot load %s: %s", path, dlerror());
+			err_why(why, "cannot load %s: %s", path, dlerror());
 			return SL_ERR_CAMERA;
 		}
 	}
@@ -63,7 +63,7 @@ static int load_meter(struct camera *cam, int64_t when_ms, struct camera_meter *
 	(void)cam;
 	(void)when_ms;
 	(void)out;
-	snprintf(why, ERRMSG_MAX, "libcamera: not open");
+	err_why(why, "libcamera: not open");
 	return SL_ERR_CAMERA;
 }
 
@@ -74,7 +74,7 @@ static int load_capture(struct camera *cam, const struct camera_controls *ctl, i
 	(void)ctl;
 	(void)when_ms;
 	(void)out;
-	snprintf(why, ERRMSG_MAX, "libcamera: not open");
+	err_why(why, "libcamera: not open");
 	return SL_ERR_CAMERA;
 }
 

@@ -22,6 +22,7 @@
  * controls have no effect here; contrast and saturation do.
  */
 #include "camera.h"
+#include "err.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ static int sim_open(const char *arg, const struct camera_env *env, struct camera
 	*out = NULL;
 	cs = calloc(1, sizeof(*cs));
 	if (cs == NULL) {
-		snprintf(why, ERRMSG_MAX, "sim: out of memory");
+		err_why(why, "sim: out of memory");
 		return SL_ERR_NOMEM;
 	}
 	cs->base.ops = &camera_sim_ops;
@@ -84,14 +85,14 @@ static int sim_open(const char *arg, const struct camera_env *env, struct camera
 	cs->lon = env != NULL ? env->longitude : 0;
 	if (cs->width < 16 || cs->height < 16 || cs->width > SIM_SIZE_MAX ||
 	    cs->height > SIM_SIZE_MAX) {
-		snprintf(why, ERRMSG_MAX, "sim: frame size %dx%d outside 16..%d", cs->width,
+		err_why(why, "sim: frame size %dx%d outside 16..%d", cs->width,
 			 cs->height, SIM_SIZE_MAX);
 		free(cs);
 		return SL_ERR_RANGE;
 	}
 	cs->tj = tjInitCompress();
 	if (cs->tj == NULL) {
-		snprintf(why, ERRMSG_MAX, "sim: TurboJPEG: %s", tjGetErrorStr2(NULL));
+		err_why(why, "sim: TurboJPEG: %s", tjGetErrorStr2(NULL));
 		free(cs);
 		return SL_ERR_CAMERA;
 	}
@@ -137,7 +138,7 @@ static int sim_prepare(struct camera_sim *cs, int w, int h, int64_t when_ms, cha
 		cs->planes[0] = malloc(ysize + 2 * csize);
 		cs->jpeg_buf = malloc(cs->jpeg_cap);
 		if (rc < 0 || cs->planes[0] == NULL || cs->jpeg_buf == NULL) {
-			snprintf(why, ERRMSG_MAX, "sim: out of memory for a %dx%d frame", w, h);
+			err_why(why, "sim: out of memory for a %dx%d frame", w, h);
 			return SL_ERR_NOMEM;
 		}
 		cs->planes[1] = cs->planes[0] + ysize;
@@ -217,7 +218,7 @@ static int frame_size(const struct camera_sim *cs, const struct camera_controls 
 	if (ctl->height > 0 && ctl->width <= 0)
 		*w = (int)lround((double)*h * cs->width / cs->height);
 	if (*w < 16 || *h < 16 || *w > SIM_SIZE_MAX || *h > SIM_SIZE_MAX) {
-		snprintf(why, ERRMSG_MAX, "sim: frame size %dx%d outside 16..%d", *w, *h,
+		err_why(why, "sim: frame size %dx%d outside 16..%d", *w, *h,
 			 SIM_SIZE_MAX);
 		return SL_ERR_RANGE;
 	}
@@ -231,7 +232,7 @@ static int choose_exposure(const struct camera_sim *cs, const struct camera_cont
 	double ev, t;
 
 	if (ctl->metering[0] != '\0' && camera_map_metering(ctl->metering, &metering) < 0) {
-		snprintf(why, ERRMSG_MAX, "sim: unknown metering mode '%s'", ctl->metering);
+		err_why(why, "sim: unknown metering mode '%s'", ctl->metering);
 		return SL_ERR_INVAL;
 	}
 	if (ctl->ae_enable) {
@@ -259,7 +260,7 @@ static int compress(struct camera_sim *cs, int w, int h, int quality, struct cam
 	if (tjCompressFromYUVPlanes(cs->tj, (const unsigned char **)cs->planes, w, strides, h,
 				    TJSAMP_420, &cs->jpeg_buf, &size, quality,
 				    TJFLAG_NOREALLOC) != 0) {
-		snprintf(why, ERRMSG_MAX, "sim: JPEG compression failed: %s",
+		err_why(why, "sim: JPEG compression failed: %s",
 			 tjGetErrorStr2(cs->tj));
 		return SL_ERR_CAMERA;
 	}
@@ -267,7 +268,7 @@ static int compress(struct camera_sim *cs, int w, int h, int quality, struct cam
 	 * caller's copy is a plain malloc() for camera_frame_clear(). */
 	out->jpeg = malloc(size);
 	if (out->jpeg == NULL) {
-		snprintf(why, ERRMSG_MAX, "sim: out of memory for a %lu byte JPEG", size);
+		err_why(why, "sim: out of memory for a %lu byte JPEG", size);
 		return SL_ERR_NOMEM;
 	}
 	memcpy(out->jpeg, cs->jpeg_buf, size);
@@ -291,7 +292,7 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	if (rc < 0)
 		return rc;
 	if (camera_map_awb(awb, &awb_value) < 0) {
-		snprintf(why, ERRMSG_MAX, "sim: unknown awb mode '%s'", ctl->awb_mode);
+		err_why(why, "sim: unknown awb mode '%s'", ctl->awb_mode);
 		return SL_ERR_INVAL;
 	}
 	rc = sim_prepare(cs, w, h, when_ms, why);

@@ -16,8 +16,8 @@
  * disc and the stars. No per-pixel transcendental maths: the planes fill at
  * close to memory speed.
  */
-#ifndef SKYLAPSE_CAMERA_SIM_SKY_H
-#define SKYLAPSE_CAMERA_SIM_SKY_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_SKY_H
+#define SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_SKY_H
 
 #include <math.h>
 #include <stdbool.h>

@@ -32,8 +32,7 @@ int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 	a->disk_low = pct < a->cfg->min_free_pct;
 	if (!a->disk_low)
 		return SL_OK;
-	snprintf(why, ERRMSG_MAX,
-		 "disk nearly full: %.1f%% free on %.120s, below the %.1f%% minimum; capture refused",
+	err_why(why, "disk nearly full: %.1f%% free on %.120s, below the %.1f%% minimum; capture refused",
 		 pct, a->images_root, a->cfg->min_free_pct);
 	return SL_ERR_NOSPACE;
 }

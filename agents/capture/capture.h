@@ -10,8 +10,8 @@
  * needs, so the next request can be shot while the last one is written.
  * Nothing here publishes; announcements go out only once stored.
  */
-#ifndef SKYLAPSE_CAPTURE_H
-#define SKYLAPSE_CAPTURE_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_CAPTURE_H
+#define SKYLAPSE_AGENTS_CAPTURE_CAPTURE_H
 
 #include <jansson.h>
 #include <limits.h>

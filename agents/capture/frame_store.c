@@ -32,9 +32,9 @@ int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, 
 	return n < 0 || (size_t)n >= outlen ? SL_ERR_RANGE : SL_OK;
 }
 
-static int fail(int err, const char *what, const char *path, char why[256])
+static int fail(int err, const char *what, const char *path, char why[ERRMSG_MAX])
 {
-	snprintf(why, 256, "cannot %s %.180s: %s", what, path, strerror(err));
+	err_why(why, "cannot %s %.180s: %s", what, path, strerror(err));
 	return err == ENOSPC || err == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
 }
 
@@ -70,7 +70,7 @@ static int write_synced(const char *tmp, const void *buf, size_t len)
 }
 
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
-		      const json_t *sidecar, char why[256])
+		      const json_t *sidecar, char why[ERRMSG_MAX])
 {
 	char path[PATH_MAX], json_path[PATH_MAX], dir[PATH_MAX];
 	char tmp[PATH_MAX + 32], json_tmp[PATH_MAX + 32];
@@ -79,7 +79,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 
 	if (path_join_safe(root, rel, path, sizeof(path)) != SL_OK ||
 	    strlen(path) < 5 || strlen(path) >= sizeof(json_path)) {
-		snprintf(why, 256, "bad frame path %.200s", rel);
+		err_why(why, "bad frame path %.200s", rel);
 		return SL_ERR_INVAL;
 	}
 	snprintf(json_path, sizeof(json_path), "%.*s.json", (int)(strlen(path) - 4), path);
@@ -91,7 +91,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 		 (int)getpid());
 	text = json_dumps(sidecar, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	if (text == NULL) {
-		snprintf(why, 256, "cannot serialise the sidecar");
+		err_why(why, "cannot serialise the sidecar");
 		return SL_ERR_NOMEM;
 	}
 	if (write_synced(tmp, jpeg, len) < 0 &&

@@ -9,12 +9,14 @@
  * fsync'd once: a frame appears under its final name only complete, and a
  * sidecar never describes a missing frame.
  */
-#ifndef SKYLAPSE_FRAME_STORE_H
-#define SKYLAPSE_FRAME_STORE_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_FRAME_STORE_H
+#define SKYLAPSE_AGENTS_CAPTURE_FRAME_STORE_H
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "err.h"
 
 /* Relative path of a frame; bracket < 0 for a single shot. 0 or SL_ERR_RANGE. */
 int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, int bracket);
@@ -23,6 +25,6 @@ int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, 
  * borrowed). Returns 0, SL_ERR_NOSPACE when the disk is full, SL_ERR_IO
  * otherwise, with `why` filled; nothing is left under a final name on error. */
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
-		      const json_t *sidecar, char why[256]);
+		      const json_t *sidecar, char why[ERRMSG_MAX]);
 
 #endif

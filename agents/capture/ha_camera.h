@@ -5,8 +5,8 @@
  * primary backend's command topics, never to the camera: Home Assistant asks
  * the backend, which asks the Pi as the primary backend.
  */
-#ifndef SKYLAPSE_HA_CAMERA_H
-#define SKYLAPSE_HA_CAMERA_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_HA_CAMERA_H
+#define SKYLAPSE_AGENTS_CAPTURE_HA_CAMERA_H
 
 #include <jansson.h>
 

@@ -5,8 +5,8 @@
  * is back they are published in order and the journal is emptied. A restart
  * in between loses none: the agent flushes the journal on every connect.
  */
-#ifndef SKYLAPSE_JOURNAL_H
-#define SKYLAPSE_JOURNAL_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_JOURNAL_H
+#define SKYLAPSE_AGENTS_CAPTURE_JOURNAL_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  * the window is shot (one job a profile of the window) and handed to the
  * writer; the frames are journaled until the broker is back (journal.h).
  */
-#ifndef SKYLAPSE_OFFLINE_H
-#define SKYLAPSE_OFFLINE_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_OFFLINE_H
+#define SKYLAPSE_AGENTS_CAPTURE_OFFLINE_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,5 +1,6 @@
 /* plan.c - parsing the retained plan and the slot arithmetic of offline capture. */
 #include "plan.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,11 +23,11 @@ static int parse_window(const json_t *jw, struct plan_window *w, size_t i, char 
 	    jx_get_string(jw, "end", &end, inner) ||
 	    time_parse_iso(start, &w->start_ms) || time_parse_iso(end, &w->end_ms) ||
 	    w->end_ms <= w->start_ms) {
-		snprintf(why, ERRMSG_MAX, "windows[%zu]: needs ISO 'start' before 'end'", i);
+		err_why(why, "windows[%zu]: needs ISO 'start' before 'end'", i);
 		return SL_ERR_INVAL;
 	}
 	if (jx_get_int(jw, "interval_seconds", 1, 86400, &interval, inner)) {
-		snprintf(why, ERRMSG_MAX, "windows[%zu].interval_seconds: %s", i, inner);
+		err_why(why, "windows[%zu].interval_seconds: %s", i, inner);
 		return SL_ERR_INVAL;
 	}
 	w->interval_s = (int)interval;
@@ -54,7 +55,7 @@ int plan_parse(const json_t *obj, struct plan *out, char why[ERRMSG_MAX])
 	if (jx_get_string(obj, "backend_name", &backend, inner) == SL_OK && id_is_valid(backend))
 		snprintf(out->backend_name, sizeof(out->backend_name), "%s", backend);
 	if (!json_is_array(wins)) {
-		snprintf(why, ERRMSG_MAX, "plan: 'windows' must be a list");
+		err_why(why, "plan: 'windows' must be a list");
 		return SL_ERR_INVAL;
 	}
 	json_array_foreach(wins, i, jw) {

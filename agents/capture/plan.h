@@ -6,8 +6,8 @@
  * has it) and, once it has lost the broker for more than two intervals inside
  * a window, captures on its own at the window's slots: start + k x interval.
  */
-#ifndef SKYLAPSE_PLAN_H
-#define SKYLAPSE_PLAN_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_PLAN_H
+#define SKYLAPSE_AGENTS_CAPTURE_PLAN_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -21,7 +21,7 @@ static int get_short_string(const json_t *obj, const char *key, size_t max, cons
 	if (rc)
 		return rc;
 	if (strlen(*out) > max) {
-		snprintf(why, ERRMSG_MAX, "'%s' is longer than %zu characters", key, max);
+		err_why(why, "'%s' is longer than %zu characters", key, max);
 		return SL_ERR_INVAL;
 	}
 	return SL_OK;
@@ -52,7 +52,7 @@ int request_parse(const json_t *obj, struct capture_request *req, char why[ERRMS
 	v = json_object_get(obj, "overrides");
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v)) {
-			snprintf(why, ERRMSG_MAX, "'overrides' must be an object");
+			err_why(why, "'overrides' must be an object");
 			return SL_ERR_INVAL;
 		}
 		req->overrides = v;
@@ -66,7 +66,7 @@ int request_authorize(const char *primary, const char *backend_name, char why[ER
 		return SL_OK;
 	if (backend_name && strcmp(backend_name, primary) == 0)
 		return SL_OK;
-	snprintf(why, ERRMSG_MAX, "Backend not authorized: only '%s' can trigger captures", primary);
+	err_why(why, "Backend not authorized: only '%s' can trigger captures", primary);
 	return SL_ERR_DENIED;
 }
 
@@ -85,7 +85,7 @@ static int check(const struct capture_agent *a, const struct mqtt_message *m, js
 	if (json_is_string(json_object_get(*obj, "request_id")))
 		rid = json_string_value(json_object_get(*obj, "request_id"));
 	if (m->expires_at_ms && loop_now_ms() > m->expires_at_ms) {
-		snprintf(why, ERRMSG_MAX, "request expired before it could run");
+		err_why(why, "request expired before it could run");
 		rc = SL_ERR_TIMEOUT;
 		goto refused;
 	}
@@ -97,7 +97,7 @@ static int check(const struct capture_agent *a, const struct mqtt_message *m, js
 		goto refused;
 	}
 	if (a->cam == NULL) {
-		snprintf(why, ERRMSG_MAX, "camera not ready: %.200s", a->camera_error);
+		err_why(why, "camera not ready: %.200s", a->camera_error);
 		rc = SL_ERR_CAMERA;
 		goto refused;
 	}
@@ -143,7 +143,7 @@ struct capture_job *request_take(struct capture_agent *a, const struct mqtt_mess
 	}
 	if (copy_reply_to(job, m) != SL_OK && rc == SL_OK) {
 		rc = SL_ERR_NOMEM;
-		snprintf(why, sizeof(why), "out of memory");
+		err_why(why, "out of memory");
 	}
 	job->rc = rc;
 	snprintf(job->why, sizeof(job->why), "%s", why);

@@ -7,8 +7,8 @@
  * job, with its code and sentence and nothing shot, so that every request
  * is answered and counted the same way (capture_result, capture_account).
  */
-#ifndef SKYLAPSE_REQUEST_H
-#define SKYLAPSE_REQUEST_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_REQUEST_H
+#define SKYLAPSE_AGENTS_CAPTURE_REQUEST_H
 
 #include <jansson.h>
 

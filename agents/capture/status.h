@@ -4,8 +4,8 @@
  * caller: "error" while the camera is not ready, "capturing" while a job is
  * open (being shot, queued or written), "idle" otherwise.
  */
-#ifndef SKYLAPSE_STATUS_H
-#define SKYLAPSE_STATUS_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_STATUS_H
+#define SKYLAPSE_AGENTS_CAPTURE_STATUS_H
 
 #include <jansson.h>
 #include <stdbool.h>

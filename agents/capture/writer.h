@@ -4,8 +4,8 @@
  * At most WRITER_DEPTH jobs wait, so memory stays bounded: pushing more
  * blocks the main thread until the writer catches up.
  */
-#ifndef SKYLAPSE_WRITER_H
-#define SKYLAPSE_WRITER_H
+#ifndef SKYLAPSE_AGENTS_CAPTURE_WRITER_H
+#define SKYLAPSE_AGENTS_CAPTURE_WRITER_H
 
 #include <stdbool.h>
 

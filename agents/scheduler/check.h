@@ -6,8 +6,8 @@
  * shorter than its interval), profiles named but disabled, misspelt keys
  * of a schedule, and the timelapse object that feeds auto encode jobs.
  */
-#ifndef SKYLAPSE_CHECK_H
-#define SKYLAPSE_CHECK_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_CHECK_H
+#define SKYLAPSE_AGENTS_SCHEDULER_CHECK_H
 
 #include "config.h"
 

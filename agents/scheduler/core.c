@@ -5,6 +5,7 @@
  * relayed requests. Nothing here publishes, reads a clock or writes a file.
  */
 #include "core.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,7 +393,7 @@ static void expire_pending(struct sched_core *c, int64_t now, struct sched_out *
 		if (p->schedule[0] == '\0') {
 			core_relay_answer(c, p, NULL, out);
 		} else if ((r = core_runner(c, p->schedule)) != NULL) {
-			snprintf(why, sizeof(why), "no answer from camera '%s' in time", p->camera);
+			err_why(why, "no answer from camera '%s' in time", p->camera);
 			runner_result(r, false, why, now, out);
 		}
 		core_pending_drop(c, p); /* the last entry moved into slot i */
@@ -548,7 +549,7 @@ void core_send_failed(struct sched_core *c, const char *request_id, int rc, stru
 	if (p == NULL)
 		return;
 	if (p->schedule[0] == '\0') {
-		snprintf(why, sizeof(why), "could not forward to camera '%s': %s", p->camera,
+		err_why(why, "could not forward to camera '%s': %s", p->camera,
 			 err_str(rc));
 		core_relay_error(c, p, rc, why, out);
 	} else if ((r = core_runner(c, p->schedule)) != NULL) {
@@ -685,7 +686,7 @@ void core_relay_answer(struct sched_core *c, const struct pending *p, const json
 	json_t *body;
 
 	if (result == NULL) {
-		snprintf(why, sizeof(why), "no answer from camera '%s' within %d s", p->camera,
+		err_why(why, "no answer from camera '%s' within %d s", p->camera,
 			 c->cfg->pi_timeout_seconds);
 		core_relay_error(c, p, SL_ERR_TIMEOUT, why, out);
 		return;

@@ -22,8 +22,8 @@
  * profile when the schedule has timelapse.auto. A request with no answer
  * by its deadline is an error of its schedule.
  */
-#ifndef SKYLAPSE_CORE_H
-#define SKYLAPSE_CORE_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_CORE_H
+#define SKYLAPSE_AGENTS_SCHEDULER_CORE_H
 
 #include <jansson.h>
 #include <stdbool.h>

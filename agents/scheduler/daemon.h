@@ -3,8 +3,8 @@
  * The decisions are the core's (core.h): the daemon turns messages, timers
  * and signals into its events and publishes the messages it returns.
  */
-#ifndef SKYLAPSE_DAEMON_H
-#define SKYLAPSE_DAEMON_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_DAEMON_H
+#define SKYLAPSE_AGENTS_SCHEDULER_DAEMON_H
 
 #include <stdbool.h>
 #include <stdint.h>

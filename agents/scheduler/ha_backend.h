@@ -7,8 +7,8 @@
  * running (the encoder queue sensor), and which profile a request that
  * names none is given.
  */
-#ifndef SKYLAPSE_HA_BACKEND_H
-#define SKYLAPSE_HA_BACKEND_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_HA_BACKEND_H
+#define SKYLAPSE_AGENTS_SCHEDULER_HA_BACKEND_H
 
 #include <jansson.h>
 #include <stdbool.h>

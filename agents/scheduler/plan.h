@@ -8,8 +8,8 @@
  * offset, to the second (time_format_local); the process zone must be the
  * location's (time_set_zone).
  */
-#ifndef SKYLAPSE_PLAN_H
-#define SKYLAPSE_PLAN_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_PLAN_H
+#define SKYLAPSE_AGENTS_SCHEDULER_PLAN_H
 
 #include <jansson.h>
 #include <stdbool.h>

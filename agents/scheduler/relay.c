@@ -1,6 +1,7 @@
 /* relay.c - a capture request through the backend, checked and forwarded;
  * see relay.h. The answers are the core's (core_relay_answer). */
 #include "relay.h"
+#include "err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *
 	if (rc == SL_ERR_NOTFOUND) {
 		n = core_targets(c, targets);
 		if (n != 1) {
-			snprintf(why, ERRMSG_MAX, "'camera' is required (%d cameras online)", n);
+			err_why(why, "'camera' is required (%d cameras online)", n);
 			return SL_ERR_INVAL;
 		}
 		camera = targets[0];
@@ -27,8 +28,7 @@ static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *
 		return rc;
 	}
 	if (!id_is_valid(camera) || core_reserved_id(camera)) {
-		snprintf(why, ERRMSG_MAX,
-			 "'camera' must be a camera id ([a-z0-9_-], not backend, encoder or "
+		err_why(why, "'camera' must be a camera id ([a-z0-9_-], not backend, encoder or "
 			 "transfer)");
 		return SL_ERR_INVAL;
 	}
@@ -43,7 +43,7 @@ static int read_request_id(const json_t *obj, struct pending *p, char why[ERRMSG
 	if (v == NULL || json_is_null(v))
 		return SL_OK;
 	if (!json_is_string(v) || strlen(json_string_value(v)) > REQUEST_ID_MAX) {
-		snprintf(why, ERRMSG_MAX, "'request_id' must be a string of at most %d characters",
+		err_why(why, "'request_id' must be a string of at most %d characters",
 			 REQUEST_ID_MAX);
 		return SL_ERR_INVAL;
 	}
@@ -58,7 +58,7 @@ static int check_source(const json_t *obj, char why[ERRMSG_MAX])
 
 	if (v == NULL || json_is_null(v) || id_is_valid(json_string_value(v)))
 		return SL_OK;
-	snprintf(why, ERRMSG_MAX, "'source' must be an id ([a-z0-9_-], at most %d characters)",
+	err_why(why, "'source' must be an id ([a-z0-9_-], at most %d characters)",
 		 ID_MAX);
 	return SL_ERR_INVAL;
 }
@@ -98,11 +98,11 @@ static int forward(struct sched_core *c, const struct relay_ask *a, const json_t
 	int rc;
 
 	if (topic_fmt(topic, c->cfg->topic_root, "%s/capture/request", ask->camera) != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "topic too long");
+		err_why(why, "topic too long");
 		return SL_ERR_RANGE;
 	}
 	if ((p = core_pending_new(c)) == NULL) {
-		snprintf(why, ERRMSG_MAX, "too many requests waiting for an answer; try again");
+		err_why(why, "too many requests waiting for an answer; try again");
 		return SL_ERR_BUSY;
 	}
 	*p = *ask;
@@ -115,7 +115,7 @@ static int forward(struct sched_core *c, const struct relay_ask *a, const json_t
 		/* the asker's strings go back to `ask`, which the caller frees */
 		memset(p, 0, sizeof(*p));
 		core_pending_drop(c, p);
-		snprintf(why, ERRMSG_MAX, "could not forward to camera '%s': %s", ask->camera,
+		err_why(why, "could not forward to camera '%s': %s", ask->camera,
 			 err_str(rc));
 		return rc;
 	}
@@ -148,7 +148,7 @@ void relay_request(struct sched_core *c, const struct relay_ask *a, int64_t now,
 		}
 	}
 	if (a->expires && a->expires_in_ms < 0) {
-		snprintf(why, sizeof(why), "request expired before it could be forwarded");
+		err_why(why, "request expired before it could be forwarded");
 		rc = SL_ERR_TIMEOUT;
 		goto fail;
 	}

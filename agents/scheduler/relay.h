@@ -10,8 +10,8 @@
  * naming no profile (Home Assistant's "Capture now") gets the camera's
  * selected one; `source` (who pressed, for the log) is not passed on.
  */
-#ifndef SKYLAPSE_RELAY_H
-#define SKYLAPSE_RELAY_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_RELAY_H
+#define SKYLAPSE_AGENTS_SCHEDULER_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,8 +9,8 @@
  * Home Assistant's sensors read `next_sunrise`, `next_sunset` and
  * `encoder_queue` (ha_backend.c).
  */
-#ifndef SKYLAPSE_STATUS_H
-#define SKYLAPSE_STATUS_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_STATUS_H
+#define SKYLAPSE_AGENTS_SCHEDULER_STATUS_H
 
 #include <jansson.h>
 #include <stdint.h>

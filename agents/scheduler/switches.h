@@ -9,8 +9,8 @@
  * (R/backend/<name>/cameras/<camera>/profile/set), the profile of capture
  * requests that name none (Home Assistant's "Capture now").
  */
-#ifndef SKYLAPSE_SWITCHES_H
-#define SKYLAPSE_SWITCHES_H
+#ifndef SKYLAPSE_AGENTS_SCHEDULER_SWITCHES_H
+#define SKYLAPSE_AGENTS_SCHEDULER_SWITCHES_H
 
 #include <limits.h>
 #include <stdbool.h>

@@ -12,8 +12,8 @@
  * mtime, and a frame is hashed once more before it is deleted on the Pi.
  * New entries are appended; the file is rewritten when mostly stale.
  */
-#ifndef SL_TRANSFER_CATALOG_H
-#define SL_TRANSFER_CATALOG_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_CATALOG_H
+#define SKYLAPSE_AGENTS_TRANSFER_CATALOG_H
 
 #include <stdbool.h>
 #include <stddef.h>

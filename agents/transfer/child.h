@@ -8,8 +8,8 @@
  * pidfd, all watched by the loop (where pidfd_open() is missing, as on
  * kernels before 5.3 or under valgrind, waitpid() every 20 ms instead).
  */
-#ifndef SL_TRANSFER_CHILD_H
-#define SL_TRANSFER_CHILD_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_CHILD_H
+#define SKYLAPSE_AGENTS_TRANSFER_CHILD_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,5 +1,6 @@
 /* cleanup.c - choosing what to delete on the Pi; see cleanup.h. */
 #include "cleanup.h"
+#include "err.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,7 +55,7 @@ bool cleanup_check_copy(const char *root, const char *rel, struct verify_info *i
 	/* the Pi's copy goes next: the server's must be on disk, not in the cache */
 	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(rel, '/') - rel), rel);
 	if (sync_path(root, rel, 0) < 0 || sync_path(root, dir, O_DIRECTORY) < 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: cannot flush the server copy: %s", rel,
+		err_why(why, "%.150s: cannot flush the server copy: %s", rel,
 			 strerror(errno));
 		return false;
 	}

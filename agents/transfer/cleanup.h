@@ -9,8 +9,8 @@
  * if empty) when that day ended more than an hour ago, so the capture agent
  * never finds today's folder gone under it.
  */
-#ifndef SL_TRANSFER_CLEANUP_H
-#define SL_TRANSFER_CLEANUP_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_CLEANUP_H
+#define SKYLAPSE_AGENTS_TRANSFER_CLEANUP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,8 +8,8 @@
  * lose the mark. Records are found again by path when a result arrives, so
  * a record freed meanwhile is simply skipped.
  */
-#ifndef SL_TRANSFER_HASHING_H
-#define SL_TRANSFER_HASHING_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_HASHING_H
+#define SKYLAPSE_AGENTS_TRANSFER_HASHING_H
 
 #include <stdbool.h>
 #include <stddef.h>

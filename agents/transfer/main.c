@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "err.h"
 #include "config.h"
 #include "fsutil.h"
 #include "jsonx.h"
@@ -128,14 +129,14 @@ static int build_settings(struct agent *a, struct xfer_settings *s, struct reten
 	pick_camera(a, s->camera);
 	if (!id_is_valid(s->camera) || !strcmp(s->camera, "backend") ||
 	    !strcmp(s->camera, "encoder") || !strcmp(s->camera, "transfer")) {
-		snprintf(why, ERRMSG_MAX, "camera id '%s' is not usable (set CAMERA_ID)",
+		err_why(why, "camera id '%s' is not usable (set CAMERA_ID)",
 			 s->camera);
 		return SL_ERR_INVAL;
 	}
 	if (path_expand_home(root, s->images_root, sizeof(s->images_root)) != SL_OK ||
 	    (size_t)snprintf(s->dest, sizeof(s->dest), "%s/%s", s->images_root, s->camera) >=
 		sizeof(s->dest)) {
-		snprintf(why, ERRMSG_MAX, "IMAGES_DIR is too long");
+		err_why(why, "IMAGES_DIR is too long");
 		return SL_ERR_INVAL;
 	}
 	s->rsync = (struct rsync_opts){.host = c->pi_host,
@@ -188,8 +189,7 @@ static int check_not_same_place(const struct xfer_settings *s, char why[ERRMSG_M
 	b = strlen(rdest);
 	if ((strncmp(rsrc, rdest, a < b ? a : b) == 0) &&
 	    (a == b || (a < b ? rdest[a] : rsrc[b]) == '/')) {
-		snprintf(why, ERRMSG_MAX,
-			 "PI_SOURCE %.100s and the server folder %.100s overlap: frames written "
+		err_why(why, "PI_SOURCE %.100s and the server folder %.100s overlap: frames written "
 			 "there need no transfer (set TRANSFER_ENABLED=false)",
 			 rsrc, rdest);
 		return SL_ERR_INVAL;
@@ -213,7 +213,7 @@ static json_t *iso_or_null(int64_t ms)
 
 static json_t *next_sync(const struct transfer *t)
 {
-	int64_t wait = xfer_sm_wait_ms(&t->sm, loop_now_ms());
+	int64_t wait = state_wait_ms(&t->sm, loop_now_ms());
 
 	return wait < 0 ? json_null() : iso_or_null(time_now_ms() + wait);
 }
@@ -226,7 +226,7 @@ static json_t *status_json(const struct transfer *t)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "state",
-			    json_string(t->stopping ? "stopped" : xfer_state_name(t->sm.state)));
+			    json_string(t->stopping ? "stopped" : state_name(t->sm.state)));
 	json_object_set_new(o, "enabled", json_boolean(t->set.enabled));
 	json_object_set_new(o, "camera", json_string(t->set.camera));
 	json_object_set_new(o, "source", json_string(t->set.source_label));
@@ -384,7 +384,7 @@ static void on_cycle(struct transfer *t, bool ok, void *arg)
 		return; /* bad copies were removed: another pass fetches them again */
 	a->exit_code = ok ? 0 : 2;
 	a->once_done = true;
-	xfer_sm_stop(&t->sm);
+	state_stop(&t->sm);
 	if (mqtt_is_connected(a->mqtt))
 		loop_stop(a->loop);
 	else

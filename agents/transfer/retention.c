@@ -7,6 +7,7 @@
  * day, and a job naming no camera guards every camera.
  */
 #include "retention.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,7 +32,7 @@ int retention_configure(struct retention *r, const json_t *section, char why[ERR
 	if (section == NULL)
 		return SL_OK;
 	if (!json_is_object(section)) {
-		snprintf(why, ERRMSG_MAX, "retention: must be an object");
+		err_why(why, "retention: must be an object");
 		return SL_ERR_INVAL;
 	}
 	v = json_object_get(section, "server_frames_days");

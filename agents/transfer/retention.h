@@ -9,8 +9,8 @@
  * whose state is queued or running guards its camera, profile and range,
  * and whatever a job leaves unsaid (no camera, no range) is guarded whole.
  */
-#ifndef SL_TRANSFER_RETENTION_H
-#define SL_TRANSFER_RETENTION_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_RETENTION_H
+#define SKYLAPSE_AGENTS_TRANSFER_RETENTION_H
 
 #include <jansson.h>
 #include <stdbool.h>

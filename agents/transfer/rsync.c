@@ -7,6 +7,7 @@
  * text whether it runs through ssh or through a local sh.
  */
 #include "rsync.h"
+#include "err.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -116,29 +117,28 @@ int rsync_opts_check(const struct rsync_opts *o, char why[ERRMSG_MAX])
 	char tmp[WORD_MAX];
 
 	if (!has_text(o->host)) {
-		snprintf(why, ERRMSG_MAX, "PI_HOST is not set (the Pi's host name, or 'local')");
+		err_why(why, "PI_HOST is not set (the Pi's host name, or 'local')");
 		return SL_ERR_INVAL;
 	}
 	if (!rsync_is_local(o) && !host_ok(o->host)) {
-		snprintf(why, ERRMSG_MAX, "PI_HOST '%.100s' is not a host name or address",
+		err_why(why, "PI_HOST '%.100s' is not a host name or address",
 			 o->host);
 		return SL_ERR_INVAL;
 	}
 	if (!user_ok(o->user)) {
-		snprintf(why, ERRMSG_MAX, "PI_USER '%.100s' is not a user name", o->user);
+		err_why(why, "PI_USER '%.100s' is not a user name", o->user);
 		return SL_ERR_INVAL;
 	}
 	if (!has_text(o->source) || o->source[0] == '-' || strchr(o->source, '\n')) {
-		snprintf(why, ERRMSG_MAX, "PI_SOURCE '%.100s' is not a folder", o->source);
+		err_why(why, "PI_SOURCE '%.100s' is not a folder", o->source);
 		return SL_ERR_INVAL;
 	}
 	if (has_text(o->ssh_key) && rsync_e_quote(o->ssh_key, tmp, sizeof(tmp)) != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "SSH_KEY '%.100s' holds both kinds of quote", o->ssh_key);
+		err_why(why, "SSH_KEY '%.100s' holds both kinds of quote", o->ssh_key);
 		return SL_ERR_INVAL;
 	}
 	if (has_text(o->known_hosts) && !plain_path(o->known_hosts)) {
-		snprintf(why, ERRMSG_MAX,
-			 "SSH_KNOWN_HOSTS '%.100s' must not hold spaces, quotes or backslashes",
+		err_why(why, "SSH_KNOWN_HOSTS '%.100s' must not hold spaces, quotes or backslashes",
 			 o->known_hosts);
 		return SL_ERR_INVAL;
 	}
@@ -427,20 +427,20 @@ enum xfer_error rsync_classify(int exit_code, const char *err_text, char why[ERR
 
 		if (at) {
 			line_of(text, at, line, sizeof(line));
-			snprintf(why, ERRMSG_MAX, "%s: %.180s", rules[i].what, line);
+			err_why(why, "%s: %.180s", rules[i].what, line);
 			return rules[i].kind;
 		}
 	}
 	last_line(text, line, sizeof(line));
 	if (exit_code > 128) {
-		snprintf(why, ERRMSG_MAX, "stopped by signal %d", exit_code - 128);
+		err_why(why, "stopped by signal %d", exit_code - 128);
 		return XERR_INTERRUPTED;
 	}
 	if (exit_code == 127)
-		snprintf(why, ERRMSG_MAX, "could not run the command: %.180s",
+		err_why(why, "could not run the command: %.180s",
 			 line[0] ? line : "not found");
 	else
-		snprintf(why, ERRMSG_MAX, "exit code %d%s%.180s", exit_code, line[0] ? ": " : "",
+		err_why(why, "exit code %d%s%.180s", exit_code, line[0] ? ": " : "",
 			 line);
 	return XERR_COMMAND;
 }

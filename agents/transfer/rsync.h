@@ -6,8 +6,8 @@
  * Building them is pure string work, so quoting is unit-tested: every value
  * that reaches a shell or rsync's -e parser is quoted here and nowhere else.
  */
-#ifndef SL_TRANSFER_RSYNC_H
-#define SL_TRANSFER_RSYNC_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_RSYNC_H
+#define SKYLAPSE_AGENTS_TRANSFER_RSYNC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -15,14 +15,14 @@ static const char *state_names[] = {
     [XFER_STOPPED] = "stopped",
 };
 
-const char *xfer_state_name(enum xfer_state s)
+const char *state_name(enum xfer_state s)
 {
 	if ((unsigned)s >= sizeof(state_names) / sizeof(state_names[0]) || state_names[s] == NULL)
 		return "unknown";
 	return state_names[s];
 }
 
-void xfer_sm_init(struct xfer_sm *sm, const struct xfer_timing *t, bool enabled, int64_t now)
+void state_init(struct xfer_sm *sm, const struct xfer_timing *t, bool enabled, int64_t now)
 {
 	*sm = (struct xfer_sm){0};
 	sm->t = *t;
@@ -30,7 +30,7 @@ void xfer_sm_init(struct xfer_sm *sm, const struct xfer_timing *t, bool enabled,
 	sm->interval_due_ms = now; /* catch up with whatever the Pi holds right away */
 }
 
-int64_t xfer_sm_backoff_ms(const struct xfer_timing *t, int failures)
+int64_t state_backoff_ms(const struct xfer_timing *t, int failures)
 {
 	int64_t d = t->backoff_min_ms;
 
@@ -39,7 +39,7 @@ int64_t xfer_sm_backoff_ms(const struct xfer_timing *t, int failures)
 	return d > t->backoff_max_ms ? t->backoff_max_ms : d;
 }
 
-int64_t xfer_sm_wait_ms(const struct xfer_sm *sm, int64_t now)
+int64_t state_wait_ms(const struct xfer_sm *sm, int64_t now)
 {
 	int64_t due;
 
@@ -58,17 +58,17 @@ int64_t xfer_sm_wait_ms(const struct xfer_sm *sm, int64_t now)
 	return due > now ? due - now : 0;
 }
 
-bool xfer_sm_sync_due(const struct xfer_sm *sm, int64_t now)
+bool state_sync_due(const struct xfer_sm *sm, int64_t now)
 {
-	return xfer_sm_wait_ms(sm, now) == 0;
+	return state_wait_ms(sm, now) == 0;
 }
 
-bool xfer_sm_full_due(const struct xfer_sm *sm, int64_t now)
+bool state_full_due(const struct xfer_sm *sm, int64_t now)
 {
 	return sm->failures > 0 || sm->want_full || now >= sm->interval_due_ms;
 }
 
-void xfer_sm_announce(struct xfer_sm *sm, int64_t now)
+void state_announce(struct xfer_sm *sm, int64_t now)
 {
 	if (sm->pending)
 		return;
@@ -76,7 +76,7 @@ void xfer_sm_announce(struct xfer_sm *sm, int64_t now)
 	sm->pending_since_ms = now;
 }
 
-int xfer_sm_begin_sync(struct xfer_sm *sm, bool full, int64_t now)
+int state_begin_sync(struct xfer_sm *sm, bool full, int64_t now)
 {
 	if (sm->state != XFER_IDLE && sm->state != XFER_BACKOFF)
 		return SL_ERR_INVAL;
@@ -94,10 +94,10 @@ static void enter_backoff(struct xfer_sm *sm, int64_t now)
 {
 	sm->failures++;
 	sm->state = XFER_BACKOFF;
-	sm->retry_at_ms = now + xfer_sm_backoff_ms(&sm->t, sm->failures);
+	sm->retry_at_ms = now + state_backoff_ms(&sm->t, sm->failures);
 }
 
-int xfer_sm_sync_done(struct xfer_sm *sm, bool ok, int64_t now)
+int state_sync_done(struct xfer_sm *sm, bool ok, int64_t now)
 {
 	if (sm->state != XFER_SYNCING)
 		return SL_ERR_INVAL;
@@ -108,24 +108,24 @@ int xfer_sm_sync_done(struct xfer_sm *sm, bool ok, int64_t now)
 	return SL_OK;
 }
 
-int xfer_sm_verify_done(struct xfer_sm *sm, bool resync, int64_t now)
+int state_verify_done(struct xfer_sm *sm, bool resync, int64_t now)
 {
 	if (sm->state != XFER_VERIFYING)
 		return SL_ERR_INVAL;
 	sm->state = XFER_CLEANING;
 	if (resync)
-		xfer_sm_request_full(sm, now);
+		state_request_full(sm, now);
 	return SL_OK;
 }
 
-void xfer_sm_request_full(struct xfer_sm *sm, int64_t now)
+void state_request_full(struct xfer_sm *sm, int64_t now)
 {
 	sm->want_full = true;
 	sm->pending = true;
 	sm->pending_since_ms = now - sm->t.batch_ms;
 }
 
-int xfer_sm_clean_done(struct xfer_sm *sm, bool ok, int64_t now)
+int state_clean_done(struct xfer_sm *sm, bool ok, int64_t now)
 {
 	if (sm->state != XFER_CLEANING)
 		return SL_ERR_INVAL;
@@ -138,7 +138,7 @@ int xfer_sm_clean_done(struct xfer_sm *sm, bool ok, int64_t now)
 	return SL_OK;
 }
 
-void xfer_sm_stop(struct xfer_sm *sm)
+void state_stop(struct xfer_sm *sm)
 {
 	sm->state = XFER_STOPPED;
 }

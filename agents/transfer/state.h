@@ -14,10 +14,10 @@
  * as soon as this one ends. A sync is "full" (lists everything on the Pi,
  * cleans up) when the interval is due, after a failure or when a repair
  * asks for it; otherwise it only fetches what was announced. The driver
- * owns one timer set to xfer_sm_wait_ms().
+ * owns one timer set to state_wait_ms().
  */
-#ifndef SL_TRANSFER_STATE_H
-#define SL_TRANSFER_STATE_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_STATE_H
+#define SKYLAPSE_AGENTS_TRANSFER_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,33 +51,33 @@ struct xfer_sm {
 };
 
 /* Starts IDLE with a sync due at once, or DISABLED. */
-void xfer_sm_init(struct xfer_sm *sm, const struct xfer_timing *t, bool enabled, int64_t now);
+void state_init(struct xfer_sm *sm, const struct xfer_timing *t, bool enabled, int64_t now);
 
 /* True when a sync should begin now. */
-bool xfer_sm_sync_due(const struct xfer_sm *sm, int64_t now);
+bool state_sync_due(const struct xfer_sm *sm, int64_t now);
 /* True when the sync to begin now should be a full one. */
-bool xfer_sm_full_due(const struct xfer_sm *sm, int64_t now);
-/* Milliseconds until xfer_sm_sync_due() becomes true; 0 if it is; -1 when
+bool state_full_due(const struct xfer_sm *sm, int64_t now);
+/* Milliseconds until state_sync_due() becomes true; 0 if it is; -1 when
  * nothing can start (a cycle is running, disabled, stopped). */
-int64_t xfer_sm_wait_ms(const struct xfer_sm *sm, int64_t now);
+int64_t state_wait_ms(const struct xfer_sm *sm, int64_t now);
 
 /* Frames were announced. Allowed in every state; remembered for the next
  * cycle. */
-void xfer_sm_announce(struct xfer_sm *sm, int64_t now);
+void state_announce(struct xfer_sm *sm, int64_t now);
 
 /* Transitions. Each returns 0, or SL_ERR_INVAL (and changes nothing) when
  * called in a state it does not leave. */
-int xfer_sm_begin_sync(struct xfer_sm *sm, bool full, int64_t now);    /* IDLE|BACKOFF -> SYNCING */
-int xfer_sm_sync_done(struct xfer_sm *sm, bool ok, int64_t now);       /* -> VERIFYING|BACKOFF */
-int xfer_sm_verify_done(struct xfer_sm *sm, bool resync, int64_t now); /* -> CLEANING */
-int xfer_sm_clean_done(struct xfer_sm *sm, bool ok, int64_t now);      /* -> IDLE|BACKOFF */
-void xfer_sm_stop(struct xfer_sm *sm);
+int state_begin_sync(struct xfer_sm *sm, bool full, int64_t now);    /* IDLE|BACKOFF -> SYNCING */
+int state_sync_done(struct xfer_sm *sm, bool ok, int64_t now);       /* -> VERIFYING|BACKOFF */
+int state_verify_done(struct xfer_sm *sm, bool resync, int64_t now); /* -> CLEANING */
+int state_clean_done(struct xfer_sm *sm, bool ok, int64_t now);      /* -> IDLE|BACKOFF */
+void state_stop(struct xfer_sm *sm);
 /* Bad server copies were removed: a full sync, due at once, fetches them. */
-void xfer_sm_request_full(struct xfer_sm *sm, int64_t now); /* any -> STOPPED */
+void state_request_full(struct xfer_sm *sm, int64_t now); /* any -> STOPPED */
 
 /* The back-off after `failures` consecutive failures (>= 1). */
-int64_t xfer_sm_backoff_ms(const struct xfer_timing *t, int failures);
+int64_t state_backoff_ms(const struct xfer_timing *t, int failures);
 /* "idle", "syncing", ...; never NULL. */
-const char *xfer_state_name(enum xfer_state s);
+const char *state_name(enum xfer_state s);
 
 #endif

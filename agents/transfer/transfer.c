@@ -19,6 +19,7 @@
  * Each phase change goes through the state machine (state.h).
  */
 #include "transfer.h"
+#include "err.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	t->tick_timer = 0;
 	if (t->stopping)
 		return -1;
-	if (xfer_sm_sync_due(&t->sm, loop_now_ms()))
+	if (state_sync_due(&t->sm, loop_now_ms()))
 		begin_sync(t);
 	else
 		reschedule(t); /* woken early: wait for the real deadline */
@@ -107,7 +108,7 @@ static void reschedule(struct transfer *t)
 	t->tick_timer = 0;
 	if (t->stopping)
 		return;
-	wait = xfer_sm_wait_ms(&t->sm, loop_now_ms());
+	wait = state_wait_ms(&t->sm, loop_now_ms());
 	if (wait >= 0)
 		t->tick_timer = loop_add_timer(t->loop, wait, tick, t);
 }
@@ -277,9 +278,9 @@ static void sync_failed(struct transfer *t, enum xfer_error kind, const char *wh
 
 	note_error(t, kind, why);
 	stop_work(t);
-	xfer_sm_sync_done(&t->sm, false, now);
+	state_sync_done(&t->sm, false, now);
 	log_warn("sync failed: %s; retrying in %lld s", why,
-		 (long long)(xfer_sm_wait_ms(&t->sm, now) + 999) / 1000);
+		 (long long)(state_wait_ms(&t->sm, now) + 999) / 1000);
 	end_cycle(t, false);
 }
 
@@ -332,7 +333,7 @@ static void sync_succeeded(struct transfer *t)
 	t->settling = NULL; /* the pass below covers it */
 	t->st.files_total += t->st.files;
 	t->st.bytes_total += t->st.bytes;
-	xfer_sm_sync_done(&t->sm, true, loop_now_ms());
+	state_sync_done(&t->sm, true, loop_now_ms());
 	/* frames hashed during the sync keep their results; the rest are queued */
 	catalog_sweep(&t->cat, queue_listed, t);
 	check_drained(t);
@@ -395,8 +396,8 @@ static void begin_sync(struct transfer *t)
 	bool empty = false;
 	int rc;
 
-	t->full = xfer_sm_full_due(&t->sm, now);
-	if (xfer_sm_begin_sync(&t->sm, t->full, now) != SL_OK)
+	t->full = state_full_due(&t->sm, now);
+	if (state_begin_sync(&t->sm, t->full, now) != SL_OK)
 		return;
 	t->st.sync_started_ms = time_now_ms();
 	t->st.files = t->st.bytes = t->st.deleted_last = 0;
@@ -412,14 +413,14 @@ static void begin_sync(struct transfer *t)
 		cs.stdin_fd = announced_input(t, &empty);
 	}
 	if (mkdir_p(t->set.dest, 0755) < 0) {
-		snprintf(why, sizeof(why), "cannot create %.180s: %s", t->set.dest,
+		err_why(why, "cannot create %.180s: %s", t->set.dest,
 			 strerror(errno));
 		if (errno == ENOSPC)
 			kind = XERR_DISK_FULL;
 		goto fail;
 	}
 	if (!t->full && cs.stdin_fd < 0) {
-		snprintf(why, sizeof(why), "cannot list the announced frames: %s", strerror(errno));
+		err_why(why, "cannot list the announced frames: %s", strerror(errno));
 		goto fail;
 	}
 	if (empty) {
@@ -433,7 +434,7 @@ static void begin_sync(struct transfer *t)
 		close(cs.stdin_fd);
 	cs.stdin_fd = -1;
 	if (rc != SL_OK) {
-		snprintf(why, sizeof(why), "cannot run rsync: %s", err_str(rc));
+		err_why(why, "cannot run rsync: %s", err_str(rc));
 		goto fail;
 	}
 	log_debug("%s sync %s -> %s", t->full ? "full" : "announced-only", t->set.source_label,
@@ -467,7 +468,7 @@ static void finish_verify(struct transfer *t)
 	if (catalog_append(t->fresh, t->nfresh, t->cache_path, &t->cache_lines) != SL_OK)
 		log_warn("cannot write %s: %s", t->cache_path, strerror(errno));
 	t->nfresh = 0;
-	xfer_sm_verify_done(&t->sm, t->resync, loop_now_ms());
+	state_verify_done(&t->sm, t->resync, loop_now_ms());
 	if (t->full)
 		begin_clean(t);
 	else
@@ -553,7 +554,7 @@ static void finish_clean(struct transfer *t, bool ok, enum xfer_error kind, cons
 	clean_list_free(&t->clean);
 	if (!ok) {
 		note_error(t, kind, why);
-		xfer_sm_clean_done(&t->sm, false, loop_now_ms());
+		state_clean_done(&t->sm, false, loop_now_ms());
 		log_warn("clean-up on the Pi failed: %s", why);
 		end_cycle(t, false);
 		return;
@@ -564,13 +565,13 @@ static void finish_clean(struct transfer *t, bool ok, enum xfer_error kind, cons
 		compact_cache(t);
 	}
 	if (t->resync) /* copies found bad just before deletion */
-		xfer_sm_request_full(&t->sm, loop_now_ms());
+		state_request_full(&t->sm, loop_now_ms());
 	if (t->st.files || t->st.deleted_last || t->sm.failures > 0)
 		log_info("sync done: %lld files (%lld bytes) in, %d frames on the Pi (%d not "
 			 "verified), %lld deleted there, backlog %d",
 			 t->st.files, t->st.bytes, t->st.on_pi, t->st.unverified,
 			 t->st.deleted_last, transfer_backlog(t));
-	xfer_sm_clean_done(&t->sm, true, loop_now_ms());
+	state_clean_done(&t->sm, true, loop_now_ms());
 	end_cycle(t, true);
 }
 
@@ -623,7 +624,7 @@ static void launch_clean(struct transfer *t)
 	}
 	cs.stdin_fd = child_input_fd(t->clean.buf, t->clean.len);
 	if (cs.stdin_fd < 0) {
-		snprintf(why, sizeof(why), "cannot hold the list: %s", strerror(errno));
+		err_why(why, "cannot hold the list: %s", strerror(errno));
 		finish_clean(t, false, XERR_COMMAND, why);
 		return;
 	}
@@ -631,7 +632,7 @@ static void launch_clean(struct transfer *t)
 	rc = child_spawn(t->loop, &cs, &t->child);
 	close(cs.stdin_fd);
 	if (rc != SL_OK) {
-		snprintf(why, sizeof(why), "cannot run the clean-up: %s", err_str(rc));
+		err_why(why, "cannot run the clean-up: %s", err_str(rc));
 		finish_clean(t, false, XERR_COMMAND, why);
 		return;
 	}
@@ -659,7 +660,7 @@ int transfer_init(struct transfer *t, struct loop *loop, const struct xfer_setti
 	t->set = *set;
 	t->set.rsync.dest = t->set.dest;
 	t->ret = *ret;
-	xfer_sm_init(&t->sm, &set->timing, set->enabled, loop_now_ms());
+	state_init(&t->sm, &set->timing, set->enabled, loop_now_ms());
 	t->st.started_ms = time_now_ms();
 	if (catalog_init(&t->cat) != SL_OK)
 		return SL_ERR_NOMEM;
@@ -671,17 +672,17 @@ int transfer_init(struct transfer *t, struct loop *loop, const struct xfer_setti
 	if (rsync_pull_argv(&t->set.rsync, false, &t->pull_argv) != SL_OK ||
 	    rsync_pull_argv(&t->set.rsync, true, &t->pull_listed_argv) != SL_OK ||
 	    rsync_clean_argv(&t->set.rsync, &t->clean_argv) != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "PI_SOURCE, SSH_KEY or SSH_KNOWN_HOSTS is too long");
+		err_why(why, "PI_SOURCE, SSH_KEY or SSH_KNOWN_HOSTS is too long");
 		return SL_ERR_INVAL;
 	}
 	if ((size_t)snprintf(t->cache_path, sizeof(t->cache_path), "%s/%s", t->set.dest,
 			     CACHE_NAME) >= sizeof(t->cache_path)) {
-		snprintf(why, ERRMSG_MAX, "the images folder path is too long");
+		err_why(why, "the images folder path is too long");
 		return SL_ERR_INVAL;
 	}
 	rc = hashing_init(&t->hash, loop, &t->cat, t->set.dest, hashed, hashing_drained, t);
 	if (rc != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "cannot start the hashing threads: %s", err_str(rc));
+		err_why(why, "cannot start the hashing threads: %s", err_str(rc));
 		return rc;
 	}
 	if (catalog_load(&t->cat, t->cache_path, &t->cache_lines) != SL_OK)
@@ -709,7 +710,7 @@ void transfer_announce(struct transfer *t, const char *path)
 		return;
 	r->flags |= CAT_ANNOUNCED;
 	r->announced_ms = loop_now_ms();
-	xfer_sm_announce(&t->sm, r->announced_ms);
+	state_announce(&t->sm, r->announced_ms);
 	if (t->tick_timer > 0 || t->sm.state == XFER_IDLE)
 		reschedule(t);
 }
@@ -721,7 +722,7 @@ void transfer_stop(struct transfer *t)
 	t->stopping = true;
 	stop_work(t);
 	reschedule(t);
-	xfer_sm_stop(&t->sm);
+	state_stop(&t->sm);
 	if (t->child) {
 		log_info("stopping: terminating the running command (pid %d)",
 			 (int)child_pid(t->child));

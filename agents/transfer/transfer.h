@@ -8,8 +8,8 @@
  * priority, already during the sync for the frames rsync reports done, so
  * it uses the CPU time rsync and ssh leave over.
  */
-#ifndef SL_TRANSFER_TRANSFER_H
-#define SL_TRANSFER_TRANSFER_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_TRANSFER_H
+#define SKYLAPSE_AGENTS_TRANSFER_TRANSFER_H
 
 #include <jansson.h>
 #include <limits.h>

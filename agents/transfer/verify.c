@@ -3,6 +3,7 @@
  * a stat, not a read.
  */
 #include "verify.h"
+#include "err.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -119,23 +120,23 @@ static enum verify_result read_sidecar(const char *path, const char *rel, long l
 	if (file_read_all(json_path, SIDECAR_MAX, &text, &len) < 0) {
 		if (errno == ENOENT)
 			res = VERIFY_NO_SIDECAR;
-		snprintf(why, ERRMSG_MAX, "%.150s: sidecar: %s", rel, strerror(errno));
+		err_why(why, "%.150s: sidecar: %s", rel, strerror(errno));
 		goto out;
 	}
 	obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(obj)) {
-		snprintf(why, ERRMSG_MAX, "%.150s: sidecar is not a JSON object", rel);
+		err_why(why, "%.150s: sidecar is not a JSON object", rel);
 		goto out;
 	}
 	v = json_object_get(obj, "size");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: sidecar has no valid 'size'", rel);
+		err_why(why, "%.150s: sidecar has no valid 'size'", rel);
 		goto out;
 	}
 	*size = json_integer_value(v);
 	v = json_object_get(obj, "sha256");
 	if (!json_is_string(v) || !is_sha256_hex(json_string_value(v))) {
-		snprintf(why, ERRMSG_MAX, "%.150s: sidecar has no valid 'sha256'", rel);
+		err_why(why, "%.150s: sidecar has no valid 'sha256'", rel);
 		goto out;
 	}
 	memcpy(sha, json_string_value(v), SHA256_HEX_LEN);
@@ -162,14 +163,14 @@ static enum verify_result prepare(const char *root, const char *rel, struct veri
 
 	*info = (struct verify_info){0};
 	if (!verify_frame_path(rel) || path_join_safe(root, rel, path, PATH_MAX) != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "%.150s: not a frame path", rel);
+		err_why(why, "%.150s: not a frame path", rel);
 		return VERIFY_MISSING;
 	}
 	base = strrchr(rel, '/') + 1;
 	frames_parse_name(base, &info->captured_ms, &bracket);
 	rc = verify_stat(root, rel, info);
 	if (rc != SL_OK) {
-		snprintf(why, ERRMSG_MAX, "%.150s: %s", rel,
+		err_why(why, "%.150s: %s", rel,
 			 rc == SL_ERR_NOTFOUND ? "no copy on the server" : strerror(errno));
 		return rc == SL_ERR_NOTFOUND ? VERIFY_MISSING : VERIFY_IO;
 	}
@@ -177,7 +178,7 @@ static enum verify_result prepare(const char *root, const char *rel, struct veri
 	if (res != VERIFY_OK)
 		return res;
 	if (size != info->size) {
-		snprintf(why, ERRMSG_MAX, "%.150s: %lld bytes on the server, sidecar says %lld",
+		err_why(why, "%.150s: %lld bytes on the server, sidecar says %lld",
 			 rel, (long long)info->size, size);
 		return VERIFY_SIZE;
 	}
@@ -191,12 +192,11 @@ static enum verify_result hash_and_compare(const char *rel, const char *path, co
 	char got[SHA256_HEX_LEN];
 
 	if (sha256_file_hex(path, got) < 0) {
-		snprintf(why, ERRMSG_MAX, "%.150s: cannot read: %s", rel, strerror(errno));
+		err_why(why, "%.150s: cannot read: %s", rel, strerror(errno));
 		return VERIFY_IO;
 	}
 	if (strcasecmp(got, sha) != 0) {
-		snprintf(why, ERRMSG_MAX,
-			 "%.150s: sha256 %.12s... differs from the sidecar's %.12s...", rel, got,
+		err_why(why, "%.150s: sha256 %.12s... differs from the sidecar's %.12s...", rel, got,
 			 sha);
 		return VERIFY_HASH;
 	}

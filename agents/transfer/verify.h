@@ -6,8 +6,8 @@
  * announcements: verify_frame_path() admits only the frame layout, which
  * also makes them safe to hand to a shell.
  */
-#ifndef SL_TRANSFER_VERIFY_H
-#define SL_TRANSFER_VERIFY_H
+#ifndef SKYLAPSE_AGENTS_TRANSFER_VERIFY_H
+#define SKYLAPSE_AGENTS_TRANSFER_VERIFY_H
 
 #include <stdbool.h>
 #include <stddef.h>

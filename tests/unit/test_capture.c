@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "camera.h"
+#include "err.h"
 #include "capture.h"
 #include "config.h"
 #include "frame_store.h"
@@ -144,7 +145,7 @@ static void test_frame_store_write(void **state)
 	unsigned long size;
 	unsigned char *jpeg = make_jpeg(64, 48, 128, &size);
 	json_t *side = json_pack("{s:s}", "camera", "helios"), *back;
-	char why[256], path[PATH_MAX], sha_disk[SHA256_HEX_LEN], sha_mem[SHA256_HEX_LEN];
+	char why[ERRMSG_MAX], path[PATH_MAX], sha_disk[SHA256_HEX_LEN], sha_mem[SHA256_HEX_LEN];
 	struct stat st;
 	json_error_t jerr;
 

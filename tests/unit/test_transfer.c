@@ -415,26 +415,26 @@ static void test_sm_cycle(void **state)
 	struct xfer_sm sm;
 
 	(void)state;
-	xfer_sm_init(&sm, &timing, true, 1000);
+	state_init(&sm, &timing, true, 1000);
 	assert_int_equal(sm.state, XFER_IDLE);
-	assert_true(xfer_sm_sync_due(&sm, 1000)); /* catch up at start, */
-	assert_true(xfer_sm_full_due(&sm, 1000)); /* with a full listing */
-	assert_int_equal(xfer_sm_begin_sync(&sm, true, 1000), SL_OK);
+	assert_true(state_sync_due(&sm, 1000)); /* catch up at start, */
+	assert_true(state_full_due(&sm, 1000)); /* with a full listing */
+	assert_int_equal(state_begin_sync(&sm, true, 1000), SL_OK);
 	assert_int_equal(sm.state, XFER_SYNCING);
-	assert_int_equal(xfer_sm_wait_ms(&sm, 1000), -1); /* one sync at a time */
-	assert_int_equal(xfer_sm_sync_done(&sm, true, 5000), SL_OK);
+	assert_int_equal(state_wait_ms(&sm, 1000), -1); /* one sync at a time */
+	assert_int_equal(state_sync_done(&sm, true, 5000), SL_OK);
 	assert_int_equal(sm.state, XFER_VERIFYING);
-	assert_int_equal(xfer_sm_verify_done(&sm, false, 6000), SL_OK);
+	assert_int_equal(state_verify_done(&sm, false, 6000), SL_OK);
 	assert_int_equal(sm.state, XFER_CLEANING);
-	assert_int_equal(xfer_sm_clean_done(&sm, true, 7000), SL_OK);
+	assert_int_equal(state_clean_done(&sm, true, 7000), SL_OK);
 	assert_int_equal(sm.state, XFER_IDLE);
 	/* next by the interval, counted from the start of the last sync */
-	assert_int_equal(xfer_sm_wait_ms(&sm, 7000), 300000 + 1000 - 7000);
-	assert_false(xfer_sm_full_due(&sm, 7000));
-	assert_true(xfer_sm_full_due(&sm, 301000));
-	assert_false(xfer_sm_sync_due(&sm, 300999));
-	assert_true(xfer_sm_sync_due(&sm, 301000));
-	assert_string_equal(xfer_state_name(sm.state), "idle");
+	assert_int_equal(state_wait_ms(&sm, 7000), 300000 + 1000 - 7000);
+	assert_false(state_full_due(&sm, 7000));
+	assert_true(state_full_due(&sm, 301000));
+	assert_false(state_sync_due(&sm, 300999));
+	assert_true(state_sync_due(&sm, 301000));
+	assert_string_equal(state_name(sm.state), "idle");
 }
 
 static void test_sm_wrong_transitions(void **state)
@@ -445,22 +445,22 @@ static void test_sm_wrong_transitions(void **state)
 	struct xfer_sm sm;
 
 	(void)state;
-	xfer_sm_init(&sm, &timing, true, 0);
+	state_init(&sm, &timing, true, 0);
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		sm.state = all[i];
-		assert_int_equal(xfer_sm_begin_sync(&sm, true, 0) == SL_OK,
+		assert_int_equal(state_begin_sync(&sm, true, 0) == SL_OK,
 				 all[i] == XFER_IDLE || all[i] == XFER_BACKOFF);
 		sm.state = all[i];
-		assert_int_equal(xfer_sm_sync_done(&sm, true, 0) == SL_OK, all[i] == XFER_SYNCING);
+		assert_int_equal(state_sync_done(&sm, true, 0) == SL_OK, all[i] == XFER_SYNCING);
 		sm.state = all[i];
-		assert_int_equal(xfer_sm_verify_done(&sm, false, 0) == SL_OK,
+		assert_int_equal(state_verify_done(&sm, false, 0) == SL_OK,
 				 all[i] == XFER_VERIFYING);
 		sm.state = all[i];
-		assert_int_equal(xfer_sm_clean_done(&sm, true, 0) == SL_OK,
+		assert_int_equal(state_clean_done(&sm, true, 0) == SL_OK,
 				 all[i] == XFER_CLEANING);
 	}
 	sm.state = XFER_CLEANING;
-	assert_int_equal(xfer_sm_sync_done(&sm, true, 0), SL_ERR_INVAL);
+	assert_int_equal(state_sync_done(&sm, true, 0), SL_ERR_INVAL);
 	assert_int_equal(sm.state, XFER_CLEANING); /* unchanged */
 }
 
@@ -469,33 +469,33 @@ static void test_sm_announcements_batch(void **state)
 	struct xfer_sm sm;
 
 	(void)state;
-	xfer_sm_init(&sm, &timing, true, 0);
-	xfer_sm_begin_sync(&sm, true, 0);
-	xfer_sm_sync_done(&sm, true, 100);
-	xfer_sm_verify_done(&sm, false, 100);
-	xfer_sm_clean_done(&sm, true, 100);
+	state_init(&sm, &timing, true, 0);
+	state_begin_sync(&sm, true, 0);
+	state_sync_done(&sm, true, 100);
+	state_verify_done(&sm, false, 100);
+	state_clean_done(&sm, true, 100);
 	/* a burst: the first announcement starts the batching delay, the others ride along */
-	xfer_sm_announce(&sm, 10000);
-	xfer_sm_announce(&sm, 10400);
-	xfer_sm_announce(&sm, 10900);
-	assert_int_equal(xfer_sm_wait_ms(&sm, 10900), 100);
-	assert_true(xfer_sm_sync_due(&sm, 11000));
-	assert_false(xfer_sm_full_due(&sm, 11000)); /* only what was announced */
-	assert_int_equal(xfer_sm_begin_sync(&sm, false, 11000), SL_OK);
+	state_announce(&sm, 10000);
+	state_announce(&sm, 10400);
+	state_announce(&sm, 10900);
+	assert_int_equal(state_wait_ms(&sm, 10900), 100);
+	assert_true(state_sync_due(&sm, 11000));
+	assert_false(state_full_due(&sm, 11000)); /* only what was announced */
+	assert_int_equal(state_begin_sync(&sm, false, 11000), SL_OK);
 	assert_false(sm.pending);
 	/* announced during the sync: the next cycle starts as soon as this one ends */
-	xfer_sm_announce(&sm, 11500);
-	assert_int_equal(xfer_sm_wait_ms(&sm, 11500), -1);
-	xfer_sm_sync_done(&sm, true, 13000);
-	xfer_sm_verify_done(&sm, false, 13000);
-	xfer_sm_clean_done(&sm, true, 13000);
-	assert_true(xfer_sm_sync_due(&sm, 13000));
-	xfer_sm_begin_sync(&sm, false, 13000);
-	xfer_sm_sync_done(&sm, true, 14000);
-	xfer_sm_verify_done(&sm, false, 14000);
-	xfer_sm_clean_done(&sm, true, 14000);
+	state_announce(&sm, 11500);
+	assert_int_equal(state_wait_ms(&sm, 11500), -1);
+	state_sync_done(&sm, true, 13000);
+	state_verify_done(&sm, false, 13000);
+	state_clean_done(&sm, true, 13000);
+	assert_true(state_sync_due(&sm, 13000));
+	state_begin_sync(&sm, false, 13000);
+	state_sync_done(&sm, true, 14000);
+	state_verify_done(&sm, false, 14000);
+	state_clean_done(&sm, true, 14000);
 	/* announced-only syncs leave the full one where it was */
-	assert_int_equal(xfer_sm_wait_ms(&sm, 14000), 300000 - 14000);
+	assert_int_equal(state_wait_ms(&sm, 14000), 300000 - 14000);
 }
 
 static void test_sm_backoff(void **state)
@@ -505,34 +505,34 @@ static void test_sm_backoff(void **state)
 	int64_t now = 0;
 
 	(void)state;
-	xfer_sm_init(&sm, &timing, true, 0);
+	state_init(&sm, &timing, true, 0);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		assert_true(xfer_sm_sync_due(&sm, now));
-		assert_int_equal(xfer_sm_begin_sync(&sm, true, now), SL_OK);
-		assert_int_equal(xfer_sm_sync_done(&sm, false, now), SL_OK);
+		assert_true(state_sync_due(&sm, now));
+		assert_int_equal(state_begin_sync(&sm, true, now), SL_OK);
+		assert_int_equal(state_sync_done(&sm, false, now), SL_OK);
 		assert_int_equal(sm.state, XFER_BACKOFF);
 		assert_int_equal(sm.failures, (int)i + 1);
-		assert_int_equal(xfer_sm_wait_ms(&sm, now), want[i]);
-		assert_true(xfer_sm_full_due(&sm, now)); /* catching up lists everything */
+		assert_int_equal(state_wait_ms(&sm, now), want[i]);
+		assert_true(state_full_due(&sm, now)); /* catching up lists everything */
 		/* announcements do not hurry a back-off */
-		xfer_sm_announce(&sm, now);
-		assert_int_equal(xfer_sm_wait_ms(&sm, now), want[i]);
+		state_announce(&sm, now);
+		assert_int_equal(state_wait_ms(&sm, now), want[i]);
 		now += want[i];
 	}
 	/* a failed clean-up backs off too; a full cycle resets the count */
-	xfer_sm_begin_sync(&sm, true, now);
-	xfer_sm_sync_done(&sm, true, now);
-	xfer_sm_verify_done(&sm, false, now);
-	assert_int_equal(xfer_sm_clean_done(&sm, false, now), SL_OK);
+	state_begin_sync(&sm, true, now);
+	state_sync_done(&sm, true, now);
+	state_verify_done(&sm, false, now);
+	assert_int_equal(state_clean_done(&sm, false, now), SL_OK);
 	assert_int_equal(sm.state, XFER_BACKOFF);
 	assert_int_equal(sm.failures, 7);
 	now += 30000;
-	xfer_sm_begin_sync(&sm, true, now);
-	xfer_sm_sync_done(&sm, true, now);
-	xfer_sm_verify_done(&sm, false, now);
-	xfer_sm_clean_done(&sm, true, now);
+	state_begin_sync(&sm, true, now);
+	state_sync_done(&sm, true, now);
+	state_verify_done(&sm, false, now);
+	state_clean_done(&sm, true, now);
 	assert_int_equal(sm.failures, 0);
-	assert_int_equal(xfer_sm_backoff_ms(&timing, 1), 2000);
+	assert_int_equal(state_backoff_ms(&timing, 1), 2000);
 }
 
 static void test_sm_resync_disabled_stop(void **state)
@@ -540,26 +540,26 @@ static void test_sm_resync_disabled_stop(void **state)
 	struct xfer_sm sm;
 
 	(void)state;
-	xfer_sm_init(&sm, &timing, true, 0);
-	xfer_sm_begin_sync(&sm, true, 0);
-	xfer_sm_sync_done(&sm, true, 10);
+	state_init(&sm, &timing, true, 0);
+	state_begin_sync(&sm, true, 0);
+	state_sync_done(&sm, true, 10);
 	/* bad copies removed: fetch again, fully, right after this cycle */
-	xfer_sm_verify_done(&sm, true, 20);
-	xfer_sm_clean_done(&sm, true, 30);
-	assert_true(xfer_sm_sync_due(&sm, 30));
-	assert_true(xfer_sm_full_due(&sm, 30));
-	xfer_sm_begin_sync(&sm, true, 30);
-	assert_false(xfer_sm_full_due(&sm, 30));
+	state_verify_done(&sm, true, 20);
+	state_clean_done(&sm, true, 30);
+	assert_true(state_sync_due(&sm, 30));
+	assert_true(state_full_due(&sm, 30));
+	state_begin_sync(&sm, true, 30);
+	assert_false(state_full_due(&sm, 30));
 
-	xfer_sm_init(&sm, &timing, false, 0);
+	state_init(&sm, &timing, false, 0);
 	assert_int_equal(sm.state, XFER_DISABLED);
-	assert_int_equal(xfer_sm_wait_ms(&sm, 0), -1);
-	assert_int_equal(xfer_sm_begin_sync(&sm, true, 0), SL_ERR_INVAL);
-	xfer_sm_stop(&sm);
+	assert_int_equal(state_wait_ms(&sm, 0), -1);
+	assert_int_equal(state_begin_sync(&sm, true, 0), SL_ERR_INVAL);
+	state_stop(&sm);
 	assert_int_equal(sm.state, XFER_STOPPED);
-	assert_false(xfer_sm_sync_due(&sm, 1000000));
-	assert_string_equal(xfer_state_name(XFER_STOPPED), "stopped");
-	assert_string_equal(xfer_state_name((enum xfer_state)99), "unknown");
+	assert_false(state_sync_due(&sm, 1000000));
+	assert_string_equal(state_name(XFER_STOPPED), "stopped");
+	assert_string_equal(state_name((enum xfer_state)99), "unknown");
 }
 
 int main(void)

@@ -1,10 +1,11 @@
-/* runner.c - a job on its own thread; see runner.h.
+/* job_run.c - a job on its own thread; see job_run.h.
  *
  * Steps: select frames (sidecar checks), name the outputs, make the video
  * (or keogram), write <name>.json, tell the loop. Every step reports into
  * the run under its lock, so the loop can publish progress at any time.
  */
-#include "runner.h"
+#include "job_run.h"
+#include "err.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -84,11 +85,11 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 	    snprintf(out, sizeof(out), "%s/%s%s", dir, name, keogram ? ".jpg" : ".mp4") >=
 		(int)sizeof(out) ||
 	    snprintf(thumb, sizeof(thumb), "%s/%s_thumb.jpg", dir, name) >= (int)sizeof(thumb)) {
-		snprintf(why, ERRMSG_MAX, "output path too long");
+		err_why(why, "output path too long");
 		return SL_ERR_RANGE;
 	}
 	if (mkdir_p(dir, 0755) < 0) {
-		snprintf(why, ERRMSG_MAX, "cannot create %s: %s", dir, strerror(errno));
+		err_why(why, "cannot create %s: %s", dir, strerror(errno));
 		return SL_ERR_IO;
 	}
 	if (keogram) {
@@ -133,7 +134,7 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 
 	if (text == NULL || file_write_atomic(out, text, strlen(text)) < 0) {
 		rc = text ? err_from_errno(errno) : SL_ERR_NOMEM;
-		snprintf(why, ERRMSG_MAX, "cannot write %s: %s", out, strerror(errno));
+		err_why(why, "cannot write %s: %s", out, strerror(errno));
 	}
 	free(text);
 	return rc;

@@ -1,4 +1,4 @@
-/* runner.h - one job executed on its own thread.
+/* job_run.h - one job executed on its own thread.
  *
  * The worker (main loop) fills a struct job_run and starts it; the thread
  * selects the frames, makes the video or keogram with its thumbnail, and
@@ -8,8 +8,8 @@
  * `notify_fd` so the loop wakes, joins it and publishes the outcome.
  * The loop asks it to stop by setting `stop`; it looks between frames.
  */
-#ifndef SL_ENCODER_RUNNER_H
-#define SL_ENCODER_RUNNER_H
+#ifndef SKYLAPSE_ENCODER_JOB_RUN_H
+#define SKYLAPSE_ENCODER_JOB_RUN_H
 
 #include <jansson.h>
 #include <limits.h>

@@ -1,0 +1,32 @@
+"""The conventions of STYLE.md and lib/err.h that a machine can check, over the whole tree."""
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tracked(*patterns):
+    out = subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    return [ROOT / p for p in out if not p.startswith("tests/unit/data/")]
+
+
+def test_every_header_guard_is_its_path():
+    """lib/err.h is guarded by SKYLAPSE_LIB_ERR_H: one style, and no two headers share one."""
+    for h in tracked("*.h"):
+        rel = h.relative_to(ROOT).as_posix()
+        want = "SKYLAPSE_" + re.sub(r"[^A-Za-z0-9]", "_", rel).upper()
+        m = re.search(r"^#ifndef (\w+)\n#define (\w+)\n", h.read_text(), re.M)
+        assert m and m.group(1) == m.group(2) == want, f"{rel}: guard should be {want}"
+
+
+def test_why_sentences_go_through_err_why():
+    """`why` buffers are ERRMSG_MAX long and filled by err_why(), not by hand."""
+    for f in tracked("*.c", "*.cpp", "*.h"):
+        if f.name == "err.c":
+            continue
+        text = f.read_text()
+        rel = f.relative_to(ROOT).as_posix()
+        assert not re.search(r"\bsnprintf\(why,", text), f"{rel}: snprintf(why, ...): use err_why()"
+        assert not re.search(r"\bchar \*?why\[\d+\]", text), f"{rel}: char why[N]: use ERRMSG_MAX"
