@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "err.h"
 #include "sun.h"
@@ -16,13 +15,7 @@
 
 void sky_date_of(int64_t ms, struct local_date *d)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	d->year = tm.tm_year + 1900;
-	d->month = tm.tm_mon + 1;
-	d->day = tm.tm_mday;
+	window_local_date(ms, &d->year, &d->month, &d->day);
 }
 
 int sky_date_parse(const char *s, int64_t now_ms, struct local_date *d)
@@ -42,21 +35,7 @@ int sky_date_parse(const char *s, int64_t now_ms, struct local_date *d)
 
 void sky_date_bounds(const struct local_date *d, int64_t *start_ms, int64_t *end_ms)
 {
-	int64_t start = time_local_make(d->year, d->month, d->day, 0);
-	int64_t len;
-
-	time_local_day(start, start_ms, &len);
-	*end_ms = *start_ms + len;
-}
-
-static json_t *iso_or_null(bool happens, int64_t ms)
-{
-	char buf[TIME_ISO_MAX];
-
-	if (!happens)
-		return json_null();
-	time_format_local(ms, buf);
-	return json_string(buf);
+	window_date_bounds(d->year, d->month, d->day, start_ms, end_ms);
 }
 
 static void date_string(const struct local_date *d, char out[16])
@@ -66,29 +45,16 @@ static void date_string(const struct local_date *d, char out[16])
 
 json_t *sky_sun_events(const struct config *c, const struct local_date *d)
 {
-	struct sun_day sd;
-	int64_t start, end;
-	json_t *o = json_object();
-
-	if (o == NULL)
-		return NULL;
-	sky_date_bounds(d, &start, &end);
-	sun_day_events(c->latitude, c->longitude, start, end - start, &sd);
-	for (int ev = 0; ev < SUN_EVENT_COUNT; ev++)
-		json_object_set_new(o, sun_event_name((enum sun_event)ev),
-				    iso_or_null(sd.happens[ev], sd.at_ms[ev]));
-	return o;
+	return window_sun_json(c, d->year, d->month, d->day);
 }
 
 json_t *sky_sun_day(const struct config *c, const struct local_date *d)
 {
 	struct sun_day sd;
-	int64_t start, end;
 	char date[16];
 	json_t *loc, *out;
 
-	sky_date_bounds(d, &start, &end);
-	sun_day_events(c->latitude, c->longitude, start, end - start, &sd);
+	window_sun_day(c, d->year, d->month, d->day, &sd);
 	date_string(d, date);
 	loc = json_pack("{s:f, s:f}", "latitude", c->latitude, "longitude", c->longitude);
 	if (loc && c->location_name[0])
@@ -106,12 +72,6 @@ json_t *sky_sun_day(const struct config *c, const struct local_date *d)
 	return out;
 }
 
-static json_t *window_json(const struct window *w)
-{
-	return json_pack("{s:o, s:o}", "start", iso_or_null(true, w->start_ms), "end",
-			 iso_or_null(true, w->end_ms));
-}
-
 /* The window containing now or the next one, or null. */
 static json_t *next_window(const struct config *c, const struct schedule *s, int64_t now_ms)
 {
@@ -120,7 +80,7 @@ static json_t *next_window(const struct config *c, const struct schedule *s, int
 
 	if (window_current_or_next(c, s, now_ms, &w, &active) != SL_OK)
 		return json_null();
-	return window_json(&w);
+	return window_span_json(&w);
 }
 
 static json_t *profiles_json(const struct config *c, const struct schedule *s)
@@ -191,7 +151,7 @@ static json_t *schedule_json(const struct config *c, const struct schedule *s,
 		json_object_set_new(o, "end_time", json_string(hhmm));
 	}
 	if (window_for_date(c, s, d->year, d->month, d->day, &w) == SL_OK)
-		json_object_set_new(o, "window", window_json(&w));
+		json_object_set_new(o, "window", window_span_json(&w));
 	else
 		json_object_set_new(o, "window", json_null());
 	json_object_set_new(o, "next_window", next_window(c, s, now_ms));
@@ -315,12 +275,12 @@ static json_t *status_schedules(const struct sky_cache *sc, const struct config 
 	for (int i = 0; o && i < sc->n; i++) {
 		const struct schedule *s = &c->schedules[i];
 		const struct sky_sched *e = &sc->s[i];
-		json_t *j = json_pack(
-			"{s:s, s:b, s:i, s:o, s:o, s:o}", "type",
-			s->type == SCHEDULE_SOLAR ? "solar_relative" : "time_of_day", "enabled",
-			switched_on(s, states), "interval_seconds", s->interval_seconds, "profiles",
-			profiles_json(c, s), "today", e->has_today ? window_json(&e->today) : json_null(),
-			"next", e->has_cur ? window_json(&e->cur) : json_null());
+		json_t *j = json_pack("{s:s, s:b, s:i, s:o, s:o, s:o}", "type",
+				      s->type == SCHEDULE_SOLAR ? "solar_relative" : "time_of_day",
+				      "enabled", switched_on(s, states), "interval_seconds",
+				      s->interval_seconds, "profiles", profiles_json(c, s), "today",
+				      e->has_today ? window_span_json(&e->today) : json_null(),
+				      "next", e->has_cur ? window_span_json(&e->cur) : json_null());
 
 		if (j)
 			json_object_set_new(o, s->name, j);

@@ -1,6 +1,7 @@
 /* jsonx.c - checked access to untrusted JSON; see jsonx.h. */
 #include "jsonx.h"
 #include "err.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -119,4 +120,24 @@ int jx_set_str(json_t *obj, const char *key, const char *s)
 {
 	return json_object_set_new(obj, key, s ? json_string(s) : json_null()) ? SL_ERR_NOMEM
 										: SL_OK;
+}
+
+json_t *jx_time_local(bool known, int64_t ms)
+{
+	char buf[TIME_ISO_MAX];
+
+	if (!known)
+		return json_null();
+	time_format_local(ms, buf);
+	return json_string(buf);
+}
+
+json_t *jx_time_utc(bool known, int64_t ms)
+{
+	char buf[TIME_ISO_MAX];
+
+	if (!known)
+		return json_null();
+	time_format_utc(ms, buf);
+	return json_string(buf);
 }

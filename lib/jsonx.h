@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -35,6 +36,13 @@ int jx_get_bool(const json_t *obj, const char *key, bool *out, char why[ERRMSG_M
 
 /* Serialises compactly; returns a new malloc'd string (caller frees) or NULL. */
 char *jx_dump(const json_t *v);
+
+/* An instant as ISO 8601, or JSON null when `known` is false: local time
+ * with its offset, to the second (time_format_local), or UTC with
+ * milliseconds and Z (time_format_utc). A new reference, NULL when out of
+ * memory. */
+json_t *jx_time_local(bool known, int64_t ms);
+json_t *jx_time_utc(bool known, int64_t ms);
 
 /* Sets obj[key] to a string, or to null when s is NULL; 0 or SL_ERR_NOMEM. */
 int jx_set_str(json_t *obj, const char *key, const char *s);

@@ -734,3 +734,38 @@ void mqtt_session_free(struct mqtt_session **sp)
 	free(s);
 	*sp = NULL;
 }
+
+int mqtt_reply_to_new(const char *topic, const void *correlation, size_t correlation_len,
+		      struct mqtt_reply_to **out)
+{
+	struct mqtt_reply_to *r = NULL;
+	int rc = SL_ERR_NOMEM;
+
+	*out = NULL;
+	if (topic == NULL || *topic == '\0')
+		return SL_OK;
+	if ((r = calloc(1, sizeof(*r))) == NULL || (r->topic = strdup(topic)) == NULL)
+		goto out;
+	if (correlation && correlation_len > 0) {
+		if ((r->correlation = malloc(correlation_len)) == NULL)
+			goto out;
+		memcpy(r->correlation, correlation, correlation_len);
+		r->correlation_len = correlation_len;
+	}
+	*out = r;
+	r = NULL;
+	rc = SL_OK;
+out:
+	mqtt_reply_to_free(&r);
+	return rc;
+}
+
+void mqtt_reply_to_free(struct mqtt_reply_to **r)
+{
+	if (r == NULL || *r == NULL)
+		return;
+	free((*r)->topic);
+	free((*r)->correlation);
+	free(*r);
+	*r = NULL;
+}

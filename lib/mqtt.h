@@ -85,6 +85,26 @@ int mqtt_publish_props(struct mqtt_session *s, const char *topic, const void *pa
  * same topic. An empty payload clears the retained message and forgets it. */
 int mqtt_set_state(struct mqtt_session *s, const char *topic, const void *payload, size_t len);
 
+/* Where the answer to an MQTT 5 request goes: its Response Topic and the
+ * Correlation Data the answer must carry, copied out of the message so the
+ * answer can be sent after the message is gone. */
+struct mqtt_reply_to {
+	char *topic;		    /* never NULL nor empty */
+	unsigned char *correlation; /* NULL when the request carried none */
+	size_t correlation_len;
+};
+
+/* Copies a reply address (`topic` and `correlation` borrowed; no
+ * correlation: NULL or length 0) into a new one the caller owns and frees
+ * with mqtt_reply_to_free(). 0 with *out NULL when `topic` is NULL or
+ * empty: nothing asks for an answer. Out of memory: SL_ERR_NOMEM with *out
+ * NULL and nothing kept (never half a copy); a program then refuses the
+ * request with "out of memory" on its own response topic only. */
+int mqtt_reply_to_new(const char *topic, const void *correlation, size_t correlation_len,
+		      struct mqtt_reply_to **out);
+/* Frees *r and sets it to NULL; accepts NULL and a NULL *r. */
+void mqtt_reply_to_free(struct mqtt_reply_to **r);
+
 bool mqtt_is_connected(const struct mqtt_session *s);
 /* The broker URL as given (for logs and status); borrowed. */
 const char *mqtt_session_url(const struct mqtt_session *s);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "jsonx.h"
 #include "timeutil.h"
 
 #define MINUTE_MS 60000LL
@@ -63,16 +64,53 @@ void window_local_date(int64_t ms, int *year, int *month, int *day)
 	*day = tm.tm_mday;
 }
 
+void window_date_bounds(int year, int month, int day, int64_t *start_ms, int64_t *end_ms)
+{
+	int ny = year, nm = month, nd = day;
+
+	window_date_add(&ny, &nm, &nd, 1);
+	*start_ms = time_local_make(year, month, day, 0);
+	*end_ms = time_local_make(ny, nm, nd, 0);
+}
+
+void window_sun_day(const struct config *c, int year, int month, int day, struct sun_day *out)
+{
+	int64_t start, end;
+
+	window_date_bounds(year, month, day, &start, &end);
+	sun_day_events(c->latitude, c->longitude, start, end - start, out);
+}
+
+json_t *window_sun_json(const struct config *c, int year, int month, int day)
+{
+	/* the day's edges first, twilights after */
+	static const enum sun_event order[] = {
+		SUN_SUNRISE,	   SUN_SUNSET,	       SUN_SOLAR_NOON,
+		SUN_CIVIL_DAWN,	   SUN_CIVIL_DUSK,     SUN_NAUTICAL_DAWN,
+		SUN_NAUTICAL_DUSK, SUN_ASTRONOMICAL_DAWN, SUN_ASTRONOMICAL_DUSK,
+	};
+	json_t *o = json_object();
+	struct sun_day sd;
+
+	window_sun_day(c, year, month, day, &sd);
+	for (size_t i = 0; o && i < sizeof(order) / sizeof(order[0]); i++)
+		json_object_set_new(o, sun_event_name(order[i]),
+				    jx_time_local(sd.happens[order[i]], sd.at_ms[order[i]]));
+	return o;
+}
+
+json_t *window_span_json(const struct window *w)
+{
+	return json_pack("{s:o, s:o}", "start", jx_time_local(true, w->start_ms), "end",
+			 jx_time_local(true, w->end_ms));
+}
+
 static int solar_window(const struct config *c, const struct schedule *s, int y, int m, int d,
 			struct window *out)
 {
 	struct sun_day sd;
-	int64_t start = time_local_make(y, m, d, 0);
-	int ny = y, nm = m, nd = d;
 
-	window_date_add(&ny, &nm, &nd, 1);
-	sun_day_events(c->latitude, c->longitude, start, time_local_make(ny, nm, nd, 0) - start,
-		       &sd);
+	window_sun_day(c, y, m, d, &sd);
 	if ((unsigned)s->anchor >= SUN_EVENT_COUNT || !sd.happens[s->anchor])
 		return SL_ERR_NOTFOUND;
 	out->start_ms = sd.at_ms[s->anchor] + s->offset_minutes * MINUTE_MS;

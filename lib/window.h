@@ -20,10 +20,12 @@
 #ifndef SKYLAPSE_LIB_WINDOW_H
 #define SKYLAPSE_LIB_WINDOW_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "sun.h"
 
 struct window {
 	int64_t start_ms, end_ms; /* [start, end) */
@@ -45,5 +47,22 @@ void window_date_add(int *year, int *month, int *day, int days);
 
 /* The local date (process zone) of the instant `ms`. */
 void window_local_date(int64_t ms, int *year, int *month, int *day);
+
+/* [start, end) of local date y-m-d in Unix ms: its midnight to the next
+ * (23 to 25 hours long), the one local day that windows, plans and the
+ * bridge's /sun share. */
+void window_date_bounds(int year, int month, int day, int64_t *start_ms, int64_t *end_ms);
+
+/* The sun events of local date y-m-d (sun_day_events over its bounds). */
+void window_sun_day(const struct config *c, int year, int month, int day, struct sun_day *out);
+
+/* {"sunrise": ISO|null, "sunset", "solar_noon", then the twilights} with
+ * every anchor of the local date, times local (jx_time_local); a new
+ * reference, NULL when out of memory. */
+json_t *window_sun_json(const struct config *c, int year, int month, int day);
+
+/* {"start", "end"} of a window, local ISO times; a new reference, NULL
+ * when out of memory. */
+json_t *window_span_json(const struct window *w);
 
 #endif

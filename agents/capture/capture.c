@@ -17,6 +17,7 @@
 #include "frame_store.h"
 #include "fsutil.h"
 #include "jsonx.h"
+#include "mqtt.h"
 #include "log.h"
 #include "sha256.h"
 #include "timeutil.h"
@@ -131,8 +132,7 @@ void capture_job_free(struct capture_job **jp)
 	free(job->schedule);
 	free(job->profile_asked);
 	json_decref(job->overrides);
-	free(job->response_topic);
-	free(job->correlation);
+	mqtt_reply_to_free(&job->reply_to);
 	free(job);
 	*jp = NULL;
 }

@@ -22,6 +22,8 @@
 #include "config.h"
 #include "preview.h"
 
+struct mqtt_reply_to;
+
 #define REQUEST_ID_MAX 128
 #define PREVIEW_WIDTH 640
 
@@ -66,9 +68,7 @@ struct capture_job {
 	char *request_id, *backend_name, *schedule;
 	char *profile_asked;      /* NULL: the first enabled profile */
 	json_t *overrides;        /* owned, or NULL */
-	char *response_topic;     /* MQTT 5, or NULL */
-	unsigned char *correlation;
-	size_t correlation_len;
+	struct mqtt_reply_to *reply_to; /* MQTT 5 (owned), or NULL */
 	/* context, copied: the store runs on another thread */
 	char camera_id[ID_MAX + 1];
 	char images_root[PATH_MAX];

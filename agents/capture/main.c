@@ -123,10 +123,11 @@ static void send_result(struct agent *a, const struct capture_job *job)
 	if (text == NULL)
 		return;
 	mqtt_publish(a->mqtt, a->t_response, text, strlen(text), 1, false);
-	if (job->response_topic && *job->response_topic) {
-		struct mqtt_pub_props props = {NULL, job->correlation, job->correlation_len, 0};
+	if (job->reply_to) {
+		struct mqtt_pub_props props = {NULL, job->reply_to->correlation,
+					       job->reply_to->correlation_len, 0};
 
-		mqtt_publish_props(a->mqtt, job->response_topic, text, strlen(text), 1, false,
+		mqtt_publish_props(a->mqtt, job->reply_to->topic, text, strlen(text), 1, false,
 				   &props);
 	}
 	free(text);
@@ -163,7 +164,7 @@ static void close_job(struct agent *a, struct capture_job *job)
 	if (job->rc && job->rc != SL_ERR_DENIED) /* a denial was logged with its backend */
 		log_warn("capture request failed: %s", job->why);
 	announce(a, job->frames, &job->preview);
-	if (job->response_topic || !job->offline)
+	if (job->reply_to || !job->offline)
 		send_result(a, job);
 	log_debug("announced and answered in %lld us", (long long)(capture_now_us() - t0));
 	capture_job_free(&job);

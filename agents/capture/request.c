@@ -108,21 +108,6 @@ refused:
 	return rc;
 }
 
-/* The job answers where the request asked (MQTT 5 response topic). */
-static int copy_reply_to(struct capture_job *job, const struct mqtt_message *m)
-{
-	if (m->response_topic && (job->response_topic = strdup(m->response_topic)) == NULL)
-		return SL_ERR_NOMEM;
-	if (m->correlation) {
-		job->correlation = malloc(m->correlation_len + 1);
-		if (job->correlation == NULL)
-			return SL_ERR_NOMEM;
-		memcpy(job->correlation, m->correlation, m->correlation_len);
-		job->correlation_len = m->correlation_len;
-	}
-	return SL_OK;
-}
-
 struct capture_job *request_take(struct capture_agent *a, const struct mqtt_message *m)
 {
 	struct capture_request req = {0};
@@ -141,7 +126,9 @@ struct capture_job *request_take(struct capture_agent *a, const struct mqtt_mess
 		log_error("capture request dropped: out of memory");
 		goto out;
 	}
-	if (copy_reply_to(job, m) != SL_OK && rc == SL_OK) {
+	if (mqtt_reply_to_new(m->response_topic, m->correlation, m->correlation_len,
+			      &job->reply_to) != SL_OK &&
+	    rc == SL_OK) {
 		rc = SL_ERR_NOMEM;
 		err_why(why, "out of memory");
 	}

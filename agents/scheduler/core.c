@@ -13,6 +13,7 @@
 
 #include "jsonx.h"
 #include "log.h"
+#include "mqtt.h"
 #include "plan.h"
 
 #define HOUR_MS 3600000LL
@@ -54,7 +55,7 @@ void sched_out_clear(struct sched_out *out)
 {
 	for (int i = 0; i < out->n; i++) {
 		free(out->msg[i].text);
-		free(out->msg[i].correlation);
+		mqtt_reply_to_free(&out->msg[i].reply_to);
 	}
 	free(out->msg);
 	memset(out, 0, sizeof(*out));
@@ -154,8 +155,7 @@ struct pending *core_pending_new(struct sched_core *c)
 void core_pending_drop(struct sched_core *c, struct pending *p)
 {
 	free(p->client_request_id);
-	free(p->response_topic);
-	free(p->correlation);
+	mqtt_reply_to_free(&p->reply_to);
 	*p = c->pend[--c->npend];
 }
 
@@ -647,8 +647,8 @@ out:
 static void answer(struct sched_core *c, const struct pending *p, json_t *body,
 		   struct sched_out *out)
 {
+	struct mqtt_reply_to *copy;
 	char topic[TOPIC_MAX];
-	struct sched_msg *m;
 
 	json_object_set_new(body, "request_id",
 			    p->client_request_id ? json_string(p->client_request_id) : json_null());
@@ -657,14 +657,18 @@ static void answer(struct sched_core *c, const struct pending *p, json_t *body,
 	if (topic_fmt(topic, c->cfg->topic_root, "backend/%s/capture/response",
 		      c->cfg->backend_name) == SL_OK)
 		sched_out_json(out, MSG_ANSWER, topic, body);
-	if (p->response_topic == NULL ||
-	    sched_out_json(out, MSG_ANSWER, p->response_topic, body) != SL_OK)
+	if (p->reply_to == NULL)
 		return;
-	m = &out->msg[out->n - 1];
-	if (p->correlation_len && (m->correlation = malloc(p->correlation_len)) != NULL) {
-		memcpy(m->correlation, p->correlation, p->correlation_len);
-		m->correlation_len = p->correlation_len;
+	if (mqtt_reply_to_new(p->reply_to->topic, p->reply_to->correlation,
+			      p->reply_to->correlation_len, &copy) != SL_OK) {
+		log_error("answer to %s dropped: out of memory", p->reply_to->topic);
+		return;
 	}
+	if (sched_out_json(out, MSG_ANSWER, copy->topic, body) != SL_OK) {
+		mqtt_reply_to_free(&copy);
+		return;
+	}
+	out->msg[out->n - 1].reply_to = copy;
 }
 
 void core_relay_error(struct sched_core *c, const struct pending *p, int code, const char *why,

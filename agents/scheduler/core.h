@@ -37,6 +37,8 @@
 #include "topics.h"
 #include "window.h"
 
+struct mqtt_reply_to;
+
 #define CAMERAS_MAX 64
 #define PENDING_MAX 512
 #define REQUEST_ID_MAX 128
@@ -90,9 +92,7 @@ struct pending {
 	int64_t deadline_ms;
 	/* relayed: the asker's request_id and MQTT 5 reply address (owned) */
 	char *client_request_id; /* NULL: the asker gave none */
-	char *response_topic;
-	unsigned char *correlation;
-	size_t correlation_len;
+	struct mqtt_reply_to *reply_to; /* NULL: no Response Topic */
 };
 
 enum sched_msg_kind {
@@ -107,8 +107,7 @@ struct sched_msg {
 	char topic[TOPIC_MAX];
 	char *text;   /* the payload (owned); "" clears a state */
 	int expiry_s; /* MQTT 5 message expiry; 0: none */
-	unsigned char *correlation; /* the asker's Correlation Data (owned) */
-	size_t correlation_len;
+	struct mqtt_reply_to *reply_to;	     /* an answer to an asker: its address (owned) */
 	char request_id[REQUEST_ID_MAX + 1]; /* MSG_CAPTURE: its pending entry */
 };
 

@@ -84,9 +84,10 @@ static void apply(struct scheduler *sch, struct sched_out *out)
 {
 	for (int i = 0; i < out->n; i++) {
 		struct sched_msg *m = &out->msg[i];
-		struct mqtt_pub_props props = {.expiry_seconds = m->expiry_s,
-					       .correlation = m->correlation,
-					       .correlation_len = m->correlation_len};
+		struct mqtt_pub_props props = {
+		    .expiry_seconds = m->expiry_s,
+		    .correlation = m->reply_to ? m->reply_to->correlation : NULL,
+		    .correlation_len = m->reply_to ? m->reply_to->correlation_len : 0};
 		char rid[REQUEST_ID_MAX + 1];
 		int rc;
 

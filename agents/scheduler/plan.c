@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "jsonx.h"
 #include "sha256.h"
-#include "sun.h"
 #include "timeutil.h"
 
 /* "name" is left out on purpose: one name for every day's window would
@@ -59,47 +59,6 @@ int plan_add_date(const struct config *c, const bool *runs, int y, int m, int d,
 	return n;
 }
 
-static json_t *iso_or_null(int64_t ms, bool happens)
-{
-	char buf[TIME_ISO_MAX];
-
-	if (!happens)
-		return json_null();
-	time_format_local(ms, buf);
-	return json_string(buf);
-}
-
-json_t *plan_sun_json(const struct config *c, int y, int m, int d)
-{
-	/* the order of the issue: the day's edges first, twilights after */
-	static const enum sun_event order[] = {
-		SUN_SUNRISE,	   SUN_SUNSET,	       SUN_SOLAR_NOON,
-		SUN_CIVIL_DAWN,	   SUN_CIVIL_DUSK,     SUN_NAUTICAL_DAWN,
-		SUN_NAUTICAL_DUSK, SUN_ASTRONOMICAL_DAWN, SUN_ASTRONOMICAL_DUSK,
-	};
-	int64_t start = time_local_make(y, m, d, 0);
-	json_t *o = json_object();
-	struct sun_day sd;
-	int ny = y, nm = m, nd = d;
-
-	window_date_add(&ny, &nm, &nd, 1);
-	sun_day_events(c->latitude, c->longitude, start, time_local_make(ny, nm, nd, 0) - start,
-		       &sd);
-	for (size_t i = 0; o && i < sizeof(order) / sizeof(order[0]); i++)
-		json_object_set_new(o, sun_event_name(order[i]),
-				    iso_or_null(sd.at_ms[order[i]], sd.happens[order[i]]));
-	return o;
-}
-
-json_t *plan_span_json(const struct window *w)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "start", iso_or_null(w->start_ms, true));
-	json_object_set_new(o, "end", iso_or_null(w->end_ms, true));
-	return o;
-}
-
 static json_t *profiles_json(const char *ids)
 {
 	json_t *a = json_array();
@@ -119,8 +78,8 @@ static json_t *window_json(const struct config *c, const struct plan_entry *e)
 
 	plan_schedule_profiles(c, e->s, ids);
 	json_object_set_new(o, "schedule", json_string(e->s->name));
-	json_object_set_new(o, "start", iso_or_null(e->w.start_ms, true));
-	json_object_set_new(o, "end", iso_or_null(e->w.end_ms, true));
+	json_object_set_new(o, "start", jx_time_local(true, e->w.start_ms));
+	json_object_set_new(o, "end", jx_time_local(true, e->w.end_ms));
 	json_object_set_new(o, "interval_seconds", json_integer(e->s->interval_seconds));
 	json_object_set_new(o, "profiles", profiles_json(ids));
 	return o;
@@ -157,7 +116,7 @@ json_t *plan_date_json(const struct config *c, int y, int m, int d)
 	if (c->location_name[0])
 		json_object_set_new(loc, "name", json_string(c->location_name));
 	json_object_set_new(o, "location", loc);
-	json_object_set_new(o, "sun", plan_sun_json(c, y, m, d));
+	json_object_set_new(o, "sun", window_sun_json(c, y, m, d));
 	json_object_set_new(o, "windows", windows_json(c, e, n));
 	return o;
 }
@@ -213,9 +172,9 @@ static json_t *video_job(const char *id, const char *camera, char profile, int64
 {
 	char pid[2] = {profile, '\0'};
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", id, "kind", "video",
-			 "camera", camera, "profile", pid, "from", iso_or_null(from_ms, true), "to",
-			 iso_or_null(to_ms, true));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", id, "kind", "video", "camera",
+			 camera, "profile", pid, "from", jx_time_local(true, from_ms), "to",
+			 jx_time_local(true, to_ms));
 }
 
 json_t *plan_encode_job(const struct schedule *s, const struct window *w, const char *camera,
@@ -245,13 +204,9 @@ int plan_next_sun(const struct config *c, enum sun_event ev, int64_t now_ms, int
 
 	window_local_date(now_ms, &y, &m, &d);
 	for (int i = 0; i <= max_days; i++, window_date_add(&y, &m, &d, 1)) {
-		int64_t start = time_local_make(y, m, d, 0);
-		int ny = y, nm = m, nd = d;
 		struct sun_day sd;
 
-		window_date_add(&ny, &nm, &nd, 1);
-		sun_day_events(c->latitude, c->longitude, start,
-			       time_local_make(ny, nm, nd, 0) - start, &sd);
+		window_sun_day(c, y, m, d, &sd);
 		if (sd.happens[ev] && sd.at_ms[ev] > now_ms) {
 			*at_ms = sd.at_ms[ev];
 			return SL_OK;

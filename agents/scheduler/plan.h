@@ -42,13 +42,6 @@ void plan_schedule_profiles(const struct config *c, const struct schedule *s,
 int plan_add_date(const struct config *c, const bool *runs, int y, int m, int d, int64_t after_ms,
 		  struct plan_entry *out, int n, int max);
 
-/* {"sunrise": ISO|null, ...} with every anchor of the local date; a new
- * reference. */
-json_t *plan_sun_json(const struct config *c, int y, int m, int d);
-
-/* {"start", "end"} of a window; a new reference. */
-json_t *plan_span_json(const struct window *w);
-
 /* The --plan object: {"date", "timezone", "location", "sun", "windows"};
  * a new reference, or NULL when out of memory. */
 json_t *plan_date_json(const struct config *c, int y, int m, int d);

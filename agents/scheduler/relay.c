@@ -9,6 +9,7 @@
 
 #include "jsonx.h"
 #include "log.h"
+#include "mqtt.h"
 
 /* The camera asked for, else the only camera there is. */
 static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *p,
@@ -139,13 +140,11 @@ void relay_request(struct sched_core *c, const struct relay_ask *a, int64_t now,
 	json_t *obj = NULL;
 	int rc = SL_ERR_INVAL;
 
-	if (a->response_topic && *a->response_topic) {
-		ask.response_topic = strdup(a->response_topic);
-		if (a->correlation && a->correlation_len > 0 &&
-		    (ask.correlation = malloc(a->correlation_len)) != NULL) {
-			memcpy(ask.correlation, a->correlation, a->correlation_len);
-			ask.correlation_len = a->correlation_len;
-		}
+	if (mqtt_reply_to_new(a->response_topic, a->correlation, a->correlation_len,
+			      &ask.reply_to) != SL_OK) {
+		err_why(why, "out of memory");
+		rc = SL_ERR_NOMEM;
+		goto fail;
 	}
 	if (a->expires && a->expires_in_ms < 0) {
 		err_why(why, "request expired before it could be forwarded");
@@ -164,7 +163,6 @@ fail:
 	core_relay_error(c, &ask, rc, why[0] ? why : "invalid request", out);
 out:
 	free(ask.client_request_id);
-	free(ask.response_topic);
-	free(ask.correlation);
+	mqtt_reply_to_free(&ask.reply_to);
 	json_decref(obj);
 }

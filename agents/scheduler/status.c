@@ -39,7 +39,7 @@ static json_t *sun_today(const struct config *c, struct status_cache *k, int64_t
 
 		window_local_date(now, &y, &m, &d);
 		json_decref(k->sun_today);
-		k->sun_today = plan_sun_json(c, y, m, d);
+		k->sun_today = window_sun_json(c, y, m, d);
 		k->sun_key = key;
 	}
 	return k->sun_today;
@@ -143,8 +143,8 @@ static json_t *schedule_json(const struct config *c, struct runner *r, int64_t n
 	json_object_set_new(o, "profiles", profiles_json(c, r->s));
 	json_object_set_new(o, "timelapse_auto", json_boolean(r->s->timelapse_auto));
 	json_object_set_new(o, "active", json_boolean(runner_active(r, now)));
-	json_object_set_new(o, "today", r->today_ok ? plan_span_json(&r->today) : json_null());
-	json_object_set_new(o, "next", r->next_ok ? plan_span_json(&r->next) : json_null());
+	json_object_set_new(o, "today", r->today_ok ? window_span_json(&r->today) : json_null());
+	json_object_set_new(o, "next", r->next_ok ? window_span_json(&r->next) : json_null());
 	json_object_set_new(o, "counters", counters);
 	json_object_set_new(o, "last_error", r->last_error[0] ? json_string(r->last_error)
 							    : json_null());

@@ -201,21 +201,11 @@ static int check_not_same_place(const struct xfer_settings *s, char why[ERRMSG_M
  * more. Times are UTC ISO 8601; *_total counters run since the agent
  * started, the others describe the last cycle (docs/TRANSFER.md). ------- */
 
-static json_t *iso_or_null(int64_t ms)
-{
-	char buf[TIME_ISO_MAX];
-
-	if (ms <= 0)
-		return json_null();
-	time_format_utc(ms, buf);
-	return json_string(buf);
-}
-
 static json_t *next_sync(const struct transfer *t)
 {
 	int64_t wait = state_wait_ms(&t->sm, loop_now_ms());
 
-	return wait < 0 ? json_null() : iso_or_null(time_now_ms() + wait);
+	return jx_time_utc(wait >= 0, time_now_ms() + wait);
 }
 
 static json_t *status_json(const struct transfer *t)
@@ -235,12 +225,14 @@ static json_t *status_json(const struct transfer *t)
 	json_object_set_new(o, "delete_after_days", json_real(t->set.delete_after_days));
 	/* state, last_sync, files, bytes, errors, backlog and last_error are
 	 * schema/transfer-status.json's; the rest is this agent's own */
-	json_object_set_new(o, "last_sync", iso_or_null(st->last_ok_ms));
+	json_object_set_new(o, "last_sync", jx_time_utc(st->last_ok_ms > 0, st->last_ok_ms));
 	json_object_set_new(o, "files", json_integer(st->files));
 	json_object_set_new(o, "bytes", json_integer(st->bytes));
 	json_object_set_new(o, "errors", json_integer(st->errors));
-	json_object_set_new(o, "last_attempt_started_at", iso_or_null(st->sync_started_ms));
-	json_object_set_new(o, "last_attempt_at", iso_or_null(st->sync_finished_ms));
+	json_object_set_new(o, "last_attempt_started_at",
+			    jx_time_utc(st->sync_started_ms > 0, st->sync_started_ms));
+	json_object_set_new(o, "last_attempt_at",
+			    jx_time_utc(st->sync_finished_ms > 0, st->sync_finished_ms));
 	json_object_set_new(o, "result", st->result ? json_string(st->result) : json_null());
 	json_object_set_new(o, "deleted_on_pi", json_integer(st->deleted_last));
 	json_object_set_new(o, "next_sync_at", t->stopping ? json_null() : next_sync(t));
@@ -258,13 +250,14 @@ static json_t *status_json(const struct transfer *t)
 				: json_string(xfer_error_kind(st->error_kind)));
 	json_object_set_new(o, "last_error",
 			    st->last_error[0] ? json_string(st->last_error) : json_null());
-	json_object_set_new(o, "last_error_at", iso_or_null(st->last_error_ms));
+	json_object_set_new(o, "last_error_at",
+			    jx_time_utc(st->last_error_ms > 0, st->last_error_ms));
 	json_object_set_new(o, "server_retention",
 			    json_pack("{s:b, s:f, s:I}", "enabled", retention_enabled(&t->ret),
 				      "days", t->ret.days, "deleted_total",
 				      (json_int_t)t->ret.deleted_total));
 	json_object_set_new(o, "version", json_string(SKYLAPSE_VERSION));
-	json_object_set_new(o, "started_at", iso_or_null(st->started_ms));
+	json_object_set_new(o, "started_at", jx_time_utc(st->started_ms > 0, st->started_ms));
 	return o;
 }
 

@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "jsonx.h"
 #include "loop.h"
+#include "mqtt.h"
 #include "sha256.h"
 #include "timeutil.h"
 #include "topics.h"
@@ -339,6 +340,83 @@ static void test_jsonx_parse_object(void **state)
 	assert_string_equal(why, "body must be a JSON object");
 }
 
+/* jx_time_local/jx_time_utc: the string of an instant, null when unknown. */
+static void test_jx_time(void **state)
+{
+	static const struct {
+		bool utc, known;
+		int64_t ms;
+		const char *want; /* NULL: JSON null */
+	} cases[] = {
+		{false, true, 1798761600000LL, "2027-01-01T00:00:00+00:00"},
+		{false, false, 1798761600000LL, NULL},
+		{true, true, 1798761600123LL, "2027-01-01T00:00:00.123Z"},
+		{true, true, 0, "1970-01-01T00:00:00.000Z"},
+		{true, false, 5, NULL},
+	};
+
+	(void)state;
+	assert_int_equal(time_set_zone("UTC"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = cases[i].utc ? jx_time_utc(cases[i].known, cases[i].ms)
+					 : jx_time_local(cases[i].known, cases[i].ms);
+
+		assert_non_null(v);
+		if (cases[i].want)
+			assert_string_equal(json_string_value(v), cases[i].want);
+		else
+			assert_true(json_is_null(v));
+		json_decref(v);
+	}
+	assert_int_equal(time_set_zone("America/Denver"), 0);
+	{
+		json_t *v = jx_time_local(true, 1798761600000LL);
+
+		assert_string_equal(json_string_value(v), "2026-12-31T17:00:00-07:00");
+		json_decref(v);
+	}
+}
+
+/* mqtt_reply_to_new: a copy of topic and correlation, or nothing to answer. */
+static void test_mqtt_reply_to(void **state)
+{
+	static const struct {
+		const char *topic, *corr;
+		size_t len;
+		bool made;
+	} cases[] = {
+		{"reply/here", "abc", 3, true},	 {"reply/here", NULL, 0, true},
+		{"reply/here", "abc", 0, true},	 {"", "abc", 3, false},
+		{NULL, "abc", 3, false},	 {"r", "a\0b", 3, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mqtt_reply_to *r = (void *)1;
+		char topic[32];
+
+		snprintf(topic, sizeof(topic), "%s", cases[i].topic ? cases[i].topic : "");
+		assert_int_equal(mqtt_reply_to_new(cases[i].topic ? topic : NULL, cases[i].corr,
+						   cases[i].len, &r),
+				 SL_OK);
+		if (!cases[i].made) {
+			assert_null(r);
+			continue;
+		}
+		assert_non_null(r);
+		topic[0] = 'X'; /* a copy, not the caller's string */
+		assert_string_equal(r->topic, cases[i].topic);
+		assert_int_equal(r->correlation_len, cases[i].len);
+		if (cases[i].len)
+			assert_memory_equal(r->correlation, cases[i].corr, cases[i].len);
+		else
+			assert_null(r->correlation);
+		mqtt_reply_to_free(&r);
+		assert_null(r);
+		mqtt_reply_to_free(&r);
+	}
+}
+
 static void test_jx_getters(void **state)
 {
 	json_t *o = json_pack("{s:s,s:i,s:f,s:b,s:i,s:n}", "s", "x", "i", 5, "f", 2.5, "b", 1,
@@ -471,6 +549,8 @@ int main(void)
 		cmocka_unit_test(test_time_zones_and_days),
 		cmocka_unit_test(test_jsonx_parse_object),
 		cmocka_unit_test(test_jx_getters),
+		cmocka_unit_test(test_jx_time),
+		cmocka_unit_test(test_mqtt_reply_to),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),
 		cmocka_unit_test(test_asserts_follow_the_build),

@@ -21,6 +21,7 @@
 #include "../../agents/scheduler/core.h"
 #include "../../agents/scheduler/relay.h"
 #include "../../agents/scheduler/status.h"
+#include "mqtt.h"
 #include "config.h"
 #include "err.h"
 #include "timeutil.h"
@@ -386,7 +387,7 @@ static void test_relay_forwards_answers_and_times_out(void **state)
 	assert_int_equal(count(&f->out, MSG_ANSWER), 2);
 	m = nth(&f->out, MSG_ANSWER, 1);
 	assert_string_equal(m->topic, "reply/here");
-	assert_memory_equal(m->correlation, "c1", 2);
+	assert_memory_equal(m->reply_to->correlation, "c1", 2);
 	assert_string_equal(field(m, "request_id", buf), "r2");
 	assert_string_equal(field(m, "status", buf), "ok");
 

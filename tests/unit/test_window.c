@@ -286,6 +286,53 @@ static void test_date_arithmetic(void **state)
 	assert_true(y == 2026 && m == 1 && d == 1);
 }
 
+/* One local day for windows, plans and /sun: midnight to midnight, 23
+ * and 25 hours on the days the clocks change; its sun as JSON, null for
+ * the events that do not happen. */
+static void test_date_bounds_and_sun_json(void **state)
+{
+	static const struct {
+		int y, m, d;
+		int64_t len_ms;
+	} days[] = {
+	    {2026, 3, 8, 23 * HOUR_MS}, {2026, 3, 9, 24 * HOUR_MS}, {2026, 11, 1, 25 * HOUR_MS}};
+	struct config c;
+	struct window w;
+	int64_t start, end;
+	json_t *sun, *span;
+
+	(void)state;
+	place(&c, 39.74, -104.99, "America/Denver");
+	for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT00:00:00", days[i].y, days[i].m,
+			 days[i].d);
+		window_date_bounds(days[i].y, days[i].m, days[i].d, &start, &end);
+		assert_true(end - start == days[i].len_ms);
+		assert_true(start == iso(want));
+	}
+	sun = window_sun_json(&c, 2026, 6, 21);
+	assert_int_equal(json_object_size(sun), SUN_EVENT_COUNT);
+	assert_true(
+	    strncmp(json_string_value(json_object_get(sun, "sunrise")), "2026-06-21T05:", 14) == 0);
+	assert_true(strstr(json_string_value(json_object_get(sun, "sunset")), "-06:00") != NULL);
+	json_decref(sun);
+	place(&c, 78.2, 15.6, "Arctic/Longyearbyen");
+	sun = window_sun_json(&c, 2026, 6, 21);
+	assert_true(json_is_null(json_object_get(sun, "sunrise")));
+	assert_true(json_is_string(json_object_get(sun, "solar_noon")));
+	json_decref(sun);
+	w.start_ms = iso("2026-06-21T10:00:00Z");
+	w.end_ms = w.start_ms + HOUR_MS;
+	span = window_span_json(&w);
+	assert_string_equal(json_string_value(json_object_get(span, "start")),
+			    "2026-06-21T12:00:00+02:00");
+	assert_string_equal(json_string_value(json_object_get(span, "end")),
+			    "2026-06-21T13:00:00+02:00");
+	json_decref(span);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_seed_config_windows_against_sun_table),
 		cmocka_unit_test(test_current_or_next_solar),
 		cmocka_unit_test(test_date_arithmetic),
+		cmocka_unit_test(test_date_bounds_and_sun_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
