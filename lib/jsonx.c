@@ -122,22 +122,22 @@ int jx_set_str(json_t *obj, const char *key, const char *s)
 										: SL_OK;
 }
 
-json_t *jx_time_local(bool known, int64_t ms)
+static json_t *time_string(bool known, int64_t ms, void (*format)(int64_t, char[TIME_ISO_MAX]))
 {
 	char buf[TIME_ISO_MAX];
 
 	if (!known)
 		return json_null();
-	time_format_local(ms, buf);
+	format(ms, buf);
 	return json_string(buf);
+}
+
+json_t *jx_time_local(bool known, int64_t ms)
+{
+	return time_string(known, ms, time_format_local);
 }
 
 json_t *jx_time_utc(bool known, int64_t ms)
 {
-	char buf[TIME_ISO_MAX];
-
-	if (!known)
-		return json_null();
-	time_format_utc(ms, buf);
-	return json_string(buf);
+	return time_string(known, ms, time_format_utc);
 }

@@ -1,9 +1,13 @@
-/* ha_camera.c - Home Assistant discovery payload of one camera; see ha_camera.h. */
+/* ha_camera.c - Home Assistant discovery of one camera; see ha_camera.h. */
 #include "ha_camera.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli.h"
 #include "ha.h"
+#include "jsonx.h"
 #include "topics.h"
 
 static json_t *status_sensor(const char *t_status, const char *name, const char *tmpl,
@@ -110,4 +114,31 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, ch
 				 t_pset, "state_topic", t_pstate, "options", opts));
 	}
 	return d;
+}
+
+void ha_camera_publish(struct mqtt_session *s, const struct config *cfg)
+{
+	const char *url = getenv("BACKEND_URL");
+	char dev_id[80], topic[TOPIC_MAX], *text;
+	json_t *d = ha_camera_discovery(cfg, url && *url ? url : NULL, dev_id);
+
+	text = jx_dump(d);
+	if (text && ha_config_topic(topic, dev_id) == SL_OK)
+		mqtt_set_state(s, topic, text, strlen(text));
+	free(text);
+	json_decref(d);
+}
+
+int ha_camera_remove(const struct config *cfg)
+{
+	char client_id[128], dev_id[80], topic[TOPIC_MAX];
+	json_t *d = ha_camera_discovery(cfg, NULL, dev_id);
+	struct mqtt_opts mo;
+
+	json_decref(d);
+	if (ha_config_topic(topic, dev_id) != SL_OK)
+		return 2;
+	snprintf(client_id, sizeof(client_id), "skylapse-capture-%s-ha-remove", cfg->camera_id);
+	mo = cli_mqtt_opts(cfg, client_id);
+	return ha_remove_device(&mo, topic, 10000);
 }

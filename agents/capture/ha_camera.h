@@ -1,4 +1,5 @@
-/* ha_camera.h - the camera as a Home Assistant device (MQTT discovery).
+/* ha_camera.h - the camera as a Home Assistant device (MQTT discovery):
+ * its payload, its publication and its removal (--ha-remove).
  *
  * Entities read the camera's own retained topics (status, preview,
  * availability); the "Capture now" button and the profile select go to the
@@ -11,9 +12,18 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "mqtt.h"
 
 /* The discovery payload of camera cfg->camera_id (new reference); `config_url`
  * (the dashboard) may be NULL. Writes the device id into dev_id. */
 json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, char dev_id[80]);
+
+/* Publishes the discovery as retained state on `s` (mqtt_set_state: again
+ * on every reconnect), with the dashboard of BACKEND_URL when it is set. */
+void ha_camera_publish(struct mqtt_session *s, const struct config *cfg);
+
+/* --ha-remove: clears the camera's discovery (ha_remove_device, 10 s to
+ * reach the broker); the exit status. */
+int ha_camera_remove(const struct config *cfg);
 
 #endif

@@ -60,9 +60,8 @@ struct agent {
 	struct offline offline;
 	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
 	/* Home Assistant */
-	char t_ha_config[TOPIC_MAX];
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
-	long ha_timer;
+	struct ha_announce ha;
 };
 
 static void usage(FILE *f)
@@ -230,13 +229,6 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 		return;
 	}
 	a->offline.away_since = 0;
-	if (a->ha_remove) {
-		/* an empty retained config removes the device from Home Assistant */
-		mqtt_publish(a->mqtt, a->t_ha_config, "", 0, 1, true);
-		log_info("Home Assistant discovery removed (%s)", a->t_ha_config);
-		loop_stop(a->loop);
-		return;
-	}
 	flush_journal(a);
 }
 
@@ -250,29 +242,13 @@ static int64_t offline_timer(struct loop *l, long id, void *arg)
 	return OFFLINE_TICK_MS;
 }
 
-static void publish_discovery(struct agent *a)
-{
-	const char *url = getenv("BACKEND_URL");
-	char dev_id[80], *text;
-	json_t *d = ha_camera_discovery(&a->cfg, url && *url ? url : NULL, dev_id);
-
-	text = jx_dump(d);
-	if (text && ha_config_topic(a->t_ha_config, dev_id) == SL_OK)
-		mqtt_set_state(a->mqtt, a->t_ha_config, text, strlen(text));
-	free(text);
-	json_decref(d);
-}
-
-static int64_t ha_timer(struct loop *l, long id, void *arg)
+/* Home Assistant restarted: the device and its state again. */
+static void reannounce(void *arg)
 {
 	struct agent *a = arg;
 
-	(void)l;
-	(void)id;
-	a->ha_timer = 0;
-	publish_discovery(a);
+	ha_camera_publish(a->mqtt, &a->cfg);
 	publish_status(a);
-	return -1;
 }
 
 static void on_message(struct mqtt_session *s, const struct mqtt_message *m, void *arg)
@@ -284,11 +260,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		handle_request(a, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
 		offline_take_plan(&a->offline, a->cfg.primary_backend, m->payload, m->len);
-	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0 && m->len == 6 &&
-		 memcmp(m->payload, "online", 6) == 0 && a->ha_timer == 0)
-		/* Home Assistant restarted: announce again after a short random
-		 * delay, so that a fleet of agents does not answer all at once */
-		a->ha_timer = loop_add_timer(a->loop, 500 + random() % 2500, ha_timer, a);
+	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0)
+		ha_announce_on_status(&a->ha, m->payload, m->len);
 }
 
 static int64_t status_timer(struct loop *l, long id, void *arg)
@@ -427,7 +400,8 @@ static int run(struct agent *a)
 	mqtt_subscribe(a->mqtt, a->t_request, 1);
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
 	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
-	publish_discovery(a);
+	a->ha = (struct ha_announce){a->loop, reannounce, a, 0};
+	ha_camera_publish(a->mqtt, &a->cfg);
 	a->offline.away_since = loop_now_ms();
 	offline_load_plan(&a->offline);
 	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
@@ -472,38 +446,6 @@ static int state_paths(struct agent *a)
 	snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
 		 a->cfg.camera_id);
 	return 0;
-}
-
-static int64_t ha_remove_timeout(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	log_error("cannot reach the broker: Home Assistant discovery not removed");
-	loop_stop(l);
-	return -1;
-}
-
-/* --ha-remove: connect, clear the camera's retained discovery config, exit. */
-static int ha_remove_run(struct agent *a)
-{
-	struct mqtt_opts mo;
-	char client_id[128], dev_id[80];
-	json_t *d = ha_camera_discovery(&a->cfg, NULL, dev_id);
-
-	json_decref(d);
-	if (ha_config_topic(a->t_ha_config, dev_id) || loop_new(&a->loop) ||
-	    loop_watch_signals(a->loop, on_signal, a))
-		return 2;
-	snprintf(client_id, sizeof(client_id), "skylapse-capture-%s-ha-remove", a->cfg.camera_id);
-	mo = cli_mqtt_opts(&a->cfg, client_id);
-	if (mqtt_session_new(a->loop, &mo, &a->mqtt) != SL_OK)
-		return 1;
-	mqtt_session_on_connection(a->mqtt, on_connection, a);
-	if (mqtt_session_start(a->mqtt) != SL_OK)
-		return 2;
-	loop_add_timer(a->loop, 10000, ha_remove_timeout, a);
-	loop_run(a->loop);
-	return mqtt_is_connected(a->mqtt) ? 0 : 2;
 }
 
 static int list_cameras(struct agent *a)
@@ -566,7 +508,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	rc = list ? list_cameras(&a) : a.ha_remove ? ha_remove_run(&a) : run(&a);
+	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg) : run(&a);
 out:
 	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);

@@ -25,9 +25,10 @@ int request_parse(const json_t *obj, struct capture_request *req, char why[ERRMS
 int request_authorize(const char *primary, const char *backend_name, char why[ERRMSG_MAX]);
 
 /* The job for message `m` (borrowed), answering where m asks (its MQTT 5
- * response topic and correlation data, copied): job->rc is 0 when it is to
- * be shot, an error code with job->why when refused. Returns a new job, or
- * NULL when there is nothing to answer (a retained message) or no memory. */
+ * reply address, copied into job->reply_to; out of memory there refuses
+ * it): job->rc is 0 when it is to be shot, an error code with job->why
+ * when refused. Returns a new job, or NULL when there is nothing to answer
+ * (a retained message) or no memory. */
 struct capture_job *request_take(struct capture_agent *a, const struct mqtt_message *m);
 
 #endif

@@ -31,8 +31,6 @@
 #define STATUS_MIN_GAP_MS 1000
 #define STATUS_PERIOD_MS 30000
 #define RESPONSE_MAX (256 * 1024)
-#define ANNOUNCE_MIN_MS 500
-#define ANNOUNCE_SPREAD_MS 2500
 #define REMOVE_TIMEOUT_MS 10000
 
 struct scheduler {
@@ -47,8 +45,7 @@ struct scheduler {
 	long tick_id;
 	bool status_dirty;
 	int64_t status_sent_ms; /* monotonic */
-	long ha_timer;          /* Home Assistant re-announcement due, or 0 */
-	bool ha_removed;        /* --ha-remove got through */
+	struct ha_announce ha;  /* after Home Assistant restarts */
 	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
 	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
 	char t_ha_config[TOPIC_MAX];     /* homeassistant/device/<id>/config */
@@ -208,28 +205,15 @@ static void publish_retained(struct scheduler *sch, const json_t *removed, struc
 	core_profile_states(&sch->core, NULL, out);
 }
 
-static int64_t announce(struct loop *l, long id, void *arg)
+/* Home Assistant restarted (ha_announce): the device and the states again. */
+static void announce(void *arg)
 {
 	struct scheduler *sch = arg;
 	struct sched_out out = {0};
 
-	(void)l;
-	(void)id;
-	sch->ha_timer = 0;
 	publish_retained(sch, NULL, &out);
 	apply(sch, &out);
 	publish_status(sch);
-	return -1;
-}
-
-/* A restart of Home Assistant must not meet every agent at once: the
- * announcement waits a random 0.5-3 s. */
-static void on_ha_status(struct scheduler *sch, const struct mqtt_message *m)
-{
-	if (m->len != 6 || memcmp(m->payload, "online", 6) != 0 || sch->ha_timer > 0)
-		return;
-	sch->ha_timer = loop_add_timer(sch->loop, ANNOUNCE_MIN_MS + random() % ANNOUNCE_SPREAD_MS,
-				       announce, sch);
 }
 
 /* The topic's part between prefix and suffix, when it has both. */
@@ -264,7 +248,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 			    topic_middle(m->topic, sch->t_switch_prefix, "/set", name))) {
 		log_warn("retained %s ignored (commands are never retained)", m->topic);
 	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
-		on_ha_status(sch, m);
+		ha_announce_on_status(&sch->ha, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_today) == 0) {
 		core_today(&sch->core, now_ms(sch), &out);
 	} else if (topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name)) {
@@ -424,56 +408,17 @@ static int reload(struct scheduler *sch, struct config *fresh)
 	return SL_OK;
 }
 
-static void on_remove_connection(struct mqtt_session *s, bool connected, void *arg)
-{
-	struct scheduler *sch = arg;
-
-	if (!connected)
-		return;
-	/* an empty retained config removes the device from Home Assistant */
-	if (mqtt_publish(s, sch->t_ha_config, "", 0, 1, true) == SL_OK) {
-		sch->ha_removed = true;
-		log_info("Home Assistant discovery removed (%s)", sch->t_ha_config);
-	}
-	loop_stop(sch->loop);
-}
-
-static int64_t remove_timeout(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	log_error("cannot reach the broker: Home Assistant discovery not removed");
-	loop_stop(l);
-	return -1;
-}
-
 static int ha_remove(struct scheduler *sch)
 {
 	struct mqtt_opts mo;
 	char client_id[128];
-	int rc;
 
 	if (name_topics(sch) != SL_OK)
 		return 1;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s-ha-remove",
 		 sch->cfg.backend_name);
 	mo = cli_mqtt_opts(&sch->cfg, client_id);
-	/* no availability topic: the running backend's own must stay as it is */
-	if (loop_new(&sch->loop))
-		return 2;
-	rc = mqtt_session_new(sch->loop, &mo, &sch->mqtt);
-	if (rc) {
-		log_error("broker %s: %s", sch->cfg.mqtt_url, err_str(rc));
-		return rc == SL_ERR_INVAL ? 1 : 2;
-	}
-	mqtt_session_on_connection(sch->mqtt, on_remove_connection, sch);
-	if (mqtt_session_start(sch->mqtt) != SL_OK)
-		return 2;
-	loop_add_timer(sch->loop, REMOVE_TIMEOUT_MS, remove_timeout, sch);
-	loop_run(sch->loop);
-	/* the session's end (mqtt_session_free() in daemon_run()) waits for the
-	 * broker to take the empty config */
-	return sch->ha_removed ? 0 : 2;
+	return ha_remove_device(&mo, sch->t_ha_config, REMOVE_TIMEOUT_MS);
 }
 
 static void on_signal(struct loop *l, int signo, void *arg)
@@ -524,6 +469,7 @@ static int run(struct scheduler *sch)
 		return 1;
 	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
 		return 2;
+	sch->ha = (struct ha_announce){sch->loop, announce, sch, 0};
 	rc = start(sch, camera && *camera ? sch->cfg.camera_id : NULL);
 	if (rc == SL_ERR_RANGE) {
 		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");

@@ -13,9 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "err.h"
 #include "fsutil.h"
+#include "ha.h"
 #include "jsonx.h"
 #include "loop.h"
 #include "mqtt.h"
@@ -536,6 +540,65 @@ static void test_loop_timers_and_fds(void **state)
 	loop_free(&l); /* NULL is fine */
 }
 
+static void announced(void *arg)
+{
+	struct ha_announce *an = arg;
+
+	an->arg = NULL; /* marks the call */
+	loop_stop(an->loop);
+}
+
+/* "online" on homeassistant/status: one announcement, 0.5-3 s later. */
+static void test_ha_announce(void **state)
+{
+	struct ha_announce an = {0};
+	int64_t t0, waited;
+	long first;
+
+	(void)state;
+	assert_int_equal(loop_new(&an.loop), 0);
+	an.fn = announced;
+	an.arg = &an;
+	ha_announce_on_status(&an, "offline", 7);
+	ha_announce_on_status(&an, "onlin", 5);
+	assert_int_equal(an.timer, 0);
+	t0 = loop_now_ms();
+	ha_announce_on_status(&an, "online", 6);
+	first = an.timer;
+	assert_true(first > 0);
+	ha_announce_on_status(&an, "online", 6); /* one is due already */
+	assert_int_equal(an.timer, first);
+	assert_int_equal(loop_run(an.loop), 0);
+	waited = loop_now_ms() - t0;
+	assert_null(an.arg);
+	assert_int_equal(an.timer, 0);
+	assert_true(waited >= 500 && waited < 3500);
+	loop_free(&an.loop);
+}
+
+/* --ha-remove without a broker gives up after its timeout: status 2; a bad
+ * URL is status 1. */
+static void test_ha_remove_device_unreachable(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	struct mqtt_opts mo = {.client_id = "test-ha-remove"};
+	char url[64];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)state;
+	/* a port nobody listens on: bound by the kernel, then closed */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", ntohs(sa.sin_port));
+	mo.url = url;
+	assert_int_equal(ha_remove_device(&mo, "homeassistant/device/x/config", 300), 2);
+	mo.url = "http://nowhere";
+	assert_int_equal(ha_remove_device(&mo, "homeassistant/device/x/config", 300), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +614,8 @@ int main(void)
 		cmocka_unit_test(test_jx_getters),
 		cmocka_unit_test(test_jx_time),
 		cmocka_unit_test(test_mqtt_reply_to),
+		cmocka_unit_test(test_ha_announce),
+		cmocka_unit_test(test_ha_remove_device_unreachable),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),
 		cmocka_unit_test(test_asserts_follow_the_build),
