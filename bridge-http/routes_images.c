@@ -20,6 +20,7 @@
 #include "http.h"
 #include "routes.h"
 #include "sky.h"
+#include "window.h"
 #include "timeutil.h"
 
 #define LIST_DEFAULT 100
@@ -44,7 +45,7 @@ static int time_filters(struct request *rq, int64_t *from, int64_t *to)
 					 "query parameter 'date' must be a date YYYY-MM-DD");
 			return SL_ERR_INVAL;
 		}
-		sky_date_bounds(&d, from, to);
+		window_date_bounds(d.year, d.month, d.day, from, to);
 	}
 	static const char *keys[] = {"from", "to"};
 	for (int i = 0; i < 2; i++) {

@@ -13,15 +13,10 @@
 /* The sun's centre at this altitude is "sunrise" (sun.h). */
 #define SUNRISE_ALTITUDE_DEG (-0.833)
 
-void sky_date_of(int64_t ms, struct local_date *d)
-{
-	window_local_date(ms, &d->year, &d->month, &d->day);
-}
-
 int sky_date_parse(const char *s, int64_t now_ms, struct local_date *d)
 {
 	if (s == NULL || *s == '\0') {
-		sky_date_of(now_ms, d);
+		window_local_date(now_ms, &d->year, &d->month, &d->day);
 		return SL_OK;
 	}
 	if (time_parse_date(s, &d->year, &d->month, &d->day) != SL_OK)
@@ -33,19 +28,9 @@ int sky_date_parse(const char *s, int64_t now_ms, struct local_date *d)
 	return SL_OK;
 }
 
-void sky_date_bounds(const struct local_date *d, int64_t *start_ms, int64_t *end_ms)
-{
-	window_date_bounds(d->year, d->month, d->day, start_ms, end_ms);
-}
-
 static void date_string(const struct local_date *d, char out[16])
 {
 	snprintf(out, 16, "%04d-%02d-%02d", d->year % 10000, d->month % 100, d->day % 100);
-}
-
-json_t *sky_sun_events(const struct config *c, const struct local_date *d)
-{
-	return window_sun_json(c, d->year, d->month, d->day);
 }
 
 json_t *sky_sun_day(const struct config *c, const struct local_date *d)
@@ -60,7 +45,7 @@ json_t *sky_sun_day(const struct config *c, const struct local_date *d)
 	if (loc && c->location_name[0])
 		json_object_set_new(loc, "name", json_string(c->location_name));
 	out = json_pack("{s:s, s:s, s:o, s:o}", "date", date, "timezone", c->timezone, "location",
-			loc, "sun", sky_sun_events(c, d));
+			loc, "sun", window_sun_json(c, d->year, d->month, d->day));
 	if (out == NULL)
 		return NULL;
 	if (sd.happens[SUN_SUNRISE] && sd.happens[SUN_SUNSET])
@@ -238,10 +223,11 @@ static int refresh(struct sky_cache *sc, const struct config *c, int64_t now_ms)
 		sc->n = c->nschedules;
 	}
 	if (new_day) {
-		sky_date_of(now_ms, &today);
-		sky_date_bounds(&today, &sc->day_start, &sc->day_end);
+		window_local_date(now_ms, &today.year, &today.month, &today.day);
+		window_date_bounds(today.year, today.month, today.day, &sc->day_start,
+				   &sc->day_end);
 		json_decref(sc->sun);
-		sc->sun = sky_sun_events(c, &today);
+		sc->sun = window_sun_json(c, today.year, today.month, today.day);
 		for (int i = 0; i < sc->n; i++) {
 			sc->s[i].has_today = window_for_date(c, &c->schedules[i], today.year,
 							     today.month, today.day,

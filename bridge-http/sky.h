@@ -20,15 +20,9 @@ struct local_date {
 	int year, month, day;
 };
 
-/* The local date containing `ms`. */
-void sky_date_of(int64_t ms, struct local_date *d);
 /* Parses "YYYY-MM-DD" (NULL or "": today); 0 or SL_ERR_PARSE. */
 int sky_date_parse(const char *s, int64_t now_ms, struct local_date *d);
-/* [start, end) of a local date in Unix ms (23 to 25 hours long). */
-void sky_date_bounds(const struct local_date *d, int64_t *start_ms, int64_t *end_ms);
 
-/* {"sunrise": ..., "sunset": ..., every anchor of SPEC 3}; new reference. */
-json_t *sky_sun_events(const struct config *c, const struct local_date *d);
 /* {"date", "timezone", "location": {...}, "sun": {...},
  *  "day_length_seconds"}; new reference. */
 json_t *sky_sun_day(const struct config *c, const struct local_date *d);
