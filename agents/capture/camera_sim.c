@@ -5,23 +5,18 @@
  * x exposure time x analogue gain, white balance, clipping, tone curve. The
  * frame is rendered straight into reused YUV420 planes and compressed from
  * them with TurboJPEG, so a frame costs little more than its compression.
- * Everything is a function of the time and the controls: the same inputs
- * give the same bytes. The view (looking west-south-west, 62 deg wide) and
+ * Everything is a function of the time, the controls and the seed: the
+ * same inputs give the same bytes. The view (looking west-south-west, 62 deg wide) and
  * the light model (sun elevation -> lux, colours) are described in
  * camera_sim_sky.h and camera_sim_sky.c.
  *
- * Auto exposure, as the sim's "camera" does it: the exposure x gain product
- * that brings the metered mean luma to 110 of 255 (centre-weighted, spot or
- * matrix weights over a coarse grid of the frame; meter() uses
- * centre-weighted, the Pi's default), times 2^ev; exposure time
- * first, up to 1/2 s, then analogue gain up to 16 (a step the sensor accepts,
- * profile_gain_valid()), then the frame simply gets darker. Exposure is at
- * least 10 us; a manual exposure at most 60 s. Auto white balance settles on
- * sim_scene_cct() of the sun's elevation, within 2500..8000 K. Sensor noise
- * grows with gain (sigma = 0.6 + 0.22 gain levels). Sharpness and the focus
- * controls have no effect here; contrast and saturation do.
+ * Manual exposure is exact; auto exposure has the imperfections of a Pi's
+ * (a per-shot error, whole sensor lines), modelled and sourced in
+ * camera_sim.h. Auto white balance settles on sim_scene_cct() of the sun's
+ * elevation, within 2500..8000 K. Sharpness and the focus controls have no
+ * effect here; contrast and saturation do.
  */
-#include "camera.h"
+#include "camera_sim.h"
 #include "err.h"
 
 #include <math.h>
@@ -47,6 +42,10 @@
 #define AWB_MAX_K	      8000
 #define WB_REFERENCE_K	      5500 /* the white point the sky's colours are drawn for */
 #define JPEG_QUALITY	      92
+#define AE_ERROR_CUT	      3.0 /* sigmas */
+
+/* Auto exposure's convergences, each with an error of its own. */
+enum ae_run { AE_RUN_METER = 1, AE_RUN_CAPTURE = 2 };
 
 struct camera_sim {
 	struct camera base;
@@ -59,11 +58,13 @@ struct camera_sim {
 	unsigned char *jpeg_buf;  /* tjBufSize() of that size, reused */
 	unsigned long jpeg_cap;
 	tjhandle tj;
+	uint32_t seed; /* of auto exposure's per-shot error */
 };
 
 struct exposure {
 	int exposure_us;
 	double gain;
+	double digital; /* makes up what whole lines lose; >= 1 */
 };
 
 static int sim_open(const char *arg, const struct camera_env *env, struct camera **out,
@@ -85,8 +86,8 @@ static int sim_open(const char *arg, const struct camera_env *env, struct camera
 	cs->lon = env != NULL ? env->longitude : 0;
 	if (cs->width < 16 || cs->height < 16 || cs->width > SIM_SIZE_MAX ||
 	    cs->height > SIM_SIZE_MAX) {
-		err_why(why, "sim: frame size %dx%d outside 16..%d", cs->width,
-			 cs->height, SIM_SIZE_MAX);
+		err_why(why, "sim: frame size %dx%d outside 16..%d", cs->width, cs->height,
+			SIM_SIZE_MAX);
 		free(cs);
 		return SL_ERR_RANGE;
 	}
@@ -150,17 +151,19 @@ static int sim_prepare(struct camera_sim *cs, int w, int h, int64_t when_ms, cha
 }
 
 /* Exposure x gain (seconds) that brings the metered mean luma to the
- * target; the luma never falls as the product grows, so bisect in log2. */
+ * target; the luma never falls as the product grows, so bisect in log2.
+ * The range reaches 12 stops beyond the limits, so that the target, its
+ * EV compensation and its error are applied before ae_split() clamps. */
 static double ae_product(const struct sim_sky *sky, enum camera_metering metering)
 {
-	double lo = log2(EXPOSURE_MIN_S), hi = log2(AE_MAX_EXPOSURE_S * GAIN_MAX), mid;
+	double lo = log2(EXPOSURE_MIN_S) - 12, hi = log2(AE_MAX_EXPOSURE_S * GAIN_MAX) + 12, mid;
 	int i;
 
 	if (sim_sky_mean_luma(sky, exp2(hi) * SIM_CAL, metering) < AE_TARGET)
 		return exp2(hi);
 	if (sim_sky_mean_luma(sky, exp2(lo) * SIM_CAL, metering) > AE_TARGET)
 		return exp2(lo);
-	for (i = 0; i < 16; i++) { /* to 0.001 stop */
+	for (i = 0; i < 16 + 5; i++) { /* to 0.001 stop */
 		mid = (lo + hi) / 2;
 		if (sim_sky_mean_luma(sky, exp2(mid) * SIM_CAL, metering) < AE_TARGET)
 			lo = mid;
@@ -170,16 +173,43 @@ static double ae_product(const struct sim_sky *sky, enum camera_metering meterin
 	return exp2((lo + hi) / 2);
 }
 
-/* Time first, then gain, as the Pi's default exposure profile does. */
+/* Auto exposure's error for one convergence, in EV: normal, of standard
+ * deviation SIM_AE_ERROR_EV, cut at AE_ERROR_CUT sigmas (camera_sim.h). */
+static double ae_error_ev(uint32_t seed, int64_t when_ms, enum ae_run run)
+{
+	uint32_t h = sim_hash32(
+	    seed ^ sim_hash32((uint32_t)when_ms ^ sim_hash32((uint32_t)((uint64_t)when_ms >> 32) +
+							     (uint32_t)run * 0x9e3779b9U)));
+	double u1 = (sim_hash32(h) + 1.0) / 4294967296.0,
+	       u2 = sim_hash32(h ^ 0x68e31da4U) / 4294967296.0;
+	double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+
+	return SIM_AE_ERROR_EV * fmax(-AE_ERROR_CUT, fmin(AE_ERROR_CUT, z));
+}
+
+/* Time first, then gain, as the Pi's default exposure profile does; the
+ * time in whole sensor lines, digital gain making up the rest. */
 static void ae_split(double product, struct exposure *out)
 {
-	double t = fmin(product, AE_MAX_EXPOSURE_S), gain;
+	double t = fmin(product, AE_MAX_EXPOSURE_S), gain, lines;
 
 	t = fmax(t, EXPOSURE_MIN_S);
 	gain = profile_gain_valid(fmin(fmax(product / t, 1.0), GAIN_MAX));
 	t = fmin(fmax(product / gain, EXPOSURE_MIN_S), AE_MAX_EXPOSURE_S);
-	out->exposure_us = (int)lround(t * 1e6);
+	lines = fmax(1.0, floor(t * 1e6 / SIM_LINE_US + 1e-9));
+	out->exposure_us = (int)lround(lines * SIM_LINE_US);
 	out->gain = gain;
+	out->digital = fmax(1.0, t / (lines * SIM_LINE_US * 1e-6));
+}
+
+/* What the camera's auto exposure settles on for the current scene, one
+ * convergence `run` at `when_ms`. */
+static void ae_choose(const struct camera_sim *cs, enum camera_metering metering, double ev,
+		      int64_t when_ms, enum ae_run run, struct exposure *out)
+{
+	double err = ae_error_ev(cs->seed, when_ms, run);
+
+	ae_split(ae_product(&cs->sky, metering) * exp2(ev + err), out);
 }
 
 static int awb_estimate(const struct sim_sky *sky)
@@ -198,7 +228,7 @@ static int sim_meter(struct camera *cam, int64_t when_ms, struct camera_meter *o
 	rc = sim_prepare(cs, cs->width, cs->height, when_ms, why);
 	if (rc < 0)
 		return rc;
-	ae_split(ae_product(&cs->sky, CAMERA_METERING_CENTRE), &x);
+	ae_choose(cs, CAMERA_METERING_CENTRE, 0, when_ms, AE_RUN_METER, &x);
 	out->lux = cs->sky.lux;
 	out->exposure_us = x.exposure_us;
 	out->analogue_gain = x.gain;
@@ -218,15 +248,14 @@ static int frame_size(const struct camera_sim *cs, const struct camera_controls 
 	if (ctl->height > 0 && ctl->width <= 0)
 		*w = (int)lround((double)*h * cs->width / cs->height);
 	if (*w < 16 || *h < 16 || *w > SIM_SIZE_MAX || *h > SIM_SIZE_MAX) {
-		err_why(why, "sim: frame size %dx%d outside 16..%d", *w, *h,
-			 SIM_SIZE_MAX);
+		err_why(why, "sim: frame size %dx%d outside 16..%d", *w, *h, SIM_SIZE_MAX);
 		return SL_ERR_RANGE;
 	}
 	return 0;
 }
 
 static int choose_exposure(const struct camera_sim *cs, const struct camera_controls *ctl,
-			   struct exposure *x, char why[ERRMSG_MAX])
+			   int64_t when_ms, struct exposure *x, char why[ERRMSG_MAX])
 {
 	enum camera_metering metering = CAMERA_METERING_CENTRE;
 	double ev, t;
@@ -237,11 +266,13 @@ static int choose_exposure(const struct camera_sim *cs, const struct camera_cont
 	}
 	if (ctl->ae_enable) {
 		ev = isfinite(ctl->ev) ? fmax(-EV_LIMIT, fmin(EV_LIMIT, ctl->ev)) : 0;
-		ae_split(ae_product(&cs->sky, metering) * exp2(ev), x);
+		ae_choose(cs, metering, ev, when_ms, AE_RUN_CAPTURE, x);
 		return 0;
 	}
 	/* A manual control left unset takes what auto exposure would choose. */
-	ae_split(ae_product(&cs->sky, metering), x);
+	ae_choose(cs, metering, 0, when_ms, AE_RUN_CAPTURE, x);
+	if (ctl->exposure_us > 0 || ctl->analogue_gain > 0)
+		x->digital = 1.0;
 	if (ctl->exposure_us > 0) {
 		t = fmin(fmax(ctl->exposure_us * 1e-6, EXPOSURE_MIN_S), MANUAL_MAX_EXPOSURE_S);
 		x->exposure_us = (int)lround(t * 1e6);
@@ -260,8 +291,7 @@ static int compress(struct camera_sim *cs, int w, int h, int quality, struct cam
 	if (tjCompressFromYUVPlanes(cs->tj, (const unsigned char **)cs->planes, w, strides, h,
 				    TJSAMP_420, &cs->jpeg_buf, &size, quality,
 				    TJFLAG_NOREALLOC) != 0) {
-		err_why(why, "sim: JPEG compression failed: %s",
-			 tjGetErrorStr2(cs->tj));
+		err_why(why, "sim: JPEG compression failed: %s", tjGetErrorStr2(cs->tj));
 		return SL_ERR_CAMERA;
 	}
 	/* Copied out of the reused buffer: that one stays mapped, and the
@@ -298,18 +328,18 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	rc = sim_prepare(cs, w, h, when_ms, why);
 	if (rc < 0)
 		return rc;
-	rc = choose_exposure(cs, ctl, &x, why);
+	rc = choose_exposure(cs, ctl, when_ms, &x, why);
 	if (rc < 0)
 		return rc;
 	kelvin = camera_map_awb_kelvin(awb, ctl->colour_temp_k, awb_estimate(&cs->sky));
 	camera_map_kelvin_gains(kelvin, &r, &b);
 	camera_map_kelvin_gains(WB_REFERENCE_K, &r0, &b0);
-	shot.k = x.exposure_us * 1e-6 * x.gain * SIM_CAL;
+	shot.k = x.exposure_us * 1e-6 * x.gain * x.digital * SIM_CAL;
 	shot.wb_r = r / r0;
 	shot.wb_b = b / b0;
 	shot.contrast = ctl->contrast >= 0 ? fmin(ctl->contrast, 32) : 1.0;
 	shot.saturation = ctl->saturation >= 0 ? fmin(ctl->saturation, 32) : 1.0;
-	shot.noise_sigma = 0.6 + 0.22 * x.gain;
+	shot.noise_sigma = 0.6 + 0.22 * x.gain * x.digital;
 	shot.seed = (uint32_t)when_ms ^ (uint32_t)((uint64_t)when_ms >> 32);
 	strides[0] = w;
 	strides[1] = strides[2] = tjPlaneWidth(1, w, TJSAMP_420);
@@ -332,6 +362,11 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 		out->yuv420_strides[i] = strides[i];
 	}
 	return 0;
+}
+
+void camera_sim_seed(struct camera *cam, uint32_t seed)
+{
+	((struct camera_sim *)cam)->seed = seed;
 }
 
 static const struct camera_info *sim_info(struct camera *cam)

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <turbojpeg.h>
 
 #include "camera.h"
+#include "camera_sim.h"
 #include "profile.h"
 #include "sun.h"
 
@@ -339,8 +341,9 @@ static void test_ev_compensation(void **state)
 	p0 = f0.exposure_us * f0.analogue_gain;
 	pp = fp.exposure_us * fp.analogue_gain;
 	pm = fm.exposure_us * fm.analogue_gain;
-	assert_true(fabs(pp / p0 - 2) < 0.05);
-	assert_true(fabs(p0 / pm - 2) < 0.05);
+	/* the same instant, the same error: 2x apart but for whole lines */
+	assert_true(fabs(pp - 2 * p0) < 0.05 * pp + 2 * SIM_LINE_US);
+	assert_true(fabs(p0 - 2 * pm) < 0.05 * p0 + 2 * SIM_LINE_US);
 	assert_true(decode_mean(&fp).luma > decode_mean(&f0).luma + 10);
 	assert_true(decode_mean(&fm).luma < decode_mean(&f0).luma - 10);
 	/* EV has no effect on a manual exposure */
@@ -353,6 +356,144 @@ static void test_ev_compensation(void **state)
 	camera_frame_clear(&fp);
 	camera_frame_clear(&fm);
 	camera_close(&cam);
+}
+
+/* ---- auto exposure as a real camera's (camera_sim.h) ---- */
+
+#define SPREAD_SHOTS 300
+
+static double stddev(const double *v, int n, double *mean)
+{
+	double m = 0, ss = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		m += v[i];
+	m /= n;
+	for (i = 0; i < n; i++)
+		ss += (v[i] - m) * (v[i] - m);
+	*mean = m;
+	return sqrt(ss / (n - 1));
+}
+
+/* Shots a millisecond apart see the same sky: auto exposure's products
+ * spread by the documented error, and the frames flicker; manual frames of
+ * the same instants do not. */
+static void test_ae_error_spread(void **state)
+{
+	struct camera *cam = open_sim(64, 48);
+	struct camera_controls ae, manual;
+	struct camera_frame f = {0};
+	static double ev[SPREAD_SHOTS], luma[SPREAD_SHOTS], mluma[SPREAD_SHOTS];
+	int64_t t = utc_ms(2024, 3, 20, 16, 30);
+	double mean, sd, lsd, mlsd, lmean;
+	int i;
+
+	(void)state;
+	assert_true(elevation(t) > 5 && elevation(t) < 20);
+	controls_default(&ae);
+	controls_manual(&manual, 4000, 1.0);
+	for (i = 0; i < SPREAD_SHOTS; i++) {
+		capture(cam, &ae, t + i, &f);
+		assert_true(f.exposure_us > 1000); /* whole lines weigh < 3% */
+		ev[i] = log2(f.exposure_us * f.analogue_gain);
+		luma[i] = decode_mean(&f).luma;
+		camera_frame_clear(&f);
+		capture(cam, &manual, t + i, &f);
+		mluma[i] = decode_mean(&f).luma;
+		camera_frame_clear(&f);
+	}
+	sd = stddev(ev, SPREAD_SHOTS, &mean);
+	if (sd < 0.8 * SIM_AE_ERROR_EV || sd > 1.2 * SIM_AE_ERROR_EV)
+		fail_msg("auto exposure's spread %.3f EV, want %.2f +- 20%%", sd, SIM_AE_ERROR_EV);
+	for (i = 0; i < SPREAD_SHOTS; i++)
+		assert_true(fabs(ev[i] - mean) < 3 * SIM_AE_ERROR_EV + 0.1);
+	lsd = stddev(luma, SPREAD_SHOTS, &lmean);
+	mlsd = stddev(mluma, SPREAD_SHOTS, &mean);
+	assert_true(fabs(lmean - 110) < 12);
+	if (lsd < 1.0 || mlsd > 0.2)
+		fail_msg("luma spread: auto %.2f (want >= 1), manual %.2f (want <= 0.2)", lsd,
+			 mlsd);
+	camera_close(&cam);
+}
+
+static bool on_line_step(int exposure_us)
+{
+	double lines = round(exposure_us / SIM_LINE_US);
+
+	return lines >= 1 && fabs(exposure_us - lines * SIM_LINE_US) <= 0.5 + 1e-6;
+}
+
+/* Auto exposure's shutter is whole sensor lines, day to night, in meter()
+ * and in frames; a manual one is exactly what was asked. */
+static void test_shutter_steps(void **state)
+{
+	struct camera *cam = open_sim(64, 48);
+	struct camera_controls ae, manual;
+	struct camera_frame f = {0};
+	struct camera_meter m;
+	char why[ERRMSG_MAX];
+	int64_t t0 = utc_ms(2024, 3, 20, 12, 0), t;
+	int lines_seen = 0;
+
+	(void)state;
+	controls_default(&ae);
+	for (t = t0; t < t0 + 10 * 3600000LL; t += 600000) {
+		assert_int_equal(camera_meter(cam, t, &m, why), 0);
+		assert_true(on_line_step(m.exposure_us));
+		capture(cam, &ae, t, &f);
+		assert_true(on_line_step(f.exposure_us));
+		lines_seen += f.exposure_us < 500000;
+		camera_frame_clear(&f);
+	}
+	assert_true(lines_seen > 10);
+	for (int us = 1000; us < 20000; us += 777) {
+		controls_manual(&manual, us, 2.0);
+		capture(cam, &manual, t0, &f);
+		assert_int_equal(f.exposure_us, us);
+		assert_true(f.analogue_gain == 2.0);
+		camera_frame_clear(&f);
+	}
+	camera_close(&cam);
+}
+
+/* The seed decides auto exposure's errors: the same seed gives the same
+ * frames, another seed other exposures; manual frames ignore it. */
+static void test_seed(void **state)
+{
+	struct camera *a = open_sim(W, H), *b = open_sim(W, H), *c = open_sim(W, H);
+	struct camera_controls ae, manual;
+	struct camera_frame fa = {0}, fb = {0}, fc = {0};
+	int64_t t = utc_ms(2024, 3, 20, 16, 30);
+	int i, differ = 0;
+
+	(void)state;
+	controls_default(&ae);
+	controls_manual(&manual, 3000, 1.0);
+	camera_sim_seed(a, 7);
+	camera_sim_seed(b, 7);
+	camera_sim_seed(c, 8);
+	for (i = 0; i < 20; i++) {
+		capture(a, &ae, t + i * 5000, &fa);
+		capture(b, &ae, t + i * 5000, &fb);
+		capture(c, &ae, t + i * 5000, &fc);
+		assert_int_equal(fa.jpeg_size, fb.jpeg_size);
+		assert_memory_equal(fa.jpeg, fb.jpeg, fa.jpeg_size);
+		differ += fa.exposure_us != fc.exposure_us;
+		camera_frame_clear(&fa);
+		camera_frame_clear(&fb);
+		camera_frame_clear(&fc);
+	}
+	assert_true(differ >= 15);
+	capture(a, &manual, t, &fa);
+	capture(c, &manual, t, &fc);
+	assert_int_equal(fa.jpeg_size, fc.jpeg_size);
+	assert_memory_equal(fa.jpeg, fc.jpeg, fa.jpeg_size);
+	camera_frame_clear(&fa);
+	camera_frame_clear(&fc);
+	camera_close(&a);
+	camera_close(&b);
+	camera_close(&c);
 }
 
 /* ---- what meter() and the frame report ---- */
@@ -556,6 +697,9 @@ int main(void)
 	    cmocka_unit_test(test_night_darker_than_day),
 	    cmocka_unit_test(test_ae_reaches_target),
 	    cmocka_unit_test(test_ev_compensation),
+	    cmocka_unit_test(test_ae_error_spread),
+	    cmocka_unit_test(test_shutter_steps),
+	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_meter),
 	    cmocka_unit_test(test_frame_fields),
 	    cmocka_unit_test(test_jpeg_sizes),

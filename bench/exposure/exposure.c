@@ -1,0 +1,314 @@
+/* exposure.c - the exposure benchmark: how smoothly an exposure strategy
+ * takes the sim camera (agents/capture/camera_sim*.c, linked directly: no
+ * broker, no agent) from day to night and back.
+ *
+ * For each place, a sunset (sun elevation +10 down to -18 deg, or to its
+ * lowest where it never gets there) and the next sunrise (from -18 deg, or
+ * its lowest, up to +10), stepped in simulated time at each interval. Every
+ * frame is metered and taken as the capture agent does it (camera_meter(),
+ * the strategy's controls, camera_capture()) at 160x120, and its mean luma
+ * read from the Y plane. Per place, interval and strategy it prints:
+ *
+ *   max, p95  largest and 95th-percentile change of mean luma from one frame
+ *             to the next, in % of the earlier (its luma counted as at least
+ *             1); the step from the sunset to the sunrise is not counted
+ *   band      share of frames whose mean luma lies in the target band of
+ *             their sun elevation (band_at(): 90..130 in daylight, 25..80 at
+ *             night below -15 deg, both bounds linear in between: night
+ *             darker than day, never black)
+ *   night     mean luma of the frames with the sun below -15 deg
+ *   limits    share of frames at auto exposure's limits (1/2 s, gain 16)
+ *
+ * The strategies are the table `strategies` below: plain auto exposure
+ * (profile a's controls, the camera deciding each shot) and a fixed manual
+ * exposure (what the camera metered at the run's first frame, kept). A new
+ * strategy (profile h's controller) is one more function and one more row.
+ *
+ *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "camera.h"
+#include "camera_sim.h"
+#include "profile.h"
+#include "sun.h"
+
+#define FRAME_W	   160
+#define FRAME_H	   120
+#define TOP_DEG	   10.0
+#define BOTTOM_DEG -18.0
+#define NIGHT_DEG  -15.0
+#define SCAN_MS	   60000LL
+
+struct place {
+	const char *name;
+	double lat, lon;
+	int year, month, day; /* the local date of the sunset */
+};
+
+/* The seed's location (config/config.json), one high-latitude summer place
+ * where the sun barely sets, and a tropical one where it sets fast. */
+static const struct place places[] = {
+    {"seed 39.63 N 105.32 W, equinox", 39.6333, -105.3167, 2026, 3, 20},
+    {"Helsinki 60.17 N, midsummer", 60.1699, 24.9384, 2026, 6, 21},
+    {"Singapore 1.35 N, equinox", 1.3521, 103.8198, 2026, 3, 20},
+};
+
+static const int intervals_s[] = {5, 60};
+
+/* What a strategy remembers between frames of one run. */
+struct history {
+	int frames;	 /* taken so far */
+	double luma;	 /* the last frame's mean luma */
+	int exposure_us; /* the last frame's */
+	double gain;	 /* the last frame's */
+	double sun_deg;	 /* the sun's elevation at this frame */
+	int fixed_us;	 /* the fixed strategy's exposure */
+	double fixed_gain;
+};
+
+struct strategy {
+	const char *name;
+	/* Fills the next shot's controls from profile a's (`ctl`), the meter
+	 * reading and the history. */
+	void (*controls)(struct history *h, const struct camera_meter *m,
+			 struct camera_controls *ctl);
+};
+
+static void plain_auto(struct history *h, const struct camera_meter *m, struct camera_controls *ctl)
+{
+	(void)h;
+	(void)m;
+	ctl->ae_enable = true;
+}
+
+static void fixed_exposure(struct history *h, const struct camera_meter *m,
+			   struct camera_controls *ctl)
+{
+	if (h->frames == 0) {
+		h->fixed_us = m->exposure_us;
+		h->fixed_gain = m->analogue_gain;
+	}
+	ctl->ae_enable = false;
+	ctl->exposure_us = h->fixed_us;
+	ctl->analogue_gain = h->fixed_gain;
+}
+
+static const struct strategy strategies[] = {
+    {"a (auto)", plain_auto},
+    {"fixed", fixed_exposure},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The target band of mean luma at a sun elevation (see the top). */
+static void band_at(double sun_deg, double *lo, double *hi)
+{
+	double f = fmin(1, fmax(0, -sun_deg / -NIGHT_DEG)); /* 0 day .. 1 night */
+
+	*lo = 90 + (25 - 90) * f;
+	*hi = 130 + (80 - 130) * f;
+}
+
+static double elevation(const struct place *p, int64_t ms)
+{
+	struct sun_position s;
+
+	sun_position_at(p->lat, p->lon, ms, &s);
+	return s.elevation_deg;
+}
+
+/* The sunset [t[0], t[1]] and the sunrise [t[2], t[3]] of a place. */
+static void find_twilights(const struct place *p, int64_t t[4])
+{
+	struct tm tm = {0};
+	int64_t ms, end;
+
+	tm.tm_year = p->year - 1900;
+	tm.tm_mon = p->month - 1;
+	tm.tm_mday = p->day;
+	tm.tm_hour = 12;
+	ms = (int64_t)timegm(&tm) * 1000 - (int64_t)(p->lon / 15 * 3600000);
+	end = ms + 36 * 3600000LL;
+	while (ms < end && elevation(p, ms) > TOP_DEG)
+		ms += SCAN_MS;
+	t[0] = ms;
+	while (ms < end && elevation(p, ms) > BOTTOM_DEG &&
+	       elevation(p, ms + SCAN_MS) < elevation(p, ms))
+		ms += SCAN_MS;
+	t[1] = ms;
+	/* through the night, to where the sun climbs past -18 (or its lowest) */
+	while (ms < end &&
+	       (elevation(p, ms) < BOTTOM_DEG || elevation(p, ms + SCAN_MS) < elevation(p, ms)))
+		ms += SCAN_MS;
+	t[2] = ms;
+	while (ms < end && elevation(p, ms) < TOP_DEG)
+		ms += SCAN_MS;
+	t[3] = ms;
+}
+
+struct figures {
+	int frames, in_band, night, at_limits;
+	double max_step, p95_step, night_luma;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double plane_mean(const struct camera_frame *f)
+{
+	double sum = 0;
+	int x, y;
+
+	for (y = 0; y < f->height; y++) {
+		const unsigned char *row = f->yuv420[0] + (size_t)y * f->yuv420_strides[0];
+
+		for (x = 0; x < f->width; x++)
+			sum += row[x];
+	}
+	return sum / ((double)f->width * f->height);
+}
+
+/* One strategy at one place and interval; 0 or a negative error code. */
+static int run(struct camera *cam, const struct place *p, const struct profile *pa,
+	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
+{
+	struct history h = {0};
+	struct camera_controls ctl;
+	struct camera_meter m;
+	struct camera_frame f = {0};
+	char why[ERRMSG_MAX] = "";
+	double *steps, lo, hi, night_sum = 0, prev;
+	size_t nsteps = 0, cap;
+	int64_t ms;
+	int seg, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	cap = (size_t)((t[1] - t[0] + t[3] - t[2]) / 1000 / interval_s + 4);
+	steps = malloc(sizeof(double) * cap);
+	if (steps == NULL)
+		return SL_ERR_NOMEM;
+	for (seg = 0; seg < 2; seg++) {
+		prev = -1;
+		for (ms = t[2 * seg]; ms <= t[2 * seg + 1]; ms += interval_s * 1000LL) {
+			h.sun_deg = elevation(p, ms);
+			rc = camera_meter(cam, ms, &m, why);
+			if (rc == 0)
+				rc = profile_controls(pa, m.lux, NULL, &ctl, why);
+			if (rc < 0)
+				goto out;
+			ctl.width = FRAME_W;
+			ctl.height = FRAME_H;
+			s->controls(&h, &m, &ctl);
+			rc = camera_capture(cam, &ctl, ms, &f, why);
+			if (rc < 0)
+				goto out;
+			h.frames++;
+			h.luma = plane_mean(&f);
+			h.exposure_us = f.exposure_us;
+			h.gain = f.analogue_gain;
+			camera_frame_clear(&f);
+			if (prev >= 0 && nsteps < cap)
+				steps[nsteps++] = 100 * fabs(h.luma - prev) / fmax(prev, 1);
+			prev = h.luma;
+			band_at(h.sun_deg, &lo, &hi);
+			out->frames++;
+			out->in_band += h.luma >= lo && h.luma <= hi;
+			out->at_limits += h.exposure_us >= 499000 && h.gain >= 15.9;
+			if (h.sun_deg < NIGHT_DEG) {
+				out->night++;
+				night_sum += h.luma;
+			}
+		}
+	}
+	qsort(steps, nsteps, sizeof(double), cmp_double);
+	out->max_step = nsteps > 0 ? steps[nsteps - 1] : 0;
+	out->p95_step = nsteps > 0 ? steps[(size_t)ceil(0.95 * nsteps) - 1] : 0;
+	out->night_luma = out->night > 0 ? night_sum / out->night : NAN;
+out:
+	if (rc < 0)
+		fprintf(stderr, "exposure: %s\n", why);
+	free(steps);
+	return rc;
+}
+
+static void print_span(const char *what, const struct place *p, int64_t a, int64_t b)
+{
+	char sa[32], sb[32];
+	time_t ta = (time_t)(a / 1000), tb = (time_t)(b / 1000);
+
+	strftime(sa, sizeof(sa), "%Y-%m-%d %H:%M", gmtime(&ta));
+	strftime(sb, sizeof(sb), "%H:%M", gmtime(&tb));
+	printf("  %s %s..%s UTC, sun %+.1f..%+.1f deg\n", what, sa, sb, elevation(p, a),
+	       elevation(p, b));
+}
+
+int main(int argc, char **argv)
+{
+	struct camera_env env = {0};
+	struct profile_set set;
+	const struct profile *pa;
+	struct camera *cam = NULL;
+	struct figures fig;
+	char why[ERRMSG_MAX] = "";
+	uint32_t seed = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1;
+	int64_t t[4];
+	size_t ip, ii, is;
+	int rc = 0;
+
+	profile_set_builtin(&set);
+	pa = profile_find(&set, "a");
+	printf("exposure: sim camera %dx%d, auto exposure error %.2f EV (seed %u), "
+	       "shutter steps %.2f us\n",
+	       FRAME_W, FRAME_H, SIM_AE_ERROR_EV, seed, SIM_LINE_US);
+	printf("  band: mean luma 90..130 in daylight, 25..80 below %.0f deg, linear between\n",
+	       NIGHT_DEG);
+	for (ip = 0; ip < COUNT(places) && rc == 0; ip++) {
+		const struct place *p = &places[ip];
+
+		env.latitude = p->lat;
+		env.longitude = p->lon;
+		env.width = FRAME_W;
+		env.height = FRAME_H;
+		rc = camera_open("sim", &env, &cam, why);
+		if (rc < 0) {
+			fprintf(stderr, "exposure: %s\n", why);
+			break;
+		}
+		camera_sim_seed(cam, seed);
+		find_twilights(p, t);
+		printf("%s\n", p->name);
+		print_span("sunset ", p, t[0], t[1]);
+		print_span("sunrise", p, t[2], t[3]);
+		printf("  %-9s %-9s %6s %7s %7s %7s %6s %8s\n", "interval", "strategy", "frames",
+		       "max %", "p95 %", "band %", "night", "limits %");
+		for (ii = 0; ii < COUNT(intervals_s) && rc == 0; ii++) {
+			char interval[16];
+
+			snprintf(interval, sizeof(interval), "%d s", intervals_s[ii]);
+			for (is = 0; is < COUNT(strategies) && rc == 0; is++) {
+				rc = run(cam, p, pa, &strategies[is], t, intervals_s[ii], &fig);
+				if (rc < 0)
+					break;
+				char night[16] = "-";
+
+				if (fig.night > 0)
+					snprintf(night, sizeof(night), "%.1f", fig.night_luma);
+				printf("  %-9s %-9s %6d %7.1f %7.1f %7.1f %6s %8.1f\n", interval,
+				       strategies[is].name, fig.frames, fig.max_step, fig.p95_step,
+				       100.0 * fig.in_band / fig.frames, night,
+				       100.0 * fig.at_limits / fig.frames);
+			}
+		}
+		camera_close(&cam);
+	}
+	return rc < 0 ? 1 : 0;
+}
