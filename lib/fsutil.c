@@ -121,21 +121,11 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int file_write_atomic(const char *path, const void *buf, size_t len)
+int file_write_synced(const char *path, const void *buf, size_t len)
 {
-	char tmp[PATH_MAX];
-	const char *base = strrchr(path, '/');
 	const char *p = buf;
-	int fd, saved;
-	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc, saved;
 
-	base = base ? base + 1 : path;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", (int)dirlen, path, base,
-			     (int)getpid()) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	while (len > 0) {
@@ -144,25 +134,44 @@ int file_write_atomic(const char *path, const void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			goto fail;
+			break;
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	return fsync_dir_of(path);
-fail:
+	rc = len > 0 || fsync(fd) < 0 ? -1 : 0;
 	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	if (close(fd) < 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	if (rc < 0)
+		unlink(path);
 	errno = saved;
-	return -1;
+	return rc;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len)
+{
+	char tmp[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
+	int saved;
+
+	base = base ? base + 1 : path;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp.%d", (int)dirlen, path, base,
+			     (int)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (file_write_synced(tmp, buf, len) < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return fsync_dir_of(path);
 }
 
 int file_read_all(const char *path, size_t max, char **buf, size_t *len)

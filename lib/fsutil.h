@@ -33,6 +33,10 @@ int mkdir_p(const char *path, mode_t mode);
 
 /* Writes buf to path atomically (see above); 0 or -1 with errno. */
 int file_write_atomic(const char *path, const void *buf, size_t len);
+/* The first half of that, for callers that rename themselves: creates or
+ * truncates `path`, writes buf and fsyncs it; 0, or -1 with errno and no
+ * file left at `path`. */
+int file_write_synced(const char *path, const void *buf, size_t len);
 
 /* Reads a whole file (at most max bytes) into a new buffer, NUL-terminated
  * after len bytes; caller frees. 0 or -1 with errno (EFBIG over max). */

@@ -38,37 +38,6 @@ static int fail(int err, const char *what, const char *path, char why[ERRMSG_MAX
 	return err == ENOSPC || err == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
 }
 
-/* Writes buf into `tmp`, hidden beside its final name (the transfer skips
- * dot files), and fsyncs it; 0, or -1 with errno and no tmp left. */
-static int write_synced(const char *tmp, const void *buf, size_t len)
-{
-	const char *p = buf;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc, saved;
-
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		p += n;
-		len -= (size_t)n;
-	}
-	rc = len > 0 || fsync(fd) < 0 ? -1 : 0;
-	saved = errno;
-	if (close(fd) < 0 && rc == 0) {
-		rc = -1;
-		saved = errno;
-	}
-	if (rc < 0)
-		unlink(tmp);
-	errno = saved;
-	return rc;
-}
-
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
 		      const json_t *sidecar, char why[ERRMSG_MAX])
 {
@@ -86,6 +55,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
+	/* temporaries are hidden beside their final names: the transfer skips dot files */
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, slash + 1, (int)getpid());
 	snprintf(json_tmp, sizeof(json_tmp), "%s/.%s.tmp.%d", dir, strrchr(json_path, '/') + 1,
 		 (int)getpid());
@@ -94,12 +64,12 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 		err_why(why, "cannot serialise the sidecar");
 		return SL_ERR_NOMEM;
 	}
-	if (write_synced(tmp, jpeg, len) < 0 &&
-	    (errno != ENOENT || mkdir_p(dir, 0755) < 0 || write_synced(tmp, jpeg, len) < 0)) {
+	if (file_write_synced(tmp, jpeg, len) < 0 &&
+	    (errno != ENOENT || mkdir_p(dir, 0755) < 0 || file_write_synced(tmp, jpeg, len) < 0)) {
 		rc = fail(errno, "write", path, why);
 		goto out;
 	}
-	if (write_synced(json_tmp, text, strlen(text)) < 0) {
+	if (file_write_synced(json_tmp, text, strlen(text)) < 0) {
 		rc = fail(errno, "write", json_path, why);
 		unlink(tmp);
 		goto out;
