@@ -157,16 +157,6 @@ json_t *sky_schedules(const struct config *c, const struct local_date *d, int64_
 	return a;
 }
 
-json_t *sky_active_schedules(const struct config *c, int64_t now_ms, const json_t *states)
-{
-	json_t *a = json_array();
-
-	for (int i = 0; a && i < c->nschedules; i++)
-		if (active_now(c, &c->schedules[i], now_ms, states))
-			json_array_append_new(a, json_string(c->schedules[i].name));
-	return a;
-}
-
 bool sky_is_daytime(const struct config *c, int64_t now_ms)
 {
 	struct sun_position p;
@@ -296,11 +286,3 @@ json_t *sky_status_cached(struct sky_cache *sc, const struct config *c, int64_t 
 			 "pi_host", c->pi_host[0] ? json_string(c->pi_host) : json_null(), "cameras");
 }
 
-json_t *sky_status(const struct config *c, int64_t now_ms, const json_t *states)
-{
-	struct sky_cache *sc = sky_cache_new();
-	json_t *out = sc ? sky_status_cached(sc, c, now_ms, states) : NULL;
-
-	sky_cache_free(&sc);
-	return out;
-}

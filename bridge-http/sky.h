@@ -33,18 +33,14 @@ json_t *sky_sun_day(const struct config *c, const struct local_date *d);
  * reference. */
 json_t *sky_schedules(const struct config *c, const struct local_date *d, int64_t now_ms,
 		      const json_t *states);
-/* Names of the schedules whose window contains now (enabled and not
- * switched OFF); new reference. */
-json_t *sky_active_schedules(const struct config *c, int64_t now_ms, const json_t *states);
 /* True when the sun's centre is above the sunrise altitude now. */
 bool sky_is_daytime(const struct config *c, int64_t now_ms);
 /* The backend status of SPEC 4 as the bridge computes it when no scheduler
  * publishes one, in the shape of schema/backend-status.json (schedules
- * keyed by name with today/next windows; cameras empty, for the caller to
- * fill), plus sun_times {sunrise, sunset}. New reference. */
-json_t *sky_status(const struct config *c, int64_t now_ms, const json_t *states);
-
-/* The same from a cache that keeps the figures until they can change: the
+ * keyed by name with today/next windows, "active_schedules" those enabled,
+ * not switched OFF and open now; cameras empty, for the caller to fill),
+ * plus sun_times {sunrise, sunset}. New reference. It comes from a cache
+ * that keeps the figures until they can change: the
  * day's sun and windows until local midnight, each schedule's current or
  * next window until it ends or starts. /status is rebuilt every second and
  * must not search windows each time. The configuration is borrowed and

@@ -14,7 +14,6 @@
 
 #include "err.h"
 
-#define COLOUR_SHIFT 14
 #define ONE	     (1 << COLOUR_SHIFT)
 
 static int32_t fix(double v)
@@ -64,16 +63,6 @@ void colour_xform_init(struct colour_xform *x, enum colour_target to, double gai
 	x->krb = fix(m[2][1]);
 	x->krr = fix(m[2][2]);
 	x->oc = fix(128);
-}
-
-void colour_xform_apply_pixel(const struct colour_xform *x, double y, double cb, double cr,
-			      double out[3])
-{
-	cb -= 128;
-	cr -= 128;
-	out[0] = ((double)x->oy + x->ky * y + x->kyb * cb + x->kyr * cr) / ONE;
-	out[1] = ((double)x->oc + x->kbb * cb + x->kbr * cr) / ONE;
-	out[2] = ((double)x->oc + x->krb * cb + x->krr * cr) / ONE;
 }
 
 static uint8_t clamp8(int32_t v)

@@ -18,6 +18,7 @@
 
 #define COLOUR_GAIN_MIN 0.25
 #define COLOUR_GAIN_MAX 4.0
+#define COLOUR_SHIFT	14 /* the coefficients are fixed point, in 1/2^COLOUR_SHIFT */
 
 enum colour_target {
 	COLOUR_JPEG,	 /* BT.601, full range: the frames' own space (gain only) */
@@ -34,10 +35,6 @@ struct colour_xform {
 /* Prepares the conversion from JPEG's space to `to`, with `gain` (clamped
  * to COLOUR_GAIN_MIN..MAX) applied. */
 void colour_xform_init(struct colour_xform *x, enum colour_target to, double gain);
-
-/* The conversion as doubles, for tests: out[3] from (y, cb, cr) in 0..255. */
-void colour_xform_apply_pixel(const struct colour_xform *x, double y, double cb, double cr,
-			      double out[3]);
 
 /* Converts a yuv420p image in place (w and h even). Returns 0 or
  * SL_ERR_NOMEM (row buffers). */

@@ -204,13 +204,12 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 		if (shots > 1 && fabs(s->bracket_ev) < 1e-9)
 			job->reference = i;
 		if (shots > 1) {
-			/* EV has no effect on a manual exposure: bracket the time */
-			double us = m.exposure_us * pow(2.0, s->bracket_ev);
-
+			/* brackets are manual around the metered exposure (camera.h) */
 			s->ctl.ae_enable = false;
-			s->ctl.exposure_us = (int)fmin(fmax(us, 1.0), 120e6);
+			s->ctl.exposure_us = m.exposure_us;
 			s->ctl.analogue_gain = profile_gain_valid(m.analogue_gain);
 			s->ctl.ev = 0;
+			profile_controls_bracket(&s->ctl, s->bracket_ev);
 		}
 		t0 = capture_now_us();
 		rc = camera_capture(a->cam, &s->ctl, s->at_ms, &s->f, job->why);

@@ -21,23 +21,6 @@
 #define SIDECAR_MAX (64 * 1024)
 #define REL_MAX	    256
 
-static const char *result_names[] = {
-    [VERIFY_OK] = "ok",
-    [VERIFY_MISSING] = "missing on the server",
-    [VERIFY_NO_SIDECAR] = "no sidecar",
-    [VERIFY_BAD_SIDECAR] = "unreadable sidecar",
-    [VERIFY_SIZE] = "size differs from the sidecar",
-    [VERIFY_HASH] = "sha256 differs from the sidecar",
-    [VERIFY_IO] = "unreadable copy",
-};
-
-const char *verify_result_name(enum verify_result r)
-{
-	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]))
-		return "unknown";
-	return result_names[r];
-}
-
 static bool is_digits(const char *s, int n)
 {
 	for (int i = 0; i < n; i++)

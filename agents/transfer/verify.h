@@ -43,7 +43,5 @@ int verify_stat(const char *root, const char *rel, struct verify_info *info);
  * mtime, capture time) as far as it got and `why` on any result but OK. */
 enum verify_result verify_frame(const char *root, const char *rel, struct verify_info *info,
 				char why[ERRMSG_MAX]);
-/* "ok", "missing", ...; never NULL. */
-const char *verify_result_name(enum verify_result r);
 
 #endif
