@@ -30,3 +30,16 @@ def test_why_sentences_go_through_err_why():
         rel = f.relative_to(ROOT).as_posix()
         assert not re.search(r"\bsnprintf\(why,", text), f"{rel}: snprintf(why, ...): use err_why()"
         assert not re.search(r"\bchar \*?why\[\d+\]", text), f"{rel}: char why[N]: use ERRMSG_MAX"
+
+
+def test_reading_the_code_names_what_exists():
+    """The README's "Reading the code" names functions and files: each one is in the tree."""
+    readme = (ROOT / "README.md").read_text()
+    chapter = readme.split("## Reading the code", 1)[1].split("\n## ", 1)[0]
+    sources = "\n".join(p.read_text() for p in tracked("*.c", "*.cpp", "*.h"))
+    names = set(re.findall(r"`(\w+)\(\)`", chapter))
+    assert len(names) >= 15
+    for name in names:
+        assert re.search(rf"\b{name}\(", sources), f"README names {name}(), which no file has"
+    for path in set(re.findall(r"`((?:lib|agents|encoder|bridge-http|schema|tests)/[\w./-]+)`", chapter)):
+        assert (ROOT / path).exists(), f"README names {path}, which does not exist"
