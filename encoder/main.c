@@ -41,7 +41,7 @@ struct encoder {
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct worker *worker;
-	const char *config_flag, *broker_flag;
+	struct cli cli; /* the flags, for reloads */
 	char id[ID_MAX + 1];
 	int concurrency, threads;
 	char images_root[PATH_MAX], timelapses_root[PATH_MAX];
@@ -131,8 +131,8 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 			if (parse_int("threads", optarg, 0, 64, &e->threads))
 				return 1;
 			break;
-		case O_IMAGES: setenv("IMAGES_DIR", optarg, 1); break;
-		case O_TIMELAPSES: setenv("TIMELAPSES_DIR", optarg, 1); break;
+		case O_IMAGES: cli_flag(cli, "IMAGES_DIR", optarg); break;
+		case O_TIMELAPSES: cli_flag(cli, "TIMELAPSES_DIR", optarg); break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -154,7 +154,7 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 static int load_config(struct encoder *e, const struct cli *cli, struct config *c)
 {
 	char why[ERRMSG_MAX];
-	int rc = cli_load_config(cli, "skylapse-encoder", c);
+	int rc = cli_load_config(cli, "skylapse-encoder", c, NULL, NULL);
 
 	if (job_check_defaults(c->encoder, why)) {
 		fprintf(stderr, "%s: encoder: %s\n", c->path, why);
@@ -171,16 +171,16 @@ static int load_config(struct encoder *e, const struct cli *cli, struct config *
 
 static void reload(struct encoder *e)
 {
-	struct cli cli = {e->config_flag, e->broker_flag, false, false, false};
 	struct config fresh;
 
-	if (load_config(e, &cli, &fresh) != 0) {
+	if (load_config(e, &e->cli, &fresh) != 0) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
 	}
 	/* identity, broker and folders stay as started; new jobs use the rest
 	 * (running jobs copied what they need when they started) */
+	config_restart_needed(&e->cfg, &fresh);
 	config_free(&e->cfg);
 	e->cfg = fresh;
 	worker_set_config(e->worker, &e->cfg);
@@ -248,20 +248,17 @@ static int run(struct encoder *e)
 int main(int argc, char **argv)
 {
 	struct encoder e = {0};
-	struct cli cli = {0};
 	int rc;
 
 	log_init("skylapse-encoder");
 	av_log_set_level(AV_LOG_ERROR);
 	if (argc > 1 && strcmp(argv[1], "encode") == 0)
 		return cmd_encode(argc - 1, argv + 1);
-	rc = parse_args(&e, &cli, argc, argv);
+	rc = parse_args(&e, &e.cli, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	e.config_flag = cli.config_path;
-	e.broker_flag = cli.broker;
-	rc = load_config(&e, &cli, &e.cfg);
-	if (rc || cli.check)
+	rc = load_config(&e, &e.cli, &e.cfg);
+	if (rc || e.cli.check)
 		goto out;
 	if (e.id[0] == '\0')
 		host_id(e.id);
