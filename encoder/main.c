@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "service.h"
+#include "settings.h"
 #include "timeutil.h"
 #include "topics.h"
 #include "worker.h"
@@ -41,6 +42,7 @@ struct encoder {
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct worker *worker;
+	struct encoder_settings own;
 	struct cli cli; /* the flags, for reloads */
 	char id[ID_MAX + 1];
 	int concurrency, threads;
@@ -150,30 +152,26 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* Loads the configuration and checks its encoder section; 0 or 1. */
-static int load_config(struct encoder *e, const struct cli *cli, struct config *c)
+/* Loads the configuration, the encoder's own settings into *own and the
+ * time zone; 0 or 1. */
+static int load_config(const struct cli *cli, struct config *c, struct encoder_settings *own)
 {
-	char why[ERRMSG_MAX];
-	int rc = cli_load_config(cli, "skylapse-encoder", c, NULL, NULL);
+	int rc = cli_load_config(cli, "skylapse-encoder", c, encoder_settings_load, own);
 
-	if (job_check_defaults(c->encoder, why)) {
-		fprintf(stderr, "%s: encoder: %s\n", c->path, why);
-		rc = 1;
-	}
 	if (rc == 0 && c->have_location && time_set_zone(c->timezone)) {
 		fprintf(stderr, "%s: location.timezone: unknown time zone '%s'\n", c->path,
 			c->timezone);
 		rc = 1;
 	}
-	(void)e;
 	return rc;
 }
 
 static void reload(struct encoder *e)
 {
+	struct encoder_settings own;
 	struct config fresh;
 
-	if (load_config(e, &e->cli, &fresh) != 0) {
+	if (load_config(&e->cli, &fresh, &own) != 0) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
@@ -181,6 +179,7 @@ static void reload(struct encoder *e)
 	/* identity, broker and folders stay as started; new jobs use the rest
 	 * (running jobs copied what they need when they started) */
 	config_restart_needed(&e->cfg, &fresh);
+	encoder_settings_restart_needed(&e->own, &own);
 	config_free(&e->cfg);
 	e->cfg = fresh;
 	worker_set_config(e->worker, &e->cfg);
@@ -198,13 +197,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	}
 	log_info("signal %d: stopping", signo);
 	worker_stop(e->worker);
-}
-
-static int setting(const json_t *encoder, const char *key, int fallback)
-{
-	json_t *v = json_object_get(encoder, key);
-
-	return json_is_integer(v) ? (int)json_integer_value(v) : fallback;
 }
 
 static int run(struct encoder *e)
@@ -257,15 +249,15 @@ int main(int argc, char **argv)
 	rc = parse_args(&e, &e.cli, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = load_config(&e, &e.cli, &e.cfg);
+	rc = load_config(&e.cli, &e.cfg, &e.own);
 	if (rc || e.cli.check)
 		goto out;
 	if (e.id[0] == '\0')
 		host_id(e.id);
-	if (e.concurrency == 0)
-		e.concurrency = setting(e.cfg.encoder, "concurrency", 1);
+	if (e.concurrency == 0) /* no --concurrency */
+		e.concurrency = e.own.concurrency;
 	if (e.threads == 0)
-		e.threads = setting(e.cfg.encoder, "threads", 0);
+		e.threads = e.own.threads;
 	if (path_expand_home(e.cfg.images_dir[0] ? e.cfg.images_dir : DEFAULT_IMAGES_DIR,
 			     e.images_root, sizeof(e.images_root)) ||
 	    path_expand_home(e.cfg.timelapses_dir[0] ? e.cfg.timelapses_dir
