@@ -14,8 +14,8 @@
 
 struct bridge_settings {
 	char api_token[CONFIG_STR]; /* API_TOKEN: "" = no token needed */
-	int backend_port;           /* BACKEND_PORT, default 8082 */
-	int frontend_port;          /* FRONTEND_PORT, default 3000 (checked only) */
+	int backend_port;	    /* BACKEND_PORT, default 8082 */
+	int frontend_port;	    /* FRONTEND_PORT, default 3000 (checked only) */
 };
 
 /* Fills *own (a struct bridge_settings) from c's environment and flags; bad

@@ -15,7 +15,7 @@
 
 struct encoder_settings {
 	int concurrency; /* encoder.concurrency, 1..64, default 1 */
-	int threads;     /* encoder.threads, 0..64, 0 (default) = one per CPU */
+	int threads;	 /* encoder.threads, 0..64, 0 (default) = one per CPU */
 };
 
 /* Checks c's `encoder` section (job_check_defaults()) and fills *own (a

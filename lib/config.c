@@ -49,8 +49,6 @@ void config_problem(struct config_problems *p, const struct config *c, bool erro
 		p->errors++;
 }
 
-#define problem config_problem
-
 static bool in_list(const char *s, const char **list)
 {
 	for (; *list; list++)
@@ -104,38 +102,41 @@ static void load_location(struct config *c, struct config_problems *p)
 
 	if (loc == NULL) {
 		if (c->have_file)
-			problem(p, c, true, "location: missing (latitude, longitude, timezone)");
+			config_problem(p, c, true,
+				       "location: missing (latitude, longitude, timezone)");
 		return;
 	}
 	if (!json_is_object(loc)) {
-		problem(p, c, true, "location: must be an object");
+		config_problem(p, c, true, "location: must be an object");
 		return;
 	}
 	c->have_location = true;
 	v = json_object_get(loc, "latitude");
 	if (!json_is_number(v))
-		problem(p, c, true, "location.latitude: must be a number");
+		config_problem(p, c, true, "location.latitude: must be a number");
 	else if (json_number_value(v) < -90 || json_number_value(v) > 90)
-		problem(p, c, true, "location.latitude: %g is outside -90..90",
-			json_number_value(v));
+		config_problem(p, c, true, "location.latitude: %g is outside -90..90",
+			       json_number_value(v));
 	else
 		c->latitude = json_number_value(v);
 	v = json_object_get(loc, "longitude");
 	if (!json_is_number(v))
-		problem(p, c, true, "location.longitude: must be a number");
+		config_problem(p, c, true, "location.longitude: must be a number");
 	else if (json_number_value(v) < -180 || json_number_value(v) > 180)
-		problem(p, c, true, "location.longitude: %g is outside -180..180",
-			json_number_value(v));
+		config_problem(p, c, true, "location.longitude: %g is outside -180..180",
+			       json_number_value(v));
 	else
 		c->longitude = json_number_value(v);
 	v = json_object_get(loc, "timezone");
 	if (v == NULL)
-		problem(p, c, true, "location.timezone: missing (an IANA name like Europe/Paris)");
+		config_problem(p, c, true,
+			       "location.timezone: missing (an IANA name like Europe/Paris)");
 	else if (!json_is_string(v))
-		problem(p, c, true, "location.timezone: must be a string");
+		config_problem(p, c, true, "location.timezone: must be a string");
 	else if (!time_zone_exists(json_string_value(v)))
-		problem(p, c, true, "location.timezone: '%s' is not in the IANA time zone database",
-			json_string_value(v));
+		config_problem(p, c, true,
+			       "location.timezone: '%s' is not in the IANA time zone database",
+			       json_string_value(v));
 	else
 		copy_str(c->timezone, sizeof(c->timezone), json_string_value(v));
 	v = json_object_get(loc, "name");
@@ -153,12 +154,12 @@ bool config_file_int(const struct config *c, struct config_problems *p, const js
 	if (rc == SL_ERR_NOTFOUND)
 		return false;
 	if (rc == SL_ERR_INVAL) {
-		problem(p, c, true, "%s.%s: must be an integer", where, key);
+		config_problem(p, c, true, "%s.%s: must be an integer", where, key);
 		return false;
 	}
 	if (rc == SL_ERR_RANGE) {
-		problem(p, c, true, "%s.%s: %lld is outside %lld..%lld", where, key,
-			(long long)json_number_value(json_object_get(obj, key)), lo, hi);
+		config_problem(p, c, true, "%s.%s: %lld is outside %lld..%lld", where, key,
+			       (long long)json_number_value(json_object_get(obj, key)), lo, hi);
 		return false;
 	}
 	*out = (int)x;
@@ -173,7 +174,7 @@ bool config_file_number(const struct config *c, struct config_problems *p, const
 
 	if (rc == SL_OK || rc == SL_ERR_NOTFOUND)
 		return rc == SL_OK;
-	problem(p, c, true, "%s.%s: must be a number %g..%g", where, key, lo, hi);
+	config_problem(p, c, true, "%s.%s: must be a number %g..%g", where, key, lo, hi);
 	return false;
 }
 
@@ -183,7 +184,7 @@ const json_t *config_section(const struct config *c, struct config_problems *p,
 	const json_t *sec = json_object_get(c->root, name);
 
 	if (sec && !json_is_object(sec)) {
-		problem(p, c, true, "%s: must be an object", name);
+		config_problem(p, c, true, "%s: must be an object", name);
 		return NULL;
 	}
 	return sec;
@@ -198,20 +199,23 @@ static void load_schedule_profiles(struct config *c, struct config_problems *p,
 	size_t i, n = 0;
 
 	if (one && many)
-		problem(p, c, false, "%s: both 'profile' and 'profiles'; using 'profiles'", where);
+		config_problem(p, c, false, "%s: both 'profile' and 'profiles'; using 'profiles'",
+			       where);
 	if (many) {
 		if (!json_is_array(many)) {
-			problem(p, c, true, "%s.profiles: must be a list of profile ids", where);
+			config_problem(p, c, true, "%s.profiles: must be a list of profile ids",
+				       where);
 			return;
 		}
 		json_array_foreach(many, i, v) {
-			const struct profile *pr = json_is_string(v)
-							   ? profile_find(&c->profiles, json_string_value(v))
-							   : NULL;
+			const struct profile *pr =
+			    json_is_string(v) ? profile_find(&c->profiles, json_string_value(v))
+					      : NULL;
 
 			if (pr == NULL) {
-				problem(p, c, true, "%s.profiles[%zu]: unknown profile %s", where, i,
-					json_is_string(v) ? json_string_value(v) : "(not a string)");
+				config_problem(
+				    p, c, true, "%s.profiles[%zu]: unknown profile %s", where, i,
+				    json_is_string(v) ? json_string_value(v) : "(not a string)");
 				continue;
 			}
 			if (n < PROFILE_MAX && !strchr(s->profiles, pr->id))
@@ -220,11 +224,12 @@ static void load_schedule_profiles(struct config *c, struct config_problems *p,
 		s->profiles[n] = '\0';
 	} else if (one) {
 		const struct profile *pr =
-			json_is_string(one) ? profile_find(&c->profiles, json_string_value(one)) : NULL;
+		    json_is_string(one) ? profile_find(&c->profiles, json_string_value(one)) : NULL;
 
 		if (pr == NULL)
-			problem(p, c, true, "%s.profile: unknown profile %s", where,
-				json_is_string(one) ? json_string_value(one) : "(not a string)");
+			config_problem(p, c, true, "%s.profile: unknown profile %s", where,
+				       json_is_string(one) ? json_string_value(one)
+							   : "(not a string)");
 		else
 			s->profiles[0] = pr->id;
 	}
@@ -244,47 +249,51 @@ static void load_schedule(struct config *c, struct config_problems *p, const cha
 	s->enabled = true;
 	s->interval_seconds = 30;
 	if (!id_is_valid(name))
-		problem(p, c, true, "%s: schedule names must match [a-z0-9_-]+ (they name MQTT topics)",
-			where);
+		config_problem(p, c, true,
+			       "%s: schedule names must match [a-z0-9_-]+ (they name MQTT topics)",
+			       where);
 	if (!json_is_object(js)) {
-		problem(p, c, true, "%s: must be an object", where);
+		config_problem(p, c, true, "%s: must be an object", where);
 		return;
 	}
 	if (jx_get_bool(js, "enabled", &b, why) == SL_OK)
 		s->enabled = b;
 	else if (json_object_get(js, "enabled"))
-		problem(p, c, true, "%s.enabled: must be true or false", where);
+		config_problem(p, c, true, "%s.enabled: must be true or false", where);
 	config_file_int(c, p, js, where, "interval_seconds", 1, 86400, &s->interval_seconds);
 	if (jx_get_string(js, "type", &type, why) != SL_OK) {
-		problem(p, c, true, "%s.type: missing or not a string (solar_relative or time_of_day)",
-			where);
+		config_problem(p, c, true,
+			       "%s.type: missing or not a string (solar_relative or time_of_day)",
+			       where);
 	} else if (strcmp(type, "solar_relative") == 0) {
 		s->type = SCHEDULE_SOLAR;
 		if (jx_get_string(js, "anchor", &str, why) != SL_OK)
-			problem(p, c, true, "%s.anchor: missing or not a string", where);
+			config_problem(p, c, true, "%s.anchor: missing or not a string", where);
 		else if (sun_event_parse(str, &s->anchor) != SL_OK)
-			problem(p, c, true, "%s.anchor: unknown anchor '%s'", where, str);
+			config_problem(p, c, true, "%s.anchor: unknown anchor '%s'", where, str);
 		if (json_object_get(js, "offset_minutes"))
-			config_file_int(c, p, js, where, "offset_minutes", -1440, 1440, &s->offset_minutes);
+			config_file_int(c, p, js, where, "offset_minutes", -1440, 1440,
+					&s->offset_minutes);
 		if (json_object_get(js, "duration_minutes") == NULL)
-			problem(p, c, true, "%s.duration_minutes: missing", where);
+			config_problem(p, c, true, "%s.duration_minutes: missing", where);
 		else
-			config_file_int(c, p, js, where, "duration_minutes", 1, 1440, &s->duration_minutes);
+			config_file_int(c, p, js, where, "duration_minutes", 1, 1440,
+					&s->duration_minutes);
 	} else if (strcmp(type, "time_of_day") == 0) {
 		s->type = SCHEDULE_TIME_OF_DAY;
 		if (jx_get_string(js, "start_time", &str, why) != SL_OK ||
 		    time_parse_hhmm(str, &s->start_minute) != SL_OK)
-			problem(p, c, true, "%s.start_time: must be \"HH:MM\"", where);
+			config_problem(p, c, true, "%s.start_time: must be \"HH:MM\"", where);
 		if (jx_get_string(js, "end_time", &str, why) != SL_OK ||
 		    time_parse_hhmm(str, &s->end_minute) != SL_OK)
-			problem(p, c, true, "%s.end_time: must be \"HH:MM\"", where);
+			config_problem(p, c, true, "%s.end_time: must be \"HH:MM\"", where);
 	} else {
-		problem(p, c, true, "%s.type: unknown schedule type '%s'", where, type);
+		config_problem(p, c, true, "%s.type: unknown schedule type '%s'", where, type);
 	}
 	load_schedule_profiles(c, p, s, js, where);
 	tl = json_object_get(js, "timelapse");
 	if (tl && !json_is_object(tl)) {
-		problem(p, c, true, "%s.timelapse: must be an object", where);
+		config_problem(p, c, true, "%s.timelapse: must be an object", where);
 	} else if (tl) {
 		s->timelapse = tl;
 		s->timelapse_auto = json_is_true(json_object_get(tl, "auto"));
@@ -301,12 +310,12 @@ static void load_schedules(struct config *c, struct config_problems *p)
 	if (scheds == NULL)
 		return;
 	if (!json_is_object(scheds)) {
-		problem(p, c, true, "schedules: must be an object of named schedules");
+		config_problem(p, c, true, "schedules: must be an object of named schedules");
 		return;
 	}
 	c->schedules = calloc(json_object_size(scheds) + 1, sizeof(*c->schedules));
 	if (c->schedules == NULL) {
-		problem(p, c, true, "schedules: out of memory");
+		config_problem(p, c, true, "schedules: out of memory");
 		return;
 	}
 	json_object_foreach((json_t *)scheds, name, js)
@@ -323,13 +332,13 @@ static void load_pi(struct config *c, struct config_problems *p)
 	if (pi == NULL)
 		return;
 	if (!json_is_object(pi)) {
-		problem(p, c, true, "pi: must be an object");
+		config_problem(p, c, true, "pi: must be an object");
 		return;
 	}
 	if (jx_get_string(pi, "host", &host, why) == SL_OK)
 		copy_str(c->pi_host, sizeof(c->pi_host), host);
 	else if (json_object_get(pi, "host"))
-		problem(p, c, true, "pi.host: must be a string");
+		config_problem(p, c, true, "pi.host: must be a string");
 	config_file_int(c, p, pi, "pi", "port", 1, 65535, &c->pi_port);
 	config_file_int(c, p, pi, "pi", "timeout_seconds", 1, 3600, &c->pi_timeout_seconds);
 }
@@ -344,13 +353,14 @@ static void load_sections(struct config *c, struct config_problems *p)
 		if (in_list(key, known_sections))
 			continue;
 		if (in_list(key, legacy_sections))
-			problem(p, c, false, "%s: section of the earlier stack, ignored", key);
+			config_problem(p, c, false, "%s: section of the earlier stack, ignored",
+				       key);
 		else
-			problem(p, c, false, "%s: unknown section, ignored", key);
+			config_problem(p, c, false, "%s: unknown section, ignored", key);
 	}
 	load_location(c, p);
 	if (profile_set_load(&c->profiles, json_object_get(c->root, "profiles"), why) != SL_OK)
-		problem(p, c, true, "%s", why);
+		config_problem(p, c, true, "%s", why);
 	load_schedules(c, p);
 	load_pi(c, p);
 	c->encoder = json_object_get(c->root, "encoder");
@@ -391,7 +401,8 @@ void config_env_int(const struct config *c, struct config_problems *p, const cha
 	errno = 0;
 	x = strtol(v, &end, 10);
 	if (errno || *end || x < lo || x > hi) {
-		problem(p, c, true, "env %s: '%s' is not an integer in %ld..%ld", name, v, lo, hi);
+		config_problem(p, c, true, "env %s: '%s' is not an integer in %ld..%ld", name, v,
+			       lo, hi);
 		return;
 	}
 	*dst = (int)x;
@@ -408,7 +419,8 @@ void config_env_number(const struct config *c, struct config_problems *p, const 
 		return;
 	d = strtod(v, &end);
 	if (*end || end == v || d < lo || d > hi)
-		problem(p, c, true, "env %s: '%s' is not a number in %g..%g", name, v, lo, hi);
+		config_problem(p, c, true, "env %s: '%s' is not a number in %g..%g", name, v, lo,
+			       hi);
 	else
 		*dst = d;
 }
@@ -425,7 +437,7 @@ void config_env_bool(const struct config *c, struct config_problems *p, const ch
 	else if (!strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "no"))
 		*dst = false;
 	else
-		problem(p, c, true, "env %s: '%s' is not true or false", name, v);
+		config_problem(p, c, true, "env %s: '%s' is not true or false", name, v);
 }
 
 static void env_id(struct config *c, struct config_problems *p, const char *name, char *dst)
@@ -435,7 +447,7 @@ static void env_id(struct config *c, struct config_problems *p, const char *name
 	if (v == NULL)
 		return;
 	if (!id_is_valid(v)) {
-		problem(p, c, true, "env %s: '%s' must match [a-z0-9_-]+", name, v);
+		config_problem(p, c, true, "env %s: '%s' must match [a-z0-9_-]+", name, v);
 		return;
 	}
 	copy_str(dst, ID_MAX + 1, v);
@@ -457,10 +469,11 @@ static void load_env(struct config *c, struct config_problems *p)
 	config_env_int(c, p, "PI_PORT", 1, 65535, &c->pi_port);
 	if (strncmp(c->mqtt_url, "mqtt://", 7) && strncmp(c->mqtt_url, "mqtts://", 8) &&
 	    strncmp(c->mqtt_url, "tcp://", 6) && strncmp(c->mqtt_url, "ssl://", 6))
-		problem(p, c, true, "broker URL '%s' must start with mqtt:// or mqtts://", c->mqtt_url);
+		config_problem(p, c, true, "broker URL '%s' must start with mqtt:// or mqtts://",
+			       c->mqtt_url);
 	if (strchr(c->topic_root, '#') || strchr(c->topic_root, '+') || c->topic_root[0] == '\0')
-		problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
-			c->topic_root);
+		config_problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
+			       c->topic_root);
 }
 
 /* --- public -------------------------------------------------------------- */
@@ -484,19 +497,19 @@ int config_load(struct config *c, const char *path, const struct config_flags *f
 	copy_str(c->path, sizeof(c->path), path);
 	set_defaults(c);
 	if (access(path, F_OK) != 0 && !named) {
-		problem(p, c, false, "no configuration file; using defaults");
+		config_problem(p, c, false, "no configuration file; using defaults");
 		c->root = json_object();
 	} else {
 		c->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 		if (c->root == NULL) {
 			if (access(path, R_OK) != 0)
-				problem(p, c, true, "cannot read: %s", strerror(errno));
+				config_problem(p, c, true, "cannot read: %s", strerror(errno));
 			else
-				problem(p, c, true, "invalid JSON: %s (line %d, column %d)", jerr.text,
-					jerr.line, jerr.column);
+				config_problem(p, c, true, "invalid JSON: %s (line %d, column %d)",
+					       jerr.text, jerr.line, jerr.column);
 			c->root = json_object();
 		} else if (!json_is_object(c->root)) {
-			problem(p, c, true, "the file must hold one JSON object");
+			config_problem(p, c, true, "the file must hold one JSON object");
 			json_decref(c->root);
 			c->root = json_object();
 		} else {

@@ -21,7 +21,8 @@ void capture_settings_load(const struct config *c, void *own, struct config_prob
 int capture_settings_restart_needed(const struct capture_settings *old,
 				    const struct capture_settings *fresh)
 {
-	return config_changed(strcmp(old->camera_source, fresh->camera_source) != 0, "CAMERA_SOURCE") +
+	return config_changed(strcmp(old->camera_source, fresh->camera_source) != 0,
+			      "CAMERA_SOURCE") +
 	       config_changed(old->sim_width != fresh->sim_width, "capture.sim_width") +
 	       config_changed(old->sim_height != fresh->sim_height, "capture.sim_height");
 }

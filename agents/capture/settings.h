@@ -16,7 +16,7 @@
 
 struct capture_settings {
 	char camera_source[PATH_MAX]; /* libcamera (default), sim or dir:PATH */
-	double min_free_pct;          /* refuse captures below this free disk share; 5 */
+	double min_free_pct;	      /* refuse captures below this free disk share; 5 */
 	int sim_width, sim_height;    /* the sim's frame size; 0 = its default */
 };
 

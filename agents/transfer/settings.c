@@ -9,10 +9,8 @@ void transfer_settings_load(const struct config *c, void *own, struct config_pro
 	struct transfer_settings *s = own;
 	const char *user = getenv("USER");
 
-	*s = (struct transfer_settings){.pi_ssh_port = 22,
-					.enabled = true,
-					.interval_minutes = 5,
-					.delete_after_days = 1};
+	*s = (struct transfer_settings){
+	    .pi_ssh_port = 22, .enabled = true, .interval_minutes = 5, .delete_after_days = 1};
 	snprintf(s->pi_user, sizeof(s->pi_user), "%s", user ? user : "pi");
 	snprintf(s->pi_source, sizeof(s->pi_source), "~/skylapse-images/");
 	config_env_str(c, "PI_USER", s->pi_user, sizeof(s->pi_user));
@@ -33,6 +31,6 @@ int transfer_settings_restart_needed(const struct transfer_settings *old,
 	       config_changed(old->pi_ssh_port != fresh->pi_ssh_port, "PI_SSH_PORT") +
 	       config_changed(strcmp(old->ssh_key, fresh->ssh_key) != 0, "SSH_KEY") +
 	       config_changed(strcmp(old->ssh_known_hosts, fresh->ssh_known_hosts) != 0,
-		       "SSH_KNOWN_HOSTS") +
+			      "SSH_KNOWN_HOSTS") +
 	       config_changed(old->enabled != fresh->enabled, "TRANSFER_ENABLED");
 }

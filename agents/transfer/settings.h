@@ -18,14 +18,14 @@
 #include "config.h"
 
 struct transfer_settings {
-	char pi_user[CONFIG_STR];     /* PI_USER, default $USER, else "pi" */
-	char pi_source[PATH_MAX];     /* PI_SOURCE, default ~/skylapse-images/ */
-	int pi_ssh_port;              /* PI_SSH_PORT, default 22 */
-	char ssh_key[PATH_MAX];       /* SSH_KEY, "" = ssh's default */
+	char pi_user[CONFIG_STR]; /* PI_USER, default $USER, else "pi" */
+	char pi_source[PATH_MAX]; /* PI_SOURCE, default ~/skylapse-images/ */
+	int pi_ssh_port;	  /* PI_SSH_PORT, default 22 */
+	char ssh_key[PATH_MAX];	  /* SSH_KEY, "" = ssh's default */
 	char ssh_known_hosts[PATH_MAX];
-	bool enabled;                 /* TRANSFER_ENABLED, default true */
-	int interval_minutes;         /* TRANSFER_INTERVAL_MINUTES, 1..10080, default 5 */
-	double delete_after_days;     /* DELETE_AFTER_DAYS, 0..36500, default 1 */
+	bool enabled;		  /* TRANSFER_ENABLED, default true */
+	int interval_minutes;	  /* TRANSFER_INTERVAL_MINUTES, 1..10080, default 5 */
+	double delete_after_days; /* DELETE_AFTER_DAYS, 0..36500, default 1 */
 };
 
 /* Fills *own (a struct transfer_settings) from c's environment and flags;
