@@ -39,7 +39,7 @@ enum { OPT_PORT = 1, OPT_BIND, OPT_PI_COMPAT, OPT_CAMERA, OPT_DASHBOARD, OPT_IMA
 struct flags {
 	struct cli cli;
 	int port;
-	const char *bind, *dashboard;
+	const char *bind;
 	bool pi_compat, list_routes;
 };
 
@@ -97,7 +97,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		case OPT_BIND: fl->bind = optarg; break;
 		case OPT_PI_COMPAT: fl->pi_compat = true; break;
 		case OPT_CAMERA: cli_flag(&fl->cli, "CAMERA_ID", optarg); break;
-		case OPT_DASHBOARD: fl->dashboard = optarg; break;
+		case OPT_DASHBOARD: cli_flag(&fl->cli, "DASHBOARD_DIR", optarg); break;
 		case OPT_IMAGES: cli_flag(&fl->cli, "IMAGES_DIR", optarg); break;
 		case OPT_TIMELAPSES: cli_flag(&fl->cli, "TIMELAPSES_DIR", optarg); break;
 		case OPT_LIST_ROUTES: fl->list_routes = true; break;
@@ -273,9 +273,9 @@ static int setup(struct bridge *b, const struct flags *fl)
 	pick_dir(b->images_dir, sizeof(b->images_dir), b->cfg.images_dir, DEFAULT_IMAGES_DIR);
 	pick_dir(b->timelapses_dir, sizeof(b->timelapses_dir), b->cfg.timelapses_dir,
 		 DEFAULT_TIMELAPSES_DIR);
-	if (files_find_dashboard(fl->dashboard, b->dashboard_dir, sizeof(b->dashboard_dir)))
+	if (files_find_dashboard(b->own.dashboard_dir, b->dashboard_dir, sizeof(b->dashboard_dir)))
 		log_warn("dashboard folder %s not found: / serves a page of links",
-			 fl->dashboard ? fl->dashboard : getenv("DASHBOARD_DIR"));
+			 b->own.dashboard_dir);
 	if (!b->pi_compat && files_load_openapi(&b->openapi, &b->openapi_len) != SL_OK)
 		log_warn("schema/openapi.json not found: /openapi.json will answer 404");
 	raise_fd_limit();

@@ -3,19 +3,22 @@
  * reads them.
  *
  * Reload (SIGHUP): API_TOKEN applies live (with the shared location, time
- * zone, schedules and profiles); BACKEND_PORT and FRONTEND_PORT (like the
- * broker, the topic root and the folders) need a restart, and a reload that
- * changes one says so in the log.
+ * zone, schedules and profiles); BACKEND_PORT, FRONTEND_PORT and
+ * DASHBOARD_DIR (like the broker, the topic root and the folders) need a
+ * restart, and a reload that changes one says so in the log.
  */
 #ifndef SKYLAPSE_BRIDGE_HTTP_SETTINGS_H
 #define SKYLAPSE_BRIDGE_HTTP_SETTINGS_H
 
+#include <limits.h>
+
 #include "config.h"
 
 struct bridge_settings {
-	char api_token[CONFIG_STR]; /* API_TOKEN: "" = no token needed */
-	int backend_port;	    /* BACKEND_PORT, default 8082 */
-	int frontend_port;	    /* FRONTEND_PORT, default 3000 (checked only) */
+	char api_token[CONFIG_STR];   /* API_TOKEN: "" = no token needed */
+	int backend_port;	      /* BACKEND_PORT, default 8082 */
+	int frontend_port;	      /* FRONTEND_PORT, default 3000 (checked only) */
+	char dashboard_dir[PATH_MAX]; /* DASHBOARD_DIR or --dashboard; "" = found */
 };
 
 /* Fills *own (a struct bridge_settings) from c's environment and flags; bad

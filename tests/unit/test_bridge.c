@@ -576,21 +576,26 @@ static void test_settings(void **state)
 	assert_int_equal(s.backend_port, 9000);
 	assert_int_equal(s.frontend_port, 3000);
 	assert_string_equal(s.api_token, "");
+	assert_string_equal(s.dashboard_dir, "");
 	config_free(&c);
 	old = s;
 	cli_flag(&cli, "BACKEND_PORT", "9100");
 	setenv("API_TOKEN", "sesame", 1);
+	setenv("DASHBOARD_DIR", "/env/dashboard", 1);
+	cli_flag(&cli, "DASHBOARD_DIR", "/flag/dashboard");
 	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 0);
 	assert_int_equal(s.backend_port, 9100);
 	assert_string_equal(s.api_token, "sesame");
-	/* a new token applies live; a new port needs a restart */
-	assert_int_equal(bridge_settings_restart_needed(&old, &s), 1);
+	assert_string_equal(s.dashboard_dir, "/flag/dashboard");
+	/* a new token applies live; a new port or dashboard needs a restart */
+	assert_int_equal(bridge_settings_restart_needed(&old, &s), 2);
 	config_free(&c);
 	cli_flag(&cli, "BACKEND_PORT", "99999");
 	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 1);
 	config_free(&c);
 	unsetenv("API_TOKEN");
 	unsetenv("BACKEND_PORT");
+	unsetenv("DASHBOARD_DIR");
 }
 
 int main(void)
