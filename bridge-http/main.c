@@ -259,7 +259,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 	struct mqtt_opts mo;
 	struct http_opts ho = {0};
 	char client_id[128], filter[TOPIC_MAX];
-	int rc;
+	int rc, port = fl->port;
 
 	if (cors_parse(getenv("CORS_ORIGINS"), &b->cors) != SL_OK) {
 		log_error("CORS_ORIGINS: '%s' is not '*' or a list of http(s) origins",
@@ -305,8 +305,10 @@ static int setup(struct bridge *b, const struct flags *fl)
 		topic_fmt(filter, b->cfg.topic_root, "#");
 	if (mqtt_subscribe(b->mqtt, filter, 1))
 		return 2;
+	if (fl->port == 0) /* no --port */
+		port = b->pi_compat ? b->cfg.pi_port : b->own.backend_port;
 	ho = (struct http_opts){fl->bind,
-				fl->port ? fl->port : b->pi_compat ? b->cfg.pi_port : b->own.backend_port,
+				port,
 				0,
 				b->pi_compat ? pi_routes : bridge_routes,
 				b->pi_compat ? pi_nroutes : bridge_nroutes,

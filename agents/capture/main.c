@@ -323,7 +323,7 @@ static void reload(struct agent *a)
 	struct capture_settings own;
 	struct config fresh;
 
-	if (cli_load_config(&a->cli, "skylapse-capture", &fresh, capture_settings_load, &own) != 0) {
+	if (cli_load_config(&a->cli, "skylapse-capture", &fresh, capture_settings_load, &own)) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;

@@ -97,7 +97,8 @@ static void pick_camera(const struct agent *a, char out[ID_MAX + 1])
 	size_t j = 0;
 
 	snprintf(out, ID_MAX + 1, "%s", a->cfg.camera_id);
-	if (config_value(&a->cfg, "CAMERA_ID") || !*host || strcmp(host, "local") == 0 || is_address(host))
+	if (config_value(&a->cfg, "CAMERA_ID") || !*host || strcmp(host, "local") == 0 ||
+	    is_address(host))
 		return;
 	for (; host[j] && host[j] != '.' && j < ID_MAX; j++)
 		out[j] = (char)tolower((unsigned char)host[j]);
