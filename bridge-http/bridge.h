@@ -13,6 +13,7 @@
 
 #include "auth_cors.h"
 #include "config.h"
+#include "settings.h"
 #include "fsutil.h"
 #include "loop.h"
 #include "mqtt.h"
@@ -27,6 +28,7 @@ struct sky_cache;
 
 struct bridge {
 	struct config cfg;
+	struct bridge_settings own;
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct http_server *http;

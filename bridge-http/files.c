@@ -100,14 +100,12 @@ static void pick(const char *dir, char *out, size_t outlen)
 		snprintf(out, outlen, "%s", dir);
 }
 
-int files_find_dashboard(const char *flag, char *out, size_t outlen)
+int files_find_dashboard(const char *named, char *out, size_t outlen)
 {
 	char buf[PATH_MAX];
-	const char *env = getenv("DASHBOARD_DIR");
-	const char *named = flag && *flag ? flag : env && *env ? env : NULL;
 
 	out[0] = '\0';
-	if (named) {
+	if (named && *named) {
 		if (!is_dir(named))
 			return SL_ERR_NOTFOUND;
 		pick(named, out, outlen);

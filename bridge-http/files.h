@@ -19,12 +19,12 @@ int files_resolve(const char *root, const char *rel, char *out, size_t outlen);
  * "application/octet-stream" when unknown. Static string. */
 const char *files_content_type(const char *path);
 
-/* Picks the dashboard folder: `flag` when given, else $DASHBOARD_DIR, else
- * ./dashboard, else <source root>/dashboard; a "dist" folder with an
- * index.html inside it wins (a built dashboard). Writes "" when there is
- * none (the minimal page is served). 0, or SL_ERR_NOTFOUND when the folder
- * named by the flag or the environment does not exist (out is "" then). */
-int files_find_dashboard(const char *flag, char *out, size_t outlen);
+/* Picks the dashboard folder: `named` (DASHBOARD_DIR or --dashboard) when
+ * not NULL, else ./dashboard, else the installed one, else <source
+ * root>/dashboard; a "dist" folder with an index.html inside it wins (a
+ * built dashboard). Writes "" when there is none (the minimal page is
+ * served). 0, or SL_ERR_NOTFOUND when `named` does not exist (out is ""). */
+int files_find_dashboard(const char *named, char *out, size_t outlen);
 
 /* Loads schema/openapi.json (from $SKYLAPSE_OPENAPI, ./schema or the
  * source root) into a new buffer; 0 or SL_ERR_NOTFOUND. */

@@ -39,7 +39,7 @@ enum { OPT_PORT = 1, OPT_BIND, OPT_PI_COMPAT, OPT_CAMERA, OPT_DASHBOARD, OPT_IMA
 struct flags {
 	struct cli cli;
 	int port;
-	const char *bind, *camera, *dashboard, *images, *timelapses;
+	const char *bind;
 	bool pi_compat, list_routes;
 };
 
@@ -96,10 +96,10 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 			break;
 		case OPT_BIND: fl->bind = optarg; break;
 		case OPT_PI_COMPAT: fl->pi_compat = true; break;
-		case OPT_CAMERA: fl->camera = optarg; break;
-		case OPT_DASHBOARD: fl->dashboard = optarg; break;
-		case OPT_IMAGES: fl->images = optarg; break;
-		case OPT_TIMELAPSES: fl->timelapses = optarg; break;
+		case OPT_CAMERA: cli_flag(&fl->cli, "CAMERA_ID", optarg); break;
+		case OPT_DASHBOARD: cli_flag(&fl->cli, "DASHBOARD_DIR", optarg); break;
+		case OPT_IMAGES: cli_flag(&fl->cli, "IMAGES_DIR", optarg); break;
+		case OPT_TIMELAPSES: cli_flag(&fl->cli, "TIMELAPSES_DIR", optarg); break;
 		case OPT_LIST_ROUTES: fl->list_routes = true; break;
 		default: usage(stderr); return 1;
 		}
@@ -210,6 +210,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 {
 	struct bridge *b = arg;
 	const struct cli *cli = b->cli;
+	struct bridge_settings own;
 	struct config nc;
 
 	if (signo != SIGHUP) {
@@ -217,7 +218,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		loop_stop(l);
 		return;
 	}
-	if (cli_load_config(cli, "skylapse-bridge", &nc) != 0) {
+	if (cli_load_config(cli, "skylapse-bridge", &nc, bridge_settings_load, &own) != 0) {
 		log_warn("SIGHUP: the new configuration has errors; keeping the old one");
 		config_free(&nc);
 		return;
@@ -225,8 +226,12 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	if (time_set_zone(nc.timezone) != SL_OK)
 		log_warn("SIGHUP: time zone %s not found; keeping %s", nc.timezone,
 			 b->cfg.timezone);
+	config_restart_needed(&b->cfg, &nc);
+	bridge_settings_restart_needed(&b->own, &own);
 	config_free(&b->cfg);
 	b->cfg = nc;
+	/* the server borrows own.api_token: a new token applies at once */
+	snprintf(b->own.api_token, sizeof(b->own.api_token), "%s", own.api_token);
 	sky_cache_free(&b->sky); /* it holds figures of the old configuration */
 	b->state.version++;
 	log_info("SIGHUP: configuration reloaded from %s", b->cfg.path);
@@ -244,10 +249,9 @@ static void raise_fd_limit(void)
 	}
 }
 
-static void pick_dir(char *out, size_t outlen, const char *flag, const char *cfg,
-		     const char *def)
+static void pick_dir(char *out, size_t outlen, const char *cfg, const char *def)
 {
-	snprintf(out, outlen, "%s", flag && *flag ? flag : cfg[0] ? cfg : def);
+	snprintf(out, outlen, "%s", cfg[0] ? cfg : def);
 }
 
 static int setup(struct bridge *b, const struct flags *fl)
@@ -255,7 +259,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 	struct mqtt_opts mo;
 	struct http_opts ho = {0};
 	char client_id[128], filter[TOPIC_MAX];
-	int rc;
+	int rc, port = fl->port;
 
 	if (cors_parse(getenv("CORS_ORIGINS"), &b->cors) != SL_OK) {
 		log_error("CORS_ORIGINS: '%s' is not '*' or a list of http(s) origins",
@@ -265,18 +269,13 @@ static int setup(struct bridge *b, const struct flags *fl)
 	if (time_set_zone(b->cfg.timezone) != SL_OK)
 		log_warn("time zone %s not found; using UTC", b->cfg.timezone);
 	b->pi_compat = fl->pi_compat;
-	snprintf(b->camera, sizeof(b->camera), "%s", fl->camera ? fl->camera : b->cfg.camera_id);
-	if (b->pi_compat && !id_is_valid(b->camera)) {
-		log_error("--camera: '%s' must match [a-z0-9_-]{1,64}", b->camera);
-		return 1;
-	}
-	pick_dir(b->images_dir, sizeof(b->images_dir), fl->images, b->cfg.images_dir,
-		 DEFAULT_IMAGES_DIR);
-	pick_dir(b->timelapses_dir, sizeof(b->timelapses_dir), fl->timelapses,
-		 b->cfg.timelapses_dir, DEFAULT_TIMELAPSES_DIR);
-	if (files_find_dashboard(fl->dashboard, b->dashboard_dir, sizeof(b->dashboard_dir)))
+	snprintf(b->camera, sizeof(b->camera), "%s", b->cfg.camera_id); /* an id, checked */
+	pick_dir(b->images_dir, sizeof(b->images_dir), b->cfg.images_dir, DEFAULT_IMAGES_DIR);
+	pick_dir(b->timelapses_dir, sizeof(b->timelapses_dir), b->cfg.timelapses_dir,
+		 DEFAULT_TIMELAPSES_DIR);
+	if (files_find_dashboard(b->own.dashboard_dir, b->dashboard_dir, sizeof(b->dashboard_dir)))
 		log_warn("dashboard folder %s not found: / serves a page of links",
-			 fl->dashboard ? fl->dashboard : getenv("DASHBOARD_DIR"));
+			 b->own.dashboard_dir);
 	if (!b->pi_compat && files_load_openapi(&b->openapi, &b->openapi_len) != SL_OK)
 		log_warn("schema/openapi.json not found: /openapi.json will answer 404");
 	raise_fd_limit();
@@ -306,14 +305,16 @@ static int setup(struct bridge *b, const struct flags *fl)
 		topic_fmt(filter, b->cfg.topic_root, "#");
 	if (mqtt_subscribe(b->mqtt, filter, 1))
 		return 2;
+	if (fl->port == 0) /* no --port */
+		port = b->pi_compat ? b->cfg.pi_port : b->own.backend_port;
 	ho = (struct http_opts){fl->bind,
-				fl->port ? fl->port : b->pi_compat ? b->cfg.pi_port : b->cfg.backend_port,
+				port,
 				0,
 				b->pi_compat ? pi_routes : bridge_routes,
 				b->pi_compat ? pi_nroutes : bridge_nroutes,
 				b,
 				&b->cors,
-				b->cfg.api_token};
+				b->own.api_token};
 	rc = http_start(b->loop, &ho, &b->http);
 	if (rc)
 		return rc == SL_ERR_INVAL ? 1 : 2;
@@ -363,7 +364,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	b.cli = &fl.cli;
-	rc = cli_load_config(&fl.cli, "skylapse-bridge", &b.cfg);
+	if (cli_check_id(&fl.cli, "skylapse-bridge", "--camera", "CAMERA_ID"))
+		return 1;
+	rc = cli_load_config(&fl.cli, "skylapse-bridge", &b.cfg, bridge_settings_load, &b.own);
 	if (rc || fl.cli.check) {
 		config_free(&b.cfg);
 		return rc;

@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "service.h"
+#include "settings.h"
 #include "timeutil.h"
 #include "topics.h"
 #include "worker.h"
@@ -41,7 +42,8 @@ struct encoder {
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct worker *worker;
-	const char *config_flag, *broker_flag;
+	struct encoder_settings own;
+	struct cli cli; /* the flags, for reloads */
 	char id[ID_MAX + 1];
 	int concurrency, threads;
 	char images_root[PATH_MAX], timelapses_root[PATH_MAX];
@@ -131,8 +133,8 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 			if (parse_int("threads", optarg, 0, 64, &e->threads))
 				return 1;
 			break;
-		case O_IMAGES: setenv("IMAGES_DIR", optarg, 1); break;
-		case O_TIMELAPSES: setenv("TIMELAPSES_DIR", optarg, 1); break;
+		case O_IMAGES: cli_flag(cli, "IMAGES_DIR", optarg); break;
+		case O_TIMELAPSES: cli_flag(cli, "TIMELAPSES_DIR", optarg); break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -150,37 +152,34 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* Loads the configuration and checks its encoder section; 0 or 1. */
-static int load_config(struct encoder *e, const struct cli *cli, struct config *c)
+/* Loads the configuration, the encoder's own settings into *own and the
+ * time zone; 0 or 1. */
+static int load_config(const struct cli *cli, struct config *c, struct encoder_settings *own)
 {
-	char why[ERRMSG_MAX];
-	int rc = cli_load_config(cli, "skylapse-encoder", c);
+	int rc = cli_load_config(cli, "skylapse-encoder", c, encoder_settings_load, own);
 
-	if (job_check_defaults(c->encoder, why)) {
-		fprintf(stderr, "%s: encoder: %s\n", c->path, why);
-		rc = 1;
-	}
 	if (rc == 0 && c->have_location && time_set_zone(c->timezone)) {
 		fprintf(stderr, "%s: location.timezone: unknown time zone '%s'\n", c->path,
 			c->timezone);
 		rc = 1;
 	}
-	(void)e;
 	return rc;
 }
 
 static void reload(struct encoder *e)
 {
-	struct cli cli = {e->config_flag, e->broker_flag, false, false, false};
+	struct encoder_settings own;
 	struct config fresh;
 
-	if (load_config(e, &cli, &fresh) != 0) {
+	if (load_config(&e->cli, &fresh, &own) != 0) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
 	}
 	/* identity, broker and folders stay as started; new jobs use the rest
 	 * (running jobs copied what they need when they started) */
+	config_restart_needed(&e->cfg, &fresh);
+	encoder_settings_restart_needed(&e->own, &own);
 	config_free(&e->cfg);
 	e->cfg = fresh;
 	worker_set_config(e->worker, &e->cfg);
@@ -198,13 +197,6 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	}
 	log_info("signal %d: stopping", signo);
 	worker_stop(e->worker);
-}
-
-static int setting(const json_t *encoder, const char *key, int fallback)
-{
-	json_t *v = json_object_get(encoder, key);
-
-	return json_is_integer(v) ? (int)json_integer_value(v) : fallback;
 }
 
 static int run(struct encoder *e)
@@ -248,27 +240,24 @@ static int run(struct encoder *e)
 int main(int argc, char **argv)
 {
 	struct encoder e = {0};
-	struct cli cli = {0};
 	int rc;
 
 	log_init("skylapse-encoder");
 	av_log_set_level(AV_LOG_ERROR);
 	if (argc > 1 && strcmp(argv[1], "encode") == 0)
 		return cmd_encode(argc - 1, argv + 1);
-	rc = parse_args(&e, &cli, argc, argv);
+	rc = parse_args(&e, &e.cli, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	e.config_flag = cli.config_path;
-	e.broker_flag = cli.broker;
-	rc = load_config(&e, &cli, &e.cfg);
-	if (rc || cli.check)
+	rc = load_config(&e.cli, &e.cfg, &e.own);
+	if (rc || e.cli.check)
 		goto out;
 	if (e.id[0] == '\0')
 		host_id(e.id);
-	if (e.concurrency == 0)
-		e.concurrency = setting(e.cfg.encoder, "concurrency", 1);
+	if (e.concurrency == 0) /* no --concurrency */
+		e.concurrency = e.own.concurrency;
 	if (e.threads == 0)
-		e.threads = setting(e.cfg.encoder, "threads", 0);
+		e.threads = e.own.threads;
 	if (path_expand_home(e.cfg.images_dir[0] ? e.cfg.images_dir : DEFAULT_IMAGES_DIR,
 			     e.images_root, sizeof(e.images_root)) ||
 	    path_expand_home(e.cfg.timelapses_dir[0] ? e.cfg.timelapses_dir

@@ -6,5 +6,5 @@ ENCODER_SRCS := encoder/job.c encoder/select.c encoder/colour.c encoder/decode.c
 ENCODER_PKGS := libavcodec libavformat libswscale libavutil libturbojpeg
 
 PROGRAMS += skylapse-encoder
-skylapse-encoder_SRCS := encoder/main.c $(ENCODER_SRCS)
+skylapse-encoder_SRCS := encoder/main.c encoder/settings.c $(ENCODER_SRCS)
 skylapse-encoder_PKGS := $(ENCODER_PKGS)

@@ -1,11 +1,16 @@
 /* cli.c - shared command-line handling; see cli.h. */
 #include "cli.h"
 
+#include <assert.h>
+#include <string.h>
+
+#include "err.h"
+
 bool cli_common(struct cli *cli, int opt, const char *arg)
 {
 	switch (opt) {
 	case CLI_CONFIG: cli->config_path = arg; return true;
-	case CLI_BROKER: cli->broker = arg; return true;
+	case CLI_BROKER: cli_flag(cli, "MQTT_URL", arg); return true;
 	case CLI_CHECK: cli->check = true; return true;
 	case CLI_HELP: cli->help = true; return true;
 	case CLI_VERSION: cli->version = true; return true;
@@ -13,10 +18,43 @@ bool cli_common(struct cli *cli, int opt, const char *arg)
 	return false;
 }
 
-int cli_load_config(const struct cli *cli, const char *prog, struct config *c)
+void cli_flag(struct cli *cli, const char *name, const char *value)
+{
+	struct config_flags *f = &cli->flags;
+
+	for (int i = 0; i < f->count; i++)
+		if (strcmp(f->name[i], name) == 0) {
+			f->value[i] = value;
+			return;
+		}
+	assert(f->count < CONFIG_FLAGS_MAX); /* the programs' tables are fixed */
+	if (f->count < CONFIG_FLAGS_MAX) {
+		f->name[f->count] = name;
+		f->value[f->count++] = value;
+	}
+}
+
+int cli_check_id(const struct cli *cli, const char *prog, const char *flag, const char *name)
+{
+	for (int i = 0; i < cli->flags.count; i++)
+		if (strcmp(cli->flags.name[i], name) == 0 && !id_is_valid(cli->flags.value[i])) {
+			fprintf(stderr, "%s: %s '%s' must match [a-z0-9_-]+\n", prog, flag,
+				cli->flags.value[i]);
+			return SL_ERR_INVAL;
+		}
+	return SL_OK;
+}
+
+int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
+		    cli_section_fn *section, void *own)
 {
 	struct config_problems probs;
-	int rc = config_load(c, cli->config_path, cli->broker, &probs);
+	int rc = config_load(c, cli->config_path, &cli->flags, &probs);
+
+	if (section) {
+		section(c, own, &probs);
+		rc = probs.errors ? SL_ERR_INVAL : rc;
+	}
 
 	config_problems_print(&probs, stderr);
 	if (cli->check) {

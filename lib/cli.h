@@ -2,7 +2,10 @@
  * --config PATH, --broker URL, --check, --help, --version.
  *
  * Programs put CLI_COMMON_OPTIONS at the end of their getopt_long table and
- * pass each option to cli_common() before their own switch.
+ * pass each option to cli_common() before their own switch. A program's flag
+ * that stands for an environment variable (--camera for CAMERA_ID, ...) is
+ * recorded with cli_flag(); --broker is MQTT_URL's. cli_load_config() hands
+ * them to the configuration, where they beat the environment (config.h).
  */
 #ifndef SKYLAPSE_LIB_CLI_H
 #define SKYLAPSE_LIB_CLI_H
@@ -38,18 +41,32 @@ enum cli_opt { CLI_CONFIG = 1000, CLI_BROKER, CLI_CHECK, CLI_HELP, CLI_VERSION }
 
 struct cli {
 	const char *config_path; /* borrowed from argv */
-	const char *broker;
 	bool check, help, version;
+	struct config_flags flags; /* --broker and the program's own, by variable */
 };
 
 /* Records a common option; returns true when `opt` was one. */
 bool cli_common(struct cli *cli, int opt, const char *arg);
 
-/* Loads the configuration named by the flags into *c and prints problems on
+/* Records `value` (borrowed, argv) as the flag standing for the environment
+ * variable `name` (a string literal); a later one for the same name wins. */
+void cli_flag(struct cli *cli, const char *name, const char *value);
+
+/* Refuses the flag `flag` recorded for `name` when it is not an id, saying
+ * "PROG: FLAG 'X' must match [a-z0-9_-]+" on stderr. 0 or SL_ERR_INVAL. */
+int cli_check_id(const struct cli *cli, const char *prog, const char *flag, const char *name);
+
+/* A program's own section: reads it from c (file, then config_value()) into
+ * `own`, adding problems to p. */
+typedef void cli_section_fn(const struct config *c, void *own, struct config_problems *p);
+
+/* Loads the configuration named by the flags into *c, then the program's own
+ * section into `own` when `section` is not NULL, and prints problems on
  * stderr (warnings too). With --check also prints "ok" or the error count.
  * Returns 0 when the configuration has no error, 1 otherwise: the exit code
- * for bad configuration. */
-int cli_load_config(const struct cli *cli, const char *prog, struct config *c);
+ * for bad configuration. *c is the caller's to free either way. */
+int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
+		    cli_section_fn *section, void *own);
 
 /* MQTT options from the configuration: URL and credentials (empty ones as
  * NULL) and `client_id` (borrowed); the rest left for the caller. */

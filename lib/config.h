@@ -1,7 +1,14 @@
 /* config.h - Skylapse configuration: config.json, then the environment,
  * then command-line flags (a flag beats the environment, which beats the file).
  *
- * config_load() reads and checks everything every program shares; problems
+ * A flag reaches the configuration one way in every program: it is recorded
+ * under the name of the environment variable it stands for (cli_flag()), and
+ * config_value() answers the flag before the environment. Never setenv().
+ *
+ * config_load() reads and checks what several programs share (location,
+ * schedules, pi, profiles, broker and topics, identity, folders); each
+ * program reads its own section (its settings module) with the helpers
+ * below, from the same file and environment, into a struct it owns. Problems
  * are collected, not printed, as "PATH: key.path: message" lines so that
  * `--check` can list them all and exit 1, and a reload (SIGHUP) can keep the
  * old configuration when the new one has errors. Keys of the earlier stack
@@ -39,6 +46,15 @@ struct schedule {
 	const json_t *timelapse; /* the "timelapse" object, borrowed from config.root */
 };
 
+#define CONFIG_FLAGS_MAX 8
+
+/* Command-line values, each under the environment variable it overrides. */
+struct config_flags {
+	int count;
+	const char *name[CONFIG_FLAGS_MAX];  /* "MQTT_URL", "CAMERA_ID", ... (static) */
+	const char *value[CONFIG_FLAGS_MAX]; /* borrowed from argv */
+};
+
 struct config_problems {
 	int count, errors;
 	bool is_error[CONFIG_PROBLEMS_MAX];
@@ -49,6 +65,7 @@ struct config {
 	json_t *root;            /* the parsed file (owned), or an empty object */
 	char path[PATH_MAX];
 	bool have_file;
+	struct config_flags flags; /* copied from config_load()'s */
 	/* location */
 	bool have_location;
 	double latitude, longitude;
@@ -64,41 +81,25 @@ struct config {
 	struct profile_set profiles;
 	const json_t *encoder;   /* borrowed from root, may be NULL */
 	const json_t *retention; /* borrowed from root, may be NULL */
-	/* capture (optional section "capture") */
-	double min_free_pct;     /* refuse captures below this free disk share */
-	int sim_width, sim_height;
 	/* environment (SPEC section 3) */
 	char mqtt_url[CONFIG_STR];
 	char mqtt_username[CONFIG_STR];
 	char mqtt_password[CONFIG_STR];
 	char topic_root[CONFIG_STR];
 	char camera_id[ID_MAX + 1];
-	char camera_source[PATH_MAX];
-	char primary_backend[ID_MAX + 1]; /* "" = any backend may capture */
+	char primary_backend[ID_MAX + 1]; /* "" = any backend may capture (the capture agent's) */
 	char backend_name[ID_MAX + 1];
 	char images_dir[PATH_MAX];        /* "" = the program's default */
 	char timelapses_dir[PATH_MAX];
-	char api_token[CONFIG_STR];
-	int backend_port;
 	char backend_url[CONFIG_STR];
-	int frontend_port;
-	char pi_user[CONFIG_STR];
-	char pi_source[PATH_MAX];
-	int pi_ssh_port;
-	char ssh_key[PATH_MAX];
-	char ssh_known_hosts[PATH_MAX];
-	bool transfer_enabled;
-	int transfer_interval_minutes;
-	double delete_after_days;
 };
 
 /* Loads `path` (NULL: $SKYLAPSE_CONFIG, else CONFIG_DEFAULT_PATH; a missing
  * default file is a warning, a missing named one an error), applies the
- * environment, checks it all. `broker_url` (a --broker flag, may be NULL)
- * beats MQTT_URL. Returns 0 when there is no error (warnings may be in
- * probs), SL_ERR_INVAL otherwise; *c must be released with config_free()
- * either way. */
-int config_load(struct config *c, const char *path, const char *broker_url,
+ * environment and `flags` (may be NULL; copied, values stay borrowed),
+ * checks it all. Returns 0 when there is no error (warnings may be in probs),
+ * SL_ERR_INVAL otherwise; *c must be released with config_free() either way. */
+int config_load(struct config *c, const char *path, const struct config_flags *flags,
 		struct config_problems *probs);
 /* Frees what *c owns and zeroes it; accepts a zeroed config. */
 void config_free(struct config *c);
@@ -106,5 +107,46 @@ void config_free(struct config *c);
 void config_problems_print(const struct config_problems *probs, FILE *f);
 /* Finds a schedule by name; borrowed, or NULL. */
 const struct schedule *config_schedule(const struct config *c, const char *name);
+
+/* Logs a warning for each shared setting that differs between a running
+ * `old` and a reloaded `fresh` and applies only after a restart in every
+ * program: broker and credentials, topic root, camera id, backend name,
+ * folders. Returns how many. */
+int config_restart_needed(const struct config *old, const struct config *fresh);
+/* When `changed`, logs "reload: NAME changed; it applies after a restart".
+ * Returns changed (0 or 1), to be summed. */
+int config_changed(bool changed, const char *name);
+
+/* --- for the programs' own sections -------------------------------------- */
+
+/* Records a problem as "PATH: message" (a warning when !error). */
+__attribute__((format(printf, 4, 5))) void config_problem(struct config_problems *p,
+							   const struct config *c, bool error,
+							   const char *fmt, ...);
+/* The flag recorded under `name`, else the environment variable; NULL when
+ * neither is set or it is empty. Borrowed. */
+const char *config_value(const struct config *c, const char *name);
+/* Copies config_value(name) into dst when it is set. */
+void config_env_str(const struct config *c, const char *name, char *dst, size_t n);
+/* Parses config_value(name) into *dst when set: an integer in lo..hi, a
+ * number in lo..hi, true/false (also 1/0, yes/no). A bad value is an error
+ * naming the variable and leaves *dst alone. */
+void config_env_int(const struct config *c, struct config_problems *p, const char *name,
+		    long lo, long hi, int *dst);
+void config_env_number(const struct config *c, struct config_problems *p, const char *name,
+		       double lo, double hi, double *dst);
+void config_env_bool(const struct config *c, struct config_problems *p, const char *name,
+		     bool *dst);
+/* The file's top-level section `name`: NULL when absent or not an object
+ * (an error then). Borrowed from c->root. */
+const json_t *config_section(const struct config *c, struct config_problems *p,
+			     const char *name);
+/* obj.key as an integer in lo..hi into *out; absent: false, *out kept;
+ * present but bad: an error naming "where.key", false. */
+bool config_file_int(const struct config *c, struct config_problems *p, const json_t *obj,
+		     const char *where, const char *key, long long lo, long long hi, int *out);
+/* The same for a number. */
+bool config_file_number(const struct config *c, struct config_problems *p, const json_t *obj,
+			const char *where, const char *key, double lo, double hi, double *out);
 
 #endif

@@ -30,11 +30,11 @@ int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
 	if (disk_space(a->images_root, &free_b, &total_b) < 0 || total_b == 0)
 		return SL_OK; /* the write itself will say what is wrong */
 	pct = 100.0 * (double)free_b / (double)total_b;
-	a->disk_low = pct < a->cfg->min_free_pct;
+	a->disk_low = pct < a->set->min_free_pct;
 	if (!a->disk_low)
 		return SL_OK;
 	err_why(why, "disk nearly full: %.1f%% free on %.120s, below the %.1f%% minimum; capture refused",
-		 pct, a->images_root, a->cfg->min_free_pct);
+		 pct, a->images_root, a->set->min_free_pct);
 	return SL_ERR_NOSPACE;
 }
 

@@ -21,6 +21,7 @@
 #include "camera.h"
 #include "config.h"
 #include "preview.h"
+#include "settings.h"
 
 struct mqtt_reply_to;
 
@@ -29,6 +30,7 @@ struct mqtt_reply_to;
 
 struct capture_agent {
 	const struct config *cfg; /* borrowed */
+	const struct capture_settings *set; /* borrowed, the agent's own */
 	struct camera *cam;       /* borrowed; NULL while the camera is not ready */
 	char camera_error[ERRMSG_MAX]; /* why cam is NULL */
 	char images_root[PATH_MAX];
@@ -88,7 +90,7 @@ struct capture_job {
 };
 
 /* Free-space guard: SL_ERR_NOSPACE (why filled) when the images root's file
- * system has less than cfg->min_free_pct free. Updates a->disk_low. */
+ * system has less than set->min_free_pct free. Updates a->disk_low. */
 int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX]);
 
 /* A new job for `req` (strings copied, overrides a new reference), counted

@@ -36,6 +36,7 @@
 #include "offline.h"
 #include "request.h"
 #include "service.h"
+#include "settings.h"
 #include "status.h"
 #include "timeutil.h"
 #include "topics.h"
@@ -47,13 +48,13 @@
 
 struct agent {
 	struct config cfg;
+	struct capture_settings own;
+	struct cli cli; /* the flags, for reloads */
 	struct capture_agent cap;
 	struct camera *cam;
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct writer *writer;
-	const char *source_flag, *images_flag;
-	const char *config_flag, *broker_flag;
 	char t_request[TOPIC_MAX], t_response[TOPIC_MAX], t_frames[TOPIC_MAX];
 	char t_status[TOPIC_MAX], t_preview[TOPIC_MAX], t_avail[TOPIC_MAX];
 	char t_plan[TOPIC_MAX];
@@ -95,12 +96,12 @@ static void publish_status(struct agent *a)
 
 static int open_camera(struct agent *a)
 {
-	struct camera_env env = {a->cfg.latitude, a->cfg.longitude, a->cfg.sim_width,
-				 a->cfg.sim_height};
-	int rc = camera_open(a->cfg.camera_source, &env, &a->cam, a->cap.camera_error);
+	struct camera_env env = {a->cfg.latitude, a->cfg.longitude, a->own.sim_width,
+				 a->own.sim_height};
+	int rc = camera_open(a->own.camera_source, &env, &a->cam, a->cap.camera_error);
 
 	if (rc) {
-		log_error("camera %s: %s", a->cfg.camera_source, a->cap.camera_error);
+		log_error("camera %s: %s", a->own.camera_source, a->cap.camera_error);
 		a->cap.cam = NULL;
 		return rc;
 	}
@@ -293,17 +294,19 @@ static int64_t camera_timer(struct loop *l, long id, void *arg)
 
 static void reload(struct agent *a)
 {
-	struct cli cli = {a->config_flag, a->broker_flag, false, false, false};
+	struct capture_settings own;
 	struct config fresh;
 
-	if (cli_load_config(&cli, "skylapse-capture", &fresh) != 0) {
+	if (cli_load_config(&a->cli, "skylapse-capture", &fresh, capture_settings_load, &own)) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
 	}
 	/* identity and transport stay as started; what a capture uses is swapped */
+	config_restart_needed(&a->cfg, &fresh);
+	capture_settings_restart_needed(&a->own, &own);
 	a->cfg.profiles = fresh.profiles;
-	a->cfg.min_free_pct = fresh.min_free_pct;
+	a->own.min_free_pct = own.min_free_pct;
 	snprintf(a->cfg.primary_backend, sizeof(a->cfg.primary_backend), "%s",
 		 fresh.primary_backend);
 	config_free(&fresh);
@@ -342,16 +345,15 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 					     {"list-cameras", no_argument, NULL, 'l'},
 					     {"ha-remove", no_argument, NULL, 'r'},
 					     CLI_COMMON_OPTIONS};
-	const char *camera = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (cli_common(cli, opt, optarg))
 			continue;
 		switch (opt) {
-		case 'c': camera = optarg; break;
-		case 's': a->source_flag = optarg; break;
-		case 'i': a->images_flag = optarg; break;
+		case 'c': cli_flag(cli, "CAMERA_ID", optarg); break;
+		case 's': cli_flag(cli, "CAMERA_SOURCE", optarg); break;
+		case 'i': cli_flag(cli, "IMAGES_DIR", optarg); break;
 		case 'l': *list = true; break;
 		case 'r': a->ha_remove = true; break;
 		default: usage(stderr); return 1;
@@ -368,13 +370,7 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 			printf("skylapse-capture %s\n", SKYLAPSE_VERSION);
 		return -1;
 	}
-	if (camera && !id_is_valid(camera)) {
-		fprintf(stderr, "skylapse-capture: --camera '%s' must match [a-z0-9_-]+\n", camera);
-		return 1;
-	}
-	if (camera)
-		setenv("CAMERA_ID", camera, 1);
-	return 0;
+	return cli_check_id(cli, "skylapse-capture", "--camera", "CAMERA_ID") ? 1 : 0;
 }
 
 static int run(struct agent *a)
@@ -462,7 +458,6 @@ static int list_cameras(struct agent *a)
 int main(int argc, char **argv)
 {
 	struct agent a = {0};
-	struct cli cli = {0};
 	bool list = false;
 	int rc;
 
@@ -475,17 +470,11 @@ int main(int argc, char **argv)
 	/* libcamera logs every IPA detail at info level; keep its errors only
 	 * unless the user asked otherwise */
 	setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);
-	rc = parse_args(&a, &cli, &list, argc, argv);
+	rc = parse_args(&a, &a.cli, &list, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (a.source_flag)
-		setenv("CAMERA_SOURCE", a.source_flag, 1);
-	if (a.images_flag)
-		setenv("IMAGES_DIR", a.images_flag, 1);
-	a.config_flag = cli.config_path;
-	a.broker_flag = cli.broker;
-	rc = cli_load_config(&cli, "skylapse-capture", &a.cfg);
-	if (rc || cli.check)
+	rc = cli_load_config(&a.cli, "skylapse-capture", &a.cfg, capture_settings_load, &a.own);
+	if (rc || a.cli.check)
 		goto out;
 	if (path_expand_home(a.cfg.images_dir[0] ? a.cfg.images_dir : "~/skylapse-images",
 			     a.cap.images_root, sizeof(a.cap.images_root)) ||
@@ -500,6 +489,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	a.cap.cfg = &a.cfg;
+	a.cap.set = &a.own;
 	a.cap.started_ms = time_now_ms();
 	if (time_set_zone(a.cfg.timezone) != SL_OK)
 		log_warn("time zone %s unknown: days are counted in UTC", a.cfg.timezone);

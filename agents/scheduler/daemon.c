@@ -379,6 +379,7 @@ static int reload(struct scheduler *sch, struct config *fresh)
 	json_t *gone = json_array();
 
 	/* identity and transport stay as started */
+	config_restart_needed(&old, fresh);
 	memcpy(fresh->backend_name, old.backend_name, sizeof(fresh->backend_name));
 	memcpy(fresh->topic_root, old.topic_root, sizeof(fresh->topic_root));
 	memcpy(fresh->mqtt_url, old.mqtt_url, sizeof(fresh->mqtt_url));
@@ -429,7 +430,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	if (signo != SIGHUP) {
 		log_info("signal %d: stopping", signo);
 		loop_stop(l);
-	} else if (sch->o->load(sch->o->config_path, sch->o->broker, &fresh, false) != 0 ||
+	} else if (sch->o->load(sch->o->cli, &fresh) != 0 ||
 		   time_set_zone(fresh.timezone) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);

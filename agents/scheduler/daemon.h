@@ -9,16 +9,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "config.h"
 
 struct daemon_opts {
-	const char *config_path, *broker; /* the flags, for reloads (borrowed) */
+	const struct cli *cli;            /* the flags, for reloads (borrowed) */
 	const char *state_dir;            /* --state-dir, or NULL */
 	int64_t clock_offset_ms;          /* --now: added to the real clock */
 	bool ha_remove;                   /* clear the Home Assistant device, exit */
-	/* Loads and checks a configuration for SIGHUP (summary false); 0 when
-	 * it has no error. *out is the caller's to free either way. */
-	int (*load)(const char *path, const char *broker, struct config *out, bool summary);
+	/* Loads and checks a configuration for SIGHUP; 0 when it has no
+	 * error. *out is the caller's to free either way. */
+	int (*load)(const struct cli *cli, struct config *out);
 };
 
 /* Runs the scheduler on cfg (stolen: freed here) until SIGTERM or SIGINT;

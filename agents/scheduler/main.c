@@ -91,23 +91,16 @@ static int parse_args(struct args *a, int argc, char **argv)
 	return 0;
 }
 
-/* config_load() plus the scheduler's own checks; prints every problem.
- * Returns 0 when there is no error. */
-static int load_config(const char *path, const char *broker, struct config *c, bool summary)
+static void scheduler_section(const struct config *c, void *own, struct config_problems *p)
 {
-	struct config_problems probs;
-	int rc = config_load(c, path, broker, &probs);
+	(void)own;
+	check_schedules(c, p);
+}
 
-	check_schedules(c, &probs);
-	config_problems_print(&probs, stderr);
-	if (summary) {
-		if (probs.errors == 0)
-			fprintf(stderr, PROG ": %s: configuration ok\n", c->path);
-		else
-			fprintf(stderr, PROG ": %s: %d error%s\n", c->path, probs.errors,
-				probs.errors == 1 ? "" : "s");
-	}
-	return rc == SL_OK && probs.errors == 0 ? 0 : 1;
+/* The configuration and the scheduler's own checks; 0 when there is no error. */
+static int load_config(const struct cli *cli, struct config *c)
+{
+	return cli_load_config(cli, PROG, c, scheduler_section, NULL);
 }
 
 static int print_plan(const struct config *c, const char *date)
@@ -146,7 +139,7 @@ int main(int argc, char **argv)
 	rc = parse_args(&a, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = load_config(a.cli.config_path, a.cli.broker, &cfg, a.cli.check);
+	rc = load_config(&a.cli, &cfg);
 	if (rc || a.cli.check)
 		goto out;
 	if (time_set_zone(cfg.timezone) != SL_OK) {
@@ -168,8 +161,7 @@ int main(int argc, char **argv)
 		log_info("--now: the clock runs %+lld ms from the real one",
 			 (long long)o.clock_offset_ms);
 	}
-	o.config_path = a.cli.config_path;
-	o.broker = a.cli.broker;
+	o.cli = &a.cli;
 	o.state_dir = a.state_dir;
 	o.ha_remove = a.ha_remove;
 	return daemon_run(&cfg, &o);

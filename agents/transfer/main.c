@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "service.h"
+#include "settings.h"
 #include "timeutil.h"
 #include "topics.h"
 #include "transfer.h"
@@ -43,6 +44,8 @@
 
 struct agent {
 	struct config cfg;
+	struct transfer_settings own;
+	struct cli cli; /* the flags, for reloads */
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct transfer xfer;
@@ -51,7 +54,6 @@ struct agent {
 	int exit_code;
 	int bwlimit;
 	long jobs_timer;
-	const char *camera_flag, *images_flag, *config_flag, *broker_flag;
 	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_frames[TOPIC_MAX];
 	char t_jobs[TOPIC_MAX], t_job_states[TOPIC_MAX];
 };
@@ -87,19 +89,16 @@ static bool is_address(const char *host)
 	return true;
 }
 
-/* --camera, else CAMERA_ID, else the first label of PI_HOST ("helios" for
+/* --camera or CAMERA_ID, else the first label of PI_HOST ("helios" for
  * helios.local), else the configuration's default (this host's name). */
 static void pick_camera(const struct agent *a, char out[ID_MAX + 1])
 {
-	const char *env = getenv("CAMERA_ID"), *host = a->cfg.pi_host;
+	const char *host = a->cfg.pi_host;
 	size_t j = 0;
 
-	if (a->camera_flag) {
-		snprintf(out, ID_MAX + 1, "%s", a->camera_flag);
-		return;
-	}
 	snprintf(out, ID_MAX + 1, "%s", a->cfg.camera_id);
-	if ((env && *env) || !*host || strcmp(host, "local") == 0 || is_address(host))
+	if (config_value(&a->cfg, "CAMERA_ID") || !*host || strcmp(host, "local") == 0 ||
+	    is_address(host))
 		return;
 	for (; host[j] && host[j] != '.' && j < ID_MAX; j++)
 		out[j] = (char)tolower((unsigned char)host[j]);
@@ -120,10 +119,9 @@ static int build_settings(struct agent *a, struct xfer_settings *s, struct reten
 			  char why[ERRMSG_MAX])
 {
 	const struct config *c = &a->cfg;
-	const char *root = a->images_flag
-			       ? a->images_flag
-			       : (c->images_dir[0] ? c->images_dir : DEFAULT_IMAGES_ROOT);
-	int64_t interval = (int64_t)c->transfer_interval_minutes * 60000;
+	const struct transfer_settings *o = &a->own;
+	const char *root = c->images_dir[0] ? c->images_dir : DEFAULT_IMAGES_ROOT;
+	int64_t interval = (int64_t)o->interval_minutes * 60000;
 
 	*s = (struct xfer_settings){0};
 	pick_camera(a, s->camera);
@@ -140,24 +138,24 @@ static int build_settings(struct agent *a, struct xfer_settings *s, struct reten
 		return SL_ERR_INVAL;
 	}
 	s->rsync = (struct rsync_opts){.host = c->pi_host,
-				       .user = c->pi_user,
-				       .source = c->pi_source,
+				       .user = o->pi_user,
+				       .source = o->pi_source,
 				       .dest = s->dest,
-				       .port = c->pi_ssh_port,
-				       .ssh_key = c->ssh_key,
-				       .known_hosts = c->ssh_known_hosts,
+				       .port = o->pi_ssh_port,
+				       .ssh_key = o->ssh_key,
+				       .known_hosts = o->ssh_known_hosts,
 				       .bwlimit_kbps = a->bwlimit,
 				       .io_timeout_s = IO_TIMEOUT_S,
 				       .connect_timeout_s = CONNECT_TIMEOUT_S};
 	if (strcmp(c->pi_host, "local") == 0)
-		snprintf(s->source_label, sizeof(s->source_label), "%s", c->pi_source);
+		snprintf(s->source_label, sizeof(s->source_label), "%s", o->pi_source);
 	else
-		snprintf(s->source_label, sizeof(s->source_label), "%s%s%s:%s", c->pi_user,
-			 c->pi_user[0] ? "@" : "", c->pi_host, c->pi_source);
-	s->delete_after_days = c->delete_after_days;
-	s->interval_minutes = c->transfer_interval_minutes;
+		snprintf(s->source_label, sizeof(s->source_label), "%s%s%s:%s", o->pi_user,
+			 o->pi_user[0] ? "@" : "", c->pi_host, o->pi_source);
+	s->delete_after_days = o->delete_after_days;
+	s->interval_minutes = o->interval_minutes;
 	s->timing = (struct xfer_timing){interval, BATCH_MS, BACKOFF_MIN_MS, backoff_max(interval)};
-	s->enabled = c->transfer_enabled;
+	s->enabled = o->enabled;
 	s->clean_max = CLEAN_MAX;
 	return retention_configure(ret, c->retention, why);
 }
@@ -396,21 +394,23 @@ static void on_stopped(struct transfer *t, bool ok, void *arg)
 
 static void reload(struct agent *a)
 {
-	struct cli cli = {a->config_flag, a->broker_flag, false, false, false};
+	struct transfer_settings own;
 	struct retention ret;
 	struct config fresh;
 	char why[ERRMSG_MAX];
 
-	if (cli_load_config(&cli, PROG, &fresh) != 0 ||
+	if (cli_load_config(&a->cli, PROG, &fresh, transfer_settings_load, &own) != 0 ||
 	    retention_configure(&ret, fresh.retention, why) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
 		return;
 	}
 	/* where and how to reach the Pi stay as started; timing and ages change */
-	a->xfer.set.delete_after_days = fresh.delete_after_days;
-	a->xfer.set.interval_minutes = fresh.transfer_interval_minutes;
-	a->xfer.sm.t.interval_ms = (int64_t)fresh.transfer_interval_minutes * 60000;
+	config_restart_needed(&a->cfg, &fresh);
+	transfer_settings_restart_needed(&a->own, &own);
+	a->xfer.set.delete_after_days = own.delete_after_days;
+	a->xfer.set.interval_minutes = own.interval_minutes;
+	a->xfer.sm.t.interval_ms = (int64_t)own.interval_minutes * 60000;
 	a->xfer.sm.t.backoff_max_ms = backoff_max(a->xfer.sm.t.interval_ms);
 	a->xfer.ret.days = ret.days;
 	config_free(&fresh);
@@ -451,8 +451,8 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'o': a->once = true; break;
-		case 'c': a->camera_flag = optarg; break;
-		case 'i': a->images_flag = optarg; break;
+		case 'c': cli_flag(cli, "CAMERA_ID", optarg); break;
+		case 'i': cli_flag(cli, "IMAGES_DIR", optarg); break;
 		case 'b':
 			a->bwlimit = (int)strtol(optarg, &end, 10);
 			if (*end || a->bwlimit < 0) {
@@ -474,11 +474,7 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 			printf(PROG " %s\n", SKYLAPSE_VERSION);
 		return -1;
 	}
-	if (a->camera_flag && !id_is_valid(a->camera_flag)) {
-		fprintf(stderr, PROG ": --camera '%s' must match [a-z0-9_-]+\n", a->camera_flag);
-		return 1;
-	}
-	return 0;
+	return cli_check_id(cli, PROG, "--camera", "CAMERA_ID") ? 1 : 0;
 }
 
 static int start_mqtt(struct agent *a)
@@ -549,7 +545,6 @@ static int run(struct agent *a, const struct xfer_settings *set, const struct re
 int main(int argc, char **argv)
 {
 	struct agent a = {0};
-	struct cli cli = {0};
 	struct xfer_settings set;
 	struct retention ret = {0};
 	char why[ERRMSG_MAX];
@@ -557,14 +552,12 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init(PROG);
-	rc = parse_args(&a, &cli, argc, argv);
+	rc = parse_args(&a, &a.cli, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	a.config_flag = cli.config_path;
-	a.broker_flag = cli.broker;
-	check = cli.check;
-	cli.check = false; /* the verdict below also covers the transfer's own settings */
-	rc = cli_load_config(&cli, PROG, &a.cfg);
+	check = a.cli.check;
+	a.cli.check = false; /* the verdict below also covers the transfer's own checks */
+	rc = cli_load_config(&a.cli, PROG, &a.cfg, transfer_settings_load, &a.own);
 	if (rc == 0 && (build_settings(&a, &set, &ret, why) != SL_OK ||
 			check_not_same_place(&set, why) != SL_OK ||
 			(set.enabled && rsync_opts_check(&set.rsync, why) != SL_OK))) {

@@ -223,10 +223,13 @@ def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp
     st = payload_json(w.wait_message(f"{T}/status", lambda m: payload_json(m)["errors_total"] == 1, start=mark))
     assert st["disk_low"] is True and "disk nearly full" in st["last_error"]
     assert frame_files(agent_env["IMAGES_DIR"]) == []
-    write_config(tmp_path, min_free_pct=0)
+    write_config(tmp_path, min_free_pct=0, sim_width=320)
     mark = w.mark()
     d.signal(signal.SIGHUP)
     d.wait_log("reload: configuration reloaded")
+    # the threshold applies live; the sim's size is the camera's, kept until a restart
+    assert "reload: capture.sim_width changed; it applies after a restart" in d.log()
+    assert "min_free_pct changed" not in d.log()
     result, _ = request(broker, w, '{"request_id": "ok"}', "ok")
     assert result["status"] == "ok"
 

@@ -1,7 +1,7 @@
 # Unit tests of skylapse-capture's logic (no broker): requests run through the
 # daemon's path, the writer thread on a real loop included.
 UNIT_TESTS += test_capture
-test_capture_SRCS := agents/capture/request.c agents/capture/capture.c \
+test_capture_SRCS := agents/capture/request.c agents/capture/capture.c agents/capture/settings.c \
 	agents/capture/frame_store.c agents/capture/status.c agents/capture/writer.c \
 	$(CAPTURE_CAMERA_SRCS)
 test_capture_PKGS := libturbojpeg

@@ -16,9 +16,11 @@
 #include "../../bridge-http/auth_cors.h"
 #include "../../bridge-http/result_status.h"
 #include "../../bridge-http/router.h"
+#include "../../bridge-http/settings.h"
 #include "../../bridge-http/sky.h"
 #include "../../bridge-http/state.h"
 #include "../../bridge-http/urlparse.h"
+#include "cli.h"
 #include "config.h"
 #include "err.h"
 #include "timeutil.h"
@@ -569,6 +571,43 @@ static void test_result_http_status(void **state)
 	}
 }
 
+/* The bridge's own settings: defaults, environment, flag; bad ports refused. */
+static void test_settings(void **state)
+{
+	struct cli cli = {.config_path = SOURCE_ROOT "/config/config.json"};
+	struct bridge_settings s, old;
+	struct config c;
+
+	(void)state;
+	unsetenv("API_TOKEN");
+	unsetenv("FRONTEND_PORT");
+	setenv("BACKEND_PORT", "9000", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 0);
+	assert_int_equal(s.backend_port, 9000);
+	assert_int_equal(s.frontend_port, 3000);
+	assert_string_equal(s.api_token, "");
+	assert_string_equal(s.dashboard_dir, "");
+	config_free(&c);
+	old = s;
+	cli_flag(&cli, "BACKEND_PORT", "9100");
+	setenv("API_TOKEN", "sesame", 1);
+	setenv("DASHBOARD_DIR", "/env/dashboard", 1);
+	cli_flag(&cli, "DASHBOARD_DIR", "/flag/dashboard");
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 0);
+	assert_int_equal(s.backend_port, 9100);
+	assert_string_equal(s.api_token, "sesame");
+	assert_string_equal(s.dashboard_dir, "/flag/dashboard");
+	/* a new token applies live; a new port or dashboard needs a restart */
+	assert_int_equal(bridge_settings_restart_needed(&old, &s), 2);
+	config_free(&c);
+	cli_flag(&cli, "BACKEND_PORT", "99999");
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 1);
+	config_free(&c);
+	unsetenv("API_TOKEN");
+	unsetenv("BACKEND_PORT");
+	unsetenv("DASHBOARD_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_sky_status),
 		cmocka_unit_test(test_sky_cache_agrees),
 		cmocka_unit_test(test_result_http_status),
+		cmocka_unit_test(test_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "camera.h"
 #include "err.h"
 #include "capture.h"
+#include "cli.h"
 #include "config.h"
 #include "frame_store.h"
 #include "fsutil.h"
@@ -202,6 +203,7 @@ static void test_preview(void **state)
 /* The agent as the daemon wires it: config, camera, a loop and the writer. */
 struct fixture {
 	struct config cfg;
+	struct capture_settings set;
 	struct camera *cam;
 	struct capture_agent a;
 	struct loop *loop;
@@ -243,10 +245,12 @@ static void fixture_open(struct fixture *fx, const char *source)
 
 	memset(fx, 0, sizeof(*fx));
 	assert_int_equal(config_load(&fx->cfg, SOURCE_ROOT "/config/config.json", NULL, &p), 0);
-	fx->cfg.min_free_pct = 0;
+	capture_settings_load(&fx->cfg, &fx->set, &p);
+	fx->set.min_free_pct = 0;
 	fx->cfg.primary_backend[0] = '\0';
 	assert_int_equal(camera_open(source, &env, &fx->cam, why), 0);
 	fx->a.cfg = &fx->cfg;
+	fx->a.set = &fx->set;
 	fx->a.cam = fx->cam;
 	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", tmpdir);
 	assert_int_equal(mkdir_p(fx->a.images_root, 0755), 0);
@@ -387,7 +391,7 @@ static void test_error_kinds(void **state)
 
 		snprintf(fx.cfg.primary_backend, sizeof(fx.cfg.primary_backend), "%s",
 			 cases[i].primary);
-		fx.cfg.min_free_pct = cases[i].min_free_pct;
+		fx.set.min_free_pct = cases[i].min_free_pct;
 		fx.a.cam = cases[i].no_camera ? NULL : fx.cam;
 		r = run_request(&fx, cases[i].payload ? cases[i].payload : big, 1782928800000LL,
 				cases[i].expired ? 1 : 0);
@@ -471,6 +475,62 @@ static void test_result_payload(void **state)
 	fixture_close(&fx);
 }
 
+static bool has_problem(const struct config_problems *p, const char *needle)
+{
+	for (int i = 0; i < p->count; i++)
+		if (strstr(p->lines[i], needle))
+			return true;
+	return false;
+}
+
+/* The agent's own settings: the file's "capture" section, CAMERA_SOURCE,
+ * then --source; bad values refused naming the key. */
+static void test_settings(void **state)
+{
+	char dir[] = "/tmp/skylapse-capset-XXXXXX", path[64];
+	const char *good = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
+			   "\"capture\":{\"min_free_pct\":12.5,\"sim_width\":320}}";
+	const char *bad = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
+			  "\"capture\":{\"min_free_pct\":101,\"sim_height\":8}}";
+	struct cli cli = {.config_path = path};
+	struct capture_settings s, old;
+	struct config_problems p;
+	struct config c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	assert_int_equal(file_write_atomic(path, good, strlen(good)), 0);
+	unsetenv("CAMERA_SOURCE");
+	assert_int_equal(cli_load_config(&cli, "t", &c, capture_settings_load, &s), 0);
+	assert_string_equal(s.camera_source, "libcamera");
+	assert_true(s.min_free_pct == 12.5);
+	assert_int_equal(s.sim_width, 320);
+	assert_int_equal(s.sim_height, 0);
+	config_free(&c);
+	old = s;
+	setenv("CAMERA_SOURCE", "sim", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, capture_settings_load, &s), 0);
+	assert_string_equal(s.camera_source, "sim");
+	config_free(&c);
+	cli_flag(&cli, "CAMERA_SOURCE", "dir:/frames");
+	assert_int_equal(cli_load_config(&cli, "t", &c, capture_settings_load, &s), 0);
+	assert_string_equal(s.camera_source, "dir:/frames");
+	s.min_free_pct = 1; /* applies live: not counted */
+	assert_int_equal(capture_settings_restart_needed(&old, &s), 1);
+	config_free(&c);
+	assert_int_equal(file_write_atomic(path, bad, strlen(bad)), 0);
+	assert_int_equal(config_load(&c, path, &cli.flags, &p), 0);
+	capture_settings_load(&c, &s, &p);
+	assert_int_equal(p.errors, 2);
+	assert_true(has_problem(&p, "capture.min_free_pct: must be a number 0..100"));
+	assert_true(has_problem(&p, "capture.sim_height: 8 is outside 16..16384"));
+	config_free(&c);
+	unsetenv("CAMERA_SOURCE");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_error_kinds),
 		cmocka_unit_test(test_camera_failure_kind),
 		cmocka_unit_test(test_result_payload),
+		cmocka_unit_test(test_settings),
 	};
 
 	return cmocka_run_group_tests_name("capture", tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
@@ -189,33 +190,134 @@ static void test_precedence(void **state)
 	const char *path = write_config(
 		"{\"location\":{\"latitude\":10,\"longitude\":20,\"timezone\":\"UTC\"},"
 		"\"pi\":{\"host\":\"file-host\",\"port\":8080}}");
+	struct config_flags flags = {1, {"MQTT_URL"}, {"mqtt://flag-host:2000"}};
 	struct config c;
 	struct config_problems p;
 
 	(void)state;
 	setenv("MQTT_URL", "mqtt://env-host:1999", 1);
 	setenv("PI_HOST", "env-host", 1);
-	setenv("BACKEND_PORT", "9000", 1);
+	setenv("PI_PORT", "9000", 1);
 	setenv("PRIMARY_BACKEND", "dagon", 1);
-	assert_int_equal(config_load(&c, path, "mqtt://flag-host:2000", &p), 0);
+	assert_int_equal(config_load(&c, path, &flags, &p), 0);
 	assert_string_equal(c.mqtt_url, "mqtt://flag-host:2000");
 	assert_string_equal(c.pi_host, "env-host");
-	assert_int_equal(c.backend_port, 9000);
+	assert_int_equal(c.pi_port, 9000);
 	assert_string_equal(c.primary_backend, "dagon");
 	config_free(&c);
 	assert_int_equal(config_load(&c, path, NULL, &p), 0);
 	assert_string_equal(c.mqtt_url, "mqtt://env-host:1999");
 	config_free(&c);
-	setenv("BACKEND_PORT", "99999", 1);
+	setenv("PI_PORT", "99999", 1);
 	setenv("PRIMARY_BACKEND", "Bad Name", 1);
 	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
-	assert_true(has_line(&p, "env BACKEND_PORT: '99999' is not an integer in 1..65535"));
+	assert_true(has_line(&p, "env PI_PORT: '99999' is not an integer in 1..65535"));
 	assert_true(has_line(&p, "env PRIMARY_BACKEND: 'Bad Name' must match"));
 	config_free(&c);
 	unsetenv("MQTT_URL");
 	unsetenv("PI_HOST");
-	unsetenv("BACKEND_PORT");
+	unsetenv("PI_PORT");
 	unsetenv("PRIMARY_BACKEND");
+}
+
+/* Flags reach the configuration one way: recorded by cli_common() and
+ * cli_flag() under the variable they stand for, beating the environment,
+ * and checked as the environment is. */
+static void test_flags(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":10,\"longitude\":20,\"timezone\":\"UTC\"},"
+		"\"pi\":{\"host\":\"file-host\"}}");
+	struct cli cli = {.config_path = path};
+	struct config c;
+	struct config_problems p;
+
+	(void)state;
+	setenv("CAMERA_ID", "env-cam", 1);
+	setenv("IMAGES_DIR", "/env/images", 1);
+	assert_true(cli_common(&cli, CLI_BROKER, "mqtt://flag-host:2000"));
+	cli_flag(&cli, "CAMERA_ID", "first-cam");
+	cli_flag(&cli, "CAMERA_ID", "flag-cam"); /* the later one wins */
+	cli_flag(&cli, "PI_HOST", "flag-host");
+	assert_int_equal(cli.flags.count, 3);
+	assert_int_equal(config_load(&c, cli.config_path, &cli.flags, &p), 0);
+	assert_string_equal(c.mqtt_url, "mqtt://flag-host:2000");
+	assert_string_equal(c.camera_id, "flag-cam");
+	assert_string_equal(c.pi_host, "flag-host");                /* flag > file */
+	assert_string_equal(c.images_dir, "/env/images");           /* env without a flag */
+	assert_string_equal(config_value(&c, "CAMERA_ID"), "flag-cam");
+	assert_null(config_value(&c, "SKYLAPSE_NOT_SET_ANYWHERE"));
+	config_free(&c);
+	/* a bad flag is refused as the variable would be */
+	cli_flag(&cli, "CAMERA_ID", "Bad Cam");
+	cli_flag(&cli, "MQTT_URL", "http://x");
+	assert_int_equal(cli_check_id(&cli, "prog", "--camera", "CAMERA_ID"), SL_ERR_INVAL);
+	assert_int_equal(config_load(&c, cli.config_path, &cli.flags, &p), SL_ERR_INVAL);
+	assert_true(has_line(&p, "env CAMERA_ID: 'Bad Cam' must match"));
+	assert_true(has_line(&p, "broker URL 'http://x' must start with mqtt://"));
+	config_free(&c);
+	unsetenv("CAMERA_ID");
+	unsetenv("IMAGES_DIR");
+}
+
+/* What the programs' own sections read with: file < environment < flag, a
+ * bad value an error naming the key or the variable. */
+static void test_section_helpers(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":10,\"longitude\":20,\"timezone\":\"UTC\"},"
+		"\"capture\":{\"n\":7,\"x\":0.5,\"bad\":\"seven\"},\"pi\":3}");
+	struct config_flags flags = {1, {"SKYLAPSE_T_FLAGGED"}, {"42"}};
+	struct config c;
+	struct config_problems p;
+	const json_t *sec;
+	int n = 1, m = 1, k = 1;
+	double x = 0, d = 0;
+	bool b = false;
+
+	(void)state;
+	setenv("SKYLAPSE_T_INT", "12", 1);
+	setenv("SKYLAPSE_T_FLAGGED", "13", 1);
+	setenv("SKYLAPSE_T_NUM", "2.5", 1);
+	setenv("SKYLAPSE_T_BOOL", "yes", 1);
+	config_load(&c, path, &flags, &p);
+	assert_true(has_line(&p, "pi: must be an object"));
+	sec = config_section(&c, &p, "capture");
+	assert_non_null(sec);
+	assert_true(config_file_int(&c, &p, sec, "capture", "n", 1, 10, &n));
+	assert_int_equal(n, 7);
+	assert_false(config_file_int(&c, &p, sec, "capture", "absent", 1, 10, &m));
+	assert_int_equal(m, 1);
+	assert_true(config_file_number(&c, &p, sec, "capture", "x", 0, 1, &x));
+	assert_true(x == 0.5);
+	assert_false(config_file_int(&c, &p, sec, "capture", "bad", 1, 10, &k));
+	assert_true(has_line(&p, "capture.bad: must be an integer"));
+	assert_false(config_file_int(&c, &p, sec, "capture", "n", 8, 10, &k));
+	assert_true(has_line(&p, "capture.n: 7 is outside 8..10"));
+	config_env_int(&c, &p, "SKYLAPSE_T_INT", 1, 100, &n);
+	assert_int_equal(n, 12);                             /* env > file */
+	config_env_int(&c, &p, "SKYLAPSE_T_FLAGGED", 1, 100, &n);
+	assert_int_equal(n, 42);                             /* flag > env */
+	config_env_number(&c, &p, "SKYLAPSE_T_NUM", 0, 10, &d);
+	assert_true(d == 2.5);
+	config_env_bool(&c, &p, "SKYLAPSE_T_BOOL", &b);
+	assert_true(b);
+	setenv("SKYLAPSE_T_INT", "101", 1);
+	setenv("SKYLAPSE_T_NUM", "2.5x", 1);
+	setenv("SKYLAPSE_T_BOOL", "perhaps", 1);
+	config_env_int(&c, &p, "SKYLAPSE_T_INT", 1, 100, &n);
+	config_env_number(&c, &p, "SKYLAPSE_T_NUM", 0, 10, &d);
+	config_env_bool(&c, &p, "SKYLAPSE_T_BOOL", &b);
+	assert_int_equal(n, 42);
+	assert_true(d == 2.5 && b);
+	assert_true(has_line(&p, "env SKYLAPSE_T_INT: '101' is not an integer in 1..100"));
+	assert_true(has_line(&p, "env SKYLAPSE_T_NUM: '2.5x' is not a number in 0..10"));
+	assert_true(has_line(&p, "env SKYLAPSE_T_BOOL: 'perhaps' is not true or false"));
+	config_free(&c);
+	unsetenv("SKYLAPSE_T_INT");
+	unsetenv("SKYLAPSE_T_FLAGGED");
+	unsetenv("SKYLAPSE_T_NUM");
+	unsetenv("SKYLAPSE_T_BOOL");
 }
 
 static void test_missing_files(void **state)
@@ -246,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_check_rejections),
 		cmocka_unit_test(test_legacy_is_accepted),
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_section_helpers),
 		cmocka_unit_test(test_missing_files),
 	};
 

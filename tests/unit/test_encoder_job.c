@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "job.h"
 #include "registry.h"
+#include "settings.h"
 #include "state.h"
 #include "timeutil.h"
 
@@ -400,6 +401,34 @@ static void test_registry_bookkeeping(void **state)
 	registry_free(&r);
 }
 
+/* The worker's own settings: read from the encoder section, defaults
+ * without it, the whole section refused when one key is bad. */
+static void test_worker_settings(void **state)
+{
+	struct config c = {.path = "config.json"};
+	struct config_problems p = {0};
+	struct encoder_settings s, old;
+	json_t *sec = json_pack("{s:i, s:i, s:i}", "concurrency", 3, "threads", 2, "crf", 20);
+
+	(void)state;
+	encoder_settings_load(&c, &s, &p); /* no section */
+	assert_int_equal(s.concurrency, 1);
+	assert_int_equal(s.threads, 0);
+	old = s;
+	c.encoder = sec;
+	encoder_settings_load(&c, &s, &p);
+	assert_int_equal(p.errors, 0);
+	assert_int_equal(s.concurrency, 3);
+	assert_int_equal(s.threads, 2);
+	assert_int_equal(encoder_settings_restart_needed(&old, &s), 2);
+	json_object_set_new(sec, "concurrency", json_integer(65));
+	encoder_settings_load(&c, &s, &p);
+	assert_int_equal(p.errors, 1);
+	assert_non_null(strstr(p.lines[0], "config.json: encoder: encoder defaults:"));
+	assert_int_equal(s.concurrency, 1);
+	json_decref(sec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +437,7 @@ int main(void)
 	    cmocka_unit_test(test_quality),
 	    cmocka_unit_test(test_config_defaults),
 	    cmocka_unit_test(test_settings_only),
+	    cmocka_unit_test(test_worker_settings),
 	    cmocka_unit_test(test_output_names_and_ids),
 	    cmocka_unit_test(test_state_message),
 	    cmocka_unit_test(test_registry_decisions),

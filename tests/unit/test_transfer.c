@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "cli.h"
 #include "rsync.h"
+#include "settings.h"
 #include "state.h"
 
 static const struct rsync_opts remote = {
@@ -562,6 +564,72 @@ static void test_sm_resync_disabled_stop(void **state)
 	assert_string_equal(state_name((enum xfer_state)99), "unknown");
 }
 
+/* --- the transfer's own settings ----------------------------------------- */
+
+static bool has_problem(const struct config_problems *p, const char *needle)
+{
+	for (int i = 0; i < p->count; i++)
+		if (strstr(p->lines[i], needle))
+			return true;
+	return false;
+}
+
+/* Defaults, then the environment, then a flag; bad values refused by name. */
+static void test_settings(void **state)
+{
+	struct cli cli = {.config_path = SOURCE_ROOT "/config/config.json"};
+	struct transfer_settings s, old;
+	struct config c;
+
+	(void)state;
+	unsetenv("PI_SSH_PORT");
+	unsetenv("TRANSFER_ENABLED");
+	unsetenv("DELETE_AFTER_DAYS");
+	setenv("TRANSFER_INTERVAL_MINUTES", "7", 1);
+	setenv("SSH_KEY", "/env/key", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, transfer_settings_load, &s), 0);
+	assert_int_equal(s.pi_ssh_port, 22);
+	assert_true(s.enabled);
+	assert_true(s.delete_after_days == 1);
+	assert_int_equal(s.interval_minutes, 7);
+	assert_string_equal(s.ssh_key, "/env/key");
+	config_free(&c);
+	old = s;
+	cli_flag(&cli, "SSH_KEY", "/flag/key");
+	setenv("PI_SSH_PORT", "2222", 1);
+	setenv("TRANSFER_ENABLED", "no", 1);
+	setenv("DELETE_AFTER_DAYS", "0.5", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, transfer_settings_load, &s), 0);
+	assert_string_equal(s.ssh_key, "/flag/key");
+	assert_int_equal(s.pi_ssh_port, 2222);
+	assert_false(s.enabled);
+	assert_true(s.delete_after_days == 0.5);
+	/* the key, the port and the switch need a restart; the ages do not */
+	assert_int_equal(transfer_settings_restart_needed(&old, &s), 3);
+	config_free(&c);
+	setenv("PI_SSH_PORT", "0", 1);
+	setenv("TRANSFER_ENABLED", "maybe", 1);
+	setenv("DELETE_AFTER_DAYS", "-1", 1);
+	{
+		struct config_problems p;
+
+		assert_int_equal(config_load(&c, cli.config_path, &cli.flags, &p), 0);
+		transfer_settings_load(&c, &s, &p);
+		assert_int_equal(p.errors, 3);
+		assert_true(has_problem(&p, "env PI_SSH_PORT: '0' is not an integer in 1..65535"));
+		assert_true(has_problem(&p, "env TRANSFER_ENABLED: 'maybe' is not true or false"));
+		assert_true(has_problem(&p, "env DELETE_AFTER_DAYS: '-1' is not a number"));
+		config_free(&c);
+	}
+	assert_int_equal(cli_load_config(&cli, "t", &c, transfer_settings_load, &s), 1);
+	config_free(&c);
+	unsetenv("PI_SSH_PORT");
+	unsetenv("TRANSFER_ENABLED");
+	unsetenv("DELETE_AFTER_DAYS");
+	unsetenv("TRANSFER_INTERVAL_MINUTES");
+	unsetenv("SSH_KEY");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +647,7 @@ int main(void)
 	    cmocka_unit_test(test_sm_announcements_batch),
 	    cmocka_unit_test(test_sm_backoff),
 	    cmocka_unit_test(test_sm_resync_disabled_stop),
+	    cmocka_unit_test(test_settings),
 	};
 
 	return cmocka_run_group_tests_name("transfer", tests, NULL, NULL);

@@ -3,7 +3,7 @@
 # and hashing jobs (test_transfer_verify). No network, no MQTT.
 TRANSFER_TEST_SRCS := agents/transfer/state.c agents/transfer/catalog.c \
 	agents/transfer/verify.c agents/transfer/rsync.c agents/transfer/cleanup.c \
-	agents/transfer/retention.c agents/transfer/hashing.c
+	agents/transfer/retention.c agents/transfer/hashing.c agents/transfer/settings.c
 UNIT_TESTS += test_transfer test_transfer_verify
 test_transfer_SRCS := $(TRANSFER_TEST_SRCS)
 test_transfer_verify_SRCS := $(TRANSFER_TEST_SRCS)
