@@ -9,6 +9,7 @@
 #ifndef SKYLAPSE_LIB_FSUTIL_H
 #define SKYLAPSE_LIB_FSUTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,5 +52,11 @@ int path_beside_exe(const char *rel, char *out, size_t outlen);
 
 /* Expands a leading "~/" with $HOME into out; SL_ERR_RANGE if too long. */
 int path_expand_home(const char *in, char *out, size_t outlen);
+/* The folder of a program's own state (kept plans, journals, switches), apart
+ * from the frames so that the transfer never copies it, made when missing:
+ * `flag` when given, else $SKYLAPSE_STATE_DIR, else systemd's
+ * $STATE_DIRECTORY, else $XDG_STATE_HOME/skylapse, else
+ * ~/.local/state/skylapse. 0 or -1 with errno (out holds the folder tried). */
+int path_state_dir(const char *flag, char out[PATH_MAX]);
 
 #endif

@@ -419,28 +419,20 @@ static int run(struct agent *a)
 	return rc ? 2 : 0;
 }
 
-/* The agent's own files (kept plan, journal) live apart from the frames, so
- * that the transfer never copies them: $SKYLAPSE_STATE_DIR, else systemd's
- * $STATE_DIRECTORY, else $XDG_STATE_HOME/skylapse, else ~/.local/state/skylapse. */
+/* The agent's own files (kept plan, journal), in its state folder. */
 static int state_paths(struct agent *a)
 {
-	const char *env = getenv("SKYLAPSE_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME");
-	char dir[PATH_MAX - 128];
+	char dir[PATH_MAX];
 
-	if (env && *env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if ((env = getenv("STATE_DIRECTORY")) && *env)
-		snprintf(dir, sizeof(dir), "%s", env);
-	else if (xdg && *xdg)
-		snprintf(dir, sizeof(dir), "%s/skylapse", xdg);
-	else if (path_expand_home("~/.local/state/skylapse", dir, sizeof(dir)) != SL_OK)
+	if (path_state_dir(NULL, dir) < 0)
 		return -1;
-	if (mkdir_p(dir, 0755) < 0)
+	if (snprintf(a->offline.plan_path, sizeof(a->offline.plan_path), "%s/capture-%s-plan.json",
+		     dir, a->cfg.camera_id) >= (int)sizeof(a->offline.plan_path) ||
+	    snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
+		     a->cfg.camera_id) >= (int)sizeof(a->journal_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	snprintf(a->offline.plan_path, sizeof(a->offline.plan_path), "%s/capture-%s-plan.json", dir,
-		 a->cfg.camera_id);
-	snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
-		 a->cfg.camera_id);
+	}
 	return 0;
 }
 

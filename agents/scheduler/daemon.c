@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "core.h"
+#include "fsutil.h"
 #include "ha.h"
 #include "jsonx.h"
 #include "log.h"
@@ -447,7 +448,7 @@ static int open_switches(struct scheduler *sch, const char *flag)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 
-	if (switches_state_dir(flag, dir) < 0) {
+	if (path_state_dir(flag, dir) < 0) {
 		log_error("state folder %s: %s", dir, strerror(errno));
 		return 1;
 	}

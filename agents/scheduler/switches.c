@@ -64,30 +64,6 @@ int switch_parse_profile(const struct profile_set *set, const void *payload, siz
 	return SL_OK;
 }
 
-int switches_state_dir(const char *flag, char out[PATH_MAX])
-{
-	const char *env = getenv("SKYLAPSE_STATE_DIR"), *sysd = getenv("STATE_DIRECTORY");
-	const char *xdg = getenv("XDG_STATE_HOME");
-	int n;
-
-	if (flag && *flag)
-		n = snprintf(out, PATH_MAX, "%s", flag);
-	else if (env && *env)
-		n = snprintf(out, PATH_MAX, "%s", env);
-	else if (sysd && *sysd)
-		n = snprintf(out, PATH_MAX, "%s", sysd);
-	else if (xdg && *xdg)
-		n = snprintf(out, PATH_MAX, "%s/skylapse", xdg);
-	else
-		n = path_expand_home("~/.local/state/skylapse", out, PATH_MAX) == SL_OK ? 0
-										 : PATH_MAX;
-	if (n < 0 || n >= PATH_MAX) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return mkdir_p(out, 0755);
-}
-
 static struct switch_entry *find(struct switches *sw, const char *name)
 {
 	for (int i = 0; i < sw->n; i++)

@@ -50,10 +50,6 @@ int switch_parse(const void *payload, size_t len, bool *on);
 int switch_parse_profile(const struct profile_set *set, const void *payload, size_t len,
 			 char *id);
 
-/* The state folder: `flag` (--state-dir) when given, else
- * $SKYLAPSE_STATE_DIR, $STATE_DIRECTORY (systemd), $XDG_STATE_HOME/skylapse,
- * ~/.local/state/skylapse. Created if missing. 0, or -1 with errno. */
-int switches_state_dir(const char *flag, char out[PATH_MAX]);
 
 /* Reads the kept switches from `path` (a missing file is no switch).
  * 0, or SL_ERR_PARSE for a file that is not ours (then nothing is kept

@@ -65,6 +65,40 @@ static void test_asserts_follow_the_build(void **state)
 #endif
 }
 
+/* The state folder: flag, then SKYLAPSE_STATE_DIR, STATE_DIRECTORY, XDG_STATE_HOME */
+static void test_path_state_dir(void **state)
+{
+	char base[] = "/tmp/test_state_XXXXXX", want[PATH_MAX], out[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	setenv("XDG_STATE_HOME", base, 1);
+	setenv("STATE_DIRECTORY", "", 1);
+	setenv("SKYLAPSE_STATE_DIR", "", 1);
+	assert_int_equal(path_state_dir(NULL, out), 0);
+	snprintf(want, sizeof(want), "%s/skylapse", base);
+	assert_string_equal(out, want);
+	assert_int_equal(stat(out, &st), 0); /* made */
+	setenv("STATE_DIRECTORY", want, 1);
+	snprintf(want, sizeof(want), "%s/sd", base);
+	setenv("SKYLAPSE_STATE_DIR", want, 1);
+	assert_int_equal(path_state_dir(NULL, out), 0);
+	assert_string_equal(out, want);
+	snprintf(want, sizeof(want), "%s/flag", base);
+	assert_int_equal(path_state_dir(want, out), 0);
+	assert_string_equal(out, want);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("STATE_DIRECTORY");
+	unsetenv("SKYLAPSE_STATE_DIR");
+	rmdir(want);
+	snprintf(want, sizeof(want), "%s/sd", base);
+	rmdir(want);
+	snprintf(want, sizeof(want), "%s/skylapse", base);
+	rmdir(want);
+	assert_int_equal(rmdir(base), 0);
+}
+
 static void test_id_is_valid(void **state)
 {
 	static const struct {
@@ -619,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),
 		cmocka_unit_test(test_asserts_follow_the_build),
+		cmocka_unit_test(test_path_state_dir),
 		cmocka_unit_test(test_loop_timers_and_fds),
 	};
 
