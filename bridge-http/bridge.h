@@ -35,7 +35,6 @@ struct bridge {
 	struct sse_hub *sse;
 	struct capture_hub *capture;
 	struct bridge_state state;
-	struct cors_policy cors;
 	const struct cli *cli; /* the flags, for reloads on SIGHUP */
 
 	bool pi_compat;

@@ -232,6 +232,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	b->cfg = nc;
 	/* the server borrows own.api_token: a new token applies at once */
 	snprintf(b->own.api_token, sizeof(b->own.api_token), "%s", own.api_token);
+	b->own.cors = own.cors; /* borrowed by the server too: applies at once */
 	sky_cache_free(&b->sky); /* it holds figures of the old configuration */
 	b->state.version++;
 	log_info("SIGHUP: configuration reloaded from %s", b->cfg.path);
@@ -261,11 +262,6 @@ static int setup(struct bridge *b, const struct flags *fl)
 	char client_id[128], filter[TOPIC_MAX];
 	int rc, port = fl->port;
 
-	if (cors_parse(getenv("CORS_ORIGINS"), &b->cors) != SL_OK) {
-		log_error("CORS_ORIGINS: '%s' is not '*' or a list of http(s) origins",
-			  getenv("CORS_ORIGINS"));
-		return 1;
-	}
 	if (time_set_zone(b->cfg.timezone) != SL_OK)
 		log_warn("time zone %s not found; using UTC", b->cfg.timezone);
 	b->pi_compat = fl->pi_compat;
@@ -313,7 +309,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 				b->pi_compat ? pi_routes : bridge_routes,
 				b->pi_compat ? pi_nroutes : bridge_nroutes,
 				b,
-				&b->cors,
+				&b->own.cors,
 				b->own.api_token};
 	rc = http_start(b->loop, &ho, &b->http);
 	if (rc)

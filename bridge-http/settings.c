@@ -12,6 +12,11 @@ void bridge_settings_load(const struct config *c, void *own, struct config_probl
 	config_env_int(c, p, "BACKEND_PORT", 1, 65535, &s->backend_port);
 	config_env_int(c, p, "FRONTEND_PORT", 1, 65535, &s->frontend_port);
 	config_env_str(c, "DASHBOARD_DIR", s->dashboard_dir, sizeof(s->dashboard_dir));
+	if (cors_parse(config_value(c, "CORS_ORIGINS"), &s->cors) != SL_OK) {
+		config_problem(p, c, true, "env CORS_ORIGINS: '%s' is not '*' or a list of http(s) origins",
+			       config_value(c, "CORS_ORIGINS"));
+		cors_parse(NULL, &s->cors);
+	}
 }
 
 int bridge_settings_restart_needed(const struct bridge_settings *old,

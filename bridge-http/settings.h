@@ -2,7 +2,7 @@
  * flag beats it; config.h) after the shared configuration. No other program
  * reads them.
  *
- * Reload (SIGHUP): API_TOKEN applies live (with the shared location, time
+ * Reload (SIGHUP): API_TOKEN and CORS_ORIGINS apply live (with the shared location, time
  * zone, schedules and profiles); BACKEND_PORT, FRONTEND_PORT and
  * DASHBOARD_DIR (like the broker, the topic root and the folders) need a
  * restart, and a reload that changes one says so in the log.
@@ -12,6 +12,7 @@
 
 #include <limits.h>
 
+#include "auth_cors.h"
 #include "config.h"
 
 struct bridge_settings {
@@ -19,6 +20,7 @@ struct bridge_settings {
 	int backend_port;	      /* BACKEND_PORT, default 8082 */
 	int frontend_port;	      /* FRONTEND_PORT, default 3000 (checked only) */
 	char dashboard_dir[PATH_MAX]; /* DASHBOARD_DIR or --dashboard; "" = found */
+	struct cors_policy cors;      /* CORS_ORIGINS: "*" (default) or http(s) origins */
 };
 
 /* Fills *own (a struct bridge_settings) from c's environment and flags; bad

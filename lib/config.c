@@ -440,7 +440,8 @@ void config_env_bool(const struct config *c, struct config_problems *p, const ch
 		config_problem(p, c, true, "env %s: '%s' is not true or false", name, v);
 }
 
-static void env_id(struct config *c, struct config_problems *p, const char *name, char *dst)
+void config_env_id(const struct config *c, struct config_problems *p, const char *name,
+		   char *dst)
 {
 	const char *v = config_value(c, name);
 
@@ -459,9 +460,8 @@ static void load_env(struct config *c, struct config_problems *p)
 	config_env_str(c, "MQTT_USERNAME", c->mqtt_username, sizeof(c->mqtt_username));
 	config_env_str(c, "MQTT_PASSWORD", c->mqtt_password, sizeof(c->mqtt_password));
 	config_env_str(c, "MQTT_TOPIC_ROOT", c->topic_root, sizeof(c->topic_root));
-	env_id(c, p, "CAMERA_ID", c->camera_id);
-	env_id(c, p, "PRIMARY_BACKEND", c->primary_backend);
-	env_id(c, p, "BACKEND_NAME", c->backend_name);
+	config_env_id(c, p, "CAMERA_ID", c->camera_id);
+	config_env_id(c, p, "BACKEND_NAME", c->backend_name);
 	config_env_str(c, "IMAGES_DIR", c->images_dir, sizeof(c->images_dir));
 	config_env_str(c, "TIMELAPSES_DIR", c->timelapses_dir, sizeof(c->timelapses_dir));
 	config_env_str(c, "BACKEND_URL", c->backend_url, sizeof(c->backend_url));

@@ -87,7 +87,6 @@ struct config {
 	char mqtt_password[CONFIG_STR];
 	char topic_root[CONFIG_STR];
 	char camera_id[ID_MAX + 1];
-	char primary_backend[ID_MAX + 1]; /* "" = any backend may capture (the capture agent's) */
 	char backend_name[ID_MAX + 1];
 	char images_dir[PATH_MAX];        /* "" = the program's default */
 	char timelapses_dir[PATH_MAX];
@@ -137,6 +136,10 @@ void config_env_number(const struct config *c, struct config_problems *p, const 
 		       double lo, double hi, double *dst);
 void config_env_bool(const struct config *c, struct config_problems *p, const char *name,
 		     bool *dst);
+/* Copies config_value(name) into dst (ID_MAX + 1 bytes) when it is a valid
+ * id ([a-z0-9_-]+); another value is an error naming the variable. */
+void config_env_id(const struct config *c, struct config_problems *p, const char *name,
+		   char *dst);
 /* The file's top-level section `name`: NULL when absent or not an object
  * (an error then). Borrowed from c->root. */
 const json_t *config_section(const struct config *c, struct config_problems *p,

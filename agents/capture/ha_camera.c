@@ -25,7 +25,8 @@ static json_t *status_sensor(const char *t_status, const char *name, const char 
 	return c;
 }
 
-json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, char dev_id[80])
+json_t *ha_camera_discovery(const struct config *cfg, const char *primary, const char *config_url,
+			    char dev_id[80])
 {
 	const char *root = cfg->topic_root, *cam = cfg->camera_id;
 	char t_avail[TOPIC_MAX], t_backend[TOPIC_MAX], t_status[TOPIC_MAX], t_preview[TOPIC_MAX];
@@ -44,8 +45,8 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, ch
 	topic_fmt(t_preview, root, "%s/preview", cam);
 	dev = (struct ha_device){dev_id, name, "Sky camera", config_url};
 	/* with a primary backend the camera works only while both are online */
-	topic_fmt(t_backend, root, "backend/%s/availability", cfg->primary_backend);
-	d = ha_discovery_new(&dev, avail, cfg->primary_backend[0] ? 2 : 1);
+	topic_fmt(t_backend, root, "backend/%s/availability", primary);
+	d = ha_discovery_new(&dev, avail, primary[0] ? 2 : 1);
 
 	ha_add(d, &dev, "sky", "image",
 	       json_pack("{s:s,s:s,s:s}", "name", "Sky", "image_topic", t_preview, "content_type",
@@ -91,12 +92,12 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, ch
 		      "payload_off", "OFF");
 	ha_add(d, &dev, "in_window", "binary_sensor", c);
 
-	if (cfg->primary_backend[0]) {
+	if (primary[0]) {
 		char t_capture[TOPIC_MAX], t_pset[TOPIC_MAX], t_pstate[TOPIC_MAX], press[160];
 
-		topic_fmt(t_capture, root, "backend/%s/capture/request", cfg->primary_backend);
-		topic_fmt(t_pset, root, "backend/%s/cameras/%s/profile/set", cfg->primary_backend, cam);
-		topic_fmt(t_pstate, root, "backend/%s/cameras/%s/profile/state", cfg->primary_backend,
+		topic_fmt(t_capture, root, "backend/%s/capture/request", primary);
+		topic_fmt(t_pset, root, "backend/%s/cameras/%s/profile/set", primary, cam);
+		topic_fmt(t_pstate, root, "backend/%s/cameras/%s/profile/state", primary,
 			  cam);
 		snprintf(press, sizeof(press), "{\"camera\":\"%s\",\"source\":\"homeassistant\"}", cam);
 		ha_add(d, &dev, "capture_now", "button",
@@ -116,11 +117,11 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, ch
 	return d;
 }
 
-void ha_camera_publish(struct mqtt_session *s, const struct config *cfg)
+void ha_camera_publish(struct mqtt_session *s, const struct config *cfg, const char *primary)
 {
-	const char *url = getenv("BACKEND_URL");
+	const char *url = cfg->backend_url[0] ? cfg->backend_url : NULL;
 	char dev_id[80], topic[TOPIC_MAX], *text;
-	json_t *d = ha_camera_discovery(cfg, url && *url ? url : NULL, dev_id);
+	json_t *d = ha_camera_discovery(cfg, primary, url, dev_id);
 
 	text = jx_dump(d);
 	if (text && ha_config_topic(topic, dev_id) == SL_OK)
@@ -129,10 +130,10 @@ void ha_camera_publish(struct mqtt_session *s, const struct config *cfg)
 	json_decref(d);
 }
 
-int ha_camera_remove(const struct config *cfg)
+int ha_camera_remove(const struct config *cfg, const char *primary)
 {
 	char client_id[128], dev_id[80], topic[TOPIC_MAX];
-	json_t *d = ha_camera_discovery(cfg, NULL, dev_id);
+	json_t *d = ha_camera_discovery(cfg, primary, NULL, dev_id);
 	struct mqtt_opts mo;
 
 	json_decref(d);

@@ -16,14 +16,15 @@
 
 /* The discovery payload of camera cfg->camera_id (new reference); `config_url`
  * (the dashboard) may be NULL. Writes the device id into dev_id. */
-json_t *ha_camera_discovery(const struct config *cfg, const char *config_url, char dev_id[80]);
+json_t *ha_camera_discovery(const struct config *cfg, const char *primary, const char *config_url,
+			    char dev_id[80]);
 
 /* Publishes the discovery as retained state on `s` (mqtt_set_state: again
  * on every reconnect), with the dashboard of BACKEND_URL when it is set. */
-void ha_camera_publish(struct mqtt_session *s, const struct config *cfg);
+void ha_camera_publish(struct mqtt_session *s, const struct config *cfg, const char *primary);
 
 /* --ha-remove: clears the camera's discovery (ha_remove_device, 10 s to
  * reach the broker); the exit status. */
-int ha_camera_remove(const struct config *cfg);
+int ha_camera_remove(const struct config *cfg, const char *primary);
 
 #endif

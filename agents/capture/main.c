@@ -248,7 +248,7 @@ static void reannounce(void *arg)
 {
 	struct agent *a = arg;
 
-	ha_camera_publish(a->mqtt, &a->cfg);
+	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
 	publish_status(a);
 }
 
@@ -260,7 +260,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	if (strcmp(m->topic, a->t_request) == 0)
 		handle_request(a, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
-		offline_take_plan(&a->offline, a->cfg.primary_backend, m->payload, m->len);
+		offline_take_plan(&a->offline, a->own.primary_backend, m->payload, m->len);
 	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0)
 		ha_announce_on_status(&a->ha, m->payload, m->len);
 }
@@ -307,8 +307,8 @@ static void reload(struct agent *a)
 	capture_settings_restart_needed(&a->own, &own);
 	a->cfg.profiles = fresh.profiles;
 	a->own.min_free_pct = own.min_free_pct;
-	snprintf(a->cfg.primary_backend, sizeof(a->cfg.primary_backend), "%s",
-		 fresh.primary_backend);
+	snprintf(a->own.primary_backend, sizeof(a->own.primary_backend), "%s",
+		 own.primary_backend);
 	config_free(&fresh);
 	log_info("reload: configuration reloaded");
 	publish_status(a);
@@ -397,7 +397,7 @@ static int run(struct agent *a)
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
 	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
 	a->ha = (struct ha_announce){a->loop, reannounce, a, 0};
-	ha_camera_publish(a->mqtt, &a->cfg);
+	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
 	a->offline.away_since = loop_now_ms();
 	offline_load_plan(&a->offline);
 	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
@@ -411,7 +411,7 @@ static int run(struct agent *a)
 		loop_add_timer(a->loop, CAMERA_RETRY_MS, camera_timer, a);
 	log_info("camera '%s' listening on %s (images in %s, primary backend %s)",
 		 a->cfg.camera_id, a->t_request, a->cap.images_root,
-		 a->cfg.primary_backend[0] ? a->cfg.primary_backend : "any");
+		 a->own.primary_backend[0] ? a->own.primary_backend : "any");
 	service_ready(a->loop, "capturing on request");
 	rc = loop_run(a->loop);
 	service_stopping();
@@ -490,7 +490,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg) : run(&a);
+	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg, a.own.primary_backend) : run(&a);
 out:
 	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);

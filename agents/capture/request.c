@@ -91,7 +91,7 @@ static int check(const struct capture_agent *a, const struct mqtt_message *m, js
 	}
 	if ((rc = request_parse(*obj, req, why)) != SL_OK)
 		goto refused;
-	rc = request_authorize(a->cfg->primary_backend, req->backend_name, why);
+	rc = request_authorize(a->set->primary_backend, req->backend_name, why);
 	if (rc != SL_OK) {
 		log_warn("%s (request from '%s')", why, req->backend_name ? req->backend_name : "");
 		goto refused;

@@ -16,6 +16,7 @@ void capture_settings_load(const struct config *c, void *own, struct config_prob
 		config_file_int(c, p, cap, "capture", "sim_height", 16, 16384, &s->sim_height);
 	}
 	config_env_str(c, "CAMERA_SOURCE", s->camera_source, sizeof(s->camera_source));
+	config_env_id(c, p, "PRIMARY_BACKEND", s->primary_backend);
 }
 
 int capture_settings_restart_needed(const struct capture_settings *old,

@@ -18,10 +18,11 @@ struct capture_settings {
 	char camera_source[PATH_MAX]; /* libcamera (default), sim or dir:PATH */
 	double min_free_pct;	      /* refuse captures below this free disk share; 5 */
 	int sim_width, sim_height;    /* the sim's frame size; 0 = its default */
+	char primary_backend[ID_MAX + 1]; /* PRIMARY_BACKEND; "" = any backend may capture */
 };
 
-/* Fills *own (a struct capture_settings) from c's file section "capture"
- * and CAMERA_SOURCE; bad values are errors in p. A cli_section_fn. */
+/* Fills *own (a struct capture_settings) from c's file section "capture",
+ * CAMERA_SOURCE and PRIMARY_BACKEND; bad values are errors in p. A cli_section_fn. */
 void capture_settings_load(const struct config *c, void *own, struct config_problems *p);
 
 /* Logs, for each setting that differs between `old` and `fresh` and needs a

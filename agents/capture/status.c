@@ -68,7 +68,7 @@ json_t *status_build(const struct capture_agent *a)
 	jx_set_str(o, "camera_model", info ? info->model : NULL);
 	json_object_set_new(o, "source", json_string(info ? info->source : a->set->camera_source));
 	json_object_set_new(o, "camera_ready", json_boolean(a->cam != NULL));
-	jx_set_str(o, "primary_backend", a->cfg->primary_backend[0] ? a->cfg->primary_backend : NULL);
+	jx_set_str(o, "primary_backend", a->set->primary_backend[0] ? a->set->primary_backend : NULL);
 	json_object_set_new(o, "profiles", ids);
 	json_object_set_new(o, "profiles_enabled", enabled);
 	json_object_set_new(o, "last_capture", last_capture_json(a));

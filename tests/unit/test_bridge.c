@@ -600,6 +600,19 @@ static void test_settings(void **state)
 	/* a new token applies live; a new port or dashboard needs a restart */
 	assert_int_equal(bridge_settings_restart_needed(&old, &s), 2);
 	config_free(&c);
+	/* CORS origins: a list, and a bad one refused like any bad setting */
+	setenv("CORS_ORIGINS", "http://ok.example, https://sky.example", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 0);
+	assert_false(s.cors.any);
+	assert_int_equal(s.cors.count, 2);
+	config_free(&c);
+	setenv("CORS_ORIGINS", "ftp://nope", 1);
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 1);
+	config_free(&c);
+	unsetenv("CORS_ORIGINS");
+	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 0);
+	assert_true(s.cors.any);
+	config_free(&c);
 	cli_flag(&cli, "BACKEND_PORT", "99999");
 	assert_int_equal(cli_load_config(&cli, "t", &c, bridge_settings_load, &s), 1);
 	config_free(&c);

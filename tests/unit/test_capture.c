@@ -247,7 +247,7 @@ static void fixture_open(struct fixture *fx, const char *source)
 	assert_int_equal(config_load(&fx->cfg, SOURCE_ROOT "/config/config.json", NULL, &p), 0);
 	capture_settings_load(&fx->cfg, &fx->set, &p);
 	fx->set.min_free_pct = 0;
-	fx->cfg.primary_backend[0] = '\0';
+	fx->set.primary_backend[0] = '\0';
 	assert_int_equal(camera_open(source, &env, &fx->cam, why), 0);
 	fx->a.cfg = &fx->cfg;
 	fx->a.set = &fx->set;
@@ -389,7 +389,7 @@ static void test_error_kinds(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const json_t *r;
 
-		snprintf(fx.cfg.primary_backend, sizeof(fx.cfg.primary_backend), "%s",
+		snprintf(fx.set.primary_backend, sizeof(fx.set.primary_backend), "%s",
 			 cases[i].primary);
 		fx.set.min_free_pct = cases[i].min_free_pct;
 		fx.a.cam = cases[i].no_camera ? NULL : fx.cam;
@@ -459,7 +459,7 @@ static void test_result_payload(void **state)
 
 	(void)state;
 	fixture_open(&fx, "sim");
-	snprintf(fx.cfg.primary_backend, sizeof(fx.cfg.primary_backend), "dagon");
+	snprintf(fx.set.primary_backend, sizeof(fx.set.primary_backend), "dagon");
 	text = jx_dump(run_request(&fx, "{\"request_id\":\"r9\",\"backend_name\":\"x\"}", 0, 0));
 	assert_string_equal(text, "{\"request_id\":\"r9\",\"status\":\"error\",\"error\":\"Backend not "
 				  "authorized: only 'dagon' can trigger captures\",\"error_kind\":"
@@ -467,7 +467,7 @@ static void test_result_payload(void **state)
 	free(text);
 	fx.a.cam = NULL;
 	snprintf(fx.a.camera_error, sizeof(fx.a.camera_error), "no camera found");
-	fx.cfg.primary_backend[0] = '\0';
+	fx.set.primary_backend[0] = '\0';
 	text = jx_dump(run_request(&fx, "{}", 0, 0));
 	assert_string_equal(text, "{\"request_id\":null,\"status\":\"error\",\"error\":\"camera not "
 				  "ready: no camera found\",\"error_kind\":\"camera\",\"frames\":[]}");
@@ -502,8 +502,10 @@ static void test_settings(void **state)
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	assert_int_equal(file_write_atomic(path, good, strlen(good)), 0);
 	unsetenv("CAMERA_SOURCE");
+	setenv("PRIMARY_BACKEND", "dagon", 1);
 	assert_int_equal(cli_load_config(&cli, "t", &c, capture_settings_load, &s), 0);
 	assert_string_equal(s.camera_source, "libcamera");
+	assert_string_equal(s.primary_backend, "dagon");
 	assert_true(s.min_free_pct == 12.5);
 	assert_int_equal(s.sim_width, 320);
 	assert_int_equal(s.sim_height, 0);
@@ -520,13 +522,16 @@ static void test_settings(void **state)
 	assert_int_equal(capture_settings_restart_needed(&old, &s), 1);
 	config_free(&c);
 	assert_int_equal(file_write_atomic(path, bad, strlen(bad)), 0);
+	setenv("PRIMARY_BACKEND", "Bad Name", 1);
 	assert_int_equal(config_load(&c, path, &cli.flags, &p), 0);
 	capture_settings_load(&c, &s, &p);
-	assert_int_equal(p.errors, 2);
+	assert_int_equal(p.errors, 3);
+	assert_true(has_problem(&p, "env PRIMARY_BACKEND: 'Bad Name' must match"));
 	assert_true(has_problem(&p, "capture.min_free_pct: must be a number 0..100"));
 	assert_true(has_problem(&p, "capture.sim_height: 8 is outside 16..16384"));
 	config_free(&c);
 	unsetenv("CAMERA_SOURCE");
+	unsetenv("PRIMARY_BACKEND");
 	unlink(path);
 	rmdir(dir);
 }
