@@ -62,7 +62,7 @@ struct exposure_limits {
 
 /* One frame as taken and measured. */
 struct exposure_frame {
-	int64_t at_ms;	  /* when it was taken (any monotonic ms) */
+	int64_t at_ms;	  /* when it was taken, Unix ms (compared with a saved state) */
 	double mean_luma; /* 0..255, whole frame */
 	double
 	    highlight_luma; /* 0..255: the brightest EXPOSURE_HIGHLIGHT_SHARE is at or above it */

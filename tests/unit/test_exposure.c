@@ -231,6 +231,21 @@ static void test_limits_and_gain_steps(void **state)
 	assert_true(saw_max);
 }
 
+/* A night the limits can reach (60 s interval: 20 s at gain 16) is shown at
+ * the night's target: darker than day, never black. */
+static void test_night_exposed(void **state)
+{
+	struct rig r;
+	struct exposure_frame f;
+
+	(void)state;
+	rig_settle(&r, 60000, -11.3, -18);
+	f = shoot(-11.3, &r.cur, r.now);
+	assert_true(f.mean_luma >= 25 && f.mean_luma < exposure_target_luma(20));
+	assert_true(fabs(f.mean_luma - exposure_target_luma(-18)) < 5);
+	assert_true(r.cur.analogue_gain > 1.0 && r.cur.analogue_gain < 16.0);
+}
+
 /* A steady scene, even a little noisy, keeps the same settings. */
 static void test_hysteresis_holds_steady(void **state)
 {
@@ -385,6 +400,7 @@ int main(void)
 	    cmocka_unit_test(test_highlight_jump_does_not_pump),
 	    cmocka_unit_test(test_spike_ignored_step_followed),
 	    cmocka_unit_test(test_limits_and_gain_steps),
+	    cmocka_unit_test(test_night_exposed),
 	    cmocka_unit_test(test_hysteresis_holds_steady),
 	    cmocka_unit_test(test_white_balance_smooth),
 	    cmocka_unit_test(test_state_json_roundtrip),
