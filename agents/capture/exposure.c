@@ -107,6 +107,27 @@ static double meter_luma(const struct exposure_frame *f)
 	return fmax(LUMA_FLOOR, (f->mean_luma - s * q) / (1 - s));
 }
 
+void exposure_measure_plane(const unsigned char *y, int width, int height, int stride,
+			    struct exposure_frame *f)
+{
+	double sum = 0, n = (double)width * height, above = 0;
+	long hist[256] = {0};
+	int r, c, v;
+
+	for (r = 0; r < height; r++) {
+		const unsigned char *row = y + (size_t)r * stride;
+
+		for (c = 0; c < width; c++)
+			hist[row[c]]++;
+	}
+	for (v = 0; v < 256; v++)
+		sum += (double)v * hist[v];
+	for (v = 255; v > 0 && (above += hist[v]) < EXPOSURE_HIGHLIGHT_SHARE * n; v--)
+		;
+	f->mean_luma = n > 0 ? sum / n : 0;
+	f->highlight_luma = v;
+}
+
 static double setting_ev(int exposure_us, double gain)
 {
 	return log2(fmax(exposure_us, 1) * 1e-6 * fmax(gain, 1.0));

@@ -94,6 +94,12 @@ struct exposure_setting {
 	int colour_temp_k;
 };
 
+/* Measures a frame's luma plane (borrowed: `width` x `height` bytes, rows
+ * `stride` apart) into f->mean_luma and f->highlight_luma; the other fields
+ * are the caller's. */
+void exposure_measure_plane(const unsigned char *y, int width, int height, int stride,
+			    struct exposure_frame *f);
+
 /* The limits for a schedule: the shutter at most the interval minus
  * what a capture needs besides its exposure (`capture_ms`), and at most
  * `max_us` (<= 0: EXPOSURE_MAX_DEFAULT_US); gain up to EXPOSURE_GAIN_MAX. */

@@ -30,8 +30,8 @@
  * (profile a's controls, the camera deciding each shot), a fixed manual
  * exposure (what the camera metered at the run's first frame, kept) and
  * profile h's controller (agents/capture/exposure.c, fed each frame's mean
- * luma and 98th percentile). A new strategy is one more function and one
- * more row.
+ * luma and 98th percentile, measured by its exposure_measure_plane()). A new strategy is one more
+ * function and one more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
  */
@@ -201,27 +201,6 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Mean luma of the Y plane, and the luma its brightest 2% reach. */
-static double plane_mean(const struct camera_frame *f, double *p98)
-{
-	double sum = 0, n = (double)f->width * f->height, above = 0;
-	long hist[256] = {0};
-	int x, y, v;
-
-	for (y = 0; y < f->height; y++) {
-		const unsigned char *row = f->yuv420[0] + (size_t)y * f->yuv420_strides[0];
-
-		for (x = 0; x < f->width; x++) {
-			sum += row[x];
-			hist[row[x]]++;
-		}
-	}
-	for (v = 255; v > 0 && (above += hist[v]) < EXPOSURE_HIGHLIGHT_SHARE * n; v--)
-		;
-	*p98 = v;
-	return sum / n;
-}
-
 /* One strategy at one place and interval; 0 or a negative error code. */
 static int run(struct camera *cam, const struct place *p, const struct profile *pa,
 	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
@@ -230,6 +209,7 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 	struct camera_controls ctl;
 	struct camera_meter m;
 	struct camera_frame f = {0};
+	struct exposure_frame measured;
 	char why[ERRMSG_MAX] = "";
 	double *steps, lo, hi, night_sum = 0, room_sum = 0, prev, step;
 	bool prev_limited = false;
@@ -259,7 +239,10 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 				goto out;
 			h.frames++;
 			h.at_ms = ms;
-			h.luma = plane_mean(&f, &h.highlight);
+			exposure_measure_plane(f.yuv420[0], f.width, f.height, f.yuv420_strides[0],
+					       &measured);
+			h.luma = measured.mean_luma;
+			h.highlight = measured.highlight_luma;
 			h.exposure_us = f.exposure_us;
 			h.gain = f.analogue_gain;
 			camera_frame_clear(&f);

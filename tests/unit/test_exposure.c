@@ -362,6 +362,25 @@ static void test_gap_catches_up(void **state)
 	assert_true(fabs(f.mean_luma - exposure_target_luma(-4)) < 0.2 * exposure_target_luma(-4));
 }
 
+/* The meter: 1999 pixels at 100 and 41 at 250 (just over 2 %), a row beyond
+ * the frame's height that is not counted. */
+static void test_measure_plane(void **state)
+{
+	unsigned char plane[20 * 103];
+	struct exposure_frame f = {0};
+
+	(void)state;
+	memset(plane, 100, sizeof(plane));
+	memset(plane + 20 * 100 - 1, 250, 41); /* the end of the frame */
+	memset(plane + 20 * 102, 7, 20);       /* row 102: outside */
+	exposure_measure_plane(plane, 20, 102, 20, &f);
+	assert_true(fabs(f.mean_luma - (100.0 * 1999 + 250.0 * 41) / 2040) < 1e-9);
+	assert_true(f.highlight_luma == 250);
+	plane[20 * 100] = 100; /* one fewer, under 2 %: they now reach 100 */
+	exposure_measure_plane(plane, 20, 102, 20, &f);
+	assert_true(f.highlight_luma == 100);
+}
+
 static void test_bracket(void **state)
 {
 	struct exposure_limits lim;
@@ -405,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_white_balance_smooth),
 	    cmocka_unit_test(test_state_json_roundtrip),
 	    cmocka_unit_test(test_gap_catches_up),
+	    cmocka_unit_test(test_measure_plane),
 	    cmocka_unit_test(test_bracket),
 	};
 
