@@ -12,17 +12,26 @@
  *   max, p95  largest and 95th-percentile change of mean luma from one frame
  *             to the next, in % of the earlier (its luma counted as at least
  *             1); the step from the sunset to the sunrise is not counted
+ *   room      the largest step between two frames both taken with exposure
+ *             or gain to spare (at the limits the sky darkens the frames and
+ *             no strategy can help it)
  *   band      share of frames whose mean luma lies in the target band of
  *             their sun elevation (band_at(): 90..130 in daylight, 25..80 at
  *             night below -15 deg, both bounds linear in between: night
  *             darker than day, never black)
  *   night     mean luma of the frames with the sun below -15 deg
- *   limits    share of frames at auto exposure's limits (1/2 s, gain 16)
+ *   nroom     mean luma of those night frames taken with exposure or gain to
+ *             spare (the night target, 25 or more, holds for these)
+ *   limits    share of frames at the strategy's limits: gain 16 and auto
+ *             exposure's 1/2 s, or h's shutter limit (the interval less
+ *             CAPTURE_MS, at most 20 s)
  *
  * The strategies are the table `strategies` below: plain auto exposure
- * (profile a's controls, the camera deciding each shot) and a fixed manual
- * exposure (what the camera metered at the run's first frame, kept). A new
- * strategy (profile h's controller) is one more function and one more row.
+ * (profile a's controls, the camera deciding each shot), a fixed manual
+ * exposure (what the camera metered at the run's first frame, kept) and
+ * profile h's controller (agents/capture/exposure.c, fed each frame's mean
+ * luma and 98th percentile, measured by its exposure_measure_plane()). A new strategy is one more
+ * function and one more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
  */
@@ -34,15 +43,18 @@
 
 #include "camera.h"
 #include "camera_sim.h"
+#include "exposure.h"
 #include "profile.h"
 #include "sun.h"
 
-#define FRAME_W	   160
-#define FRAME_H	   120
-#define TOP_DEG	   10.0
-#define BOTTOM_DEG -18.0
-#define NIGHT_DEG  -15.0
-#define SCAN_MS	   60000LL
+#define FRAME_W	    160
+#define FRAME_H	    120
+#define TOP_DEG	    10.0
+#define BOTTOM_DEG  -18.0
+#define NIGHT_DEG   -15.0
+#define SCAN_MS	    60000LL
+#define CAPTURE_MS  1000 /* what h allows a capture besides its exposure */
+#define AE_LIMIT_US 499000
 
 struct place {
 	const char *name;
@@ -62,13 +74,18 @@ static const int intervals_s[] = {5, 60};
 
 /* What a strategy remembers between frames of one run. */
 struct history {
-	int frames;	 /* taken so far */
-	double luma;	 /* the last frame's mean luma */
+	int frames;	  /* taken so far */
+	double luma;	  /* the last frame's mean luma */
+	double highlight; /* its 98th percentile */
+	int64_t at_ms;	  /* its time */
+	int interval_s;
+	int limit_us;	 /* the strategy's longest exposure */
 	int exposure_us; /* the last frame's */
 	double gain;	 /* the last frame's */
 	double sun_deg;	 /* the sun's elevation at this frame */
 	int fixed_us;	 /* the fixed strategy's exposure */
 	double fixed_gain;
+	struct exposure_state expo; /* h's */
 };
 
 struct strategy {
@@ -98,9 +115,30 @@ static void fixed_exposure(struct history *h, const struct camera_meter *m,
 	ctl->analogue_gain = h->fixed_gain;
 }
 
+static void day_to_night(struct history *h, const struct camera_meter *m,
+			 struct camera_controls *ctl)
+{
+	struct exposure_limits lim;
+	struct exposure_setting next;
+	struct exposure_frame f = {h->at_ms, h->luma, h->highlight, h->exposure_us, h->gain};
+
+	exposure_limits_for(h->interval_s * 1000, CAPTURE_MS, 0, &lim);
+	h->limit_us = lim.exposure_max_us;
+	if (h->frames == 0)
+		exposure_state_init(&h->expo, m->exposure_us, m->analogue_gain, h->sun_deg, &next);
+	else
+		exposure_next(&h->expo, &lim, &f, h->sun_deg, h->interval_s * 1000, &next);
+	ctl->ae_enable = false;
+	ctl->exposure_us = next.exposure_us;
+	ctl->analogue_gain = next.analogue_gain;
+	snprintf(ctl->awb_mode, sizeof(ctl->awb_mode), "custom");
+	ctl->colour_temp_k = next.colour_temp_k;
+}
+
 static const struct strategy strategies[] = {
     {"a (auto)", plain_auto},
     {"fixed", fixed_exposure},
+    {"h", day_to_night},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -152,8 +190,8 @@ static void find_twilights(const struct place *p, int64_t t[4])
 }
 
 struct figures {
-	int frames, in_band, night, at_limits;
-	double max_step, p95_step, night_luma;
+	int frames, in_band, night, night_room, at_limits;
+	double max_step, p95_step, room_step, night_luma, room_luma;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -163,30 +201,18 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double plane_mean(const struct camera_frame *f)
-{
-	double sum = 0;
-	int x, y;
-
-	for (y = 0; y < f->height; y++) {
-		const unsigned char *row = f->yuv420[0] + (size_t)y * f->yuv420_strides[0];
-
-		for (x = 0; x < f->width; x++)
-			sum += row[x];
-	}
-	return sum / ((double)f->width * f->height);
-}
-
 /* One strategy at one place and interval; 0 or a negative error code. */
 static int run(struct camera *cam, const struct place *p, const struct profile *pa,
 	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
 {
-	struct history h = {0};
+	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US};
 	struct camera_controls ctl;
 	struct camera_meter m;
 	struct camera_frame f = {0};
+	struct exposure_frame measured;
 	char why[ERRMSG_MAX] = "";
-	double *steps, lo, hi, night_sum = 0, prev;
+	double *steps, lo, hi, night_sum = 0, room_sum = 0, prev, step;
+	bool prev_limited = false;
 	size_t nsteps = 0, cap;
 	int64_t ms;
 	int seg, rc = 0;
@@ -212,20 +238,36 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 			if (rc < 0)
 				goto out;
 			h.frames++;
-			h.luma = plane_mean(&f);
+			h.at_ms = ms;
+			exposure_measure_plane(f.yuv420[0], f.width, f.height, f.yuv420_strides[0],
+					       &measured);
+			h.luma = measured.mean_luma;
+			h.highlight = measured.highlight_luma;
 			h.exposure_us = f.exposure_us;
 			h.gain = f.analogue_gain;
 			camera_frame_clear(&f);
-			if (prev >= 0 && nsteps < cap)
-				steps[nsteps++] = 100 * fabs(h.luma - prev) / fmax(prev, 1);
+			bool limited = h.exposure_us >= h.limit_us - 1000 && h.gain >= 15.9;
+
+			if (prev >= 0 && nsteps < cap) {
+				step = 100 * fabs(h.luma - prev) / fmax(prev, 1);
+				steps[nsteps++] = step;
+				if (!limited && !prev_limited)
+					out->room_step = fmax(out->room_step, step);
+			}
 			prev = h.luma;
+			prev_limited = limited;
 			band_at(h.sun_deg, &lo, &hi);
 			out->frames++;
 			out->in_band += h.luma >= lo && h.luma <= hi;
-			out->at_limits += h.exposure_us >= 499000 && h.gain >= 15.9;
+
+			out->at_limits += limited;
 			if (h.sun_deg < NIGHT_DEG) {
 				out->night++;
 				night_sum += h.luma;
+				if (!limited) {
+					out->night_room++;
+					room_sum += h.luma;
+				}
 			}
 		}
 	}
@@ -233,6 +275,7 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 	out->max_step = nsteps > 0 ? steps[nsteps - 1] : 0;
 	out->p95_step = nsteps > 0 ? steps[(size_t)ceil(0.95 * nsteps) - 1] : 0;
 	out->night_luma = out->night > 0 ? night_sum / out->night : NAN;
+	out->room_luma = out->night_room > 0 ? room_sum / out->night_room : NAN;
 out:
 	if (rc < 0)
 		fprintf(stderr, "exposure: %s\n", why);
@@ -288,8 +331,9 @@ int main(int argc, char **argv)
 		printf("%s\n", p->name);
 		print_span("sunset ", p, t[0], t[1]);
 		print_span("sunrise", p, t[2], t[3]);
-		printf("  %-9s %-9s %6s %7s %7s %7s %6s %8s\n", "interval", "strategy", "frames",
-		       "max %", "p95 %", "band %", "night", "limits %");
+		printf("  %-9s %-9s %6s %7s %7s %7s %7s %6s %6s %8s\n", "interval", "strategy",
+		       "frames", "max %", "room %", "p95 %", "band %", "night", "nroom",
+		       "limits %");
 		for (ii = 0; ii < COUNT(intervals_s) && rc == 0; ii++) {
 			char interval[16];
 
@@ -298,13 +342,16 @@ int main(int argc, char **argv)
 				rc = run(cam, p, pa, &strategies[is], t, intervals_s[ii], &fig);
 				if (rc < 0)
 					break;
-				char night[16] = "-";
+				char night[16] = "-", room[16] = "-";
 
 				if (fig.night > 0)
 					snprintf(night, sizeof(night), "%.1f", fig.night_luma);
-				printf("  %-9s %-9s %6d %7.1f %7.1f %7.1f %6s %8.1f\n", interval,
-				       strategies[is].name, fig.frames, fig.max_step, fig.p95_step,
-				       100.0 * fig.in_band / fig.frames, night,
+				if (fig.night_room > 0)
+					snprintf(room, sizeof(room), "%.1f", fig.room_luma);
+				printf("  %-9s %-9s %6d %7.1f %7.1f %7.1f %7.1f %6s %6s %8.1f\n",
+				       interval, strategies[is].name, fig.frames, fig.max_step,
+				       fig.room_step, fig.p95_step,
+				       100.0 * fig.in_band / fig.frames, night, room,
 				       100.0 * fig.at_limits / fig.frames);
 			}
 		}

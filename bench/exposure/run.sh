@@ -10,7 +10,7 @@ mkdir -p "$out"
 make -s -C "$root" build/libskylapse.a
 # shellcheck disable=SC2046 # pkg-config prints several flags: split on purpose
 cc -O2 -std=c11 -D_GNU_SOURCE -DNDEBUG -I"$root/lib" -I"$root/agents/capture" \
-	-o "$out/exposure" "$here/exposure.c" "$root"/agents/capture/camera*.c \
+	-o "$out/exposure" "$here/exposure.c" "$root"/agents/capture/camera*.c "$root/agents/capture/exposure.c" \
 	"$root/build/libskylapse.a" $(pkg-config --cflags --libs libturbojpeg jansson libcrypto) \
 	-lpaho-mqtt3as -ldl -lpthread -lm
 "$out/exposure" "${2:-1}"
