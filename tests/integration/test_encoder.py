@@ -411,6 +411,8 @@ def test_kill9_mid_job_still_ends(make_frames, worker, watcher, env):
     send(watcher, job("orphan", n=100, width=640, preset="slow"))
     watcher.wait_message(f"{JOBS}/orphan", lambda m: payload_json(m)["state"] == "running" and
                          payload_json(m)["progress"] > 0, timeout=20)
+    # frozen while w2 starts, so that it cannot finish first on a fast machine or a slow start
+    w1.proc.send_signal(signal.SIGSTOP)
     w2 = worker("w2")
     w1.kill9()
     final = wait_state(watcher, "orphan", timeout=40)
