@@ -3,7 +3,7 @@
  * TurboJPEG decodes straight to YCbCr planes (no RGB), using its DCT
  * scaling to the smallest size at or above what is needed, so a 4056-wide
  * frame for a 1920-wide video is decoded at 2028 wide for less work than a
- * full decode. libswscale then makes the exact output size (bicubic), and
+ * full decode. libswscale then makes the exact output size (Lanczos), and
  * colour.h the video's colour space and deflicker gain.
  *
  * A frame_decoder holds one thread's TurboJPEG handle, scaler and buffers;

@@ -3,8 +3,15 @@
 #
 #   bench/encoder/run.sh [BIN_DIR]      (default build/bin; not part of make test)
 #
-# Makes 120 synthetic 4056x3040 JPEG frames with FFmpeg's lavfi sources, then
-# in the same run encodes them to 1920-wide H.264 (CRF 23, preset medium):
+# Makes two sets of 120 synthetic 4056x3040 JPEG frames with FFmpeg's lavfi
+# sources:
+#   test    testsrc2 with temporal noise (shapes, text, gradients)
+#   grain   static noise grains 3 source pixels wide (band-limited: noise at
+#           1/3 size, upscaled bicubically) on a grey-blue sky darkening
+#           frame by frame: detail near the resolution limit of a 1920-wide
+#           video (1.4 output pixels a grain), like foliage or cloud texture
+# and for each set, in the same run, encodes them to 1920-wide H.264 (CRF 23,
+# preset medium):
 #   ours    skylapse-encoder encode --input frames --output ours.mp4 --width 1920
 #   ffmpeg  ffmpeg -framerate 30 -i frames/f_%04d.jpg -vf scale=1920:-2 -c:v libx264
 #                  -preset medium -crf 23 -pix_fmt yuv420p ffmpeg.mp4
@@ -13,9 +20,9 @@
 # colour space (ours is BT.709 TV range, ffmpeg's keeps the JPEG's BT.601
 # matrix at TV range; target ours >= ffmpeg's - 0.005); peak RSS against
 # x264's own footprint, ffmpeg encoding the same frames already decoded (a
-# y4m file, same settings; target <= footprint + 64 MB); and our peak RSS for
-# 1000 frames against 120 (flat memory; the 1000 are the 120 repeated, by
-# symbolic links).
+# y4m file, same settings; target <= footprint + 64 MB); and, on the first
+# set, our peak RSS for 1000 frames against 120 (flat memory; the 1000 are
+# the 120 repeated, by symbolic links).
 #
 # The two encoders run REPEAT times each (default 3), alternately, and the
 # medians are compared, so that other work on the machine weighs on both; CPU
@@ -23,7 +30,8 @@
 # the work each does.
 #
 # Environment: WORK (scratch folder, default a new one under /tmp, removed
-# unless KEEP=1), FRAMES (120), LONG_FRAMES (1000; 0 skips that run),
+# unless KEEP=1), SETS ("test grain"), FRAMES (120), LONG_FRAMES (1000; 0
+# skips that run),
 # REPEAT (3), THREADS (our decoding threads; default one per CPU).
 set -eu
 
@@ -45,18 +53,19 @@ if [ -z "${WORK:-}" ]; then
 	WORK=$(mktemp -d /tmp/skylapse-bench.XXXXXX)
 	[ "$KEEP" = 1 ] || trap 'rm -rf "$WORK"' EXIT
 fi
-mkdir -p "$WORK/frames"
+SETS=${SETS:-test grain}
+mkdir -p "$WORK"
 cd "$WORK"
 echo "bench: scratch in $WORK, $(nproc) CPUs"
 
-# --- frames -------------------------------------------------------------------
-if [ ! -f "frames/f_$(printf %04d "$FRAMES").jpg" ]; then
-	echo "bench: making $FRAMES frames of 4056x3040"
-	ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi \
-		-i "testsrc2=size=4056x3040:rate=30,noise=alls=10:allf=t" \
-		-frames:v "$FRAMES" -q:v 3 frames/f_%04d.jpg
-fi
-echo "bench: frames: $(du -sm frames | cut -f1) MB, $(find frames -name "*.jpg" | wc -l) files"
+# graph NAME: the lavfi graph that makes set NAME
+graph() {
+	case $1 in
+	test) echo "testsrc2=size=4056x3040:rate=30,noise=alls=10:allf=t" ;;
+	grain) echo "color=c=0x6a7888:size=1352x1014:rate=30,noise=alls=16,trim=end_frame=1,scale=4056:3040:flags=bicubic,loop=loop=-1:size=1,eq=brightness=-0.002*n:eval=frame" ;;
+	*) echo "bench: unknown set $1 (test, grain)" >&2; exit 1 ;;
+	esac
+}
 
 # run LABEL CMD... : runs CMD under /usr/bin/time, appends "wall_s peak_kB
 # user_s sys_s" to LABEL.time
@@ -70,103 +79,129 @@ run() {
 	echo "bench: $label: $1 s wall, $3 + $4 s CPU, $(($2 / 1024)) MB peak; load $(cut -d' ' -f1 /proc/loadavg)"
 }
 
-# --- the two encoders, same frames, same run, alternately ------------------------
-rm -f ours.time ffmpeg.time x264.time long.time
-i=0
-while [ "$i" -lt "$REPEAT" ]; do
-	run ours "$ENC" encode --input frames --output ours.mp4 --width 1920 --crf 23 \
-		--preset medium --threads "$THREADS"
-	run ffmpeg ffmpeg -nostdin -hide_banner -loglevel error -y -framerate 30 \
-		-i frames/f_%04d.jpg -vf scale=1920:-2 -c:v libx264 -preset medium -crf 23 \
-		-pix_fmt yuv420p ffmpeg.mp4
-	i=$((i + 1))
-done
+# bench_set NAME LONG: makes set NAME's frames in NAME/ and measures them there,
+# with a flat-memory run of LONG frames when LONG > 0
+bench_set() {
+	set_name=$1
+	long=$2
+	mkdir -p "$WORK/$set_name/frames"
+	cd "$WORK/$set_name"
+	if [ ! -f "frames/f_$(printf %04d "$FRAMES").jpg" ]; then
+		echo "bench: $set_name: making $FRAMES frames of 4056x3040"
+		ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "$(graph "$set_name")" \
+			-frames:v "$FRAMES" -q:v 3 frames/f_%04d.jpg
+	fi
+	echo "bench: $set_name: frames: $(du -sm frames | cut -f1) MB, $(find frames -name "*.jpg" | wc -l) files"
 
-SIZE=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height \
-	-of csv=p=0:s=x ours.mp4)
-W=${SIZE%x*}
-H=${SIZE#*x}
-
-# --- references: the source downscaled with Lanczos, uncompressed ----------------
-# ffmpeg's video keeps the JPEG matrix (BT.601) at TV range; ours is BT.709:
-# the matrix change goes through RGB because swscale does not change it
-# between two YUV formats.
-ffmpeg -nostdin -hide_banner -loglevel error -y -i frames/f_%04d.jpg \
-	-vf "scale=$W:$H:flags=lanczos,format=yuv420p" ref601.y4m
-ffmpeg -nostdin -hide_banner -loglevel error -y -i frames/f_%04d.jpg \
-	-vf "scale=$W:$H:flags=lanczos,format=gbrp,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p" \
-	ref709.y4m
-
-ssim() {
-	ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -lavfi "[0:v][1:v]ssim" -f null - 2>&1 |
-		sed -n 's/.*SSIM Y:\([0-9.]*\).* All:\([0-9.]*\).*/\2 \1/p' | tail -1
-}
-SSIM_OURS=$(ssim ours.mp4 ref709.y4m)
-SSIM_FF=$(ssim ffmpeg.mp4 ref601.y4m)
-
-# --- x264's own footprint: the same frames already decoded ---------------------------
-run x264 ffmpeg -nostdin -hide_banner -loglevel error -y -i ref601.y4m -c:v libx264 \
-	-preset medium -crf 23 -pix_fmt yuv420p x264.mp4
-
-# --- flat memory: 1000 frames ------------------------------------------------------
-if [ "$LONG_FRAMES" -gt 0 ]; then
-	rm -rf long
-	mkdir long
+	# --- the two encoders, same frames, same run, alternately ------------------------
+	rm -f ours.time ffmpeg.time x264.time long.time
 	i=0
-	while [ "$i" -lt "$LONG_FRAMES" ]; do
-		ln -s "../frames/f_$(printf %04d $((i % FRAMES + 1))).jpg" "long/f_$(printf %05d "$i").jpg"
+	while [ "$i" -lt "$REPEAT" ]; do
+		run ours "$ENC" encode --input frames --output ours.mp4 --width 1920 --crf 23 \
+			--preset medium --threads "$THREADS"
+		run ffmpeg ffmpeg -nostdin -hide_banner -loglevel error -y -framerate 30 \
+			-i frames/f_%04d.jpg -vf scale=1920:-2 -c:v libx264 -preset medium -crf 23 \
+			-pix_fmt yuv420p ffmpeg.mp4
 		i=$((i + 1))
 	done
-	run long "$ENC" encode --input long --output long.mp4 --width 1920 --crf 23 \
-		--preset medium --threads "$THREADS"
-fi
 
-# --- figures --------------------------------------------------------------------------
-python3 - "$SSIM_OURS" "$SSIM_FF" "$LONG_FRAMES" "$FRAMES" <<'EOF'
-import json, subprocess, sys
+	SIZE=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height \
+		-of csv=p=0:s=x ours.mp4)
+	W=${SIZE%x*}
+	H=${SIZE#*x}
 
-def t(label):
-    """Median wall time, peak RSS (MB, the largest) and median CPU seconds of
-    the runs of LABEL."""
-    runs = [line.split() for line in open(f"{label}.time") if line.strip()
-            and not line.startswith("Command")]
-    walls = sorted(float(r[0]) for r in runs)
-    cpus = sorted(float(r[2]) + float(r[3]) for r in runs)
-    return walls[len(walls) // 2], max(int(r[1]) for r in runs) / 1024.0, cpus[len(cpus) // 2]
+	# --- references: the source downscaled with Lanczos, uncompressed ----------------
+	# at the videos' 30 fps, so that the SSIM filter pairs frame n with frame n
+	# ffmpeg's video keeps the JPEG matrix (BT.601) at TV range; ours is BT.709:
+	# the matrix change goes through RGB because swscale does not change it
+	# between two YUV formats.
+	ffmpeg -nostdin -hide_banner -loglevel error -y -framerate 30 -i frames/f_%04d.jpg \
+		-vf "scale=$W:$H:flags=lanczos,format=yuv420p" ref601.y4m
+	ffmpeg -nostdin -hide_banner -loglevel error -y -framerate 30 -i frames/f_%04d.jpg \
+		-vf "scale=$W:$H:flags=lanczos,format=gbrp,scale=out_color_matrix=bt709:out_range=tv,format=yuv420p" \
+		ref709.y4m
 
-def probe(path):
-    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
-                          "-show_entries", "stream=codec_name,width,height,pix_fmt,r_frame_rate,"
-                          "nb_read_frames,color_space", "-show_entries", "format=size",
-                          "-of", "json", path], capture_output=True, text=True, check=True)
-    j = json.loads(out.stdout)
-    s = j["streams"][0]
-    return (f'{s["codec_name"]} {s["width"]}x{s["height"]} {s["pix_fmt"]} '
-            f'{s["r_frame_rate"]} fps, {s["nb_read_frames"]} frames, '
-            f'{s.get("color_space", "unknown")}, {int(j["format"]["size"]) / 1e6:.2f} MB')
+	ssim() {
+		ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -lavfi "[0:v][1:v]ssim" -f null - 2>&1 |
+			sed -n 's/.*SSIM Y:\([0-9.]*\).* All:\([0-9.]*\).*/\2 \1/p' | tail -1
+	}
+	SSIM_OURS=$(ssim ours.mp4 ref709.y4m)
+	SSIM_FF=$(ssim ffmpeg.mp4 ref601.y4m)
 
-ours_all, ours_y = map(float, sys.argv[1].split())
-ff_all, ff_y = map(float, sys.argv[2].split())
-long_frames, frames = int(sys.argv[3]), int(sys.argv[4])
-(ow, orss, ocpu), (fw, frss, fcpu), (xw, xrss, _) = t("ours"), t("ffmpeg"), t("x264")
+	# --- x264's own footprint: the same frames already decoded ---------------------------
+	run x264 ffmpeg -nostdin -hide_banner -loglevel error -y -i ref601.y4m -c:v libx264 \
+		-preset medium -crf 23 -pix_fmt yuv420p x264.mp4
 
-def verdict(ok):
-    return "ok" if ok else "MISSED"
+	# --- flat memory: 1000 frames ------------------------------------------------------
+	if [ "$long" -gt 0 ]; then
+		rm -rf long
+		mkdir long
+		i=0
+		while [ "$i" -lt "$LONG_FRAMES" ]; do
+			ln -s "../frames/f_$(printf %04d $((i % FRAMES + 1))).jpg" "long/f_$(printf %05d "$i").jpg"
+			i=$((i + 1))
+		done
+		run long "$ENC" encode --input long --output long.mp4 --width 1920 --crf 23 \
+			--preset medium --threads "$THREADS"
+	fi
 
-print()
-print(f"ours:   {probe('ours.mp4')}")
-print(f"ffmpeg: {probe('ffmpeg.mp4')}")
-print()
-print(f"wall time      ours {ow:7.2f} s   ffmpeg {fw:7.2f} s   ratio {ow / fw:.3f}"
-      f"   (target <= 0.85: {verdict(ow / fw <= 0.85)}; medians)")
-print(f"CPU time       ours {ocpu:7.2f} s   ffmpeg {fcpu:7.2f} s   ratio {ocpu / fcpu:.3f}")
-print(f"SSIM (All)     ours {ours_all:.5f}   ffmpeg {ff_all:.5f}   diff {ours_all - ff_all:+.5f}"
-      f"   (target >= -0.005: {verdict(ours_all >= ff_all - 0.005)})")
-print(f"SSIM (Y)       ours {ours_y:.5f}   ffmpeg {ff_y:.5f}   diff {ours_y - ff_y:+.5f}")
-print(f"peak RSS       ours {orss:7.1f} MB   ffmpeg CLI {frss:7.1f} MB   x264 alone (y4m) {xrss:7.1f} MB"
-      f"   ours - x264 {orss - xrss:+.1f} MB   (target <= +64: {verdict(orss - xrss <= 64)})")
-if long_frames > 0:
-    lw, lrss, _ = t("long")
-    print(f"flat memory    {frames} frames {orss:7.1f} MB   {long_frames} frames {lrss:7.1f} MB"
-          f"   ratio {lrss / orss:.3f}   ({long_frames} frames took {lw:.1f} s)")
-EOF
+	# --- figures --------------------------------------------------------------------------
+	python3 - "$SSIM_OURS" "$SSIM_FF" "$long" "$FRAMES" "$set_name" <<-'EOF'
+	import json, subprocess, sys
+
+	def t(label):
+	    """Median wall time, peak RSS (MB, the largest) and median CPU seconds of
+	    the runs of LABEL."""
+	    runs = [line.split() for line in open(f"{label}.time") if line.strip()
+	            and not line.startswith("Command")]
+	    walls = sorted(float(r[0]) for r in runs)
+	    cpus = sorted(float(r[2]) + float(r[3]) for r in runs)
+	    return walls[len(walls) // 2], max(int(r[1]) for r in runs) / 1024.0, cpus[len(cpus) // 2]
+
+	def probe(path):
+	    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames",
+	                          "-show_entries", "stream=codec_name,width,height,pix_fmt,r_frame_rate,"
+	                          "nb_read_frames,color_space", "-show_entries", "format=size",
+	                          "-of", "json", path], capture_output=True, text=True, check=True)
+	    j = json.loads(out.stdout)
+	    s = j["streams"][0]
+	    return (f'{s["codec_name"]} {s["width"]}x{s["height"]} {s["pix_fmt"]} '
+	            f'{s["r_frame_rate"]} fps, {s["nb_read_frames"]} frames, '
+	            f'{s.get("color_space", "unknown")}, {int(j["format"]["size"]) / 1e6:.2f} MB')
+
+	ours_all, ours_y = map(float, sys.argv[1].split())
+	ff_all, ff_y = map(float, sys.argv[2].split())
+	long_frames, frames, set_name = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+	(ow, orss, ocpu), (fw, frss, fcpu), (xw, xrss, _) = t("ours"), t("ffmpeg"), t("x264")
+
+	def verdict(ok):
+	    return "ok" if ok else "MISSED"
+
+	print()
+	print(f"set {set_name}:")
+	print(f"ours:   {probe('ours.mp4')}")
+	print(f"ffmpeg: {probe('ffmpeg.mp4')}")
+	print()
+	print(f"wall time      ours {ow:7.2f} s   ffmpeg {fw:7.2f} s   ratio {ow / fw:.3f}"
+	      f"   (target <= 0.85: {verdict(ow / fw <= 0.85)}; medians)")
+	print(f"CPU time       ours {ocpu:7.2f} s   ffmpeg {fcpu:7.2f} s   ratio {ocpu / fcpu:.3f}")
+	print(f"SSIM (All)     ours {ours_all:.5f}   ffmpeg {ff_all:.5f}   diff {ours_all - ff_all:+.5f}"
+	      f"   (target >= -0.005: {verdict(ours_all >= ff_all - 0.005)})")
+	print(f"SSIM (Y)       ours {ours_y:.5f}   ffmpeg {ff_y:.5f}   diff {ours_y - ff_y:+.5f}")
+	print(f"peak RSS       ours {orss:7.1f} MB   ffmpeg CLI {frss:7.1f} MB   x264 alone (y4m) {xrss:7.1f} MB"
+	      f"   ours - x264 {orss - xrss:+.1f} MB   (target <= +64: {verdict(orss - xrss <= 64)})")
+	if long_frames > 0:
+	    lw, lrss, _ = t("long")
+	    print(f"flat memory    {frames} frames {orss:7.1f} MB   {long_frames} frames {lrss:7.1f} MB"
+	          f"   ratio {lrss / orss:.3f}   ({long_frames} frames took {lw:.1f} s)")
+	EOF
+}
+
+for set_name in $SETS; do
+	graph "$set_name" >/dev/null
+done
+long=$LONG_FRAMES
+for set_name in $SETS; do
+	bench_set "$set_name" "$long"
+	long=0
+done
