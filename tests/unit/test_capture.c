@@ -31,6 +31,7 @@
 #include "sha256.h"
 #include "status.h"
 #include "writer.h"
+#include "problems.h"
 
 static char tmpdir[64];
 
@@ -473,14 +474,6 @@ static void test_result_payload(void **state)
 				  "ready: no camera found\",\"error_kind\":\"camera\",\"frames\":[]}");
 	free(text);
 	fixture_close(&fx);
-}
-
-static bool has_problem(const struct config_problems *p, const char *needle)
-{
-	for (int i = 0; i < p->count; i++)
-		if (strstr(p->lines[i], needle))
-			return true;
-	return false;
 }
 
 /* The agent's own settings: the file's "capture" section, CAMERA_SOURCE,

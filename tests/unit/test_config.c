@@ -14,6 +14,7 @@
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
+#include "problems.h"
 
 static char tmpdir[64];
 
@@ -46,14 +47,6 @@ static int teardown(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd);
-}
-
-static bool has_line(const struct config_problems *p, const char *needle)
-{
-	for (int i = 0; i < p->count; i++)
-		if (strstr(p->lines[i], needle))
-			return true;
-	return false;
 }
 
 static void test_seed_example_loads(void **state)
@@ -151,7 +144,7 @@ static void test_check_rejections(void **state)
 		const char *path = write_config(cases[i].json);
 		int rc = config_load(&c, path, NULL, &p);
 
-		if (rc != SL_ERR_INVAL || !has_line(&p, cases[i].needle)) {
+		if (rc != SL_ERR_INVAL || !has_problem(&p, cases[i].needle)) {
 			for (int k = 0; k < p.count; k++)
 				fprintf(stderr, "  got: %s\n", p.lines[k]);
 			fail_msg("case %zu: want '%s'", i, cases[i].needle);
@@ -177,7 +170,7 @@ static void test_legacy_is_accepted(void **state)
 	(void)state;
 	assert_int_equal(config_load(&c, path, NULL, &p), 0);
 	assert_int_equal(p.errors, 0);
-	assert_true(has_line(&p, "storage: section of the earlier stack"));
+	assert_true(has_problem(&p, "storage: section of the earlier stack"));
 	assert_int_equal(config_schedule(&c, "m")->anchor, SUN_SOLAR_NOON);
 	assert_int_equal(config_schedule(&c, "d")->anchor, SUN_CIVIL_DAWN);
 	assert_string_equal(config_schedule(&c, "d")->profiles, "ag");
@@ -208,7 +201,7 @@ static void test_precedence(void **state)
 	config_free(&c);
 	setenv("PI_PORT", "99999", 1);
 	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
-	assert_true(has_line(&p, "env PI_PORT: '99999' is not an integer in 1..65535"));
+	assert_true(has_problem(&p, "env PI_PORT: '99999' is not an integer in 1..65535"));
 	config_free(&c);
 	unsetenv("MQTT_URL");
 	unsetenv("PI_HOST");
@@ -249,8 +242,8 @@ static void test_flags(void **state)
 	cli_flag(&cli, "MQTT_URL", "http://x");
 	assert_int_equal(cli_check_id(&cli, "prog", "--camera", "CAMERA_ID"), SL_ERR_INVAL);
 	assert_int_equal(config_load(&c, cli.config_path, &cli.flags, &p), SL_ERR_INVAL);
-	assert_true(has_line(&p, "env CAMERA_ID: 'Bad Cam' must match"));
-	assert_true(has_line(&p, "broker URL 'http://x' must start with mqtt://"));
+	assert_true(has_problem(&p, "env CAMERA_ID: 'Bad Cam' must match"));
+	assert_true(has_problem(&p, "broker URL 'http://x' must start with mqtt://"));
 	config_free(&c);
 	unsetenv("CAMERA_ID");
 	unsetenv("IMAGES_DIR");
@@ -277,7 +270,7 @@ static void test_section_helpers(void **state)
 	setenv("SKYLAPSE_T_NUM", "2.5", 1);
 	setenv("SKYLAPSE_T_BOOL", "yes", 1);
 	config_load(&c, path, &flags, &p);
-	assert_true(has_line(&p, "pi: must be an object"));
+	assert_true(has_problem(&p, "pi: must be an object"));
 	sec = config_section(&c, &p, "capture");
 	assert_non_null(sec);
 	assert_true(config_file_int(&c, &p, sec, "capture", "n", 1, 10, &n));
@@ -287,9 +280,9 @@ static void test_section_helpers(void **state)
 	assert_true(config_file_number(&c, &p, sec, "capture", "x", 0, 1, &x));
 	assert_true(x == 0.5);
 	assert_false(config_file_int(&c, &p, sec, "capture", "bad", 1, 10, &k));
-	assert_true(has_line(&p, "capture.bad: must be an integer"));
+	assert_true(has_problem(&p, "capture.bad: must be an integer"));
 	assert_false(config_file_int(&c, &p, sec, "capture", "n", 8, 10, &k));
-	assert_true(has_line(&p, "capture.n: 7 is outside 8..10"));
+	assert_true(has_problem(&p, "capture.n: 7 is outside 8..10"));
 	config_env_int(&c, &p, "SKYLAPSE_T_INT", 1, 100, &n);
 	assert_int_equal(n, 12);                             /* env > file */
 	config_env_int(&c, &p, "SKYLAPSE_T_FLAGGED", 1, 100, &n);
@@ -306,9 +299,9 @@ static void test_section_helpers(void **state)
 	config_env_bool(&c, &p, "SKYLAPSE_T_BOOL", &b);
 	assert_int_equal(n, 42);
 	assert_true(d == 2.5 && b);
-	assert_true(has_line(&p, "env SKYLAPSE_T_INT: '101' is not an integer in 1..100"));
-	assert_true(has_line(&p, "env SKYLAPSE_T_NUM: '2.5x' is not a number in 0..10"));
-	assert_true(has_line(&p, "env SKYLAPSE_T_BOOL: 'perhaps' is not true or false"));
+	assert_true(has_problem(&p, "env SKYLAPSE_T_INT: '101' is not an integer in 1..100"));
+	assert_true(has_problem(&p, "env SKYLAPSE_T_NUM: '2.5x' is not a number in 0..10"));
+	assert_true(has_problem(&p, "env SKYLAPSE_T_BOOL: 'perhaps' is not true or false"));
 	config_free(&c);
 	unsetenv("SKYLAPSE_T_INT");
 	unsetenv("SKYLAPSE_T_FLAGGED");
@@ -325,14 +318,14 @@ static void test_missing_files(void **state)
 	(void)state;
 	/* a named file that does not exist is an error */
 	assert_int_equal(config_load(&c, "/nonexistent/config.json", NULL, &p), SL_ERR_INVAL);
-	assert_true(has_line(&p, "/nonexistent/config.json: cannot read"));
+	assert_true(has_problem(&p, "/nonexistent/config.json: cannot read"));
 	config_free(&c);
 	/* the default path missing is only a warning */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(tmpdir), 0);
 	unlink("config.json");
 	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
-	assert_true(has_line(&p, "no configuration file"));
+	assert_true(has_problem(&p, "no configuration file"));
 	config_free(&c);
 	assert_int_equal(chdir(cwd), 0);
 }

@@ -20,6 +20,7 @@
 #include "rsync.h"
 #include "settings.h"
 #include "state.h"
+#include "problems.h"
 
 static const struct rsync_opts remote = {
     .host = "helios.local",
@@ -565,14 +566,6 @@ static void test_sm_resync_disabled_stop(void **state)
 }
 
 /* --- the transfer's own settings ----------------------------------------- */
-
-static bool has_problem(const struct config_problems *p, const char *needle)
-{
-	for (int i = 0; i < p->count; i++)
-		if (strstr(p->lines[i], needle))
-			return true;
-	return false;
-}
 
 /* Defaults, then the environment, then a flag; bad values refused by name. */
 static void test_settings(void **state)
