@@ -57,8 +57,13 @@ const scenarios = {
 		check(await page.locator(".tl-now").count() === 1, "no now marker on the timeline");
 		const active = await page.locator('.tl-row.is-active[data-schedule="sky"]').count();
 		check(active === 1, "the schedule whose window is open is not highlighted");
-		const exposure = await page.locator('.cam-card .metric:has-text("Exposure") .value').textContent();
-		check(exposure.trim() !== "—", "no exposure shown");
+		// the retained status follows the frame's preview: wait for it, bounded
+		const shown = await page.waitForFunction(() => {
+			const v = [...document.querySelectorAll(".cam-card .metric")]
+				.find((m) => m.textContent.includes("Exposure"))?.querySelector(".value");
+			return v && v.textContent.trim() !== "—";
+		}, null, { timeout: 10000 }).then(() => true, () => false);
+		check(shown, "no exposure shown");
 		await shot(page, "overview");
 	},
 
