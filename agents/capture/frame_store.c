@@ -35,7 +35,7 @@ int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, 
 static int fail(int err, const char *what, const char *path, char why[ERRMSG_MAX])
 {
 	err_why(why, "cannot %s %.180s: %s", what, path, strerror(err));
-	return err == ENOSPC || err == EDQUOT ? SL_ERR_NOSPACE : SL_ERR_IO;
+	return err_from_errno(err);
 }
 
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,

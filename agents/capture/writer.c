@@ -145,11 +145,6 @@ void writer_push(struct writer *w, struct capture_job *job)
 	pthread_mutex_unlock(&w->lock);
 }
 
-bool writer_busy(const struct writer *w)
-{
-	return w->pending > 0; /* only the main thread changes it downward */
-}
-
 void writer_stop(struct writer **wp)
 {
 	struct writer *w;

@@ -23,8 +23,6 @@ typedef void writer_done_fn(struct capture_job *job, void *arg);
 int writer_start(struct loop *loop, writer_done_fn *done, void *arg, struct writer **out);
 /* Queues a shot job (steals it). */
 void writer_push(struct writer *w, struct capture_job *job);
-/* True while any job is queued, being written or not yet handed back. */
-bool writer_busy(const struct writer *w);
 /* Waits until every queued job is written and handed back (calling done on
  * this thread), then stops the thread and frees *w; accepts NULL. */
 void writer_stop(struct writer **w);
