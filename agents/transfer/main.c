@@ -9,7 +9,6 @@
  * This file is the agent's shell: flags, configuration, MQTT and signals;
  * the work is in transfer.c.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,16 +30,9 @@
 #include "transfer.h"
 
 #define PROG		    "skylapse-transfer"
-#define DEFAULT_IMAGES_ROOT "/data/images"
-#define BATCH_MS	    1000 /* announcements closer than this are one sync */
-#define BACKOFF_MIN_MS	    2000
-#define BACKOFF_MAX_MS	    300000
 #define JOBS_SETTLE_MS	    3000 /* retained job states arrive right after subscribing */
 #define ONCE_FLUSH_MS	    2000 /* --once: how long to wait for the broker at the end */
 #define ONCE_MAX_CYCLES	    4	 /* --once: the cycle, then passes re-fetching bad copies */
-#define IO_TIMEOUT_S	    120
-#define CONNECT_TIMEOUT_S   10
-#define CLEAN_MAX	    20000
 
 struct agent {
 	struct config cfg;
@@ -75,124 +67,6 @@ static void usage(FILE *f)
 	    "PI_SOURCE PI_SSH_PORT SSH_KEY SSH_KNOWN_HOSTS TRANSFER_ENABLED\n"
 	    "TRANSFER_INTERVAL_MINUTES DELETE_AFTER_DAYS IMAGES_DIR CAMERA_ID MQTT_URL\n"
 	    "MQTT_USERNAME MQTT_PASSWORD MQTT_TOPIC_ROOT SKYLAPSE_CONFIG. See docs/TRANSFER.md.\n");
-}
-
-/* --- settings ------------------------------------------------------------ */
-
-static bool is_address(const char *host)
-{
-	if (strchr(host, ':'))
-		return true; /* IPv6 */
-	for (; *host; host++)
-		if (!isdigit((unsigned char)*host) && *host != '.')
-			return false;
-	return true;
-}
-
-/* --camera or CAMERA_ID, else the first label of PI_HOST ("helios" for
- * helios.local), else the configuration's default (this host's name). */
-static void pick_camera(const struct agent *a, char out[ID_MAX + 1])
-{
-	const char *host = a->cfg.pi_host;
-	size_t j = 0;
-
-	snprintf(out, ID_MAX + 1, "%s", a->cfg.camera_id);
-	if (config_value(&a->cfg, "CAMERA_ID") || !*host || strcmp(host, "local") == 0 ||
-	    is_address(host))
-		return;
-	for (; host[j] && host[j] != '.' && j < ID_MAX; j++)
-		out[j] = (char)tolower((unsigned char)host[j]);
-	out[j] = '\0';
-	if (!id_is_valid(out))
-		snprintf(out, ID_MAX + 1, "%s", a->cfg.camera_id);
-}
-
-/* Retries never wait longer than the interval, nor than BACKOFF_MAX_MS. */
-static int64_t backoff_max(int64_t interval_ms)
-{
-	int64_t m = interval_ms < BACKOFF_MAX_MS ? interval_ms : BACKOFF_MAX_MS;
-
-	return m < BACKOFF_MIN_MS ? BACKOFF_MIN_MS : m;
-}
-
-static int build_settings(struct agent *a, struct xfer_settings *s, struct retention *ret,
-			  char why[ERRMSG_MAX])
-{
-	const struct config *c = &a->cfg;
-	const struct transfer_settings *o = &a->own;
-	const char *root = c->images_dir[0] ? c->images_dir : DEFAULT_IMAGES_ROOT;
-	int64_t interval = (int64_t)o->interval_minutes * 60000;
-
-	*s = (struct xfer_settings){0};
-	pick_camera(a, s->camera);
-	if (!id_is_valid(s->camera) || !strcmp(s->camera, "backend") ||
-	    !strcmp(s->camera, "encoder") || !strcmp(s->camera, "transfer")) {
-		err_why(why, "camera id '%s' is not usable (set CAMERA_ID)",
-			 s->camera);
-		return SL_ERR_INVAL;
-	}
-	if (path_expand_home(root, s->images_root, sizeof(s->images_root)) != SL_OK ||
-	    (size_t)snprintf(s->dest, sizeof(s->dest), "%s/%s", s->images_root, s->camera) >=
-		sizeof(s->dest)) {
-		err_why(why, "IMAGES_DIR is too long");
-		return SL_ERR_INVAL;
-	}
-	s->rsync = (struct rsync_opts){.host = c->pi_host,
-				       .user = o->pi_user,
-				       .source = o->pi_source,
-				       .dest = s->dest,
-				       .port = o->pi_ssh_port,
-				       .ssh_key = o->ssh_key,
-				       .known_hosts = o->ssh_known_hosts,
-				       .bwlimit_kbps = a->bwlimit,
-				       .io_timeout_s = IO_TIMEOUT_S,
-				       .connect_timeout_s = CONNECT_TIMEOUT_S};
-	if (strcmp(c->pi_host, "local") == 0)
-		snprintf(s->source_label, sizeof(s->source_label), "%s", o->pi_source);
-	else
-		snprintf(s->source_label, sizeof(s->source_label), "%s%s%s:%s", o->pi_user,
-			 o->pi_user[0] ? "@" : "", c->pi_host, o->pi_source);
-	s->delete_after_days = o->delete_after_days;
-	s->interval_minutes = o->interval_minutes;
-	s->timing = (struct xfer_timing){interval, BATCH_MS, BACKOFF_MIN_MS, backoff_max(interval)};
-	s->enabled = o->enabled;
-	s->clean_max = CLEAN_MAX;
-	return retention_configure(ret, c->retention, why);
-}
-
-static void resolve(const char *path, char *out, size_t outlen)
-{
-	char *r = realpath(path, NULL);
-
-	snprintf(out, outlen, "%s", r ? r : path);
-	free(r);
-}
-
-/* PI_HOST=local with PI_SOURCE inside the server folder (or the reverse)
- * would "verify" frames against themselves and then delete the only copy. */
-static int check_not_same_place(const struct xfer_settings *s, char why[ERRMSG_MAX])
-{
-	char src[PATH_MAX], rsrc[PATH_MAX], root[PATH_MAX], rdest[PATH_MAX];
-	size_t a, b;
-
-	if (!s->enabled || strcmp(s->rsync.host, "local") != 0 ||
-	    path_expand_home(s->rsync.source, src, sizeof(src)) != SL_OK)
-		return SL_OK;
-	resolve(src, rsrc, sizeof(rsrc));
-	resolve(s->images_root, root, sizeof(root)); /* the camera folder may not exist yet */
-	snprintf(rdest, sizeof(rdest), "%s/%s", root, s->camera);
-	while ((a = strlen(rsrc)) > 1 && rsrc[a - 1] == '/')
-		rsrc[a - 1] = '\0';
-	a = strlen(rsrc);
-	b = strlen(rdest);
-	if ((strncmp(rsrc, rdest, a < b ? a : b) == 0) &&
-	    (a == b || (a < b ? rdest[a] : rsrc[b]) == '/')) {
-		err_why(why, "PI_SOURCE %.100s and the server folder %.100s overlap: frames written "
-			 "there need no transfer (set TRANSFER_ENABLED=false)",
-			 rsrc, rdest);
-		return SL_ERR_INVAL;
-	}
-	return SL_OK;
 }
 
 /* --- R/transfer/status: the fields of schema/transfer-status.json, then
@@ -411,7 +285,7 @@ static void reload(struct agent *a)
 	a->xfer.set.delete_after_days = own.delete_after_days;
 	a->xfer.set.interval_minutes = own.interval_minutes;
 	a->xfer.sm.t.interval_ms = (int64_t)own.interval_minutes * 60000;
-	a->xfer.sm.t.backoff_max_ms = backoff_max(a->xfer.sm.t.interval_ms);
+	a->xfer.sm.t.backoff_max_ms = transfer_backoff_max(a->xfer.sm.t.interval_ms);
 	a->xfer.ret.days = ret.days;
 	config_free(&fresh);
 	log_info("reload: interval %d min, delete after %g days, server retention %g days",
@@ -548,27 +422,21 @@ int main(int argc, char **argv)
 	struct xfer_settings set;
 	struct retention ret = {0};
 	char why[ERRMSG_MAX];
-	bool check;
 	int rc;
 
 	log_init(PROG);
 	rc = parse_args(&a, &a.cli, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	check = a.cli.check;
-	a.cli.check = false; /* the verdict below also covers the transfer's own checks */
 	rc = cli_load_config(&a.cli, PROG, &a.cfg, transfer_settings_load, &a.own);
-	if (rc == 0 && (build_settings(&a, &set, &ret, why) != SL_OK ||
-			check_not_same_place(&set, why) != SL_OK ||
-			(set.enabled && rsync_opts_check(&set.rsync, why) != SL_OK))) {
-		fprintf(stderr, "%s: %s\n", a.cfg.path, why);
-		rc = 1;
-	}
-	if (check)
-		fprintf(stderr, PROG ": %s: %s\n", a.cfg.path,
-			rc ? "configuration has errors" : "configuration ok");
-	if (rc || check)
+	if (rc || a.cli.check)
 		goto out;
+	transfer_settings_apply(&a.cfg, &a.own, a.bwlimit, &set);
+	if (retention_configure(&ret, a.cfg.retention, why) != SL_OK) {
+		log_error("%s", why); /* checked while loading: not expected */
+		rc = 1;
+		goto out;
+	}
 	if (setup_topics(&a)) {
 		log_error("MQTT_TOPIC_ROOT is too long");
 		rc = 1;
