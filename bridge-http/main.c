@@ -104,11 +104,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "skylapse-bridge: unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-	return 0;
+	return cli_finish(&fl->cli, "skylapse-bridge", argc, argv, usage);
 }
 
 static void list_routes(bool pi)
@@ -345,16 +341,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("skylapse-bridge");
-	if (parse_flags(argc, argv, &fl))
-		return 1;
-	if (fl.cli.help) {
-		usage(stdout);
-		return 0;
-	}
-	if (fl.cli.version) {
-		printf("skylapse-bridge %s\n", SKYLAPSE_VERSION);
-		return 0;
-	}
+	rc = parse_flags(argc, argv, &fl);
+	if (rc)
+		return rc < 0 ? 0 : rc;
 	if (fl.list_routes) {
 		list_routes(fl.pi_compat);
 		return 0;

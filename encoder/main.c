@@ -138,18 +138,7 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "skylapse-encoder: unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-	if (cli->help || cli->version) {
-		if (cli->help)
-			usage(stdout);
-		else
-			printf("skylapse-encoder %s\n", SKYLAPSE_VERSION);
-		return -1;
-	}
-	return 0;
+	return cli_finish(cli, "skylapse-encoder", argc, argv, usage);
 }
 
 /* Loads the configuration, the encoder's own settings into *own and the

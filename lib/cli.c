@@ -18,6 +18,20 @@ bool cli_common(struct cli *cli, int opt, const char *arg)
 	return false;
 }
 
+int cli_finish(const struct cli *cli, const char *prog, int argc, char **argv,
+	       void (*usage)(FILE *f))
+{
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		return 1;
+	}
+	if (cli->help)
+		usage(stdout);
+	else if (cli->version)
+		printf("%s %s\n", prog, SKYLAPSE_VERSION);
+	return cli->help || cli->version ? -1 : 0;
+}
+
 void cli_flag(struct cli *cli, const char *name, const char *value)
 {
 	struct config_flags *f = &cli->flags;

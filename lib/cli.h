@@ -48,6 +48,12 @@ struct cli {
 /* Records a common option; returns true when `opt` was one. */
 bool cli_common(struct cli *cli, int opt, const char *arg);
 
+/* After getopt_long: refuses an argument left over ("PROG: unexpected
+ * argument 'x'", returns 1), prints `usage` to stdout for --help or the
+ * version for --version (returns -1: exit 0), else returns 0. */
+int cli_finish(const struct cli *cli, const char *prog, int argc, char **argv,
+	       void (*usage)(FILE *f));
+
 /* Records `value` (borrowed, argv) as the flag standing for the environment
  * variable `name` (a string literal); a later one for the same name wins. */
 void cli_flag(struct cli *cli, const char *name, const char *value);

@@ -345,7 +345,7 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 					     {"list-cameras", no_argument, NULL, 'l'},
 					     {"ha-remove", no_argument, NULL, 'r'},
 					     CLI_COMMON_OPTIONS};
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (cli_common(cli, opt, optarg))
@@ -359,17 +359,9 @@ static int parse_args(struct agent *a, struct cli *cli, bool *list, int argc, ch
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "skylapse-capture: unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-	if (cli->help || cli->version) {
-		if (cli->help)
-			usage(stdout);
-		else
-			printf("skylapse-capture %s\n", SKYLAPSE_VERSION);
-		return -1;
-	}
+	rc = cli_finish(cli, "skylapse-capture", argc, argv, usage);
+	if (rc)
+		return rc;
 	return cli_check_id(cli, "skylapse-capture", "--camera", "CAMERA_ID") ? 1 : 0;
 }
 

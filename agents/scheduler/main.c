@@ -76,19 +76,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-	if (a->cli.help) {
-		usage(stdout);
-		return -1;
-	}
-	if (a->cli.version) {
-		printf(PROG " %s\n", SKYLAPSE_VERSION);
-		return -1;
-	}
-	return 0;
+	return cli_finish(&a->cli, PROG, argc, argv, usage);
 }
 
 static void scheduler_section(const struct config *c, void *own, struct config_problems *p)

@@ -318,7 +318,7 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 					     {"bwlimit", required_argument, NULL, 'b'},
 					     CLI_COMMON_OPTIONS};
 	char *end;
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (cli_common(cli, opt, optarg))
@@ -337,17 +337,9 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 		default: usage(stderr); return 1;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n", argv[optind]);
-		return 1;
-	}
-	if (cli->help || cli->version) {
-		if (cli->help)
-			usage(stdout);
-		else
-			printf(PROG " %s\n", SKYLAPSE_VERSION);
-		return -1;
-	}
+	rc = cli_finish(cli, PROG, argc, argv, usage);
+	if (rc)
+		return rc;
 	return cli_check_id(cli, PROG, "--camera", "CAMERA_ID") ? 1 : 0;
 }
 

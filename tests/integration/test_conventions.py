@@ -1,5 +1,7 @@
 """The conventions of STYLE.md and lib/err.h that a machine can check, over the whole tree."""
+import os
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,3 +52,20 @@ def test_reading_the_code_names_what_exists():
         assert re.search(rf"\b{name}\(", sources), f"README names {name}(), which no file has"
     for path in set(re.findall(r"`((?:lib|agents|encoder|bridge-http|schema|tests)/[\w./-]+)`", chapter)):
         assert (ROOT / path).exists(), f"README names {path}, which does not exist"
+
+
+PROGRAMS = ("skylapse-capture", "skylapse-scheduler", "skylapse-transfer", "skylapse-encoder",
+            "skylapse-bridge")
+
+
+def test_every_program_answers_the_common_flags_alike():
+    """--version, --help and a stray argument read the same in every program (lib/cli)."""
+    bindir = Path(os.environ.get("SKYLAPSE_BIN", ROOT / "build" / "bin"))
+    for prog in PROGRAMS:
+        run = [str(bindir / prog)]
+        v = subprocess.run(run + ["--version"], capture_output=True, text=True, timeout=10)
+        assert v.returncode == 0 and re.fullmatch(rf"{prog} \d+\.\d+\.\d+\n", v.stdout), v
+        h = subprocess.run(run + ["--help"], capture_output=True, text=True, timeout=10)
+        assert h.returncode == 0 and h.stdout.startswith(f"usage: {prog}") and "--check" in h.stdout
+        x = subprocess.run(run + ["stray"], capture_output=True, text=True, timeout=10)
+        assert x.returncode == 1 and x.stderr == f"{prog}: unexpected argument 'stray'\n", x
