@@ -45,6 +45,7 @@ struct bridge {
 	char *openapi;		      /* schema/openapi.json, loaded at start */
 	size_t openapi_len;
 	int64_t started_ms;
+	bool was_synced; /* the retained state was in once */
 
 	/* GET /status answered from memory: rebuilt when the state changes or
 	 * the second turns (its current_time). */
@@ -56,5 +57,8 @@ struct bridge {
 
 /* Whether the broker session is up (for /health and 503s). */
 bool bridge_broker_up(const struct bridge *b);
+/* Whether routes may answer from the retained state: it is in, or the
+ * broker is away (then they answer as they can, 503s included). */
+bool bridge_state_ready(const struct bridge *b);
 
 #endif

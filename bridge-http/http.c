@@ -207,6 +207,13 @@ static void dispatch(struct request *rq)
 		    "this request needs the header 'Authorization: Bearer <API_TOKEN>'");
 		return;
 	}
+	if ((rq->match.route->flags & ROUTE_STATE) && s->o.ready && !s->o.ready(s->o.app)) {
+		log_debug("%s %.200s waits for the retained state",
+			  rq->method == HTTP_POST ? "POST" : "GET", rq->target);
+		rq->waiting = true;
+		req_suspend(rq);
+		return;
+	}
 	rc = rq->match.route->fn(s->o.app, rq);
 	if (!rq->answered && !rq->suspended)
 		http_reply_error(rq, 500, rc, "internal error: %s",
@@ -233,6 +240,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (rq == NULL)
 		return MHD_NO; /* out of memory when the request began */
+	if (rq->redispatch) {
+		rq->redispatch = false;
+		dispatch(rq);
+		return MHD_YES;
+	}
 	if (rq->deferred) {
 		rq->deferred = false;
 		http_reply_json(rq, rq->d_status, rq->d_body);
@@ -436,6 +448,24 @@ fail:
 		MHD_stop_daemon(s->d);
 	free(s);
 	return rc;
+}
+
+void http_state_ready(struct http_server *s)
+{
+	struct request *rq = s ? s->suspended : NULL, *next;
+
+	for (; rq; rq = next) {
+		next = rq->next;
+		if (!rq->waiting)
+			continue;
+		rq->waiting = false;
+		rq->redispatch = true;
+		http_unlink_suspended(rq);
+		rq->suspended = false;
+		MHD_resume_connection(rq->conn);
+	}
+	if (s)
+		http_run_soon(s);
 }
 
 unsigned http_connections(const struct http_server *s)

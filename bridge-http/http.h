@@ -41,6 +41,9 @@ struct http_opts {
 	struct bridge *app;         /* handed to every route_fn */
 	const struct cors_policy *cors; /* borrowed */
 	const char *token;          /* borrowed; "" or NULL: no token */
+	/* false while the retained state is coming in: requests for routes
+	 * that need it wait until http_state_ready(); NULL: always ready */
+	bool (*ready)(const struct bridge *app);
 };
 
 /* Starts listening. Returns 0 and *out, SL_ERR_IO when the address cannot
@@ -50,6 +53,9 @@ int http_start(struct loop *loop, const struct http_opts *o, struct http_server 
 void http_stop(struct http_server **s);
 /* Connections currently open (for /health). */
 unsigned http_connections(const struct http_server *s);
+/* The retained state may be in (opts.ready): requests waiting for it are
+ * routed again. */
+void http_state_ready(struct http_server *s);
 
 /* --- reading a request (all results borrowed for the request's life) --- */
 unsigned req_method(const struct request *rq);

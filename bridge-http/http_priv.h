@@ -29,6 +29,7 @@ struct request {
 	unsigned method;
 	unsigned status; /* of the answer, for the log */
 	bool started, answered, suspended, too_big, deferred;
+	bool waiting, redispatch; /* for the retained state (http_opts.ready) */
 	const char *allow_origin;
 	char *body;
 	size_t body_len, body_cap, discarded;

@@ -124,6 +124,16 @@ bool bridge_broker_up(const struct bridge *b)
 	return b->mqtt && mqtt_is_connected(b->mqtt);
 }
 
+bool bridge_state_ready(const struct bridge *b)
+{
+	if (b->mqtt == NULL || mqtt_session_synced(b->mqtt))
+		return true;
+	if (mqtt_is_connected(b->mqtt))
+		return false; /* the retained state is coming in (bounded by lib/mqtt) */
+	/* no broker: wait for the first connection only at start-up */
+	return b->was_synced || time_now_ms() - b->started_ms >= MQTT_SYNC_MAX_MS;
+}
+
 /* --- MQTT to state, events and captures ------------------------------------ */
 
 static void publish_change(struct bridge *b, const struct state_change *ch)
@@ -198,6 +208,28 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 	b->state.version++;
 	sse_publish(b->sse, "broker", ev);
 	json_decref(ev);
+}
+
+static void on_synced(struct mqtt_session *s, void *arg)
+{
+	struct bridge *b = arg;
+
+	(void)s;
+	b->was_synced = true;
+	log_info("retained state in: %zu cameras, %zu jobs", json_object_size(b->state.cameras),
+		 json_object_size(b->state.jobs));
+	http_state_ready(b->http);
+}
+
+/* The start-up wait for a broker that is not there ends. */
+static int64_t startup_over(struct loop *l, long id, void *arg)
+{
+	struct bridge *b = arg;
+
+	(void)l;
+	(void)id;
+	http_state_ready(b->http);
+	return -1;
 }
 
 /* --- process ------------------------------------------------------------------ */
@@ -291,6 +323,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 	}
 	mqtt_session_on_message(b->mqtt, on_message, b);
 	mqtt_session_on_connection(b->mqtt, on_connection, b);
+	mqtt_session_on_synced(b->mqtt, on_synced, b);
 	if (b->pi_compat)
 		topic_fmt(filter, b->cfg.topic_root, "%s/#", b->camera);
 	else
@@ -306,11 +339,13 @@ static int setup(struct bridge *b, const struct flags *fl)
 				b->pi_compat ? pi_nroutes : bridge_nroutes,
 				b,
 				&b->own.cors,
-				b->own.api_token};
+				b->own.api_token,
+				bridge_state_ready};
 	rc = http_start(b->loop, &ho, &b->http);
 	if (rc)
 		return rc == SL_ERR_INVAL ? 1 : 2;
-	if (loop_watch_signals(b->loop, on_signal, b) || mqtt_session_start(b->mqtt))
+	if (loop_watch_signals(b->loop, on_signal, b) || mqtt_session_start(b->mqtt) ||
+	    loop_add_timer(b->loop, MQTT_SYNC_MAX_MS, startup_over, b) < 0)
 		return 2;
 	log_info("listening on http://%s:%d/ (%s; images %s; timelapses %s; broker %s)", fl->bind,
 		 ho.port, b->pi_compat ? "pi-compat" : "REST API", b->images_dir,

@@ -105,7 +105,7 @@ int router_match(const struct route *table, size_t n, unsigned method, const cha
 		for (size_t i = 0; i < n; i++) {
 			int rc;
 
-			if (table[i].fallback != (pass == 1))
+			if (((table[i].flags & ROUTE_FALLBACK) != 0) != (pass == 1))
 				continue;
 			rc = match_one(table[i].pattern, path, plen, m);
 			if (rc == SL_ERR_PARSE || rc == SL_ERR_RANGE)

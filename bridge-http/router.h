@@ -42,9 +42,15 @@ struct route {
 	const char *pattern; /* "/cameras/{id}/latest.jpg" */
 	route_fn *fn;
 	const char *summary; /* one line, for --list-routes */
-	bool fallback;       /* tried only when no other pattern matches the path
-			      * (so GET /capture is a 405, not a static file) */
+	unsigned flags;      /* ROUTE_* */
 };
+
+/* Tried only when no other pattern matches the path (so GET /capture is a
+ * 405, not a static file). */
+#define ROUTE_FALLBACK 1u
+/* Answers from the broker's retained state: waits (bounded) until it is in
+ * (http_opts.ready). */
+#define ROUTE_STATE 2u
 
 struct route_match {
 	const struct route *route;

@@ -50,9 +50,21 @@ static json_t *cameras_brief(const struct bridge *b)
 	return out;
 }
 
+/* "ok" (200); "starting" until the retained state is in, "degraded" while
+ * the broker is away (503). */
+static const char *health(const struct bridge *b, unsigned *code)
+{
+	bool ready = bridge_state_ready(b) && b->was_synced;
+
+	*code = bridge_broker_up(b) && ready ? 200 : 503;
+	return *code == 200 ? "ok" : b->was_synced ? "degraded" : "starting";
+}
+
 int route_health(struct bridge *b, struct request *rq)
 {
 	bool up = bridge_broker_up(b);
+	unsigned code;
+	const char *status = health(b, &code);
 	json_t *cams = json_object(), *cam;
 	const char *id;
 
@@ -62,9 +74,8 @@ int route_health(struct bridge *b, struct request *rq)
 							  ? json_object_get(cam, "availability")
 							  : json_null());
 	return http_reply_json(
-		rq, up ? 200 : 503,
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I}", "status",
-			  up ? "ok" : "degraded", "mqtt", up ? "connected" : "disconnected",
+		rq, code,
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I}", "status", status, "mqtt", up ? "connected" : "disconnected",
 			  "broker", mqtt_session_url(b->mqtt), "backend_name", b->cfg.backend_name,
 			  "version", SKYLAPSE_VERSION, "uptime_seconds",
 			  (json_int_t)((time_now_ms() - b->started_ms) / 1000), "cameras", cams,
@@ -277,10 +288,11 @@ int route_pi_health(struct bridge *b, struct request *rq)
 {
 	bool up = bridge_broker_up(b);
 	json_t *av = json_object_get(state_camera(&b->state, b->camera), "availability");
+	unsigned code;
+	const char *status = health(b, &code);
 
-	return http_reply_json(rq, up ? 200 : 503,
-			       json_pack("{s:s, s:s, s:s, s:O, s:s}", "status",
-					 up ? "ok" : "degraded", "mqtt",
+	return http_reply_json(rq, code,
+			       json_pack("{s:s, s:s, s:s, s:O, s:s}", "status", status, "mqtt",
 					 up ? "connected" : "disconnected", "camera", b->camera,
 					 "availability", av ? av : json_null(), "version",
 					 SKYLAPSE_VERSION));

@@ -50,14 +50,13 @@ struct worker {
 	struct job_rec *jobs; /* arrival order */
 	json_t *pending;      /* job payloads that arrived before the sync */
 	bool synced, stopping;
-	char token[40];
 	int64_t synced_ms;
 	int notify[2];
 	long tick_timer;
 	int64_t stop_deadline;
 	char root[TOPIC_MAX];
 	char t_jobs[TOPIC_MAX], t_share[TOPIC_MAX], t_states[TOPIC_MAX], t_cancels[TOPIC_MAX];
-	char t_avails[TOPIC_MAX], t_sync[TOPIC_MAX], p_jobs[TOPIC_MAX], p_encoder[TOPIC_MAX];
+	char t_avails[TOPIC_MAX], p_jobs[TOPIC_MAX], p_encoder[TOPIC_MAX];
 };
 
 /* --- publishing --------------------------------------------------------- */
@@ -390,13 +389,14 @@ static void on_cancel_message(struct worker *w, const char *job_id)
 	json_decref(copy);
 }
 
-static void on_sync_message(struct worker *w, const struct mqtt_message *m)
+/* Every retained job state is in (lib/mqtt.h): jobs can be decided. */
+static void on_synced(struct mqtt_session *s, void *arg)
 {
+	struct worker *w = arg;
 	size_t i;
 	json_t *p;
 
-	if (w->synced || m->len != strlen(w->token) || memcmp(m->payload, w->token, m->len) != 0)
-		return;
+	(void)s;
 	w->synced = true;
 	w->synced_ms = time_now_ms();
 	log_info("worker %s ready: %zu job states known", w->id, json_object_size(w->reg.jobs));
@@ -414,8 +414,6 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	(void)s;
 	if (strcmp(m->topic, w->t_jobs) == 0) {
 		on_job_message(w, m);
-	} else if (strcmp(m->topic, w->t_sync) == 0) {
-		on_sync_message(w, m);
 	} else if (strncmp(m->topic, w->p_jobs, strlen(w->p_jobs)) == 0) {
 		const char *id = m->topic + strlen(w->p_jobs), *slash = strchr(id, '/');
 		char job_id[ID_MAX + 1];
@@ -438,11 +436,9 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 {
 	struct worker *w = arg;
 
-	w->synced = false;
+	(void)s;
 	if (!connected)
-		return;
-	snprintf(w->token, sizeof(w->token), "%lld-%d", (long long)time_now_ms(), rand());
-	mqtt_publish(s, w->t_sync, w->token, strlen(w->token), 1, false);
+		w->synced = false;
 }
 
 /* --- timers and the notify pipe ------------------------------------------ */
@@ -559,7 +555,6 @@ static int setup_topics(struct worker *w)
 	    topic_fmt(w->t_states, r, "encoder/jobs/+") ||
 	    topic_fmt(w->t_cancels, r, "encoder/jobs/+/cancel") ||
 	    topic_fmt(w->t_avails, r, "encoder/+/availability") ||
-	    topic_fmt(w->t_sync, r, "encoder/%s/sync", w->id) ||
 	    topic_fmt(w->p_jobs, r, "encoder/jobs/") ||
 	    snprintf(w->t_share, sizeof(w->t_share), "$share/encoders/%s", w->t_jobs) >=
 		(int)sizeof(w->t_share) ||
@@ -603,11 +598,11 @@ int worker_new(struct loop *loop, struct mqtt_session *mqtt, const struct config
 	w->tick_timer = loop_add_timer(loop, TICK_MS, on_tick, w);
 	mqtt_session_on_message(mqtt, on_message, w);
 	mqtt_session_on_connection(mqtt, on_connection, w);
-	/* order matters: the sync token must come after every retained state */
+	mqtt_session_on_synced(mqtt, on_synced, w);
 	if ((rc = mqtt_subscribe(mqtt, w->t_states, 1)) ||
 	    (rc = mqtt_subscribe(mqtt, w->t_avails, 1)) ||
 	    (rc = mqtt_subscribe(mqtt, w->t_cancels, 1)) ||
-	    (rc = mqtt_subscribe(mqtt, w->t_sync, 1)) || (rc = mqtt_subscribe(mqtt, w->t_share, 1)))
+	    (rc = mqtt_subscribe(mqtt, w->t_share, 1)))
 		goto fail;
 	*out = w;
 	return SL_OK;

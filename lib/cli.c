@@ -89,5 +89,6 @@ struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id)
 	o.username = c->mqtt_username[0] ? c->mqtt_username : NULL;
 	o.password = c->mqtt_password[0] ? c->mqtt_password : NULL;
 	o.client_id = client_id;
+	o.topic_root = c->topic_root[0] ? c->topic_root : NULL;
 	return o;
 }

@@ -81,6 +81,12 @@ struct mqtt_session {
 	void *msg_arg;
 	mqtt_connection_fn *conn_fn;
 	void *conn_arg;
+	char *sync_topic;
+	unsigned sync_seq; /* the marker of this connection */
+	bool synced;
+	long sync_timer;
+	mqtt_synced_fn *sync_fn;
+	void *sync_arg;
 };
 
 static char *dup_or_null(const char *s)
@@ -292,6 +298,67 @@ static void set_nodelay(const struct mqtt_session *s)
 	closedir(d);
 }
 
+static void set_synced(struct mqtt_session *s)
+{
+	if (s->synced)
+		return;
+	s->synced = true;
+	if (s->sync_timer > 0)
+		loop_del_timer(s->loop, s->sync_timer);
+	s->sync_timer = 0;
+	if (s->sync_fn)
+		s->sync_fn(s, s->sync_arg);
+}
+
+static int64_t sync_overdue(struct loop *l, long id, void *arg)
+{
+	struct mqtt_session *s = arg;
+
+	(void)l;
+	(void)id;
+	s->sync_timer = 0;
+	if (s->state == ST_CONNECTED && !s->synced) {
+		log_warn("mqtt: no echo on %s within %d ms (does the broker's ACL allow it?); "
+			 "taking the retained state as complete",
+			 s->sync_topic, MQTT_SYNC_MAX_MS);
+		set_synced(s);
+	}
+	return -1;
+}
+
+/* Publishes this connection's marker behind the subscriptions' retained
+ * messages (see mqtt.h). */
+static void start_sync(struct mqtt_session *s)
+{
+	char marker[16];
+
+	s->synced = false;
+	if (s->sync_topic == NULL) {
+		set_synced(s);
+		return;
+	}
+	subscribe_one(s, &(struct filter){s->sync_topic, 1});
+	snprintf(marker, sizeof(marker), "%u", ++s->sync_seq);
+	send_raw(s, s->sync_topic, marker, strlen(marker), 1, false, NULL);
+	if (s->sync_timer > 0)
+		loop_del_timer(s->loop, s->sync_timer);
+	s->sync_timer = loop_add_timer(s->loop, MQTT_SYNC_MAX_MS, sync_overdue, s);
+}
+
+/* The marker came back: true when `e` was it (of any connection). */
+static bool is_sync_marker(struct mqtt_session *s, const struct event *e)
+{
+	char marker[16];
+
+	if (s->sync_topic == NULL || strcmp(e->topic, s->sync_topic) != 0)
+		return false;
+	snprintf(marker, sizeof(marker), "%u", s->sync_seq);
+	if (s->state == ST_CONNECTED && e->len == strlen(marker) &&
+	    memcmp(e->payload, marker, e->len) == 0)
+		set_synced(s);
+	return true;
+}
+
 static void handle_connected(struct mqtt_session *s)
 {
 	s->state = ST_CONNECTED;
@@ -307,6 +374,8 @@ static void handle_connected(struct mqtt_session *s)
 		send_raw(s, s->avail_topic, "online", 6, 1, true, NULL);
 	if (s->conn_fn)
 		s->conn_fn(s, true, s->conn_arg);
+	if (s->state == ST_CONNECTED)
+		start_sync(s);
 }
 
 static void handle_event(struct mqtt_session *s, struct event *e)
@@ -315,7 +384,7 @@ static void handle_event(struct mqtt_session *s, struct event *e)
 
 	switch (e->kind) {
 	case EV_MESSAGE:
-		if (s->msg_fn == NULL || s->state == ST_STOPPED)
+		if (s->state == ST_STOPPED || is_sync_marker(s, e) || s->msg_fn == NULL)
 			return;
 		m = (struct mqtt_message){e->topic,	   e->payload,	      e->len,
 					  e->qos,	   e->retained,	      e->response_topic,
@@ -331,6 +400,7 @@ static void handle_event(struct mqtt_session *s, struct event *e)
 			return;
 		log_warn("mqtt: lost %s: %s; reconnecting", s->url, e->reason);
 		s->state = ST_CONNECTING; /* Paho's automatic reconnect takes over */
+		s->synced = false;
 		if (s->conn_fn)
 			s->conn_fn(s, false, s->conn_arg);
 		return;
@@ -426,7 +496,10 @@ int mqtt_session_new(struct loop *loop, const struct mqtt_opts *o, struct mqtt_s
 	s->password = dup_or_null(o->password);
 	s->avail_topic = dup_or_null(o->availability_topic);
 	s->ca_file = dup_or_null(o->ca_file);
-	if (!s->url || !s->client_id)
+	if (o->topic_root && asprintf(&s->sync_topic, "%s/sync/%s", o->topic_root,
+				       o->client_id) < 0)
+		s->sync_topic = NULL;
+	if (!s->url || !s->client_id || (o->topic_root && !s->sync_topic))
 		goto fail;
 	s->persistent = o->persistent;
 	s->retry_ms = RETRY_MIN_MS;
@@ -455,6 +528,12 @@ void mqtt_session_on_connection(struct mqtt_session *s, mqtt_connection_fn *fn, 
 {
 	s->conn_fn = fn;
 	s->conn_arg = arg;
+}
+
+void mqtt_session_on_synced(struct mqtt_session *s, mqtt_synced_fn *fn, void *arg)
+{
+	s->sync_fn = fn;
+	s->sync_arg = arg;
 }
 
 static int connect_now(struct mqtt_session *s)
@@ -630,6 +709,11 @@ bool mqtt_is_connected(const struct mqtt_session *s)
 	return s->state == ST_CONNECTED;
 }
 
+bool mqtt_session_synced(const struct mqtt_session *s)
+{
+	return s->state == ST_CONNECTED && s->synced;
+}
+
 const char *mqtt_session_url(const struct mqtt_session *s)
 {
 	return s->url;
@@ -671,6 +755,8 @@ static void stop(struct mqtt_session *s)
 		return;
 	if (s->retry_timer > 0)
 		loop_del_timer(s->loop, s->retry_timer);
+	if (s->sync_timer > 0)
+		loop_del_timer(s->loop, s->sync_timer);
 	s->state = ST_STOPPED;
 	if (was_connected && s->avail_topic) {
 		msg.payload = "offline";
@@ -730,6 +816,7 @@ void mqtt_session_free(struct mqtt_session **sp)
 	free(s->client_id);
 	free(s->avail_topic);
 	free(s->ca_file);
+	free(s->sync_topic);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	*sp = NULL;

@@ -11,6 +11,15 @@
  * and then "online"; mqtt_session_free() publishes "offline" itself. It connects in
  * the background and retries with back-off (1 s doubling to 30 s) for as
  * long as it runs, whether the broker was never there or went away.
+ *
+ * The retained state: a broker sends the retained messages of a filter
+ * right after subscribing, but says nowhere when they are all in. Given
+ * the topic root R, the session publishes a marker to R/sync/<client id>
+ * after re-subscribing on each connect; the broker queues it behind those
+ * retained messages, so when it comes back the program's view is complete
+ * (mqtt_session_synced()). The broker's ACL lets every client use its own
+ * sync topic. Without a root, or when the marker is not back within
+ * MQTT_SYNC_MAX_MS (an older ACL), the session counts as synced anyway.
  */
 #ifndef SKYLAPSE_LIB_MQTT_H
 #define SKYLAPSE_LIB_MQTT_H
@@ -20,6 +29,8 @@
 #include <stdint.h>
 
 #include "loop.h"
+
+#define MQTT_SYNC_MAX_MS 5000
 
 struct mqtt_session;
 
@@ -31,6 +42,7 @@ struct mqtt_opts {
 	const char *availability_topic; /* will "offline"; "online" on connect; NULL: none */
 	bool persistent;       /* keep the session (and queued QoS 1 messages) for a day */
 	const char *ca_file;   /* mqtts: CA bundle; NULL: the system's */
+	const char *topic_root; /* R, for the sync topic; NULL: no sync */
 };
 
 struct mqtt_message {
@@ -48,6 +60,7 @@ struct mqtt_message {
 /* Both run on the main thread; `m` and its fields are borrowed for the call. */
 typedef void mqtt_message_fn(struct mqtt_session *s, const struct mqtt_message *m, void *arg);
 typedef void mqtt_connection_fn(struct mqtt_session *s, bool connected, void *arg);
+typedef void mqtt_synced_fn(struct mqtt_session *s, void *arg);
 
 struct mqtt_pub_props {
 	const char *response_topic;
@@ -62,6 +75,8 @@ struct mqtt_pub_props {
 int mqtt_session_new(struct loop *loop, const struct mqtt_opts *opts, struct mqtt_session **out);
 void mqtt_session_on_message(struct mqtt_session *s, mqtt_message_fn *fn, void *arg);
 void mqtt_session_on_connection(struct mqtt_session *s, mqtt_connection_fn *fn, void *arg);
+/* fn runs once per connection, when the retained state is in (see above). */
+void mqtt_session_on_synced(struct mqtt_session *s, mqtt_synced_fn *fn, void *arg);
 
 /* Starts connecting in the background; 0 or SL_ERR_BROKER when the client
  * cannot even be created. */
@@ -106,6 +121,8 @@ int mqtt_reply_to_new(const char *topic, const void *correlation, size_t correla
 void mqtt_reply_to_free(struct mqtt_reply_to **r);
 
 bool mqtt_is_connected(const struct mqtt_session *s);
+/* Connected, and the retained messages of the subscriptions are in. */
+bool mqtt_session_synced(const struct mqtt_session *s);
 /* The broker URL as given (for logs and status); borrowed. */
 const char *mqtt_session_url(const struct mqtt_session *s);
 

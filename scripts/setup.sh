@@ -40,7 +40,9 @@ Without --yes it asks the seed guide's questions; the flags give the defaults.
   --delete-after DAYS       days frames stay on the Pi (default 1)
   --backend-name NAME       this backend's name (BACKEND_NAME, default: host name)
   --camera-id ID            the Pi's camera id (CAMERA_ID, default: from --pi-host)
-  --secondary-backend NAME  another backend allowed on the broker (repeatable)
+  --secondary-backend NAME  another backend allowed on the broker (repeatable);
+                            it reads everything but cannot capture
+  --secondary-can-capture   let those backends capture (through this one)
   --pi-ssh-port N           SSH port of the Pi (PI_SSH_PORT, default 22)
   --mqtt-port N             broker port published on this server (default 1883)
   --ssh-key FILE            transfer's private key (SSH_KEY, default ~/.ssh/id_ed25519)
@@ -114,6 +116,7 @@ keygen=0
 start=auto
 sysroot=""
 secondaries=""
+secondary_capture=""
 # flag values; empty = not given
 f_pi_host="" f_pi_port="" f_pi_user="" f_pi_source="" f_backend_port="" f_frontend_port=""
 f_server_ip="" f_interval="" f_delete="" f_backend="" f_camera="" f_ssh_port="" f_mqtt_port=""
@@ -142,6 +145,7 @@ while [ $# -gt 0 ]; do
 		secondaries="$secondaries $2"
 		shift 2
 		;;
+	--secondary-can-capture) secondary_capture=1; shift ;;
 	--pi-ssh-port) need_arg "$1" $#; f_ssh_port=$2; shift 2 ;;
 	--mqtt-port) need_arg "$1" $#; f_mqtt_port=$2; shift 2 ;;
 	--ssh-key) need_arg "$1" $#; f_ssh_key=$2; shift 2 ;;
@@ -289,6 +293,7 @@ MQTT_TOPIC_ROOT=$(pick "" "$(old MQTT_TOPIC_ROOT)" skylapse)
 SSH_KEY=$(pick "$f_ssh_key" "$(old SSH_KEY)" "$HOME/.ssh/id_ed25519")
 SSH_KNOWN_HOSTS=$(pick "" "$(old SSH_KNOWN_HOSTS)" "$HOME/.ssh/known_hosts")
 API_TOKEN=$(pick "$f_token" "$(old API_TOKEN)" "")
+[ "$(old SECONDARY_CAN_CAPTURE)" != true ] || secondary_capture=1
 secondaries=$(printf '%s %s' "$(old SECONDARY_BACKENDS | tr ',' ' ')" "$secondaries" |
 	tr ' ' '\n' | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 secondaries=${secondaries% }
@@ -371,7 +376,7 @@ say "setup: folders in $dir/data: images timelapses db broker"
 known=" PI_HOST PI_PORT PI_USER PI_SOURCE BACKEND_PORT BACKEND_URL BACKEND_NAME FRONTEND_PORT \
 VITE_BACKEND_URL TRANSFER_INTERVAL_MINUTES DELETE_AFTER_DAYS MQTT_URL MQTT_PORT MQTT_USERNAME \
 MQTT_PASSWORD MQTT_TOPIC_ROOT CAMERA_ID PI_SSH_PORT SSH_KEY SSH_KNOWN_HOSTS API_TOKEN \
-TRANSFER_ENABLED SECONDARY_BACKENDS MQTT_CAMERA_PASSWORD MQTT_ENCODER_PASSWORD \
+TRANSFER_ENABLED SECONDARY_BACKENDS SECONDARY_CAN_CAPTURE MQTT_CAMERA_PASSWORD MQTT_ENCODER_PASSWORD \
 MQTT_TRANSFER_PASSWORD MQTT_READONLY_PASSWORD SKYLAPSE_UID SKYLAPSE_GID SKYLAPSE_SRC "
 
 write_env() {
@@ -417,6 +422,7 @@ MQTT_ENCODER_PASSWORD=$MQTT_ENCODER_PASSWORD
 MQTT_TRANSFER_PASSWORD=$MQTT_TRANSFER_PASSWORD
 MQTT_READONLY_PASSWORD=$MQTT_READONLY_PASSWORD
 SECONDARY_BACKENDS=$(printf '%s' "$secondaries" | tr ' ' ',')
+SECONDARY_CAN_CAPTURE=${secondary_capture:+true}
 
 # Docker: the containers' user (owner of ./data and of the SSH key)
 SKYLAPSE_UID=$uid
@@ -478,6 +484,7 @@ broker_args() {
 		printf '%s\n' --password-for "$pair"
 	done
 	for b in $secondaries; do printf '%s\n' --secondary-backend "$b"; done
+	[ -z "$secondary_capture" ] || printf '%s\n' --secondary-can-capture
 	[ -z "$2" ] || printf '%s\n' --owner "$2"
 }
 

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
@@ -604,3 +605,36 @@ def test_sighup_reloads_the_configuration(fresh):
     s.bridge.signal(signal.SIGHUP)
     s.bridge.wait_log("keeping the old one")
     assert s.get("/status").json()["timezone"] == "Europe/Paris"
+
+
+# --- the retained state, before it is in -------------------------------------------
+
+def test_routes_wait_for_the_retained_state_and_health_says_starting(fresh):
+    """A bridge started while the broker cannot answer yet says `starting` on /health
+    (503) and holds a route that needs the cameras until their retained state is in,
+    instead of answering 404 "no camera has been seen"."""
+    s = fresh(capture=False)
+    pub = Client(s.broker.port)
+    pub.publish(f"skylapse/{CAM}/availability", "online", retain=True)
+    pub.publish(f"skylapse/{CAM}/status", json.dumps({"camera": CAM, "state": "idle"}),
+                retain=True)
+    pub.close()
+    s.bridge.stop()
+    s.daemons.remove(s.bridge)
+    s.broker.proc.send_signal(signal.SIGSTOP)  # takes the TCP connection, answers nothing
+    answer = {}
+    try:
+        bridge = s.start_bridge(env={"SKYLAPSE_LOG_LEVEL": "debug"})
+        h = s.get("/health")
+        assert h.status == 503 and h.json()["status"] == "starting", h
+        t = threading.Thread(target=lambda: answer.update(r=s.get(f"/cameras/{CAM}")))
+        t.start()
+        bridge.wait_log(f"GET /cameras/{CAM} waits for the retained state", 5)
+    finally:
+        s.broker.proc.send_signal(signal.SIGCONT)
+    t.join(15)
+    assert answer["r"].status == 200, answer["r"]
+    assert answer["r"].json()["availability"] == "online"
+    wait_for(lambda: s.get("/health").status == 200, 10, "/health 200")
+    assert s.get("/health").json()["status"] == "ok"
+    assert "retained state in: 1 cameras" in bridge.log()

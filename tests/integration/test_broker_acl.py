@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from harness import ROOT, Broker, Client, wait_for
+from harness import ROOT, Broker, Client, Daemon, free_port, wait_for
 from schemas import validate
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
@@ -144,7 +144,8 @@ WRITES = [
     (PRIMARY, "skylapse/backend/dagon/cameras/helios/profile/state", True, PRIMARY, None),
     (SECONDARY, "skylapse/backend/other/status", True, SECONDARY, None),
     (SECONDARY, "skylapse/backend/dagon/status", False, PRIMARY, None),
-    (SECONDARY, "skylapse/backend/dagon/capture/request", True, PRIMARY, None),
+    # the seed guide: the dev backend "can read status but can't trigger captures"
+    (SECONDARY, "skylapse/backend/dagon/capture/request", False, PRIMARY, None),
     (SECONDARY, "skylapse/helios/plan", False, PRIMARY, None),
     (SECONDARY, "skylapse/encoder/jobs", True, PRIMARY, None),
     (SECONDARY, "homeassistant/device/skylapse_backend_other/config", True, SECONDARY, None),
@@ -241,6 +242,44 @@ def test_encoder_takes_jobs_through_the_shared_subscription(prod):
         worker.close()
 
 
+@pytest.mark.parametrize("user", USERS)
+def test_every_client_echoes_on_its_own_sync_topic_only(prod, user):
+    """lib/mqtt's sync marker: skylapse/sync/<client id> is each client's own."""
+    broker, c = prod
+    me = Client(broker.port, client_id=f"sync-{user}", username=user, password=password(user))
+    try:
+        me.subscribe("skylapse/sync/#")
+        assert probe(me, me, f"skylapse/sync/sync-{user}", me)
+        assert not probe(me, me, "skylapse/sync/someone-else", me, f"skylapse/sync/sync-{user}")
+    finally:
+        me.close()
+
+
+def test_the_agents_see_their_retained_state_in_under_the_acl(prod, tmp_path):
+    """The encoder worker and the bridge, logged in as their users, get their own sync
+    marker back (no 5 s fallback), so the worker takes jobs and /health says ok."""
+    broker, _ = prod
+    cfg = tmp_path / "config.json"
+    cfg.write_text((ROOT / "config" / "config.json").read_text())
+    env = {"MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(cfg)}
+    worker = Daemon("skylapse-encoder", ["--worker", "w1"], dict(
+        env, MQTT_USERNAME="encoder", MQTT_PASSWORD=password("encoder"),
+        IMAGES_DIR=str(tmp_path / "images"), TIMELAPSES_DIR=str(tmp_path / "tl")),
+        tmp_path).start()
+    port = free_port()
+    bridge = Daemon("skylapse-bridge", ["--port", str(port), "--bind", "127.0.0.1"], dict(
+        env, MQTT_USERNAME=PRIMARY, MQTT_PASSWORD=password(PRIMARY), BACKEND_NAME=PRIMARY,
+        IMAGES_DIR=str(tmp_path / "images"), TIMELAPSES_DIR=str(tmp_path / "tl"),
+        DASHBOARD_DIR=""), tmp_path).start()
+    try:
+        worker.wait_log("worker w1 ready", 4)
+        bridge.wait_log("retained state in", 4)
+        assert "no echo on" not in worker.log() + bridge.log()
+    finally:
+        worker.stop()
+        bridge.stop()
+
+
 def test_retained_state_survives_a_restart(tmp_path):
     assert make_users(tmp_path).returncode == 0
     broker = start_broker(tmp_path)
@@ -260,6 +299,28 @@ def test_retained_state_survives_a_restart(tmp_path):
         assert msg.retain and msg.payload == b"online"
         reader.close()
     finally:
+        broker.stop()
+
+
+def test_secondary_backends_capture_only_when_allowed(tmp_path):
+    """--secondary-can-capture opens the primary's relay to the other backends, and
+    nothing more: still no capture request straight to a camera."""
+    args = ["sh", str(SCRIPT), "--dir", str(tmp_path), "--backend", PRIMARY,
+            "--secondary-backend", SECONDARY, "--secondary-can-capture", "--camera", "helios"]
+    for user in (PRIMARY, SECONDARY, "helios"):
+        args += ["--password-for", f"{user}={password(user)}"]
+    assert subprocess.run(args, capture_output=True, timeout=60).returncode == 0
+    broker = start_broker(tmp_path)
+    clients = [login(broker, u) for u in (PRIMARY, SECONDARY, "helios")]
+    try:
+        primary, secondary, cam = clients
+        primary.subscribe("skylapse/#")
+        cam.subscribe("skylapse/#")
+        assert probe(primary, secondary, "skylapse/backend/dagon/capture/request", primary)
+        assert not probe(cam, secondary, REQUEST, primary)
+    finally:
+        for c in clients:
+            c.close()
         broker.stop()
 
 

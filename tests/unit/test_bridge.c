@@ -37,14 +37,14 @@ static int h_a(struct bridge *b, struct request *rq)
 }
 
 static const struct route table[] = {
-	{HTTP_GET, "/", h_a, "index", false},
-	{HTTP_GET, "/status", h_a, "status", false},
-	{HTTP_GET, "/cameras/{id}", h_a, "camera", false},
-	{HTTP_GET, "/cameras/{id}/latest.jpg", h_a, "latest", false},
-	{HTTP_POST, "/capture", h_a, "capture", false},
-	{HTTP_GET | HTTP_POST, "/timelapses", h_a, "timelapses", false},
-	{HTTP_GET, "/images/{path*}", h_a, "image", false},
-	{HTTP_GET, "/{path*}", h_a, "static", true},
+	{HTTP_GET, "/", h_a, "index", 0},
+	{HTTP_GET, "/status", h_a, "status", 0},
+	{HTTP_GET, "/cameras/{id}", h_a, "camera", 0},
+	{HTTP_GET, "/cameras/{id}/latest.jpg", h_a, "latest", 0},
+	{HTTP_POST, "/capture", h_a, "capture", 0},
+	{HTTP_GET | HTTP_POST, "/timelapses", h_a, "timelapses", 0},
+	{HTTP_GET, "/images/{path*}", h_a, "image", 0},
+	{HTTP_GET, "/{path*}", h_a, "static", ROUTE_FALLBACK},
 };
 
 static int match(unsigned method, const char *path, struct route_match *m, unsigned *allowed)
