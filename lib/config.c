@@ -481,7 +481,7 @@ static void load_env(struct config *c, struct config_problems *p)
 int config_load(struct config *c, const char *path, const struct config_flags *flags,
 		struct config_problems *p)
 {
-	bool named = path != NULL;
+	bool named = path != NULL, seed = false;
 	json_error_t jerr;
 
 	memset(c, 0, sizeof(*c));
@@ -492,10 +492,16 @@ int config_load(struct config *c, const char *path, const struct config_flags *f
 		path = getenv("SKYLAPSE_CONFIG");
 	if (path && *path)
 		named = true;
+	else if ((seed = access(CONFIG_DEFAULT_PATH, F_OK) != 0 &&
+			  access(CONFIG_SEED_PATH, F_OK) == 0))
+		path = CONFIG_SEED_PATH;
 	else
 		path = CONFIG_DEFAULT_PATH;
 	copy_str(c->path, sizeof(c->path), path);
 	set_defaults(c);
+	if (seed)
+		config_problem(p, c, false, "no %s; reading the seed installation's file",
+			       CONFIG_DEFAULT_PATH);
 	if (access(path, F_OK) != 0 && !named) {
 		config_problem(p, c, false, "no configuration file; using defaults");
 		c->root = json_object();

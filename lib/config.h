@@ -27,6 +27,7 @@
 #include "sun.h"
 
 #define CONFIG_DEFAULT_PATH "config/config.json"
+#define CONFIG_SEED_PATH    "backend/config.json" /* the seed's, read in its absence */
 #define CONFIG_PROBLEMS_MAX 64
 #define CONFIG_STR 256
 
@@ -93,8 +94,8 @@ struct config {
 	char backend_url[CONFIG_STR];
 };
 
-/* Loads `path` (NULL: $SKYLAPSE_CONFIG, else CONFIG_DEFAULT_PATH; a missing
- * default file is a warning, a missing named one an error), applies the
+/* Loads `path` (NULL: $SKYLAPSE_CONFIG, else CONFIG_DEFAULT_PATH, else
+ * CONFIG_SEED_PATH with a warning saying so; a missing default file is a warning, a missing named one an error), applies the
  * environment and `flags` (may be NULL; copied, values stay borrowed),
  * checks it all. Returns 0 when there is no error (warnings may be in probs),
  * SL_ERR_INVAL otherwise; *c must be released with config_free() either way. */

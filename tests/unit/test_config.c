@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -311,6 +312,8 @@ static void test_section_helpers(void **state)
 
 static void test_missing_files(void **state)
 {
+	const char *seed = "{\"location\": {\"latitude\": 10, \"longitude\": 20, "
+			   "\"timezone\": \"UTC\"}}";
 	struct config c;
 	struct config_problems p;
 	char cwd[PATH_MAX];
@@ -326,6 +329,21 @@ static void test_missing_files(void **state)
 	unlink("config.json");
 	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
 	assert_true(has_problem(&p, "no configuration file"));
+	config_free(&c);
+	/* a seed installation: backend/config.json, read when config/ has none */
+	assert_int_equal(mkdir("backend", 0755), 0);
+	assert_int_equal(file_write_atomic("backend/config.json", seed, strlen(seed)), 0);
+	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
+	assert_string_equal(c.path, "backend/config.json");
+	assert_true(c.have_file);
+	assert_true(has_problem(&p, "no config/config.json; reading the seed installation's file"));
+	assert_float_equal(c.latitude, 10, 1e-9);
+	config_free(&c);
+	/* ... and never when config/config.json is there */
+	assert_int_equal(mkdir("config", 0755), 0);
+	assert_int_equal(file_write_atomic("config/config.json", seed, strlen(seed)), 0);
+	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
+	assert_string_equal(c.path, "config/config.json");
 	config_free(&c);
 	assert_int_equal(chdir(cwd), 0);
 }
