@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "http_priv.h"
+#include "jsonx.h"
 #include "urlparse.h"
 
 #define STREAM_BLOCK 2048
@@ -48,7 +49,7 @@ int http_queue(struct request *rq, unsigned status, struct MHD_Response *r)
 
 static struct MHD_Response *json_response(json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = jx_dump(body);
 	struct MHD_Response *r;
 
 	if (text == NULL)

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "err.h"
 #include "http.h"
+#include "jsonx.h"
 #include "routes.h"
 #include "sky.h"
 #include "sse.h"
@@ -157,7 +158,7 @@ int route_status(struct bridge *b, struct request *rq)
 	if (b->status_cache == NULL || b->status_cache_version != b->state.version ||
 	    b->status_cache_second != now / 1000) {
 		st = build_status(b, now);
-		text = st ? json_dumps(st, JSON_COMPACT) : NULL;
+		text = st ? jx_dump(st) : NULL;
 		json_decref(st);
 		if (text == NULL)
 			return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "jsonx.h"
 #include "log.h"
 
 #define PRELUDE ": skylapse-bridge events\nretry: 3000\n\n"
@@ -75,7 +76,7 @@ static void push(struct sse_hub *h, char *text, size_t len)
 
 void sse_publish(struct sse_hub *h, const char *event, const json_t *data)
 {
-	char *json = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *json = jx_dump(data);
 	size_t cap;
 	char *text;
 	int n;

@@ -140,7 +140,7 @@ static void print_summary(const struct cli_run *r, const struct encode_job *job,
 		return;
 	jx_set_str(o, "error", error);
 	jx_set_str(o, "thumbnail", res->thumbnail ? thumb : NULL);
-	text = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	text = jx_dump_pretty(o);
 	if (text)
 		printf("%s\n", text);
 	free(text);

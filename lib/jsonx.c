@@ -113,7 +113,12 @@ int jx_get_bool(const json_t *obj, const char *key, bool *out, char why[ERRMSG_M
 
 char *jx_dump(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(10));
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(JX_REAL_PRECISION));
+}
+
+char *jx_dump_pretty(const json_t *v)
+{
+	return json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(JX_REAL_PRECISION));
 }
 
 int jx_set_str(json_t *obj, const char *key, const char *s)

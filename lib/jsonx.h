@@ -34,8 +34,15 @@ int jx_get_number(const json_t *obj, const char *key, double lo, double hi, doub
 		  char why[ERRMSG_MAX]);
 int jx_get_bool(const json_t *obj, const char *key, bool *out, char why[ERRMSG_MAX]);
 
-/* Serialises compactly; returns a new malloc'd string (caller frees) or NULL. */
+/* Reals are written with 15 significant digits, as many as a double always
+ * carries: a configured 39.6333 prints as 39.6333, not jansson's default
+ * 39.633299999999998. */
+#define JX_REAL_PRECISION 15
+/* Serialises compactly (any value, not only objects and arrays); returns a
+ * new malloc'd string (caller frees) or NULL. */
 char *jx_dump(const json_t *v);
+/* The same, indented by two spaces (files people read). */
+char *jx_dump_pretty(const json_t *v);
 
 /* An instant as ISO 8601, or JSON null when `known` is false: local time
  * with its offset, to the second (time_format_local), or UTC with

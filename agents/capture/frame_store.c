@@ -59,7 +59,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, slash + 1, (int)getpid());
 	snprintf(json_tmp, sizeof(json_tmp), "%s/.%s.tmp.%d", dir, strrchr(json_path, '/') + 1,
 		 (int)getpid());
-	text = json_dumps(sidecar, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	text = jx_dump_pretty(sidecar);
 	if (text == NULL) {
 		err_why(why, "cannot serialise the sidecar");
 		return SL_ERR_NOMEM;

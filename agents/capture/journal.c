@@ -8,12 +8,13 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "jsonx.h"
 
 #define JOURNAL_MAX (64 * 1024 * 1024)
 
 int journal_append(const char *path, const json_t *ann)
 {
-	char *text = json_dumps(ann, JSON_COMPACT);
+	char *text = jx_dump(ann);
 	size_t len;
 	int fd, rc = -1;
 

@@ -102,7 +102,7 @@ static int print_plan(const struct config *c, const char *date)
 		return 1;
 	}
 	plan = plan_date_json(c, y, m, d);
-	text = plan ? json_dumps(plan, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
+	text = plan ? jx_dump_pretty(plan) : NULL;
 	json_decref(plan);
 	if (text == NULL) {
 		fprintf(stderr, PROG ": out of memory\n");

@@ -59,6 +59,13 @@ def test_seed_curl_health_and_active_schedules(stack):
     assert set(active) <= {"sunrise", "sunset", "all_day"}
 
 
+def test_numbers_read_as_they_were_written(stack):
+    """The configured 39.6333 is 39.6333 in /sun, not jansson's 39.633299999999998."""
+    body = stack.get("/sun").body.decode()
+    assert '"latitude":39.6333,' in body and '"longitude":-105.3167' in body, body[:400]
+    assert "99999999" not in body and "00000000" not in body
+
+
 def test_status_is_a_backend_status_with_cameras(stack):
     st = stack.get("/status").json()
     validate({k: v for k, v in st.items()}, "backend-status")
