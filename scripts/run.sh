@@ -10,11 +10,13 @@ data=${SKYLAPSE_DATA:-$root/data}
 port=${SKYLAPSE_MQTT_PORT:-1883}
 camera=${CAMERA_ID:-helios}
 backend=${BACKEND_NAME:-dagon}
+http_port=${BACKEND_PORT:-8082}
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if port_busy "$port"; then
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# a port in use (another broker, another make run) is replaced by a free one
+if port_busy "$port"; then port=$(free_port); fi
+if port_busy "$http_port"; then http_port=$(free_port); fi
 mkdir -p "$data/images/$camera" "$data/timelapses" "$data/run"
 sed "s/^listener 1883 /listener $port /" "$root/broker/mosquitto.conf" >"$data/run/mosquitto.conf"
 
@@ -28,13 +30,14 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-mosquitto -c "$data/run/mosquitto.conf" &
+# the broker's own lines go to a file, not among the agents'
+mosquitto -c "$data/run/mosquitto.conf" >"$data/run/mosquitto.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do port_busy "$port" && break; sleep 0.1; done
 
 export MQTT_URL="mqtt://127.0.0.1:$port" CAMERA_ID="$camera" BACKEND_NAME="$backend"
 export PRIMARY_BACKEND="${PRIMARY_BACKEND:-$backend}" SKYLAPSE_CONFIG="${SKYLAPSE_CONFIG:-$root/config/config.json}"
-export IMAGES_DIR="$data/images" TIMELAPSES_DIR="$data/timelapses"
+export IMAGES_DIR="$data/images" TIMELAPSES_DIR="$data/timelapses" BACKEND_PORT="$http_port"
 
 IMAGES_DIR="$data/images/$camera" CAMERA_SOURCE=sim "$bin/skylapse-capture" &
 pids+=($!)
@@ -47,9 +50,13 @@ done
 
 cat <<MSG
 
-Skylapse is running (broker mqtt://127.0.0.1:$port, camera '$camera', backend '$backend').
-Frames: $data/images/$camera
+Skylapse is running: camera '$camera', backend '$backend'.
+  Dashboard and REST API  http://127.0.0.1:$http_port/
+  Broker                  mqtt://127.0.0.1:$port (its log: $data/run/mosquitto.log)
+  Frames                  $data/images/$camera
+  Videos                  $data/timelapses
 Try, in another terminal:
+  curl -s http://127.0.0.1:$http_port/status
   mosquitto_sub -p $port -t 'skylapse/#' -v
   mosquitto_pub -p $port -t skylapse/$camera/capture/request -q 1 \\
     -m '{"profile": "A", "backend_name": "$backend", "request_id": "r1"}'

@@ -13,6 +13,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import socket
 import stat
 import subprocess
 import urllib.request
@@ -839,3 +841,45 @@ def test_shellcheck_every_shell_script():
             "scripts/broker-users.sh"} <= names
     done = run(["shellcheck", *scripts], cwd=ROOT)
     assert done.returncode == 0, done.stdout
+
+
+def test_make_run_says_where_to_look_and_everything_answers_there(tmp_path):
+    """scripts/run.sh (make run): the printed dashboard address answers /health with the
+    camera online, the printed broker takes a capture, the broker's own lines are in its
+    log file and not among the agents', and Ctrl-C stops it all."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    env = dict(os.environ, SKYLAPSE_DATA=str(tmp_path / "data"), SKYLAPSE_MQTT_PORT=str(free_port()),
+               BACKEND_PORT=str(busy.getsockname()[1]))  # taken: run.sh must pick another
+    out = open(tmp_path / "out.log", "w+")
+    run = subprocess.Popen(["bash", str(ROOT / "scripts" / "run.sh"), str(BIN)], env=env,
+                           stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        text = lambda: (tmp_path / "out.log").read_text()  # noqa: E731
+        wait_for(lambda: "Press Ctrl-C" in text(), 20, "run.sh's message")
+        url = re.search(r"Dashboard and REST API\s+(http://\S+)", text()).group(1)
+        broker = int(re.search(r"Broker\s+mqtt://127.0.0.1:(\d+)", text()).group(1))
+        assert url != f"http://127.0.0.1:{busy.getsockname()[1]}/"
+
+        def healthy():
+            try:
+                with urllib.request.urlopen(url + "health", timeout=2) as r:
+                    return json.load(r)["cameras"].get("helios") == "online"
+            except OSError:
+                return False
+        wait_for(healthy, 20, "the printed address answering with the camera online")
+        c = Client(broker)
+        c.subscribe("skylapse/helios/capture/response")
+        c.publish("skylapse/helios/capture/request",
+                  json.dumps({"profile": "A", "backend_name": "dagon", "request_id": "r1"}))
+        assert json.loads(c.wait_message("skylapse/helios/capture/response", timeout=20)
+                          .payload)["status"] == "ok"
+        c.close()
+        assert "New connection from" in (tmp_path / "data" / "run" / "mosquitto.log").read_text()
+        assert "New connection from" not in text()
+    finally:
+        os.killpg(run.pid, signal.SIGINT)
+        rc = run.wait(20)
+        busy.close()
+    assert "skylapse: stopping" in text() and rc in (0, 130), (rc, text()[-2000:])
