@@ -5,7 +5,10 @@
  * the job states retained on the broker (R/encoder/jobs/<id>) with what is
  * on disk under the timelapses root (<camera>/<name>.json beside each
  * video, and videos without one), so finished videos stay listed after the
- * broker forgets them. Videos are served with Range so players can seek.
+ * broker forgets them. A video has one id, its job's, wherever it shows; a
+ * video no job names is listed under its file name, and a job's video file
+ * name answers as an alias of its id. Videos are served with Range so
+ * players can seek.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -33,8 +36,10 @@ static bool ends_with(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Adds the jobs of one camera folder found on disk to `jobs`. */
-static void scan_camera(struct bridge *b, const char *camera, json_t *jobs)
+/* Adds the jobs of one camera folder found on disk to `jobs`: the job
+ * files first (videos == NULL), then (given `videos`, the outputs named by
+ * a job) the videos no job names. */
+static void scan_camera(struct bridge *b, const char *camera, json_t *jobs, const json_t *videos)
 {
 	char dir[PATH_MAX], path[PATH_MAX], iso[TIME_ISO_MAX];
 	struct dirent *de;
@@ -53,7 +58,7 @@ static void scan_camera(struct bridge *b, const char *camera, json_t *jobs)
 		if (name[0] == '.' || strlen(name) >= sizeof(base))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
-		if (ends_with(name, ".json")) {
+		if (videos == NULL && ends_with(name, ".json")) {
 			const char *id;
 
 			job = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
@@ -64,12 +69,15 @@ static void scan_camera(struct bridge *b, const char *camera, json_t *jobs)
 				json_object_set(jobs, id, job);
 			}
 			json_decref(job);
-		} else if (ends_with(name, ".mp4") || ends_with(name, ".webm") ||
-			   ends_with(name, ".mkv")) {
+		} else if (videos && (ends_with(name, ".mp4") || ends_with(name, ".webm") ||
+				      ends_with(name, ".mkv"))) {
+			char output[PATH_MAX];
+
 			snprintf(base, sizeof(base), "%.*s", (int)(strrchr(name, '.') - name), name);
+			snprintf(output, sizeof(output), "%s/%s", camera, name);
 			/* a video whose job state is gone: listed under its name */
 			if (!id_is_valid(base) || json_object_get(jobs, base) ||
-			    stat(path, &st) != 0)
+			    json_object_get(videos, output) || stat(path, &st) != 0)
 				continue;
 			time_format_utc((int64_t)st.st_mtime * 1000, iso);
 			job = json_pack("{s:s, s:s, s:s, s:s++, s:I, s:s, s:s}", "job_id", base,
@@ -83,24 +91,56 @@ static void scan_camera(struct bridge *b, const char *camera, json_t *jobs)
 	closedir(d);
 }
 
-/* Every job: broker state first (it is the live truth), then the disk.
- * New reference. */
+/* {output: job id} of the jobs that name their video. New reference. */
+static json_t *videos_named(const json_t *jobs)
+{
+	json_t *out = json_object(), *job;
+	const char *id, *output;
+
+	json_object_foreach((json_t *)jobs, id, job)
+		if ((output = json_string_value(json_object_get(job, "output"))))
+			json_object_set_new(out, output, json_string(id));
+	return out;
+}
+
+/* Every job: broker state first (it is the live truth), then the job files
+ * on disk, then the videos no job names. New reference. */
 static json_t *all_jobs(struct bridge *b)
 {
-	json_t *jobs = json_deep_copy(b->state.jobs);
+	json_t *jobs = json_deep_copy(b->state.jobs), *videos = NULL;
 	struct dirent *de;
 	DIR *d = opendir(b->timelapses_dir);
 
-	if (jobs == NULL || d == NULL) {
-		if (d)
-			closedir(d);
-		return jobs;
+	for (int pass = 0; jobs && d && pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL)
+			if (id_is_valid(de->d_name))
+				scan_camera(b, de->d_name, jobs, videos);
+		videos = videos_named(jobs);
 	}
-	while ((de = readdir(d)) != NULL)
-		if (id_is_valid(de->d_name))
-			scan_camera(b, de->d_name, jobs);
-	closedir(d);
+	json_decref(videos);
+	if (d)
+		closedir(d);
 	return jobs;
+}
+
+/* The job whose video is named `name` without its extension, or NULL;
+ * its id in *id (borrowed from jobs). */
+static json_t *job_of_video(json_t *jobs, const char *name, const char **id)
+{
+	json_t *job;
+	const char *output, *file, *dot;
+
+	json_object_foreach(jobs, *id, job) {
+		output = json_string_value(json_object_get(job, "output"));
+		if (output == NULL)
+			continue;
+		file = strrchr(output, '/') ? strrchr(output, '/') + 1 : output;
+		dot = strrchr(file, '.');
+		if (dot && (size_t)(dot - file) == strlen(name) && !strncmp(file, name, dot - file))
+			return job;
+	}
+	return NULL;
 }
 
 /* The thumbnail beside an output ("x.mp4" -> "x_thumb.jpg"). */
@@ -199,10 +239,15 @@ static json_t *find_job(struct bridge *b, struct request *rq)
 	} else {
 		jobs = all_jobs(b);
 		job = json_incref(json_object_get(jobs, id));
+		if (job == NULL) /* a video's file name: its job, under the job's id */
+			job = json_incref(job_of_video(jobs, req_param(rq, 0), &id));
+		if (job)
+			json_object_set_new(job, "job_id", json_string(id));
+		id = json_string_value(json_object_get(job, "job_id"));
 		json_decref(jobs);
 	}
 	if (job == NULL) {
-		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown job '%s'", id);
+		http_reply_error(rq, 404, SL_ERR_NOTFOUND, "unknown job '%s'", req_param(rq, 0));
 		return NULL;
 	}
 	add_links(b, id, job);

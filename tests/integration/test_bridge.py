@@ -395,6 +395,29 @@ def test_videos_on_disk_are_listed_without_a_job_state(stack):
     assert stack.get(job["video_url"], headers={"Range": "bytes=0-9"}).status == 206
 
 
+def test_a_video_has_one_id_its_jobs(stack):
+    """The encoder names its file "<date>_<time>_<profile>_<job id>.mp4": the list shows the
+    job once, under the job's id; the file's name answers too, as an alias."""
+    job_id = "helios-20261206-174245-b1ee"
+    name = f"20260101_000000_a_{job_id}"
+    (stack.timelapses / CAM).mkdir(exist_ok=True)
+    make_video(stack.timelapses / CAM / f"{name}.mp4")
+    pub = Client(stack.broker.port)
+    pub.publish(f"skylapse/encoder/jobs/{job_id}", json.dumps(
+        {"job_id": job_id, "state": "done", "output": f"{CAM}/{name}.mp4"}), retain=True)
+    try:
+        wait_for(lambda: stack.get(f"/timelapses/{job_id}").status == 200, 5, "the job state")
+        ids = [j["job_id"] for j in stack.get("/timelapses").json()["timelapses"]]
+        assert job_id in ids and name not in ids
+        alias = stack.get(f"/timelapses/{name}")
+        assert alias.status == 200 and alias.json()["job_id"] == job_id
+        assert alias.json()["video_url"] == f"/timelapses/{job_id}/video"
+        assert stack.get(f"/timelapses/{name}/video").status == 200
+    finally:
+        pub.publish(f"skylapse/encoder/jobs/{job_id}", "", retain=True)
+        pub.close()
+
+
 @pytest.mark.parametrize("body,text", [
     ({"profile": "a", "date": "2026-11-27"}, "'camera' is required"),
     ({"camera": "Bad!", "date": "2026-11-27"}, "'camera' must be"),
