@@ -772,19 +772,33 @@ def test_deploy_usage_errors_and_backend_mismatch(project):
 def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project, tmp_path):
     """The "Pi" is this machine through sshd on a free port: the sources are
     copied into a temporary folder, built and installed there; it has no
-    vcgencmd and no running systemd, which the script must say."""
+    vcgencmd and no running systemd, which the script must say. Deploying
+    again after a change is the README's "update the Pi": the new build is
+    what runs there."""
     sshd = Sshd(tmp_path).start()
     pi = tmp_path / "pi"
-    try:
-        done = run([DEPLOY, "127.0.0.1", sshd.user, "dagon", "--port", sshd.port,
-                    "--identity", sshd.key,
+    src = tmp_path / "src"  # the laptop's checkout
+    subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
+                    "--exclude=/data/", "--exclude=/.git/", f"{ROOT}/", f"{src}/"], check=True)
+
+    def deploy():
+        return run([src / "scripts" / "deploy-capture.sh", "127.0.0.1", sshd.user, "dagon",
+                    "--port", sshd.port, "--identity", sshd.key,
                     "--ssh-option", f"UserKnownHostsFile={sshd.known_hosts}",
                     "--camera", "helios",
                     "--broker-env", project["dir"] / "data" / "broker" / "camera-helios.env",
                     "--remote-dir", pi / "skylapse", "--prefix", pi / "usr",
                     "--images-dir", pi / "images"], timeout=300)
+    try:
+        done = deploy()
+        cli_h = src / "lib" / "cli.h"
+        cli_h.write_text(cli_h.read_text().replace('SKYLAPSE_VERSION "', 'SKYLAPSE_VERSION "9.'))
+        again = deploy()
     finally:
         sshd.stop()
+    assert again.returncode == 2, again.stdout + again.stderr
+    version = run([pi / "usr" / "bin" / "skylapse-capture", "--version"]).stdout
+    assert version.startswith("skylapse-capture 9."), version
     out = done.stdout
     assert done.returncode == 2, out + done.stderr  # the service could not be installed
     assert "packages: all present" in out
