@@ -226,17 +226,19 @@ def test_compose_file_has_the_seed_services_each_running_its_program(project):
     proj, env = project["dir"], project["env"]
     cfg = compose_config(proj)
     svc = cfg["services"]
-    assert set(svc) == {"broker", "backend", "scheduler", "worker", "transfer"}
+    assert set(svc) == {"broker", "backend", "frontend", "scheduler", "worker", "transfer"}
     assert {n: s["command"][0] for n, s in svc.items()} == {
-        "broker": "mosquitto", "backend": "skylapse-bridge", "scheduler": "skylapse-scheduler",
-        "worker": "skylapse-encoder", "transfer": "skylapse-transfer"}
+        "broker": "mosquitto", "backend": "skylapse-bridge", "frontend": "skylapse-bridge",
+        "scheduler": "skylapse-scheduler", "worker": "skylapse-encoder",
+        "transfer": "skylapse-transfer"}
     published = {n: sorted((p["published"], p["target"]) for p in s.get("ports", []))
                  for n, s in svc.items()}
-    assert published["backend"] == [(3000, 8082), (8082, 8082)]
+    assert published["backend"] == [(8082, 8082)]
+    assert published["frontend"] == [(3000, 3000)]
     assert published["broker"] == [(1883, 1883), (8883, 8883)]
     users = {n: s["environment"].get("MQTT_USERNAME") for n, s in svc.items() if n != "broker"}
-    assert users == {"backend": "dagon", "scheduler": "dagon", "worker": "encoder",
-                     "transfer": "transfer"}
+    assert users == {"backend": "dagon", "frontend": "dagon", "scheduler": "dagon",
+                     "worker": "encoder", "transfer": "transfer"}
     assert svc["worker"]["environment"]["MQTT_PASSWORD"] == env["MQTT_ENCODER_PASSWORD"]
     for n, s in svc.items():
         assert s["user"] == f"{env['SKYLAPSE_UID']}:{env['SKYLAPSE_GID']}"
@@ -299,12 +301,12 @@ def stack(project, tmp_path_factory):
         started.append(subprocess.Popen([str(c) for c in cmd], env=e, stdout=log,
                                         stderr=subprocess.STDOUT, cwd=tmp))
 
-    http_port, pi_port = free_port(), free_port()
+    http_port, pi_port, front_port = free_port(), free_port(), free_port()
     try:
-        for name in ("scheduler", "worker", "transfer", "backend"):
+        for name in ("scheduler", "worker", "transfer", "backend", "frontend"):
             s = svc[name]
-            cmd = [BIN / s["command"][0]] + [
-                str(http_port) if a == "8082" else a for a in s["command"][1:]]
+            ports = {"8082": str(http_port), "3000": str(front_port)}
+            cmd = [BIN / s["command"][0]] + [ports.get(a, a) for a in s["command"][1:]]
             e = {k: host_path(str(v), s.get("volumes", []), ROOT) for k, v in
                  s["environment"].items()}
             e.update(PATH=os.environ["PATH"], HOME=str(project["home"]),
@@ -327,8 +329,9 @@ def stack(project, tmp_path_factory):
         ha.subscribe("skylapse/#")
         wait_port(http_port)
         wait_port(pi_port)
+        wait_port(front_port)
         yield {"broker": broker, "http": http_port, "pi": pi_port, "ha": ha, "tmp": tmp,
-               "extra_port": extra_port}
+               "extra_port": extra_port, "frontend": front_port}
         ha.close()
     finally:
         for p in reversed(started):
@@ -423,9 +426,9 @@ def test_readme_guide_commands_run_or_are_marked(project, stack, tmp_path):
             continue
         c = re.sub(r"\s{2,}#.*$", "", command)
         c = c.replace("~/skylapse/", f"{proj}/")
-        for url in ("http://192.168.0.51:8082", "http://localhost:8082",
-                    "http://192.168.0.51:3000"):
+        for url in ("http://192.168.0.51:8082", "http://localhost:8082"):
             c = c.replace(url, http)
+        c = c.replace("http://192.168.0.51:3000", f"http://127.0.0.1:{stack['frontend']}")
         c = c.replace("http://helios.local:8080", pi)
         c = c.replace("-h 192.168.0.51", f"-h 127.0.0.1 -p {stack['broker'].port}")
         c = re.sub(r"^curl ", "curl -fsS ", c)
