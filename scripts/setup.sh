@@ -17,7 +17,32 @@
 # Then it starts the stack: Docker Compose when a Docker engine answers, else
 # systemd units, else it prints how (--start picks, --no-start skips).
 # Exit codes: 0 done, 1 bad usage or answer, 2 a step failed.
+#
+# Piped into a shell, as the seed's quick start runs it in an empty folder
+# (curl -fsSL .../scripts/setup.sh | bash), there is no checkout around it:
+# it clones the project (SKYLAPSE_REPO, default the project's repository)
+# into that folder first, then runs the clone's setup.sh with the same flags,
+# its questions read from the terminal.
 set -eu
+
+if [ ! -f "$(dirname "$0")/broker-users.sh" ]; then
+	repo=${SKYLAPSE_REPO:-https://github.com/nicholasmparker/skylapse.git}
+	if [ -f scripts/setup.sh ] && [ -f scripts/broker-users.sh ]; then
+		echo "setup: using the checkout in $PWD" >&2
+	elif [ -z "$(ls -A .)" ]; then
+		command -v git >/dev/null 2>&1 ||
+			{ echo "setup: git is needed to fetch $repo (apt-get install git)" >&2; exit 2; }
+		echo "setup: fetching $repo into $PWD" >&2
+		git clone --quiet --depth 1 "$repo" . ||
+			{ echo "setup: cannot clone $repo" >&2; exit 2; }
+	else
+		echo "setup: $PWD is neither empty nor a Skylapse checkout; run it in an empty folder" \
+			"(mkdir -p ~/skylapse && cd ~/skylapse)" >&2
+		exit 1
+	fi
+	if (exec </dev/tty) 2>/dev/null; then exec sh scripts/setup.sh "$@" </dev/tty; fi
+	exec sh scripts/setup.sh "$@" </dev/null
+fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 src=${here%/*}

@@ -116,6 +116,44 @@ def test_setup_writes_the_seed_env_and_the_new_variables(project):
     assert "./scripts/deploy-capture.sh helios.local nicholasmparker dagon" in out
 
 
+def test_setup_piped_into_bash_in_an_empty_folder_fetches_the_project(tmp_path):
+    """The seed's quick start: `mkdir -p ~/skylapse && cd ~/skylapse`, then setup.sh piped
+    into bash. It clones the project (here a repository made from this tree, named by
+    SKYLAPSE_REPO) into the folder and goes on with the clone's setup.sh."""
+    snap, bare = tmp_path / "snap", tmp_path / "repo.git"
+    subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
+                    "--exclude=/data/", "--exclude=/.git/", "--exclude=/~/", f"{ROOT}/",
+                    f"{snap}/"], check=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c",
+           "init.defaultBranch=main"]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
+        subprocess.run(git + cmd, cwd=snap, check=True, capture_output=True)
+    subprocess.run(git + ["clone", "-q", "--bare", str(snap), str(bare)], check=True)
+    home = tmp_path / "home"
+    proj = home / "skylapse"
+    proj.mkdir(parents=True)
+    env = dict(os.environ, HOME=str(home), SKYLAPSE_REPO=f"file://{bare}")
+    script = (ROOT / "scripts" / "setup.sh").read_text()
+    done = run(["bash", "-s", "--", "--yes", "--no-start", *SEED_FLAGS], input=script, cwd=proj,
+               env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"fetching file://{bare} into {proj}" in done.stderr
+    assert (proj / "Makefile").is_file() and (proj / "scripts" / "setup.sh").is_file()
+    assert read_env(proj / ".env")["BACKEND_NAME"] == "dagon"
+    assert (proj / "data" / "images").is_dir() and (proj / "config" / "config.json").is_file()
+    assert (proj / "docker-compose.prod.yml").exists()
+    # again in the same folder: it is a checkout now, used as it is
+    again = run(["bash", "-s", "--", "--yes", "--no-start"], input=script, cwd=proj, env=env)
+    assert again.returncode == 0 and "using the checkout in" in again.stderr, again.stderr
+    # a folder holding something else is refused, and nothing is written there
+    other = home / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    refused = run(["bash", "-s", "--", "--yes"], input=script, cwd=other, env=env)
+    assert refused.returncode == 1 and "neither empty nor a Skylapse checkout" in refused.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
+
+
 def test_setup_env_and_config_pass_every_programs_check(project):
     proj = project["dir"]
     env = {"PATH": os.environ["PATH"], "HOME": str(project["home"]), **project["env"]}
