@@ -11,3 +11,8 @@ $(OBJ)/tests/unit/test_capture.o: CPPFLAGS += -Iagents/capture
 UNIT_TESTS += test_plan_journal
 test_plan_journal_SRCS := agents/capture/plan.c agents/capture/journal.c
 $(OBJ)/tests/unit/test_plan_journal.o: CPPFLAGS += -Iagents/capture
+
+UNIT_TESTS += test_exif
+test_exif_SRCS := agents/capture/exif.c
+test_exif_PKGS := libturbojpeg libexif
+$(OBJ)/tests/unit/test_exif.o: CPPFLAGS += -Iagents/capture
