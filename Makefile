@@ -4,6 +4,7 @@
 #   make test            unit tests (cmocka) then integration tests (pytest)
 #   make run             the whole system on this machine (see scripts/run.sh)
 #   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
+#   make SANITIZE=thread test  the same with ThreadSanitizer, in build/tsan/
 #   make fresh-check     make test and make run on a fresh Debian 12 (scripts/fresh-check.sh)
 #
 # Each program folder brings a program.mk that appends to PROGRAMS and names
@@ -15,6 +16,10 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASSERTS :=
+else ifeq ($(SANITIZE),thread)
+BUILD ?= build/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 ASSERTS :=
 else
 BUILD ?= build

@@ -141,13 +141,13 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 	return cli_finish(cli, "skylapse-encoder", argc, argv, usage);
 }
 
-/* Loads the configuration, the encoder's own settings into *own and the
- * time zone; 0 or 1. */
+/* Loads the configuration and the encoder's own settings into *own, and
+ * checks the time zone; 0 or 1. */
 static int load_config(const struct cli *cli, struct config *c, struct encoder_settings *own)
 {
 	int rc = cli_load_config(cli, "skylapse-encoder", c, encoder_settings_load, own);
 
-	if (rc == 0 && c->have_location && time_set_zone(c->timezone)) {
+	if (rc == 0 && c->have_location && !time_zone_exists(c->timezone)) {
 		fprintf(stderr, "%s: location.timezone: unknown time zone '%s'\n", c->path,
 			c->timezone);
 		rc = 1;
@@ -166,8 +166,12 @@ static void reload(struct encoder *e)
 		return;
 	}
 	/* identity, broker and folders stay as started; new jobs use the rest
-	 * (running jobs copied what they need when they started) */
+	 * (running jobs copied what they need when they started). The time
+	 * zone too: setting TZ while job threads read local time races inside
+	 * the C library (setenv against tzset's getenv). */
 	config_restart_needed(&e->cfg, &fresh);
+	if (config_changed(strcmp(e->cfg.timezone, fresh.timezone) != 0, "location.timezone"))
+		snprintf(fresh.timezone, sizeof(fresh.timezone), "%s", e->cfg.timezone);
 	encoder_settings_restart_needed(&e->own, &own);
 	config_free(&e->cfg);
 	e->cfg = fresh;
@@ -241,6 +245,8 @@ int main(int argc, char **argv)
 	rc = load_config(&e.cli, &e.cfg, &e.own);
 	if (rc || e.cli.check)
 		goto out;
+	if (e.cfg.have_location)
+		time_set_zone(e.cfg.timezone); /* once, before any thread starts */
 	if (e.id[0] == '\0')
 		host_id(e.id);
 	if (e.concurrency == 0) /* no --concurrency */

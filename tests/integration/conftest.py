@@ -1,7 +1,26 @@
 """pytest fixtures: a broker per test, and helpers to start our daemons."""
 import pytest
 
+import harness
 from harness import BIN, Broker, Client, Daemon
+
+# what the sanitizers print (make SANITIZE=1 / SANITIZE=thread test)
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "WARNING: ThreadSanitizer", "runtime error:")
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_reports():
+    """Fails a test when a daemon it started printed a sanitizer report, even one the
+    test did not look at (ThreadSanitizer reports and goes on)."""
+    mark = len(harness.STARTED)
+    yield
+    for d in harness.STARTED[mark:]:
+        text = d.log()
+        for word in SANITIZER_REPORTS:
+            at = text.find(word)
+            if at >= 0:
+                pytest.fail(f"{d.name}: {text[max(0, at - 200):at + 3000]}", pytrace=False)
 
 
 @pytest.fixture

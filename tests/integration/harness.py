@@ -21,6 +21,8 @@ from paho.mqtt.properties import Properties
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("SKYLAPSE_BIN", ROOT / "build" / "bin"))
 SANITIZE = os.environ.get("SANITIZE") == "1"
+# every Daemon started, so conftest can read their logs for sanitizer reports
+STARTED = []
 
 
 def free_port():
@@ -112,6 +114,7 @@ class Daemon:
         self.proc = subprocess.Popen([str(BIN / self.name)] + self.args, env=self.env,
                                      stdout=self.logfile, stderr=subprocess.STDOUT,
                                      cwd=str(ROOT))
+        STARTED.append(self)
         return self
 
     def log(self):

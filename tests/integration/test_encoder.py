@@ -447,6 +447,23 @@ def test_sigterm_requeues_the_job_and_a_restart_finishes_it(make_frames, worker,
     assert final["state"] == "done", final
 
 
+def test_reload_keeps_the_time_zone_and_the_old_file_when_the_new_is_bad(worker, env):
+    """SIGHUP: a new time zone waits for a restart (setting TZ while job threads read
+    local time races in the C library); an invalid file keeps the old configuration."""
+    w = worker()
+    cfg_path = Path(env["SKYLAPSE_CONFIG"])
+    cfg = json.loads(cfg_path.read_text())
+    cfg["location"]["timezone"] = "Europe/Paris"
+    cfg_path.write_text(json.dumps(cfg))
+    w.signal(signal.SIGHUP)
+    w.wait_log("location.timezone changed; it applies after a restart")
+    w.wait_log("reload: configuration reloaded")
+    cfg_path.write_text("{broken")
+    w.signal(signal.SIGHUP)
+    w.wait_log("reload: configuration has errors; keeping the old one")
+    assert w.alive()
+
+
 def test_cli_encode(tmp_path):
     frames = tmp_path / "frames"
     frames.mkdir()

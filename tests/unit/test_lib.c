@@ -54,7 +54,7 @@ static void test_err_kind_round_trip(void **state)
 static void test_asserts_follow_the_build(void **state)
 {
 	(void)state;
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #ifdef NDEBUG
 	fail_msg("a sanitizer build without assert()");
 #endif
