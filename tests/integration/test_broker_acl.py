@@ -102,7 +102,7 @@ REQUEST = f"skylapse/{CAMERAS[0]}/capture/request"
 @pytest.mark.parametrize("sender,reaches", [
     (PRIMARY, True),
     (SECONDARY, False),   # another backend
-    ("helios", False),    # the camera itself
+    ("helios", True),     # the camera itself: its Pi's port 8080 API (seed's POST /capture)
     ("apollo", False),    # another camera
     ("readonly", False),  # Home Assistant, dashboards
     ("encoder", False),

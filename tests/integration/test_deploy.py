@@ -319,7 +319,7 @@ def stack(project, tmp_path_factory):
     commands, its environment, its volumes mapped back to the folder), against
     mosquitto with the broker files setup.sh wrote; and the Pi's two programs
     with the settings deploy-capture.sh installs (the compatibility API with
-    the backend's login, as README says its POST /capture needs)."""
+    the camera's own login, with which the seed's POST /capture works)."""
     proj, env = project["dir"], project["env"]
     tmp = tmp_path_factory.mktemp("stack")
     svc = compose_config(proj)["services"]
@@ -359,9 +359,9 @@ def stack(project, tmp_path_factory):
                "IMAGES_DIR": str(proj / "data" / "images" / "helios"),
                "SKYLAPSE_CONFIG": str(tmp / "camera.json"),
                "SKYLAPSE_STATE_DIR": str(tmp / "cam")})
+        # as deploy-capture.sh installs it: the camera's own broker login
         start("bridge-pi", [BIN / "skylapse-bridge", "--pi-compat", "--port", pi_port],
-              {**os.environ, "CAMERA_ID": "helios", "MQTT_URL": broker.url,
-               "MQTT_USERNAME": "dagon", "MQTT_PASSWORD": env["MQTT_PASSWORD"],
+              {**os.environ, **cam, "MQTT_URL": broker.url,
                "SKYLAPSE_CONFIG": str(proj / "config" / "config.json")})
         ha = Client(broker.port, username="readonly", password=env["MQTT_READONLY_PASSWORD"])
         ha.subscribe("skylapse/#")
@@ -418,6 +418,11 @@ def test_compose_stack_wiring_runs_natively(project, stack):
     assert result["status"] == "ok" and result["frames"]
     frame = proj / "data" / "images" / result["frames"][0]["path"]
     assert frame.is_file() and frame.stat().st_size > 0
+    # the seed's capture on the Pi's port 8080, with only the camera's login there
+    wait_connected(stack["pi"])
+    pi = http_json(f"http://127.0.0.1:{stack['pi']}/capture",
+                   b'{"profile": "A", "backend_name": "dagon"}')
+    assert pi["status"] == "ok" and pi["frames"], pi
     logs = "".join(p.read_text(errors="replace") for p in stack["tmp"].glob("*.log"))
     assert "not authorized" not in logs.lower().replace("backend not authorized", ""), logs
 
