@@ -42,9 +42,13 @@ struct schedule {
 	int start_minute, end_minute; /* time_of_day, minutes of the local day */
 	int interval_seconds;
 	char profiles[PROFILE_MAX + 1]; /* ids in order; "" = every enabled profile */
-	bool timelapse_auto;
+	bool timelapse_auto;	 /* encode each window's video at its end (default) */
 	const json_t *timelapse; /* the "timelapse" object, borrowed from config.root */
 };
+
+/* The keys of a schedule's `timelapse` passed on to its encode jobs
+ * (schema/encode-job.json); NULL-terminated. */
+extern const char *const config_timelapse_fields[];
 
 #define CONFIG_FLAGS_MAX 8
 

@@ -17,6 +17,7 @@
 #include "plan.h"
 
 #define HOUR_MS 3600000LL
+#define CLOSE_RETRY_MS 1000
 
 /* Appends a message to out; steals `text` (freed on failure too). */
 static int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
@@ -185,13 +186,16 @@ void core_free(struct sched_core *c)
 	ha_jobs_free(&c->jobs);
 }
 
-static void remember_camera(struct runner *r, const char *camera)
+/* Adds camera to the window's cameras; true when it is new there. */
+static bool remember_camera(struct runner *r, const char *camera)
 {
 	for (int i = 0; i < r->ncams; i++)
 		if (strcmp(r->cams[i], camera) == 0)
-			return;
-	if (r->ncams < RUN_CAMERAS_MAX)
-		snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
+			return false;
+	if (r->ncams == RUN_CAMERAS_MAX)
+		return false;
+	snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
+	return true;
 }
 
 /* Expiry = the interval: a request the camera cannot start before the
@@ -247,7 +251,8 @@ static void send_slot(struct sched_core *c, struct runner *r, int64_t slot_ms, c
 				  r->name, cams[i]);
 			continue;
 		}
-		remember_camera(r, cams[i]);
+		if (remember_camera(r, cams[i]))
+			out->windows = true;
 		for (int j = 0; ids[j]; j++) {
 			if (send_request(c, r, cams[i], ids[j], slot_ms, out) == SL_OK) {
 				r->n.requests++;
@@ -267,6 +272,7 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
 	int n = core_targets(c, targets);
 
+	out->windows = true; /* no longer one to encode */
 	if (!r->s->timelapse_auto)
 		return;
 	for (int i = 0; i < n; i++)
@@ -293,7 +299,7 @@ static void set_window(struct sched_core *c, struct runner *r, int64_t now)
 {
 	int64_t interval_ms = (int64_t)r->s->interval_seconds * 1000;
 	struct window w;
-	bool active;
+	bool active, same;
 
 	if (window_current_or_next(c->cfg, r->s, now, &w, &active) != SL_OK) {
 		if (r->retry_ms == 0)
@@ -305,13 +311,17 @@ static void set_window(struct sched_core *c, struct runner *r, int64_t now)
 		return;
 	}
 	r->retry_ms = 0;
-	if (r->have_window && w.start_ms == r->w.start_ms && w.end_ms == r->w.end_ms &&
-	    r->cad.interval_ms == interval_ms)
+	same = r->have_window && w.start_ms == r->w.start_ms && w.end_ms == r->w.end_ms;
+	if (same && r->cad.interval_ms == interval_ms)
 		return;
+	if (!same) {
+		/* a new window; the same one (a new interval, or restored from
+		 * the journal) keeps what it ran and for which cameras */
+		r->ran = false;
+		r->ncams = 0;
+	}
 	r->w = w;
 	r->have_window = true;
-	r->ran = false;
-	r->ncams = 0;
 	r->next_key = -1;
 	cadence_start(&r->cad, w.start_ms, w.end_ms, interval_ms, now);
 }
@@ -326,6 +336,9 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 	int ncams;
 
 	if (r->have_window && now >= r->w.end_ms) {
+		/* the jobs wait for the broker: a closed window is not lost */
+		if (r->ran && !c->connected)
+			return now + CLOSE_RETRY_MS;
 		if (r->ran)
 			close_window(c, r, out);
 		r->have_window = false;
@@ -343,6 +356,8 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 	if (!r->runs) {
 		cadence_skip(&r->cad, now);
 	} else {
+		if (!r->ran)
+			out->windows = true;
 		r->ran = true;
 		ncams = core_targets(c, cams);
 		if (cadence_take(&r->cad, now, &slot, NULL, &missed)) {
@@ -434,6 +449,57 @@ static void publish_plans(struct sched_core *c, int64_t now, struct sched_out *o
 	free(runs);
 	c->plans_dirty = false;
 	c->plans_key = core_date_key(now);
+}
+
+json_t *core_windows_json(const struct sched_core *c)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < c->nruns; i++) {
+		const struct runner *r = &c->runs[i];
+		json_t *cams = json_array();
+
+		if (!r->have_window || !r->ran) {
+			json_decref(cams);
+			continue;
+		}
+		for (int k = 0; k < r->ncams; k++)
+			json_array_append_new(cams, json_string(r->cams[k]));
+		json_object_set_new(o, r->name,
+				    json_pack("{s:I, s:I, s:o}", "start_ms", (json_int_t)r->w.start_ms,
+					      "end_ms", (json_int_t)r->w.end_ms, "cameras", cams));
+	}
+	return o;
+}
+
+int core_windows_restore(struct sched_core *c, const json_t *windows)
+{
+	const char *name;
+	json_t *e;
+	int n = 0;
+
+	json_object_foreach((json_t *)windows, name, e) {
+		struct runner *r = core_runner(c, name);
+		json_t *start = json_object_get(e, "start_ms"), *end = json_object_get(e, "end_ms");
+		json_t *cams = json_object_get(e, "cameras"), *cam;
+		size_t k;
+
+		if (r == NULL || r->have_window || !json_is_integer(start) ||
+		    !json_is_integer(end) || json_integer_value(end) <= json_integer_value(start))
+			continue;
+		r->w.start_ms = json_integer_value(start);
+		r->w.end_ms = json_integer_value(end);
+		r->have_window = true;
+		r->ran = true;
+		r->reeval = true; /* its cadence starts again if it is still open */
+		r->ncams = 0;
+		json_array_foreach(cams, k, cam)
+			if (json_is_string(cam) && id_is_valid(json_string_value(cam)) &&
+			    !core_reserved_id(json_string_value(cam)))
+				remember_camera(r, json_string_value(cam));
+		n++;
+	}
+	return n;
 }
 
 int64_t core_tick(struct sched_core *c, int64_t now, struct sched_out *out)

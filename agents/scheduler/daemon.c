@@ -46,6 +46,7 @@ struct scheduler {
 	long tick_id;
 	bool status_dirty;
 	int64_t status_sent_ms; /* monotonic */
+	char windows_path[PATH_MAX]; /* the journal of windows that ran (core.h) */
 	struct ha_announce ha;  /* after Home Assistant restarts */
 	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
 	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
@@ -76,6 +77,48 @@ static void publish_status(struct scheduler *sch)
 	sch->status_sent_ms = loop_now_ms();
 }
 
+/* The windows that ran and are not closed yet, kept for a restart: written
+ * after a closed window's jobs went out, so a kill in between sends them
+ * again on restart (the same job ids: one job), never none. */
+static void save_windows(struct scheduler *sch)
+{
+	json_t *w = core_windows_json(&sch->core);
+	char *text = w ? jx_dump(w) : NULL;
+
+	if (text == NULL || file_write_atomic(sch->windows_path, text, strlen(text)) != 0)
+		log_error("%s: %s; a window closing while the scheduler is down may get no "
+			  "video", sch->windows_path, text ? strerror(errno) : "out of memory");
+	free(text);
+	json_decref(w);
+}
+
+/* Windows that ran before a stop: closed on the first tick when they have
+ * ended (their jobs then), else carried on. */
+static void restore_windows(struct scheduler *sch)
+{
+	char why[ERRMSG_MAX];
+	size_t len;
+	char *text;
+	json_t *w;
+	int n;
+
+	if (file_read_all(sch->windows_path, 1 << 20, &text, &len) != 0) {
+		if (errno != ENOENT)
+			log_warn("%s: %s", sch->windows_path, strerror(errno));
+		return;
+	}
+	w = jsonx_parse_object(sch->windows_path, text, len, 1 << 20, why);
+	free(text);
+	if (w == NULL) {
+		log_warn("%s; no window to close from before", why);
+		return;
+	}
+	n = core_windows_restore(&sch->core, w);
+	if (n)
+		log_info("%d window(s) that ran before the restart: closed when they end", n);
+	json_decref(w);
+}
+
 /* Publishes out's messages in order, then the status when it changed (at
  * most once a second; the tick sends a held one), and empties out. */
 static void apply(struct scheduler *sch, struct sched_out *out)
@@ -101,6 +144,8 @@ static void apply(struct scheduler *sch, struct sched_out *out)
 			core_send_failed(&sch->core, rid, rc, out); /* may grow out */
 		}
 	}
+	if (out->windows)
+		save_windows(sch);
 	if (out->status) {
 		sch->status_dirty = true;
 		if (loop_now_ms() - sch->status_sent_ms >= STATUS_MIN_GAP_MS)
@@ -348,6 +393,7 @@ static int start(struct scheduler *sch, const char *camera)
 
 	if ((rc = name_topics(sch)) || (rc = build(sch)))
 		return rc;
+	restore_windows(sch);
 	if (camera && *camera && (c = core_camera(&sch->core, camera, true)) != NULL)
 		c->pinned = true;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s", sch->cfg.backend_name);
@@ -459,6 +505,11 @@ static int open_switches(struct scheduler *sch, const char *flag)
 	}
 	if (switches_load(&sch->sw, path) != SL_OK)
 		log_warn("%s is not a switches file; starting with none", path);
+	if (snprintf(sch->windows_path, sizeof(sch->windows_path), "%s/scheduler-%s-windows.json",
+		     dir, sch->cfg.backend_name) >= (int)sizeof(sch->windows_path)) {
+		log_error("state folder %s: path too long", dir);
+		return 1;
+	}
 	return 0;
 }
 
