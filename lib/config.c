@@ -537,6 +537,9 @@ void config_env_id(const struct config *c, struct config_problems *p, const char
 
 static void load_env(struct config *c, struct config_problems *p)
 {
+	char why[ERRMSG_MAX];
+	const char *clock;
+
 	config_env_str(c, "MQTT_URL", c->mqtt_url, sizeof(c->mqtt_url));
 	config_env_str(c, "MQTT_USERNAME", c->mqtt_username, sizeof(c->mqtt_username));
 	config_env_str(c, "MQTT_PASSWORD", c->mqtt_password, sizeof(c->mqtt_password));
@@ -555,6 +558,11 @@ static void load_env(struct config *c, struct config_problems *p)
 	if (strchr(c->topic_root, '#') || strchr(c->topic_root, '+') || c->topic_root[0] == '\0')
 		config_problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
 			       c->topic_root);
+	clock = config_value(c, "SKYLAPSE_CLOCK");
+	if (clock && time_clock_parse(clock, time_real_ms(), &c->clock, why) != SL_OK)
+		config_problem(p, c, true, "env SKYLAPSE_CLOCK: %s", why);
+	else
+		c->have_clock = clock != NULL;
 }
 
 /* --- public -------------------------------------------------------------- */

@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "profile.h"
 #include "sun.h"
+#include "timeutil.h"
 
 #define CONFIG_DEFAULT_PATH "config/config.json"
 #define CONFIG_PROBLEMS_MAX 64
@@ -95,6 +96,8 @@ struct config {
 	char images_dir[PATH_MAX];        /* "" = the program's default */
 	char timelapses_dir[PATH_MAX];
 	char backend_url[CONFIG_STR];
+	bool have_clock;	  /* SKYLAPSE_CLOCK (timeutil.h) is set */
+	struct time_clock clock; /* ... to this; cli_load_config() applies it once */
 };
 
 /* Loads `path` (NULL: $SKYLAPSE_CONFIG, else CONFIG_DEFAULT_PATH; a missing

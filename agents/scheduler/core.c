@@ -7,6 +7,7 @@
 #include "core.h"
 #include "err.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,11 @@ void sched_out_clear(struct sched_out *out)
 	}
 	free(out->msg);
 	memset(out, 0, sizeof(*out));
+}
+
+int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms)
+{
+	return c->speed > 0 ? (int64_t)((double)real_ms * c->speed) : real_ms;
 }
 
 long core_date_key(int64_t ms)
@@ -204,10 +210,11 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 			int64_t slot_ms, struct sched_out *out)
 {
 	char topic[TOPIC_MAX], pid[2] = {profile, '\0'};
-	int timeout_s = c->cfg->pi_timeout_seconds;
+	int64_t interval_ms = (int64_t)r->s->interval_seconds * 1000;
+	int64_t timeout_ms = core_real_wait_ms(c, (int64_t)c->cfg->pi_timeout_seconds * 1000);
 	struct pending *p;
 	json_t *req;
-	int rc;
+	int rc, expiry_s;
 
 	if (topic_fmt(topic, c->cfg->topic_root, "%s/capture/request", camera) != SL_OK)
 		return SL_ERR_RANGE;
@@ -216,11 +223,9 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 	snprintf(p->id, sizeof(p->id), "%s-%lld-%ld", r->name, (long long)slot_ms, ++c->seq);
 	snprintf(p->camera, sizeof(p->camera), "%s", camera);
 	snprintf(p->schedule, sizeof(p->schedule), "%s", r->name);
-	if (r->s->interval_seconds > timeout_s)
-		timeout_s = r->s->interval_seconds;
 	/* from the slot, not from when it went out: the next slot then finds
 	 * the same answer whatever the tick's own lateness */
-	p->deadline_ms = slot_ms + (int64_t)timeout_s * 1000;
+	p->deadline_ms = slot_ms + (interval_ms > timeout_ms ? interval_ms : timeout_ms);
 	req = json_pack("{s:s, s:s, s:s, s:s}", "backend_name", c->cfg->backend_name, "schedule",
 			r->name, "profile", pid, "request_id", p->id);
 	rc = sched_out_json(out, MSG_CAPTURE, topic, req);
@@ -229,7 +234,9 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 		core_pending_drop(c, p);
 		return rc;
 	}
-	out->msg[out->n - 1].expiry_s = r->s->interval_seconds;
+	/* the broker counts real seconds: a simulated interval is shorter */
+	expiry_s = (int)ceil((double)interval_ms / (c->speed > 0 ? c->speed : 1) / 1000);
+	out->msg[out->n - 1].expiry_s = expiry_s > 0 ? expiry_s : 1;
 	snprintf(out->msg[out->n - 1].request_id, REQUEST_ID_MAX + 1, "%s", p->id);
 	return SL_OK;
 }

@@ -142,6 +142,7 @@ struct sched_core {
 	bool plans_dirty;
 	long plans_key;            /* local date the plans were made on */
 	struct ha_jobs jobs;       /* encode jobs queued or running */
+	double speed;              /* of the clock (timeutil.h); 0: 1, the real one */
 };
 
 /* Appends obj (borrowed) as compact JSON; 0 or SL_ERR_NOMEM. */
@@ -150,6 +151,9 @@ int sched_out_json(struct sched_out *out, enum sched_msg_kind kind, const char *
 /* Frees every message and empties out (keeps nothing). */
 void sched_out_clear(struct sched_out *out);
 
+/* A wait that other programs bound in real time (a camera's answer), in
+ * the core's clock: real_ms times the clock's speed. */
+int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms);
 /* A local date as one number (yyyymmdd) for cache keys. */
 long core_date_key(int64_t ms);
 /* backend, encoder and transfer name the server's topics, never a camera. */

@@ -42,7 +42,7 @@ struct scheduler {
 	struct switches sw;
 	struct sched_core core;
 	struct status_cache status;
-	int64_t clock_offset_ms, started_ms;
+	int64_t started_ms;
 	long tick_id;
 	bool status_dirty;
 	int64_t status_sent_ms; /* monotonic */
@@ -58,15 +58,11 @@ struct scheduler {
 
 static int64_t tick(struct loop *l, long id, void *arg);
 
-static int64_t now_ms(const struct scheduler *sch)
-{
-	return time_now_ms() + sch->clock_offset_ms;
-}
-
 static void publish_status(struct scheduler *sch)
 {
-	json_t *st = status_json(&sch->core, &sch->status, now_ms(sch), sch->started_ms,
-				 sch->clock_offset_ms);
+	int64_t now = time_now_ms();
+	json_t *st = status_json(&sch->core, &sch->status, now, sch->started_ms,
+				 time_clock_get(NULL) ? now - time_real_ms() : 0);
 	char *text = st ? jx_dump(st) : NULL;
 
 	if (text)
@@ -168,12 +164,12 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	sch->core.connected = mqtt_is_connected(sch->mqtt);
-	next = core_tick(&sch->core, now_ms(sch), &out);
+	next = core_tick(&sch->core, time_now_ms(), &out);
 	out.status = out.status || sch->status_dirty;
 	apply(sch, &out);
 	if (loop_now_ms() - sch->status_sent_ms >= STATUS_PERIOD_MS)
 		publish_status(sch);
-	delay = next - now_ms(sch);
+	delay = time_real_delay_ms(next - time_now_ms());
 	if (sch->status_dirty) {
 		since = STATUS_MIN_GAP_MS - (loop_now_ms() - sch->status_sent_ms);
 		if (since < delay)
@@ -296,14 +292,14 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
 		ha_announce_on_status(&sch->ha, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_today) == 0) {
-		core_today(&sch->core, now_ms(sch), &out);
+		core_today(&sch->core, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name)) {
 		on_profile_set(sch, name, m, &out);
 	} else if (strncmp(m->topic, sch->t_jobs_prefix, jl) == 0 &&
 		   strchr(m->topic + jl, '/') == NULL) {
 		out.status = ha_jobs_update(&sch->core.jobs, m->topic + jl, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_relay_request) == 0) {
-		relay_request(&sch->core, &ask, now_ms(sch), &out);
+		relay_request(&sch->core, &ask, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_switch_prefix, "/set", name)) {
 		on_switch(sch, name, m, &out);
 	} else if ((rest = topic_split(m->topic, sch->cfg.topic_root, name, ID_MAX + 1))) {
@@ -312,7 +308,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		else if (strcmp(rest, "capture/response") == 0 &&
 			 (obj = jsonx_parse_object("payload", (const char *)m->payload, m->len,
 						   RESPONSE_MAX, why)) != NULL)
-			core_result(&sch->core, name, obj, now_ms(sch), &out);
+			core_result(&sch->core, name, obj, time_now_ms(), &out);
 	}
 	json_decref(obj);
 	apply(sch, &out);
@@ -353,6 +349,7 @@ static int name_topics(struct scheduler *sch)
 static int build(struct scheduler *sch)
 {
 	bool *runs = calloc((size_t)sch->cfg.nschedules + 1, sizeof(*runs));
+	struct time_clock clock;
 	int rc;
 
 	if (runs == NULL)
@@ -361,6 +358,7 @@ static int build(struct scheduler *sch)
 		runs[i] = switches_runs(&sch->sw, &sch->cfg.schedules[i]);
 	sch->core.cfg = &sch->cfg;
 	sch->core.sw = &sch->sw;
+	sch->core.speed = time_clock_get(&clock) ? clock.speed : 1.0;
 	rc = core_build(&sch->core, runs);
 	free(runs);
 	return rc;
@@ -551,7 +549,6 @@ int daemon_run(struct config *cfg, const struct daemon_opts *o)
 	sch->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	sch->o = o;
-	sch->clock_offset_ms = o->clock_offset_ms;
 	sch->started_ms = time_now_ms();
 	rc = o->ha_remove ? ha_remove(sch) : run(sch);
 	mqtt_session_free(&sch->mqtt);

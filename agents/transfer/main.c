@@ -121,7 +121,8 @@ static int build_settings(struct agent *a, struct xfer_settings *s, struct reten
 	const struct config *c = &a->cfg;
 	const struct transfer_settings *o = &a->own;
 	const char *root = c->images_dir[0] ? c->images_dir : DEFAULT_IMAGES_ROOT;
-	int64_t interval = (int64_t)o->interval_minutes * 60000;
+	/* a simulated clock's minutes (timeutil.h) are shorter */
+	int64_t interval = time_real_delay_ms((int64_t)o->interval_minutes * 60000);
 
 	*s = (struct xfer_settings){0};
 	pick_camera(a, s->camera);
@@ -410,7 +411,7 @@ static void reload(struct agent *a)
 	transfer_settings_restart_needed(&a->own, &own);
 	a->xfer.set.delete_after_days = own.delete_after_days;
 	a->xfer.set.interval_minutes = own.interval_minutes;
-	a->xfer.sm.t.interval_ms = (int64_t)own.interval_minutes * 60000;
+	a->xfer.sm.t.interval_ms = time_real_delay_ms((int64_t)own.interval_minutes * 60000);
 	a->xfer.sm.t.backoff_max_ms = backoff_max(a->xfer.sm.t.interval_ms);
 	a->xfer.ret.days = ret.days;
 	config_free(&fresh);

@@ -37,6 +37,7 @@ static int setup(void **state)
 	unsetenv("MQTT_URL");
 	unsetenv("BACKEND_PORT");
 	unsetenv("PRIMARY_BACKEND");
+	unsetenv("SKYLAPSE_CLOCK");
 	return 0;
 }
 
@@ -198,6 +199,30 @@ static void test_timelapse_auto_by_default(void **state)
 	assert_true(has_problem(&p, "warning: schedules.fields.timelapse.name: not an encoder field"));
 	assert_int_equal(p.count, 1);
 	config_free(&c);
+}
+
+/* SKYLAPSE_CLOCK is read with the environment: a bad one is an error that
+ * names it, like any bad variable. */
+static void test_clock_from_the_environment(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"}}");
+	struct config_problems p;
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_false(c.have_clock);
+	config_free(&c);
+	setenv("SKYLAPSE_CLOCK", "2026-06-21T18:00:00Z,speed=60", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_true(c.have_clock && c.clock.speed == 60.0);
+	config_free(&c);
+	setenv("SKYLAPSE_CLOCK", "2026-06-21T18:00:00,speed=60", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	assert_true(has_problem(&p, "env SKYLAPSE_CLOCK: '2026-06-21T18:00:00' is not an ISO"));
+	config_free(&c);
+	unsetenv("SKYLAPSE_CLOCK");
 }
 
 static void test_legacy_is_accepted(void **state)
@@ -381,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_seed_example_loads),
 		cmocka_unit_test(test_check_rejections),
 		cmocka_unit_test(test_timelapse_auto_by_default),
+		cmocka_unit_test(test_clock_from_the_environment),
 		cmocka_unit_test(test_legacy_is_accepted),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_flags),
