@@ -363,8 +363,6 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 	if (!r->runs) {
 		cadence_skip(&r->cad, now);
 	} else {
-		if (!r->ran)
-			out->windows = true;
 		r->ran = true;
 		ncams = core_targets(c, cams);
 		if (cadence_take(&r->cad, now, &slot, NULL, &missed)) {
@@ -466,7 +464,7 @@ json_t *core_windows_json(const struct sched_core *c)
 		const struct runner *r = &c->runs[i];
 		json_t *cams = json_array();
 
-		if (!r->have_window || !r->ran) {
+		if (!r->have_window || !r->ran || r->ncams == 0) {
 			json_decref(cams);
 			continue;
 		}

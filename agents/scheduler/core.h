@@ -23,9 +23,9 @@
  * its end, the jobs wait for it. A request with no answer by its deadline
  * is an error of its schedule.
  *
- * The windows that ran and are not closed yet are the journal
- * (core_windows_json(), kept by the daemon in the state folder whenever
- * out->windows says it changed): a scheduler stopped or killed over a
+ * The windows that ran, asked a camera and are not closed yet are the
+ * journal (core_windows_json(), kept by the daemon in the state folder
+ * whenever out->windows says it changed): a scheduler stopped or killed over a
  * window's end restores it (core_windows_restore()) and closes it on its
  * first tick, so no day goes without its video. The job ids are stable
  * (plan_encode_job()), so a job sent twice is one job for the encoder.
@@ -197,7 +197,8 @@ void core_switch_states(const struct sched_core *c, struct sched_out *out);
  * request naming none gets); of every known camera and selection when
  * camera is NULL. */
 void core_profile_states(const struct sched_core *c, const char *camera, struct sched_out *out);
-/* The windows that ran and are not closed yet, for the journal:
+/* The windows that ran, asked a camera and are not closed yet, for the
+ * journal:
  * {"<schedule>": {"start_ms", "end_ms", "cameras": [...]}}. A new
  * reference (NULL when out of memory). */
 json_t *core_windows_json(const struct sched_core *c);

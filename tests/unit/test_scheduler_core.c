@@ -328,10 +328,13 @@ static void test_restart_over_the_close_still_encodes(void **state)
 	json_t *journal, *e;
 	char buf[256];
 
-	online(f, "helios");
-	tick(f, f->noon - S);
-	assert_false(f->out.windows); /* not yet run: nothing to keep */
 	tick(f, f->noon);
+	assert_false(f->out.windows); /* it runs, but asks no camera: no frame to encode */
+	journal = core_windows_json(&f->core);
+	assert_int_equal(json_object_size(journal), 0);
+	json_decref(journal);
+	online(f, "helios");
+	tick(f, f->noon + 10 * S);
 	assert_true(f->out.windows);
 	journal = core_windows_json(&f->core);
 	e = json_object_get(journal, "noon");
@@ -343,7 +346,7 @@ static void test_restart_over_the_close_still_encodes(void **state)
 	assert_null(json_object_get(journal, "quiet"));
 	/* a schedule gone from the configuration is ignored */
 	json_object_set_new(journal, "gone", json_deep_copy(e));
-	tick(f, f->noon + 10 * S);
+	tick(f, f->noon + 20 * S);
 	assert_false(f->out.windows); /* the same camera: the journal holds */
 
 	restart(f, journal);
