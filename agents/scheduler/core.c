@@ -18,7 +18,7 @@
 #include "plan.h"
 
 #define HOUR_MS 3600000LL
-#define CLOSE_RETRY_MS 1000
+#define CLOSE_RETRY_MS 1000 /* real: the broker is back in real time */
 
 /* Appends a message to out; steals `text` (freed on failure too). */
 static int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
@@ -345,7 +345,7 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 	if (r->have_window && now >= r->w.end_ms) {
 		/* the jobs wait for the broker: a closed window is not lost */
 		if (r->ran && !c->connected)
-			return now + CLOSE_RETRY_MS;
+			return now + core_real_wait_ms(c, CLOSE_RETRY_MS);
 		if (r->ran)
 			close_window(c, r, out);
 		r->have_window = false;

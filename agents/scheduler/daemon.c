@@ -73,9 +73,10 @@ static void publish_status(struct scheduler *sch)
 	sch->status_sent_ms = loop_now_ms();
 }
 
-/* The windows that ran and are not closed yet, kept for a restart: written
- * after a closed window's jobs went out, so a kill in between sends them
- * again on restart (the same job ids: one job), never none. */
+/* The windows that asked a camera and are not closed yet, kept for a
+ * restart: written after a closed window's jobs went out, so a kill in
+ * between sends them again on restart (the same job ids: one job), never
+ * none. */
 static void save_windows(struct scheduler *sch)
 {
 	json_t *w = core_windows_json(&sch->core);
