@@ -376,7 +376,7 @@ static void on_cancel_message(struct worker *w, const char *job_id)
 	}
 	/* an orphan (its worker is gone): the worker that would take it over
 	 * answers instead */
-	if (st == NULL || registry_decide(&w->reg, w->id, st, time_now_ms() + CLAIM_GRACE_MS,
+	if (st == NULL || registry_decide(&w->reg, w->id, st, time_real_ms() + CLAIM_GRACE_MS,
 					  w->synced_ms, &attempts, why) == CLAIM_NONE)
 		return;
 	copy = json_deep_copy(st);
@@ -398,7 +398,7 @@ static void on_synced(struct mqtt_session *s, void *arg)
 
 	(void)s;
 	w->synced = true;
-	w->synced_ms = time_now_ms();
+	w->synced_ms = time_real_ms(); /* worker liveness runs on the real clock */
 	log_info("worker %s ready: %zu job states known", w->id, json_object_size(w->reg.jobs));
 	json_array_foreach(w->pending, i, p)
 	    accept_payload(w, json_string_value(p), json_string_length(p));
@@ -428,7 +428,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	} else if ((rest = topic_split(m->topic, w->p_encoder, first, sizeof(first))) &&
 		   strcmp(rest, "availability") == 0 && strcmp(first, "jobs") != 0) {
 		registry_note_worker(
-		    &w->reg, first, m->len == 6 && !memcmp(m->payload, "online", 6), time_now_ms());
+		    &w->reg, first, m->len == 6 && !memcmp(m->payload, "online", 6), time_real_ms());
 	}
 }
 
@@ -482,7 +482,7 @@ static void claim_orphans(struct worker *w, int64_t now)
 		case CLAIM_TAKE:
 			req = json_deep_copy(json_object_get(st, "request"));
 			if (created_at == NULL || time_parse_iso(created_at, &created))
-				created = now;
+				created = time_now_ms();
 			rc = job_parse(req, w->cfg->encoder, &spec, why);
 			if (rc == SL_OK && strcmp(spec.job_id, job_id) == 0) {
 				log_info("job %s: worker '%s' is gone; taking it over", job_id,
@@ -502,7 +502,7 @@ static void claim_orphans(struct worker *w, int64_t now)
 static int64_t on_tick(struct loop *l, long id, void *arg)
 {
 	struct worker *w = arg;
-	int64_t now = time_now_ms();
+	int64_t now = time_real_ms();
 
 	(void)l;
 	(void)id;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "err.h"
+#include "log.h"
+#include "timeutil.h"
 
 bool cli_common(struct cli *cli, int opt, const char *arg)
 {
@@ -59,6 +61,22 @@ int cli_check_id(const struct cli *cli, const char *prog, const char *flag, cons
 	return SL_OK;
 }
 
+/* The simulated clock is the process's from its first configuration on: a
+ * reload never moves it (the environment is the same anyway). */
+static void apply_clock(const struct config *c)
+{
+	char at[TIME_ISO_MAX], anchor[TIME_ISO_MAX];
+
+	if (!c->have_clock || time_clock_get(NULL))
+		return;
+	time_clock_set(&c->clock);
+	time_format_utc(c->clock.start_ms, at);
+	time_format_utc(c->clock.anchor_ms, anchor);
+	log_info("simulated clock (SKYLAPSE_CLOCK): %s was real %s, %g times real speed; now "
+		 "%+.0f s from the real clock",
+		 at, anchor, c->clock.speed, (double)(time_now_ms() - time_real_ms()) / 1000);
+}
+
 int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
 		    cli_section_fn *section, void *own)
 {
@@ -71,6 +89,8 @@ int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
 	}
 
 	config_problems_print(&probs, stderr);
+	if (rc == 0 && !cli->check)
+		apply_clock(c);
 	if (cli->check) {
 		if (rc == 0)
 			fprintf(stderr, "%s: %s: configuration ok\n", prog, c->path);

@@ -23,6 +23,13 @@
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
+/* "name" is left out on purpose: one name for every day's window would
+ * make each day's video replace the last. */
+const char *const config_timelapse_fields[] = {
+	"kind",	  "fps",	  "duration_seconds", "width",	   "height",  "codec", "crf",
+	"preset", "quality_tier", "quality",	      "deflicker", "bracket", NULL,
+};
+
 static const char *known_sections[] = {"location", "schedules", "pi",	     "profiles",
 				       "encoder",  "retention", "capture", NULL};
 /* "capture" is the capture agent's own section (agents/capture/settings.c). */
@@ -49,7 +56,7 @@ void config_problem(struct config_problems *p, const struct config *c, bool erro
 		p->errors++;
 }
 
-static bool in_list(const char *s, const char **list)
+static bool in_list(const char *s, const char *const *list)
 {
 	for (; *list; list++)
 		if (strcmp(s, *list) == 0)
@@ -235,6 +242,78 @@ static void load_schedule_profiles(struct config *c, struct config_problems *p,
 	}
 }
 
+/* "kind", "codec", ... of a timelapse object: absent, or one of `allowed`. */
+static void timelapse_choice(struct config *c, struct config_problems *p, const json_t *tl,
+			     const char *where, const char *key, const char *const *allowed)
+{
+	const json_t *v = json_object_get(tl, key);
+	char names[192] = "";
+
+	if (v == NULL || (json_is_string(v) && in_list(json_string_value(v), allowed)))
+		return;
+	for (int i = 0; allowed[i]; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? ", " : "", allowed[i]);
+	config_problem(p, c, true, "%s.timelapse.%s: must be one of %s", where, key, names);
+}
+
+static void timelapse_number(struct config *c, struct config_problems *p, const json_t *tl,
+			     const char *where, const char *key, bool integer, double lo, double hi)
+{
+	const json_t *v = json_object_get(tl, key);
+
+	if (v == NULL || ((integer ? json_is_integer(v) : json_is_number(v)) &&
+			  json_number_value(v) >= lo && json_number_value(v) <= hi))
+		return;
+	config_problem(p, c, true, "%s.timelapse.%s: must be %s in %g..%g", where, key,
+		       integer ? "an integer" : "a number", lo, hi);
+}
+
+/* The encoder's job fields (schema/encode-job.json), checked here so that
+ * the job of a window that closes at night is not refused then. */
+static void load_timelapse(struct config *c, struct config_problems *p, const json_t *tl,
+			   const char *where)
+{
+	static const char *const kinds[] = {"video", "keogram", NULL};
+	static const char *const codecs[] = {"h264", "h265", "hevc", "vp9", "av1", NULL};
+	static const char *const tiers[] = {"preview", "archive", NULL};
+	static const char *const qualities[] = {"low", "medium", "high", NULL};
+	static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
+					      "fast",	   "medium",	"slow",	    "slower",
+					      "veryslow",  "placebo",	NULL};
+	const json_t *v;
+	const char *key;
+
+	json_object_foreach((json_t *)tl, key, v) {
+		if (strcmp(key, "auto") != 0 && !in_list(key, config_timelapse_fields))
+			config_problem(p, c, false,
+				       "%s.timelapse.%.64s: not an encoder field; not passed on",
+				       where, key);
+	}
+	v = json_object_get(tl, "auto");
+	if (v && !json_is_boolean(v))
+		config_problem(p, c, true, "%s.timelapse.auto: must be true or false", where);
+	timelapse_choice(c, p, tl, where, "kind", kinds);
+	timelapse_choice(c, p, tl, where, "codec", codecs);
+	timelapse_choice(c, p, tl, where, "preset", presets);
+	timelapse_choice(c, p, tl, where, "quality_tier", tiers);
+	timelapse_choice(c, p, tl, where, "quality", qualities);
+	timelapse_number(c, p, tl, where, "fps", true, 1, 120);
+	timelapse_number(c, p, tl, where, "duration_seconds", false, 0.001, 86400);
+	timelapse_number(c, p, tl, where, "width", true, 0, 7680);
+	timelapse_number(c, p, tl, where, "height", true, 0, 8192);
+	timelapse_number(c, p, tl, where, "crf", true, 0, 63);
+	timelapse_number(c, p, tl, where, "bracket", true, 0, 99);
+	if (json_object_get(tl, "fps") && json_object_get(tl, "duration_seconds"))
+		config_problem(p, c, true, "%s.timelapse: give fps or duration_seconds, not both",
+			       where);
+	v = json_object_get(tl, "deflicker");
+	if (v && !json_is_boolean(v) && !json_is_object(v))
+		config_problem(p, c, true,
+			       "%s.timelapse.deflicker: must be true, false or {\"window\": N}",
+			       where);
+}
+
 static void load_schedule(struct config *c, struct config_problems *p, const char *name,
 			  const json_t *js, struct schedule *s)
 {
@@ -291,12 +370,14 @@ static void load_schedule(struct config *c, struct config_problems *p, const cha
 		config_problem(p, c, true, "%s.type: unknown schedule type '%s'", where, type);
 	}
 	load_schedule_profiles(c, p, s, js, where);
+	s->timelapse_auto = true;
 	tl = json_object_get(js, "timelapse");
 	if (tl && !json_is_object(tl)) {
 		config_problem(p, c, true, "%s.timelapse: must be an object", where);
 	} else if (tl) {
 		s->timelapse = tl;
-		s->timelapse_auto = json_is_true(json_object_get(tl, "auto"));
+		s->timelapse_auto = !json_is_false(json_object_get(tl, "auto"));
+		load_timelapse(c, p, tl, where);
 	}
 }
 
@@ -456,6 +537,9 @@ void config_env_id(const struct config *c, struct config_problems *p, const char
 
 static void load_env(struct config *c, struct config_problems *p)
 {
+	char why[ERRMSG_MAX];
+	const char *clock;
+
 	config_env_str(c, "MQTT_URL", c->mqtt_url, sizeof(c->mqtt_url));
 	config_env_str(c, "MQTT_USERNAME", c->mqtt_username, sizeof(c->mqtt_username));
 	config_env_str(c, "MQTT_PASSWORD", c->mqtt_password, sizeof(c->mqtt_password));
@@ -474,6 +558,11 @@ static void load_env(struct config *c, struct config_problems *p)
 	if (strchr(c->topic_root, '#') || strchr(c->topic_root, '+') || c->topic_root[0] == '\0')
 		config_problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
 			       c->topic_root);
+	clock = config_value(c, "SKYLAPSE_CLOCK");
+	if (clock && time_clock_parse(clock, time_real_ms(), &c->clock, why) != SL_OK)
+		config_problem(p, c, true, "env SKYLAPSE_CLOCK: %s", why);
+	else
+		c->have_clock = clock != NULL;
 }
 
 /* --- public -------------------------------------------------------------- */

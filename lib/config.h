@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "profile.h"
 #include "sun.h"
+#include "timeutil.h"
 
 #define CONFIG_DEFAULT_PATH "config/config.json"
 #define CONFIG_SEED_PATH    "backend/config.json" /* the seed's, read in its absence */
@@ -43,9 +44,13 @@ struct schedule {
 	int start_minute, end_minute; /* time_of_day, minutes of the local day */
 	int interval_seconds;
 	char profiles[PROFILE_MAX + 1]; /* ids in order; "" = every enabled profile */
-	bool timelapse_auto;
+	bool timelapse_auto;	 /* encode each window's video at its end (default) */
 	const json_t *timelapse; /* the "timelapse" object, borrowed from config.root */
 };
+
+/* The keys of a schedule's `timelapse` passed on to its encode jobs
+ * (schema/encode-job.json); NULL-terminated. */
+extern const char *const config_timelapse_fields[];
 
 #define CONFIG_FLAGS_MAX 8
 
@@ -92,6 +97,8 @@ struct config {
 	char images_dir[PATH_MAX];        /* "" = the program's default */
 	char timelapses_dir[PATH_MAX];
 	char backend_url[CONFIG_STR];
+	bool have_clock;	  /* SKYLAPSE_CLOCK (timeutil.h) is set */
+	struct time_clock clock; /* ... to this; cli_load_config() applies it once */
 };
 
 /* Loads `path` (NULL: $SKYLAPSE_CONFIG, else CONFIG_DEFAULT_PATH, else

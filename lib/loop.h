@@ -28,7 +28,8 @@ int loop_add_fd(struct loop *l, int fd, short events, loop_fd_fn *fn, void *arg)
 void loop_del_fd(struct loop *l, int fd);
 
 /* Calls fn after delay_ms (0: on the next turn). Returns a timer id > 0,
- * or a negative error code. */
+ * or a negative error code. Timers count real time: a duration of the
+ * simulated clock goes through time_real_delay_ms() (timeutil.h) first. */
 long loop_add_timer(struct loop *l, int64_t delay_ms, loop_timer_fn *fn, void *arg);
 void loop_del_timer(struct loop *l, long id);
 

@@ -2,7 +2,9 @@
 #include "timeutil.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +13,103 @@
 
 #include "err.h"
 
-int64_t time_now_ms(void)
+/* The process's simulated clock (timeutil.h): set once at start, like TZ. */
+static struct time_clock sim;
+static bool sim_on;
+
+int64_t time_real_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t time_now_ms(void)
+{
+	return sim_on ? time_clock_at(&sim, time_real_ms()) : time_real_ms();
+}
+
+int64_t time_clock_at(const struct time_clock *c, int64_t real_ms)
+{
+	return c->start_ms + (int64_t)llround((double)(real_ms - c->anchor_ms) * c->speed);
+}
+
+void time_clock_set(const struct time_clock *c)
+{
+	sim_on = c != NULL;
+	if (c)
+		sim = *c;
+}
+
+bool time_clock_get(struct time_clock *out)
+{
+	if (out)
+		*out = sim_on ? sim : (struct time_clock){time_real_ms(), time_real_ms(), 1.0};
+	return sim_on;
+}
+
+int64_t time_real_delay_ms(int64_t sim_ms)
+{
+	if (!sim_on || sim.speed == 1.0 || sim_ms <= 0)
+		return sim_ms;
+	return (int64_t)ceil((double)sim_ms / sim.speed);
+}
+
+/* "<number>" with nothing after it; 0 or SL_ERR_PARSE. */
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return end == s || *end != '\0' || errno || !isfinite(*out) ? SL_ERR_PARSE : SL_OK;
+}
+
+int time_clock_parse(const char *spec, int64_t real_now_ms, struct time_clock *out,
+		     char why[ERRMSG_MAX])
+{
+	char buf[160], *part, *save = NULL;
+	struct time_clock c = {0, real_now_ms, 1.0};
+	const char *t, *clock;
+	double v;
+	int rc = SL_ERR_PARSE;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		err_why(why, "too long");
+		return SL_ERR_PARSE;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	t = strtok_r(buf, ",", &save);
+	clock = t ? strpbrk(t, "T ") : NULL; /* the time of day, then its zone */
+	if (clock == NULL || strpbrk(clock, "Zz+-") == NULL ||
+	    time_parse_iso(t, &c.start_ms) != SL_OK) {
+		err_why(why, "'%.40s' is not an ISO 8601 time with Z or an offset "
+			     "(2026-06-21T18:00:00Z)", t ? t : "");
+		return SL_ERR_PARSE;
+	}
+	while ((part = strtok_r(NULL, ",", &save)) != NULL) {
+		if (strncmp(part, "speed=", 6) == 0) {
+			if (parse_number(part + 6, &v) || v <= 0 || v > TIME_SPEED_MAX) {
+				err_why(why, "speed must be a number in (0, %g], not '%.40s'",
+					TIME_SPEED_MAX, part + 6);
+				return rc;
+			}
+			c.speed = v;
+		} else if (strncmp(part, "anchor=", 7) == 0) {
+			if (parse_number(part + 7, &v) || v < 0 || v > 1e11) {
+				err_why(why, "anchor must be real Unix seconds, not '%.40s'",
+					part + 7);
+				return rc;
+			}
+			c.anchor_ms = (int64_t)llround(v * 1000);
+		} else {
+			err_why(why, "unknown part '%.40s' (speed=N or anchor=UNIX_SECONDS)", part);
+			return rc;
+		}
+	}
+	*out = c;
+	return SL_OK;
 }
 
 static void split_ms(int64_t ms, time_t *sec, int *milli)

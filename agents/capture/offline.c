@@ -92,7 +92,7 @@ void offline_tick(struct offline *o, struct capture_agent *a, struct writer *wr)
 	if (wi < 0)
 		return;
 	w = &o->plan.w[wi];
-	if (loop_now_ms() - o->away_since <= 2000LL * w->interval_s)
+	if (loop_now_ms() - o->away_since <= time_real_delay_ms(2000LL * w->interval_s))
 		return;
 	slot = plan_slot_at(w, now);
 	if (slot <= o->last_slot)

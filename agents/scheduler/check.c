@@ -10,20 +10,12 @@
 #include <string.h>
 
 #include "jsonx.h"
-#include "plan.h"
 
 static const char *schedule_keys[] = {
 	"type",		"enabled",	"anchor",	"offset_minutes", "duration_minutes",
 	"start_time",	"end_time",	"interval_seconds", "profile",	  "profiles",
 	"timelapse",	"description",	"name",		NULL,
 };
-static const char *codecs[] = {"h264", "h265", "hevc", "vp9", "av1", NULL};
-static const char *tiers[] = {"preview", "archive", NULL};
-static const char *qualities[] = {"low", "medium", "high", NULL};
-static const char *kinds[] = {"video", "keogram", NULL};
-static const char *presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
-				"medium",    "slow",	  "slower",   "veryslow", "placebo", NULL};
-
 __attribute__((format(printf, 4, 5))) static int add(struct config_problems *p,
 						      const struct config *c, bool error,
 						      const char *fmt, ...)
@@ -50,77 +42,6 @@ static bool in_list(const char *s, const char **list)
 		if (strcmp(s, *list) == 0)
 			return true;
 	return false;
-}
-
-static int check_string_in(const struct config *c, struct config_problems *p,
-			   const json_t *tl, const char *where, const char *key,
-			   const char **allowed)
-{
-	const json_t *v = json_object_get(tl, key);
-	char names[192] = "";
-
-	if (v == NULL || (json_is_string(v) && in_list(json_string_value(v), allowed)))
-		return 0;
-	for (int i = 0; allowed[i]; i++)
-		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-			 i ? ", " : "", allowed[i]);
-	return add(p, c, true, "%s.timelapse.%s: must be one of %s", where, key, names);
-}
-
-static int check_number(const struct config *c, struct config_problems *p, const json_t *tl,
-			const char *where, const char *key, bool integer, double lo, double hi)
-{
-	const json_t *v = json_object_get(tl, key);
-
-	if (v == NULL || ((integer ? json_is_integer(v) : json_is_number(v)) &&
-			  json_number_value(v) >= lo && json_number_value(v) <= hi))
-		return 0;
-	return add(p, c, true, "%s.timelapse.%s: must be %s in %g..%g", where, key,
-		   integer ? "an integer" : "a number", lo, hi);
-}
-
-/* The fields an encode job accepts (schema/encode-job.json), so that the
- * jobs of a window that closes at night do not fail then. */
-static int check_timelapse(const struct config *c, struct config_problems *p,
-			   const struct schedule *s, const char *where)
-{
-	const json_t *tl = s->timelapse, *v;
-	const char *key;
-	int errors = 0;
-
-	if (tl == NULL)
-		return 0;
-	json_object_foreach((json_t *)tl, key, v) {
-		bool known = strcmp(key, "auto") == 0;
-
-		for (int i = 0; plan_encoder_fields[i]; i++)
-			known = known || strcmp(key, plan_encoder_fields[i]) == 0;
-		if (!known)
-			add(p, c, false, "%s.timelapse.%.64s: not an encoder field; not passed on",
-			    where, key);
-	}
-	v = json_object_get(tl, "auto");
-	if (v && !json_is_boolean(v))
-		errors += add(p, c, true, "%s.timelapse.auto: must be true or false", where);
-	errors += check_string_in(c, p, tl, where, "kind", kinds);
-	errors += check_string_in(c, p, tl, where, "codec", codecs);
-	errors += check_string_in(c, p, tl, where, "preset", presets);
-	errors += check_string_in(c, p, tl, where, "quality_tier", tiers);
-	errors += check_string_in(c, p, tl, where, "quality", qualities);
-	errors += check_number(c, p, tl, where, "fps", true, 1, 120);
-	errors += check_number(c, p, tl, where, "duration_seconds", false, 0.001, 86400);
-	errors += check_number(c, p, tl, where, "width", true, 0, 7680);
-	errors += check_number(c, p, tl, where, "height", true, 0, 8192);
-	errors += check_number(c, p, tl, where, "crf", true, 0, 63);
-	errors += check_number(c, p, tl, where, "bracket", true, 0, 99);
-	if (json_object_get(tl, "fps") && json_object_get(tl, "duration_seconds"))
-		errors += add(p, c, true, "%s.timelapse: give fps or duration_seconds, not both",
-			      where);
-	v = json_object_get(tl, "deflicker");
-	if (v && !json_is_boolean(v) && !json_is_object(v))
-		errors += add(p, c, true, "%s.timelapse.deflicker: must be true, false or an object",
-			      where);
-	return errors;
 }
 
 /* A named profile that is disabled is still captured (the schedule asks
@@ -184,7 +105,6 @@ int check_schedules(const struct config *c, struct config_problems *p)
 					add(p, c, false, "%s.%.64s: unknown key, ignored", where, key);
 		check_profiles(c, p, s, where, &errors);
 		check_timing(c, p, s, where);
-		errors += check_timelapse(c, p, s, where);
 	}
 	return errors;
 }

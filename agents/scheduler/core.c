@@ -7,6 +7,7 @@
 #include "core.h"
 #include "err.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "plan.h"
 
 #define HOUR_MS 3600000LL
+#define CLOSE_RETRY_MS 1000 /* real: the broker is back in real time */
 
 /* Appends a message to out; steals `text` (freed on failure too). */
 static int sched_out_add(struct sched_out *out, enum sched_msg_kind kind, const char *topic,
@@ -59,6 +61,11 @@ void sched_out_clear(struct sched_out *out)
 	}
 	free(out->msg);
 	memset(out, 0, sizeof(*out));
+}
+
+int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms)
+{
+	return c->speed > 0 ? (int64_t)((double)real_ms * c->speed) : real_ms;
 }
 
 long core_date_key(int64_t ms)
@@ -185,13 +192,16 @@ void core_free(struct sched_core *c)
 	ha_jobs_free(&c->jobs);
 }
 
-static void remember_camera(struct runner *r, const char *camera)
+/* Adds camera to the window's cameras; true when it is new there. */
+static bool remember_camera(struct runner *r, const char *camera)
 {
 	for (int i = 0; i < r->ncams; i++)
 		if (strcmp(r->cams[i], camera) == 0)
-			return;
-	if (r->ncams < RUN_CAMERAS_MAX)
-		snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
+			return false;
+	if (r->ncams == RUN_CAMERAS_MAX)
+		return false;
+	snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
+	return true;
 }
 
 /* Expiry = the interval: a request the camera cannot start before the
@@ -200,10 +210,11 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 			int64_t slot_ms, struct sched_out *out)
 {
 	char topic[TOPIC_MAX], pid[2] = {profile, '\0'};
-	int timeout_s = c->cfg->pi_timeout_seconds;
+	int64_t interval_ms = (int64_t)r->s->interval_seconds * 1000;
+	int64_t timeout_ms = core_real_wait_ms(c, (int64_t)c->cfg->pi_timeout_seconds * 1000);
 	struct pending *p;
 	json_t *req;
-	int rc;
+	int rc, expiry_s;
 
 	if (topic_fmt(topic, c->cfg->topic_root, "%s/capture/request", camera) != SL_OK)
 		return SL_ERR_RANGE;
@@ -212,11 +223,9 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 	snprintf(p->id, sizeof(p->id), "%s-%lld-%ld", r->name, (long long)slot_ms, ++c->seq);
 	snprintf(p->camera, sizeof(p->camera), "%s", camera);
 	snprintf(p->schedule, sizeof(p->schedule), "%s", r->name);
-	if (r->s->interval_seconds > timeout_s)
-		timeout_s = r->s->interval_seconds;
 	/* from the slot, not from when it went out: the next slot then finds
 	 * the same answer whatever the tick's own lateness */
-	p->deadline_ms = slot_ms + (int64_t)timeout_s * 1000;
+	p->deadline_ms = slot_ms + (interval_ms > timeout_ms ? interval_ms : timeout_ms);
 	req = json_pack("{s:s, s:s, s:s, s:s}", "backend_name", c->cfg->backend_name, "schedule",
 			r->name, "profile", pid, "request_id", p->id);
 	rc = sched_out_json(out, MSG_CAPTURE, topic, req);
@@ -225,7 +234,9 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 		core_pending_drop(c, p);
 		return rc;
 	}
-	out->msg[out->n - 1].expiry_s = r->s->interval_seconds;
+	/* the broker counts real seconds: a simulated interval is shorter */
+	expiry_s = (int)ceil((double)interval_ms / (c->speed > 0 ? c->speed : 1) / 1000);
+	out->msg[out->n - 1].expiry_s = expiry_s > 0 ? expiry_s : 1;
 	snprintf(out->msg[out->n - 1].request_id, REQUEST_ID_MAX + 1, "%s", p->id);
 	return SL_OK;
 }
@@ -247,7 +258,8 @@ static void send_slot(struct sched_core *c, struct runner *r, int64_t slot_ms, c
 				  r->name, cams[i]);
 			continue;
 		}
-		remember_camera(r, cams[i]);
+		if (remember_camera(r, cams[i]))
+			out->windows = true;
 		for (int j = 0; ids[j]; j++) {
 			if (send_request(c, r, cams[i], ids[j], slot_ms, out) == SL_OK) {
 				r->n.requests++;
@@ -267,6 +279,7 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
 	int n = core_targets(c, targets);
 
+	out->windows = true; /* no longer one to encode */
 	if (!r->s->timelapse_auto)
 		return;
 	for (int i = 0; i < n; i++)
@@ -293,7 +306,7 @@ static void set_window(struct sched_core *c, struct runner *r, int64_t now)
 {
 	int64_t interval_ms = (int64_t)r->s->interval_seconds * 1000;
 	struct window w;
-	bool active;
+	bool active, same;
 
 	if (window_current_or_next(c->cfg, r->s, now, &w, &active) != SL_OK) {
 		if (r->retry_ms == 0)
@@ -305,13 +318,17 @@ static void set_window(struct sched_core *c, struct runner *r, int64_t now)
 		return;
 	}
 	r->retry_ms = 0;
-	if (r->have_window && w.start_ms == r->w.start_ms && w.end_ms == r->w.end_ms &&
-	    r->cad.interval_ms == interval_ms)
+	same = r->have_window && w.start_ms == r->w.start_ms && w.end_ms == r->w.end_ms;
+	if (same && r->cad.interval_ms == interval_ms)
 		return;
+	if (!same) {
+		/* a new window; the same one (a new interval, or restored from
+		 * the journal) keeps what it ran and for which cameras */
+		r->ran = false;
+		r->ncams = 0;
+	}
 	r->w = w;
 	r->have_window = true;
-	r->ran = false;
-	r->ncams = 0;
 	r->next_key = -1;
 	cadence_start(&r->cad, w.start_ms, w.end_ms, interval_ms, now);
 }
@@ -326,6 +343,9 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 	int ncams;
 
 	if (r->have_window && now >= r->w.end_ms) {
+		/* the jobs wait for the broker: a closed window is not lost */
+		if (r->ran && !c->connected)
+			return now + core_real_wait_ms(c, CLOSE_RETRY_MS);
 		if (r->ran)
 			close_window(c, r, out);
 		r->have_window = false;
@@ -434,6 +454,57 @@ static void publish_plans(struct sched_core *c, int64_t now, struct sched_out *o
 	free(runs);
 	c->plans_dirty = false;
 	c->plans_key = core_date_key(now);
+}
+
+json_t *core_windows_json(const struct sched_core *c)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; o && i < c->nruns; i++) {
+		const struct runner *r = &c->runs[i];
+		json_t *cams = json_array();
+
+		if (!r->have_window || !r->ran || r->ncams == 0) {
+			json_decref(cams);
+			continue;
+		}
+		for (int k = 0; k < r->ncams; k++)
+			json_array_append_new(cams, json_string(r->cams[k]));
+		json_object_set_new(o, r->name,
+				    json_pack("{s:I, s:I, s:o}", "start_ms", (json_int_t)r->w.start_ms,
+					      "end_ms", (json_int_t)r->w.end_ms, "cameras", cams));
+	}
+	return o;
+}
+
+int core_windows_restore(struct sched_core *c, const json_t *windows)
+{
+	const char *name;
+	json_t *e;
+	int n = 0;
+
+	json_object_foreach((json_t *)windows, name, e) {
+		struct runner *r = core_runner(c, name);
+		json_t *start = json_object_get(e, "start_ms"), *end = json_object_get(e, "end_ms");
+		json_t *cams = json_object_get(e, "cameras"), *cam;
+		size_t k;
+
+		if (r == NULL || r->have_window || !json_is_integer(start) ||
+		    !json_is_integer(end) || json_integer_value(end) <= json_integer_value(start))
+			continue;
+		r->w.start_ms = json_integer_value(start);
+		r->w.end_ms = json_integer_value(end);
+		r->have_window = true;
+		r->ran = true;
+		r->reeval = true; /* its cadence starts again if it is still open */
+		r->ncams = 0;
+		json_array_foreach(cams, k, cam)
+			if (json_is_string(cam) && id_is_valid(json_string_value(cam)) &&
+			    !core_reserved_id(json_string_value(cam)))
+				remember_camera(r, json_string_value(cam));
+		n++;
+	}
+	return n;
 }
 
 int64_t core_tick(struct sched_core *c, int64_t now, struct sched_out *out)

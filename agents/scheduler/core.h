@@ -19,8 +19,16 @@
  * one request per camera and profile, unless that camera still has one of
  * the schedule's requests unanswered (missed); no camera or no broker is
  * unsent. A window that ran closes with one encode job per camera and
- * profile when the schedule has timelapse.auto. A request with no answer
- * by its deadline is an error of its schedule.
+ * profile, unless the schedule's timelapse.auto is false; with no broker at
+ * its end, the jobs wait for it. A request with no answer by its deadline
+ * is an error of its schedule.
+ *
+ * The windows that ran, asked a camera and are not closed yet are the
+ * journal (core_windows_json(), kept by the daemon in the state folder
+ * whenever out->windows says it changed): a scheduler stopped or killed over a
+ * window's end restores it (core_windows_restore()) and closes it on its
+ * first tick, so no day goes without its video. The job ids are stable
+ * (plan_encode_job()), so a job sent twice is one job for the encoder.
  */
 #ifndef SKYLAPSE_AGENTS_SCHEDULER_CORE_H
 #define SKYLAPSE_AGENTS_SCHEDULER_CORE_H
@@ -67,7 +75,7 @@ struct runner {
 	const struct schedule *s; /* borrowed from the core's cfg */
 	bool runs;                /* enabled (configuration or switch) */
 	bool have_window;         /* w is the current or next window */
-	bool ran;                 /* ran during w: an auto encode is due at its end */
+	bool ran;                 /* ran during w: its encode is due at its end */
 	bool reeval;              /* the configuration changed: check w again */
 	int64_t retry_ms;         /* no window found: look again then */
 	struct window w;
@@ -117,6 +125,7 @@ struct sched_out {
 	int n, cap;
 	bool status;     /* the status changed: publish it (the daemon paces it) */
 	bool kick;       /* run core_tick() again now */
+	bool windows;    /* the windows that ran changed: save core_windows_json() */
 };
 
 struct sched_core {
@@ -133,6 +142,7 @@ struct sched_core {
 	bool plans_dirty;
 	long plans_key;            /* local date the plans were made on */
 	struct ha_jobs jobs;       /* encode jobs queued or running */
+	double speed;              /* of the clock (timeutil.h); 0: 1, the real one */
 };
 
 /* Appends obj (borrowed) as compact JSON; 0 or SL_ERR_NOMEM. */
@@ -141,6 +151,9 @@ int sched_out_json(struct sched_out *out, enum sched_msg_kind kind, const char *
 /* Frees every message and empties out (keeps nothing). */
 void sched_out_clear(struct sched_out *out);
 
+/* A wait that other programs bound in real time (a camera's answer), in
+ * the core's clock: real_ms times the clock's speed. */
+int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms);
 /* A local date as one number (yyyymmdd) for cache keys. */
 long core_date_key(int64_t ms);
 /* backend, encoder and transfer name the server's topics, never a camera. */
@@ -184,6 +197,17 @@ void core_switch_states(const struct sched_core *c, struct sched_out *out);
  * request naming none gets); of every known camera and selection when
  * camera is NULL. */
 void core_profile_states(const struct sched_core *c, const char *camera, struct sched_out *out);
+/* The windows that ran, asked a camera and are not closed yet, for the
+ * journal:
+ * {"<schedule>": {"start_ms", "end_ms", "cameras": [...]}}. A new
+ * reference (NULL when out of memory). */
+json_t *core_windows_json(const struct sched_core *c);
+/* Takes back a journal (borrowed) after core_build(), before the first
+ * tick: each entry of a schedule that still exists becomes its window that
+ * ran; the tick then closes it when it has ended, or carries on. Entries
+ * that are malformed or name no schedule are ignored. Returns how many
+ * were taken. */
+int core_windows_restore(struct sched_core *c, const json_t *windows);
 /* "Timelapse of today": an encode job of today so far per known camera. */
 void core_today(struct sched_core *c, int64_t now, struct sched_out *out);
 /* The answer to relayed request p: the camera's (borrowed), or when NULL

@@ -42,10 +42,11 @@ struct scheduler {
 	struct switches sw;
 	struct sched_core core;
 	struct status_cache status;
-	int64_t clock_offset_ms, started_ms;
+	int64_t started_ms;
 	long tick_id;
 	bool status_dirty;
 	int64_t status_sent_ms; /* monotonic */
+	char windows_path[PATH_MAX]; /* the journal of windows that ran (core.h) */
 	struct ha_announce ha;  /* after Home Assistant restarts */
 	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
 	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
@@ -57,15 +58,11 @@ struct scheduler {
 
 static int64_t tick(struct loop *l, long id, void *arg);
 
-static int64_t now_ms(const struct scheduler *sch)
-{
-	return time_now_ms() + sch->clock_offset_ms;
-}
-
 static void publish_status(struct scheduler *sch)
 {
-	json_t *st = status_json(&sch->core, &sch->status, now_ms(sch), sch->started_ms,
-				 sch->clock_offset_ms);
+	int64_t now = time_now_ms();
+	json_t *st = status_json(&sch->core, &sch->status, now, sch->started_ms,
+				 time_clock_get(NULL) ? now - time_real_ms() : 0);
 	char *text = st ? jx_dump(st) : NULL;
 
 	if (text)
@@ -74,6 +71,49 @@ static void publish_status(struct scheduler *sch)
 	json_decref(st);
 	sch->status_dirty = false;
 	sch->status_sent_ms = loop_now_ms();
+}
+
+/* The windows that asked a camera and are not closed yet, kept for a
+ * restart: written after a closed window's jobs went out, so a kill in
+ * between sends them again on restart (the same job ids: one job), never
+ * none. */
+static void save_windows(struct scheduler *sch)
+{
+	json_t *w = core_windows_json(&sch->core);
+	char *text = w ? jx_dump(w) : NULL;
+
+	if (text == NULL || file_write_atomic(sch->windows_path, text, strlen(text)) != 0)
+		log_error("%s: %s; a window closing while the scheduler is down may get no "
+			  "video", sch->windows_path, text ? strerror(errno) : "out of memory");
+	free(text);
+	json_decref(w);
+}
+
+/* Windows that ran before a stop: closed on the first tick when they have
+ * ended (their jobs then), else carried on. */
+static void restore_windows(struct scheduler *sch)
+{
+	char why[ERRMSG_MAX];
+	size_t len;
+	char *text;
+	json_t *w;
+	int n;
+
+	if (file_read_all(sch->windows_path, 1 << 20, &text, &len) != 0) {
+		if (errno != ENOENT)
+			log_warn("%s: %s", sch->windows_path, strerror(errno));
+		return;
+	}
+	w = jsonx_parse_object(sch->windows_path, text, len, 1 << 20, why);
+	free(text);
+	if (w == NULL) {
+		log_warn("%s; no window to close from before", why);
+		return;
+	}
+	n = core_windows_restore(&sch->core, w);
+	if (n)
+		log_info("%d window(s) that ran before the restart: closed when they end", n);
+	json_decref(w);
 }
 
 /* Publishes out's messages in order, then the status when it changed (at
@@ -101,6 +141,8 @@ static void apply(struct scheduler *sch, struct sched_out *out)
 			core_send_failed(&sch->core, rid, rc, out); /* may grow out */
 		}
 	}
+	if (out->windows)
+		save_windows(sch);
 	if (out->status) {
 		sch->status_dirty = true;
 		if (loop_now_ms() - sch->status_sent_ms >= STATUS_MIN_GAP_MS)
@@ -123,12 +165,12 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	sch->core.connected = mqtt_is_connected(sch->mqtt);
-	next = core_tick(&sch->core, now_ms(sch), &out);
+	next = core_tick(&sch->core, time_now_ms(), &out);
 	out.status = out.status || sch->status_dirty;
 	apply(sch, &out);
 	if (loop_now_ms() - sch->status_sent_ms >= STATUS_PERIOD_MS)
 		publish_status(sch);
-	delay = next - now_ms(sch);
+	delay = time_real_delay_ms(next - time_now_ms());
 	if (sch->status_dirty) {
 		since = STATUS_MIN_GAP_MS - (loop_now_ms() - sch->status_sent_ms);
 		if (since < delay)
@@ -251,14 +293,14 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
 		ha_announce_on_status(&sch->ha, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_today) == 0) {
-		core_today(&sch->core, now_ms(sch), &out);
+		core_today(&sch->core, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name)) {
 		on_profile_set(sch, name, m, &out);
 	} else if (strncmp(m->topic, sch->t_jobs_prefix, jl) == 0 &&
 		   strchr(m->topic + jl, '/') == NULL) {
 		out.status = ha_jobs_update(&sch->core.jobs, m->topic + jl, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_relay_request) == 0) {
-		relay_request(&sch->core, &ask, now_ms(sch), &out);
+		relay_request(&sch->core, &ask, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_switch_prefix, "/set", name)) {
 		on_switch(sch, name, m, &out);
 	} else if ((rest = topic_split(m->topic, sch->cfg.topic_root, name, ID_MAX + 1))) {
@@ -267,7 +309,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		else if (strcmp(rest, "capture/response") == 0 &&
 			 (obj = jsonx_parse_object("payload", (const char *)m->payload, m->len,
 						   RESPONSE_MAX, why)) != NULL)
-			core_result(&sch->core, name, obj, now_ms(sch), &out);
+			core_result(&sch->core, name, obj, time_now_ms(), &out);
 	}
 	json_decref(obj);
 	apply(sch, &out);
@@ -308,6 +350,7 @@ static int name_topics(struct scheduler *sch)
 static int build(struct scheduler *sch)
 {
 	bool *runs = calloc((size_t)sch->cfg.nschedules + 1, sizeof(*runs));
+	struct time_clock clock;
 	int rc;
 
 	if (runs == NULL)
@@ -316,6 +359,7 @@ static int build(struct scheduler *sch)
 		runs[i] = switches_runs(&sch->sw, &sch->cfg.schedules[i]);
 	sch->core.cfg = &sch->cfg;
 	sch->core.sw = &sch->sw;
+	sch->core.speed = time_clock_get(&clock) ? clock.speed : 1.0;
 	rc = core_build(&sch->core, runs);
 	free(runs);
 	return rc;
@@ -348,6 +392,7 @@ static int start(struct scheduler *sch, const char *camera)
 
 	if ((rc = name_topics(sch)) || (rc = build(sch)))
 		return rc;
+	restore_windows(sch);
 	if (camera && *camera && (c = core_camera(&sch->core, camera, true)) != NULL)
 		c->pinned = true;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s", sch->cfg.backend_name);
@@ -459,6 +504,11 @@ static int open_switches(struct scheduler *sch, const char *flag)
 	}
 	if (switches_load(&sch->sw, path) != SL_OK)
 		log_warn("%s is not a switches file; starting with none", path);
+	if (snprintf(sch->windows_path, sizeof(sch->windows_path), "%s/scheduler-%s-windows.json",
+		     dir, sch->cfg.backend_name) >= (int)sizeof(sch->windows_path)) {
+		log_error("state folder %s: path too long", dir);
+		return 1;
+	}
 	return 0;
 }
 
@@ -500,7 +550,6 @@ int daemon_run(struct config *cfg, const struct daemon_opts *o)
 	sch->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	sch->o = o;
-	sch->clock_offset_ms = o->clock_offset_ms;
 	sch->started_ms = time_now_ms();
 	rc = o->ha_remove ? ha_remove(sch) : run(sch);
 	mqtt_session_free(&sch->mqtt);

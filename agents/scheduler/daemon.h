@@ -15,7 +15,6 @@
 struct daemon_opts {
 	const struct cli *cli;            /* the flags, for reloads (borrowed) */
 	const char *state_dir;            /* --state-dir, or NULL */
-	int64_t clock_offset_ms;          /* --now: added to the real clock */
 	bool ha_remove;                   /* clear the Home Assistant device, exit */
 	/* Loads and checks a configuration for SIGHUP; 0 when it has no
 	 * error. *out is the caller's to free either way. */

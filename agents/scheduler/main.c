@@ -26,7 +26,6 @@ enum { OPT_PLAN = 1, OPT_NOW, OPT_STATE_DIR, OPT_HA_REMOVE };
 struct args {
 	struct cli cli;
 	const char *plan_date; /* --plan */
-	const char *now;       /* --now */
 	const char *state_dir; /* --state-dir */
 	bool ha_remove;        /* --ha-remove */
 };
@@ -40,8 +39,8 @@ static void usage(FILE *f)
 		"backend status, each camera's plan and the auto encode jobs.\n"
 		"\n"
 		"  --plan YYYY-MM-DD  print that date's sun events and windows as JSON, exit\n"
-		"  --now ISO          run as if it were that time (the clock then flows); for\n"
-		"                     tests and demos\n"
+		"  --now ISO          run as if it were that time, with Z or an offset (the\n"
+		"                     clock then flows): SKYLAPSE_CLOCK for this program\n"
 		"  --state-dir PATH   where schedule switches are kept (default\n"
 		"                     $SKYLAPSE_STATE_DIR, $STATE_DIRECTORY,\n"
 		"                     $XDG_STATE_HOME/skylapse, ~/.local/state/skylapse)\n"
@@ -51,7 +50,8 @@ static void usage(FILE *f)
 		"Environment: BACKEND_NAME (this backend's name, sent in every request),\n"
 		"CAMERA_ID (a camera to plan for before it is seen online), BACKEND_URL (the\n"
 		"dashboard, linked from Home Assistant), MQTT_URL, MQTT_USERNAME,\n"
-		"MQTT_PASSWORD, MQTT_TOPIC_ROOT, SKYLAPSE_CONFIG.\n"
+		"MQTT_PASSWORD, MQTT_TOPIC_ROOT, SKYLAPSE_CONFIG, SKYLAPSE_CLOCK (a simulated\n"
+		"clock: TIME[,speed=N][,anchor=UNIX_SECONDS], see the README).\n"
 		"Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT stop (offline).\n");
 }
 
@@ -70,7 +70,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 			continue;
 		switch (opt) {
 		case OPT_PLAN: a->plan_date = optarg; break;
-		case OPT_NOW: a->now = optarg; break;
+		case OPT_NOW: cli_flag(&a->cli, "SKYLAPSE_CLOCK", optarg); break;
 		case OPT_STATE_DIR: a->state_dir = optarg; break;
 		case OPT_HA_REMOVE: a->ha_remove = true; break;
 		default: usage(stderr); return 1;
@@ -118,7 +118,6 @@ int main(int argc, char **argv)
 	struct args a = {0};
 	struct daemon_opts o = {.load = load_config};
 	struct config cfg = {0};
-	int64_t now_ms;
 	int rc;
 
 	log_init(PROG);
@@ -138,16 +137,6 @@ int main(int argc, char **argv)
 	if (a.plan_date) {
 		rc = print_plan(&cfg, a.plan_date);
 		goto out;
-	}
-	if (a.now) {
-		if (time_parse_iso(a.now, &now_ms) != SL_OK) {
-			fprintf(stderr, PROG ": --now '%s' is not an ISO 8601 time\n", a.now);
-			rc = 1;
-			goto out;
-		}
-		o.clock_offset_ms = now_ms - time_now_ms();
-		log_info("--now: the clock runs %+lld ms from the real one",
-			 (long long)o.clock_offset_ms);
 	}
 	o.cli = &a.cli;
 	o.state_dir = a.state_dir;

@@ -14,13 +14,6 @@
 #include "sha256.h"
 #include "timeutil.h"
 
-/* "name" is left out on purpose: one name for every day's window would
- * make each day's video replace the last. */
-const char *const plan_encoder_fields[] = {
-	"kind",	   "fps",    "duration_seconds", "width",	"height",   "codec", "crf",
-	"preset", "quality_tier", "quality",	      "deflicker", "bracket", NULL,
-};
-
 void plan_schedule_profiles(const struct config *c, const struct schedule *s,
 			    char out[PROFILE_MAX + 1])
 {
@@ -188,11 +181,11 @@ json_t *plan_encode_job(const struct schedule *s, const struct window *w, const 
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
 	job_id(camera, s->name, date, profile, id);
 	o = video_job(id, camera, profile, w->start_ms, w->end_ms);
-	for (int i = 0; o && s->timelapse && plan_encoder_fields[i]; i++) {
-		json_t *v = json_object_get(s->timelapse, plan_encoder_fields[i]);
+	for (int i = 0; o && s->timelapse && config_timelapse_fields[i]; i++) {
+		json_t *v = json_object_get(s->timelapse, config_timelapse_fields[i]);
 
 		if (v)
-			json_object_set(o, plan_encoder_fields[i], v);
+			json_object_set(o, config_timelapse_fields[i], v);
 	}
 	return o;
 }

@@ -4,7 +4,7 @@
  * `skylapse-scheduler --plan DATE` prints, the plan retained on
  * R/<camera>/plan (the windows of today and tomorrow, which the capture
  * agent follows when the broker is away) and the encode job published when
- * a window with timelapse.auto closes. Times are ISO 8601 with the local
+ * a window closes. Times are ISO 8601 with the local
  * offset, to the second (time_format_local); the process zone must be the
  * location's (time_set_zone).
  */
@@ -21,9 +21,6 @@
 #define PLAN_WINDOWS_MAX 256
 /* what the capture agent keeps of a plan (schema/plan.json) */
 #define PLAN_CAMERA_WINDOWS_MAX 64
-
-/* The timelapse keys passed on to an auto encode job (schema/encode-job). */
-extern const char *const plan_encoder_fields[];
 
 struct plan_entry {
 	const struct schedule *s; /* borrowed from the configuration */
@@ -57,7 +54,7 @@ json_t *plan_camera_json(const struct config *c, const bool *runs, const char *b
 /* The encode job for the frames of one window, one camera and one profile
  * (SPEC 4): a job_id that is the same for the same window, so a restart
  * that publishes it again makes no second video; the schedule's timelapse
- * fields of plan_encoder_fields go along. A new reference. */
+ * fields of config_timelapse_fields go along. A new reference. */
 json_t *plan_encode_job(const struct schedule *s, const struct window *w, const char *camera,
 			char profile);
 

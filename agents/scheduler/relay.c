@@ -108,7 +108,7 @@ static int forward(struct sched_core *c, const struct relay_ask *a, const json_t
 	}
 	*p = *ask;
 	snprintf(p->id, sizeof(p->id), "relay-%lld-%ld", (long long)now, ++c->seq);
-	p->deadline_ms = now + (int64_t)c->cfg->pi_timeout_seconds * 1000;
+	p->deadline_ms = now + core_real_wait_ms(c, (int64_t)c->cfg->pi_timeout_seconds * 1000);
 	fwd = camera_request(c, obj, p);
 	rc = sched_out_json(out, MSG_CAPTURE, topic, fwd);
 	json_decref(fwd);

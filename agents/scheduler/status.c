@@ -230,5 +230,7 @@ json_t *status_json(struct sched_core *core, struct status_cache *k, int64_t now
 	json_object_set_new(o, "version", json_string(SKYLAPSE_VERSION));
 	if (clock_offset_ms)
 		json_object_set_new(o, "clock_offset_ms", json_integer(clock_offset_ms));
+	if (core->speed > 0 && core->speed != 1)
+		json_object_set_new(o, "clock_speed", json_real(core->speed));
 	return o;
 }

@@ -284,7 +284,7 @@ static void reload(struct agent *a)
 	transfer_settings_restart_needed(&a->own, &own);
 	a->xfer.set.delete_after_days = own.delete_after_days;
 	a->xfer.set.interval_minutes = own.interval_minutes;
-	a->xfer.sm.t.interval_ms = (int64_t)own.interval_minutes * 60000;
+	a->xfer.sm.t.interval_ms = time_real_delay_ms((int64_t)own.interval_minutes * 60000);
 	a->xfer.sm.t.backoff_max_ms = transfer_backoff_max(a->xfer.sm.t.interval_ms);
 	a->xfer.ret.days = ret.days;
 	config_free(&fresh);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "timeutil.h"
 #include "retention.h"
 #include "rsync.h"
 
@@ -136,7 +137,8 @@ int64_t transfer_backoff_max(int64_t interval_ms)
 void transfer_settings_apply(const struct config *c, const struct transfer_settings *o,
 			     int bwlimit_kbps, struct xfer_settings *s)
 {
-	int64_t interval = (int64_t)o->interval_minutes * 60000;
+	/* a simulated clock's minutes (timeutil.h) are shorter */
+	int64_t interval = time_real_delay_ms((int64_t)o->interval_minutes * 60000);
 
 	*s = (struct xfer_settings){0};
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera);

@@ -38,6 +38,7 @@ static int setup(void **state)
 	unsetenv("MQTT_URL");
 	unsetenv("BACKEND_PORT");
 	unsetenv("PRIMARY_BACKEND");
+	unsetenv("SKYLAPSE_CLOCK");
 	return 0;
 }
 
@@ -72,6 +73,7 @@ static void test_seed_example_loads(void **state)
 	assert_int_equal(s->duration_minutes, 60);
 	assert_int_equal(s->interval_seconds, 5);
 	assert_string_equal(s->profiles, "d"); /* "D" is profile d */
+	assert_true(s->timelapse_auto);	       /* no "timelapse": each window is encoded */
 	s = config_schedule(&c, "all_day");
 	assert_int_equal(s->type, SCHEDULE_TIME_OF_DAY);
 	assert_int_equal(s->start_minute, 6 * 60 + 30);
@@ -131,6 +133,23 @@ static void test_check_rejections(void **state)
 		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
 		 "\"end_time\":\"07:00\",\"profile\":\"Q\"}}}",
 		 "schedules.x.profile: unknown profile Q"},
+#define TL(obj)                                                                            \
+	"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"               \
+	"\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","               \
+	"\"end_time\":\"07:00\",\"timelapse\":" obj "}}}"
+		{TL("[]"), "schedules.x.timelapse: must be an object"},
+		{TL("{\"auto\":\"yes\"}"), "schedules.x.timelapse.auto: must be true or false"},
+		{TL("{\"codec\":\"divx\"}"), "schedules.x.timelapse.codec: must be one of h264, h265"},
+		{TL("{\"fps\":-1}"), "schedules.x.timelapse.fps: must be an integer in 1..120"},
+		{TL("{\"fps\":24,\"duration_seconds\":10}"),
+		 "schedules.x.timelapse: give fps or duration_seconds, not both"},
+		{TL("{\"crf\":99}"), "schedules.x.timelapse.crf: must be an integer in 0..63"},
+		{TL("{\"preset\":\"instant\"}"), "schedules.x.timelapse.preset: must be one of"},
+		{TL("{\"quality_tier\":\"best\"}"),
+		 "schedules.x.timelapse.quality_tier: must be one of preview, archive"},
+		{TL("{\"width\":1e4}"), "schedules.x.timelapse.width: must be an integer"},
+		{TL("{\"deflicker\":3}"), "schedules.x.timelapse.deflicker: must be true, false"},
+#undef TL
 		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
 		 "\"pi\":{\"port\":70000}}",
 		 "pi.port: 70000 is outside 1..65535"},
@@ -154,6 +173,57 @@ static void test_check_rejections(void **state)
 		assert_int_equal(strncmp(p.lines[0], path, strlen(path)), 0);
 		config_free(&c);
 	}
+}
+
+/* Every schedule makes its video unless "auto" is false; the encoder's
+ * fields ride along, anything else is a warning. */
+static void test_timelapse_auto_by_default(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
+		"\"schedules\":{"
+		"\"plain\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\"},"
+		"\"fields\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		"  \"timelapse\":{\"fps\":24,\"width\":1280,\"codec\":\"h265\",\"crf\":20,"
+		"  \"preset\":\"slow\",\"deflicker\":{\"window\":9},\"quality_tier\":\"archive\","
+		"  \"name\":\"x\"}},"
+		"\"off\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		"  \"timelapse\":{\"auto\":false}}}}");
+	struct config_problems p;
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_true(config_schedule(&c, "plain")->timelapse_auto);
+	assert_true(config_schedule(&c, "fields")->timelapse_auto);
+	assert_false(config_schedule(&c, "off")->timelapse_auto);
+	assert_true(has_problem(&p, "warning: schedules.fields.timelapse.name: not an encoder field"));
+	assert_int_equal(p.count, 1);
+	config_free(&c);
+}
+
+/* SKYLAPSE_CLOCK is read with the environment: a bad one is an error that
+ * names it, like any bad variable. */
+static void test_clock_from_the_environment(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"}}");
+	struct config_problems p;
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_false(c.have_clock);
+	config_free(&c);
+	setenv("SKYLAPSE_CLOCK", "2026-06-21T18:00:00Z,speed=60", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_true(c.have_clock && c.clock.speed == 60.0);
+	config_free(&c);
+	setenv("SKYLAPSE_CLOCK", "2026-06-21T18:00:00,speed=60", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	assert_true(has_problem(&p, "env SKYLAPSE_CLOCK: '2026-06-21T18:00:00' is not an ISO"));
+	config_free(&c);
+	unsetenv("SKYLAPSE_CLOCK");
 }
 
 static void test_legacy_is_accepted(void **state)
@@ -353,6 +423,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_example_loads),
 		cmocka_unit_test(test_check_rejections),
+		cmocka_unit_test(test_timelapse_auto_by_default),
+		cmocka_unit_test(test_clock_from_the_environment),
 		cmocka_unit_test(test_legacy_is_accepted),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_flags),

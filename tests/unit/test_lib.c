@@ -303,6 +303,66 @@ static void test_time_format_parse(void **state)
 	assert_int_equal(time_parse_hhmm("06:60", &mins), SL_ERR_PARSE);
 }
 
+/* SKYLAPSE_CLOCK: its forms, its refusals, and its arithmetic. */
+static void test_simulated_clock(void **state)
+{
+	static const char *const bad[] = {
+		"", "2026-06-21", "2026-06-21T18:00:00", "tomorrow,speed=2",
+		"2026-06-21T18:00:00Z,speed=0", "2026-06-21T18:00:00Z,speed=-3",
+		"2026-06-21T18:00:00Z,speed=fast", "2026-06-21T18:00:00Z,speed=1e9",
+		"2026-06-21T18:00:00Z,anchor=soon", "2026-06-21T18:00:00Z,pace=2",
+	};
+	struct time_clock c, got;
+	char why[ERRMSG_MAX];
+	int64_t t0, real = 1781000000000LL;
+
+	(void)state;
+	assert_int_equal(time_parse_iso("2026-06-21T18:00:00Z", &t0), 0);
+	/* defaults: real speed, anchored at the moment it was read */
+	assert_int_equal(time_clock_parse("2026-06-21T18:00:00Z", real, &c, why), 0);
+	assert_int_equal(c.start_ms, t0);
+	assert_int_equal(c.anchor_ms, real);
+	assert_true(c.speed == 1.0);
+	assert_int_equal(time_clock_at(&c, real + 1234), t0 + 1234);
+	/* an offset, a speed and an anchor in seconds with a fraction */
+	assert_int_equal(time_clock_parse("2026-06-21T12:00:00-06:00,speed=60,anchor=1781000000.5",
+					  0, &c, why),
+			 0);
+	assert_int_equal(c.start_ms, t0);
+	assert_int_equal(c.anchor_ms, real + 500);
+	assert_int_equal(time_clock_at(&c, real + 500), t0);
+	assert_int_equal(time_clock_at(&c, real + 500 + 1000), t0 + 60000); /* a real second */
+	assert_int_equal(time_clock_at(&c, real), t0 - 30000); /* before the anchor too */
+	/* two programs reading it at different moments agree */
+	assert_int_equal(time_clock_parse("2026-06-21T18:00:00Z,anchor=1781000000,speed=10",
+					  real + 7000, &got, why),
+			 0);
+	assert_int_equal(time_clock_at(&got, real + 9000), t0 + 90000);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (time_clock_parse(bad[i], real, &c, why) != SL_ERR_PARSE || why[0] == '\0')
+			fail_msg("'%s' was taken", bad[i]);
+	}
+	assert_non_null(strstr((time_clock_parse("x,speed=1", 0, &c, why), why), "with Z or"));
+	assert_non_null(strstr((time_clock_parse("2026-06-21T18:00:00Z,speed=0", 0, &c, why), why),
+			       "speed must be"));
+
+	/* the process's clock: simulated durations last 1/speed as long */
+	assert_false(time_clock_get(NULL));
+	assert_int_equal(time_real_delay_ms(5000), 5000);
+	assert_int_equal(time_clock_parse("2026-06-21T18:00:00Z,speed=60", time_real_ms(), &c, why),
+			 0);
+	time_clock_set(&c);
+	assert_true(time_clock_get(&got) && got.speed == 60.0);
+	assert_true(llabs(time_now_ms() - t0) < 60 * 1000); /* within a real second */
+	assert_int_equal(time_real_delay_ms(5000), 84); /* rounded up */
+	assert_int_equal(time_real_delay_ms(60000), 1000);
+	assert_int_equal(time_real_delay_ms(0), 0);
+	time_clock_set(NULL);
+	assert_false(time_clock_get(NULL));
+	assert_true(llabs(time_now_ms() - time_real_ms()) < 1000);
+}
+
 static void test_time_zones_and_days(void **state)
 {
 	char buf[TIME_ISO_MAX];
@@ -644,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_file),
 		cmocka_unit_test(test_time_format_parse),
 		cmocka_unit_test(test_time_zones_and_days),
+		cmocka_unit_test(test_simulated_clock),
 		cmocka_unit_test(test_jsonx_parse_object),
 		cmocka_unit_test(test_jx_getters),
 		cmocka_unit_test(test_jx_time),

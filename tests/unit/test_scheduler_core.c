@@ -28,18 +28,18 @@
 
 #define S 1000LL
 
-/* 12:00-12:01 local, a slot every 10 s, an auto timelapse of profiles a, b;
- * "quiet" has no auto timelapse. */
+/* 12:00-12:01 local, a slot every 10 s, profiles a, b, its video made at
+ * the end by default; "quiet" says timelapse.auto false. */
 static const char *const config_json =
 	"{\"location\": {\"latitude\": 39.6333, \"longitude\": -105.3167,"
 	"  \"timezone\": \"America/Denver\"},"
 	" \"pi\": {\"timeout_seconds\": 3},"
 	" \"schedules\": {"
 	"  \"noon\": {\"type\": \"time_of_day\", \"start_time\": \"12:00\","
-	"    \"end_time\": \"12:01\", \"interval_seconds\": 10, \"profiles\": [\"A\", \"B\"],"
-	"    \"timelapse\": {\"auto\": true}},"
+	"    \"end_time\": \"12:01\", \"interval_seconds\": 10, \"profiles\": [\"A\", \"B\"]},"
 	"  \"quiet\": {\"type\": \"time_of_day\", \"start_time\": \"14:00\","
-	"    \"end_time\": \"14:01\", \"interval_seconds\": 10, \"profile\": \"A\"}}}";
+	"    \"end_time\": \"14:01\", \"interval_seconds\": 10, \"profile\": \"A\","
+	"    \"timelapse\": {\"auto\": false}}}}";
 
 struct fixture {
 	struct config cfg;
@@ -289,7 +289,7 @@ static void test_switch_off_pauses_silently(void **state)
 	assert_int_equal(count(&f->out, MSG_CAPTURE), 2);
 }
 
-static void test_no_auto_timelapse_without_the_setting(void **state)
+static void test_no_auto_timelapse_when_auto_is_false(void **state)
 {
 	struct fixture *f = *state;
 	int64_t two = f->noon + 2 * 3600 * S;
@@ -301,6 +301,110 @@ static void test_no_auto_timelapse_without_the_setting(void **state)
 	assert_int_equal(count(&f->out, MSG_JOB), 0);
 	assert_false(core_runner(&f->core, "quiet")->have_window &&
 		     core_runner(&f->core, "quiet")->w.start_ms == two);
+}
+
+/* The scheduler "restarts": a new core from the same configuration, given
+ * the journal the old one left. */
+static void restart(struct fixture *f, const json_t *journal)
+{
+	bool runs[2] = {true, true};
+
+	sched_out_clear(&f->out);
+	core_free(&f->core);
+	memset(&f->core, 0, sizeof(f->core));
+	f->core.cfg = &f->cfg;
+	f->core.sw = &f->sw;
+	f->core.connected = true;
+	assert_int_equal(core_build(&f->core, runs), 0);
+	assert_int_equal(core_windows_restore(&f->core, journal), 1);
+}
+
+/* Killed in the window, back after its end (the camera not seen again):
+ * the window's jobs go out on the first tick, with the ids they would have
+ * had; then the journal is empty and nothing is sent twice. */
+static void test_restart_over_the_close_still_encodes(void **state)
+{
+	struct fixture *f = *state;
+	json_t *journal, *e;
+	char buf[256];
+
+	tick(f, f->noon);
+	assert_false(f->out.windows); /* it runs, but asks no camera: no frame to encode */
+	journal = core_windows_json(&f->core);
+	assert_int_equal(json_object_size(journal), 0);
+	json_decref(journal);
+	online(f, "helios");
+	tick(f, f->noon + 10 * S);
+	assert_true(f->out.windows);
+	journal = core_windows_json(&f->core);
+	e = json_object_get(journal, "noon");
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "start_ms")), f->noon);
+	assert_int_equal(json_integer_value(json_object_get(e, "end_ms")), f->noon + 60 * S);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "cameras"), 0)),
+			    "helios");
+	assert_null(json_object_get(journal, "quiet"));
+	/* a schedule gone from the configuration is ignored */
+	json_object_set_new(journal, "gone", json_deep_copy(e));
+	tick(f, f->noon + 20 * S);
+	assert_false(f->out.windows); /* the same camera: the journal holds */
+
+	restart(f, journal);
+	json_decref(journal);
+	tick(f, f->noon + 3600 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "job_id", buf),
+			    "helios-noon-2026-06-21-a");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 1), "job_id", buf),
+			    "helios-noon-2026-06-21-b");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "to", buf),
+			    "2026-06-21T12:01:00-06:00");
+	assert_true(f->out.windows);
+	journal = core_windows_json(&f->core);
+	assert_int_equal(json_object_size(journal), 0);
+	json_decref(journal);
+	tick(f, f->noon + 3601 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+}
+
+/* Back while the window is still open: it carries on and closes once,
+ * with its cameras from before. */
+static void test_restart_mid_window_carries_on(void **state)
+{
+	struct fixture *f = *state;
+	json_t *journal;
+	int jobs = 0, captures = 0;
+
+	online(f, "helios");
+	tick(f, f->noon);
+	journal = core_windows_json(&f->core);
+	restart(f, journal);
+	json_decref(journal);
+	for (int64_t t = f->noon + 25 * S; t <= f->noon + 70 * S; t += 5 * S) {
+		tick(f, t);
+		captures += count(&f->out, MSG_CAPTURE);
+		jobs += count(&f->out, MSG_JOB);
+	}
+	assert_int_equal(captures, 0); /* helios is not online for the new core */
+	assert_int_equal(jobs, 2);     /* yet it was asked in this window: its video */
+}
+
+/* No broker at the window's end: the jobs wait for it, and go once. */
+static void test_close_waits_for_the_broker(void **state)
+{
+	struct fixture *f = *state;
+
+	online(f, "helios");
+	tick(f, f->noon);
+	f->core.connected = false;
+	assert_int_equal(tick(f, f->noon + 60 * S), f->noon + 61 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	assert_int_equal(tick(f, f->noon + 300 * S), f->noon + 301 * S);
+	f->core.connected = true;
+	tick(f, f->noon + 301 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	tick(f, f->noon + 302 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
 }
 
 /* The refusal is decided on error_kind, never on the sentence; a refusing
@@ -459,8 +563,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_camera_or_no_broker_is_unsent, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_switch_off_pauses_silently, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_auto_timelapse_without_the_setting, setup,
+		cmocka_unit_test_setup_teardown(test_no_auto_timelapse_when_auto_is_false, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_restart_over_the_close_still_encodes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_restart_mid_window_carries_on, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_close_waits_for_the_broker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_denied_is_decided_on_error_kind, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_relay_forwards_answers_and_times_out, setup,
