@@ -269,6 +269,8 @@ CASES = [
     ("encode-job", without(JOB, "profile"), True),
     ("encode-job", change(JOB, codec="hevc", height=720, quality="medium", name="june-21",
                           bracket=1, deflicker={"enabled": False}), True),
+    ("encode-job", change(JOB, hdr=False), True),
+    ("encode-job", change(JOB, hdr="off"), False),
     ("encode-job", change(JOB, codec="mpeg2"), False),
     ("encode-job", change(JOB, fps=30, duration_seconds=20), False),
     ("encode-job", change(JOB, fps=29.97), False),

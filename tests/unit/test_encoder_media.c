@@ -316,7 +316,7 @@ static void test_select_folder(void **state)
 	assert_int_equal(file_write_atomic(path, "nope", 4), 0);
 	snprintf(path, sizeof(path), "%s/notes.txt", dir);
 	assert_int_equal(file_write_atomic(path, "x", 1), 0);
-	assert_int_equal(select_folder(dir, &s, why), SL_OK);
+	assert_int_equal(select_folder(dir, false, &s, why), SL_OK);
 	assert_int_equal(s.count, 3);
 	assert_string_equal(s.frames[0].rel, "f_0.jpg"); /* name order */
 	assert_string_equal(s.frames[2].rel, "f_3.jpg");
