@@ -20,6 +20,11 @@
 #define FLOOR	   0.02f  /* contrast and saturation floors (fuse.h) */
 #define SIGMA2X2   0.08f  /* 2 * 0.2^2: the paper's well-exposedness width */
 #define TINY	   1e-12f /* keeps a pixel that no exposure suits defined */
+/* exp(-(c - 0.5)^2 / SIGMA2X2) for a channel value c in [-1.5, 2.5), in
+ * steps of 1/1024: a table lookup a channel instead of an expf() a pixel */
+#define EXPO_N	   4096
+#define EXPO_STEP  1024
+#define EXPO_FROM  1.5f
 
 struct level {
 	int w, h;
@@ -33,6 +38,7 @@ struct fuser {
 	size_t chroma;		      /* floats of levels 1..nlev */
 	float *wsum, *wpyr, *gpyr, *ry, *ru, *rv, *tmp;
 	float *mem;
+	float expo[EXPO_N];
 };
 
 size_t fuse_scratch_bytes(int w, int h)
@@ -75,6 +81,11 @@ int fuser_new(int w, int h, struct fuser **out)
 		f->lv[k].h = k ? (f->lv[k - 1].h + 1) / 2 : h;
 		f->lv[k].off = off;
 		off += (size_t)f->lv[k].w * f->lv[k].h;
+	}
+	for (int i = 0; i < EXPO_N; i++) {
+		float c = (float)i / EXPO_STEP - EXPO_FROM - 0.5f;
+
+		f->expo[i] = expf(-c * c / SIGMA2X2);
 	}
 	f->area = f->lv[f->nlev].off;
 	top = off - f->area; /* the weights' extra level */
@@ -183,7 +194,16 @@ static void expand_add(const float *src, int w2, int h2, float *dst, int w, int 
 	}
 }
 
-/* Weight of every pixel of `p` into out (w x h). */
+static inline float expo(const struct fuser *f, float c)
+{
+	int i = (int)((c + EXPO_FROM) * EXPO_STEP + 0.5f);
+
+	return f->expo[i < 0 ? 0 : i >= EXPO_N ? EXPO_N - 1 : i];
+}
+
+/* Weight of every pixel of `p` into out (w x h). R'G'B' are luma plus a
+ * chroma term, so saturation (which luma does not change) is worked out
+ * once for the 2 x 2 pixels that share a chroma sample. */
 static void weights(const struct fuser *f, const struct fuse_planes *p, float *out)
 {
 	int w = f->w, h = f->h;
@@ -196,26 +216,26 @@ static void weights(const struct fuser *f, const struct fuse_planes *p, float *o
 		const unsigned char *v = p->data[2] + (size_t)(y / 2) * p->stride[2];
 		float *o = out + (size_t)y * w;
 
-		for (int x = 0; x < w; x++) {
-			float lap = 4.0f * row[x] - row[clampi(x - 1, w - 1)] -
-				    row[clampi(x + 1, w - 1)] - up[x] - dn[x];
-			float yy = (row[x] - 16) * (1.0f / 219);
-			float cb = (u[x / 2] - 128) * (1.0f / 224);
-			float cr = (v[x / 2] - 128) * (1.0f / 224);
-			/* BT.709 */
-			float r = yy + 1.5748f * cr;
-			float g = yy - 0.1873f * cb - 0.4681f * cr;
-			float b = yy + 1.8556f * cb;
-			float mean = (r + g + b) * (1.0f / 3);
-			float sat = sqrtf(((r - mean) * (r - mean) + (g - mean) * (g - mean) +
-					   (b - mean) * (b - mean)) *
-					  (1.0f / 3));
-			float dev = (r - 0.5f) * (r - 0.5f) + (g - 0.5f) * (g - 0.5f) +
-				    (b - 0.5f) * (b - 0.5f);
+		for (int cx = 0; cx < w / 2; cx++) {
+			float cb = (u[cx] - 128) * (1.0f / 224), cr = (v[cx] - 128) * (1.0f / 224);
+			/* BT.709: R' = Y' + dr, G' = Y' + dg, B' = Y' + db */
+			float dr = 1.5748f * cr, dg = -0.1873f * cb - 0.4681f * cr, db = 1.8556f * cb;
+			float mean = (dr + dg + db) * (1.0f / 3);
+			float sat = sqrtf(((dr - mean) * (dr - mean) + (dg - mean) * (dg - mean) +
+					   (db - mean) * (db - mean)) *
+					  (1.0f / 3)) +
+				    FLOOR;
 
-			o[x] = (fabsf(lap) * (1.0f / 219) + FLOOR) * (sat + FLOOR) *
-				       expf(-dev / SIGMA2X2) +
-			       TINY;
+			for (int x = 2 * cx; x < 2 * cx + 2; x++) {
+				float lap = 4.0f * row[x] - row[clampi(x - 1, w - 1)] -
+					    row[clampi(x + 1, w - 1)] - up[x] - dn[x];
+				float yy = (row[x] - 16) * (1.0f / 219);
+
+				o[x] = (fabsf(lap) * (1.0f / 219) + FLOOR) * sat *
+					       expo(f, yy + dr) * expo(f, yy + dg) *
+					       expo(f, yy + db) +
+				       TINY;
+			}
 		}
 	}
 }
