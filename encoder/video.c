@@ -46,6 +46,7 @@ struct vctx {
 	double *gains;
 	struct video_writer *w;
 	size_t done, thumb_target, thumb_index;
+	AVFrame *thumb_frame; /* the thumbnail's frame when it was fused */
 	int64_t encoded;
 	char why[ERRMSG_MAX];
 };
@@ -60,6 +61,7 @@ _Static_assert(SEL_EXPOSURES_MAX <= FUSE_MAX, "a slot's exposures must all fuse"
 
 struct vresult {
 	AVFrame *frame;
+	bool fused; /* of several exposures */
 	int rc;
 	char why[ERRMSG_MAX];
 };
@@ -254,8 +256,10 @@ static void *encode_work(void *arg, void *tctx, size_t i)
 		r->rc = SL_ERR_NOMEM;
 		return r;
 	}
-	if (f->nothers > 0)
+	if (f->nothers > 0) {
 		r->rc = decode_slot(c, t, f, gain, r->frame, r->why);
+		r->fused = true;
+	}
 	else
 		r->rc = decode_frame(t->dec, f->path, &c->t, gain, r->frame, r->why);
 	return r;
@@ -284,8 +288,12 @@ static int encode_consume(void *arg, size_t i, void *result)
 			rc = c->h->skip(c->h->arg, c->p->sel->frames[i].rel, skip_reason(r->rc),
 					r->why);
 	} else {
-		if ((size_t)c->encoded == c->thumb_target)
+		if ((size_t)c->encoded == c->thumb_target) {
 			c->thumb_index = i;
+			/* a new reference: the pool copies before it writes again */
+			if (r->fused && (c->thumb_frame = av_frame_clone(r->frame)) == NULL)
+				rc = SL_ERR_NOMEM;
+		}
 		rc = video_writer_write(c->w, r->frame, c->why);
 		c->encoded++;
 	}
@@ -307,8 +315,13 @@ static int write_thumbnail(struct vctx *c)
 		return SL_OK;
 	if ((rc = frame_decoder_new(&d)))
 		return rc;
-	rc = decode_thumbnail(d, c->p->sel->frames[c->thumb_index].path, THUMB_MAX_WIDTH,
-			      c->gains ? c->gains[c->thumb_index] : 1.0, &jpeg, &size, c->why);
+	if (c->thumb_frame)
+		rc = decode_thumbnail_of_frame(d, c->thumb_frame, THUMB_MAX_WIDTH, &jpeg, &size,
+					       c->why);
+	else
+		rc = decode_thumbnail(d, c->p->sel->frames[c->thumb_index].path, THUMB_MAX_WIDTH,
+				      c->gains ? c->gains[c->thumb_index] : 1.0, &jpeg, &size,
+				      c->why);
 	if (rc == SL_OK && file_write_atomic(c->p->thumbnail, jpeg, size) < 0) {
 		rc = err_from_errno(errno);
 		snprintf(c->why, sizeof(c->why), "cannot write %s: %s", c->p->thumbnail,
@@ -391,6 +404,7 @@ int video_encode(const struct video_plan *p, const struct video_hooks *h, struct
 		res->size = stat(p->output, &st) == 0 ? (int64_t)st.st_size : 0;
 	}
 	free(c.gains);
+	av_frame_free(&c.thumb_frame);
 	while (c.pool.count > 0)
 		av_frame_free(&c.pool.free[--c.pool.count]);
 	pthread_mutex_destroy(&c.pool.lock);

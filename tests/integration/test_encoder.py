@@ -389,6 +389,10 @@ def test_brackets_are_fused_unless_hdr_is_off(make_brackets, worker, watcher, en
     assert clip_m > 0.05, clip_m                    # the middle exposure clips ...
     assert clip_f < clip_m / 4, (clip_f, clip_m)    # ... the fused frames hardly
     assert crush_f < 0.005, (crush_f, crush_m)       # and darken no shadow to black
+    # the thumbnail shows the fused frame too
+    thumbs = [Path(env["TIMELAPSES_DIR"]) / j["thumbnail"] for j in (fused, mid)]
+    assert all(t.read_bytes()[:3] == b"\xff\xd8\xff" for t in thumbs)
+    assert luma_shares(thumbs[0])[0] < luma_shares(thumbs[1])[0] / 4
 
 
 def test_keogram(make_frames, worker, watcher, env):
