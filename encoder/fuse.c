@@ -22,9 +22,9 @@
 #define TINY	   1e-12f /* keeps a pixel that no exposure suits defined */
 /* exp(-(c - 0.5)^2 / SIGMA2X2) for a channel value c in [-1.5, 2.5), in
  * steps of 1/1024: a table lookup a channel instead of an expf() a pixel */
-#define EXPO_N	   4096
-#define EXPO_STEP  1024
-#define EXPO_FROM  1.5f
+#define EXPO_N	  4096
+#define EXPO_STEP 1024
+#define EXPO_FROM 1.5f
 
 struct level {
 	int w, h;
@@ -32,10 +32,10 @@ struct level {
 };
 
 struct fuser {
-	int w, h, nlev;		      /* luma levels; weights have one more */
+	int w, h, nlev;			 /* luma levels; weights have one more */
 	struct level lv[LEVELS_MAX + 1]; /* sizes of luma levels 0..nlev */
-	size_t area;		      /* floats of levels 0..nlev-1 */
-	size_t chroma;		      /* floats of levels 1..nlev */
+	size_t area;			 /* floats of levels 0..nlev-1 */
+	size_t chroma;			 /* floats of levels 1..nlev */
 	float *wsum, *wpyr, *gpyr, *ry, *ru, *rv, *tmp;
 	float *mem;
 	float expo[EXPO_N];
@@ -133,10 +133,10 @@ static void reduce(const float *src, int w, int h, float *dst, float *tmp)
 		for (int x = 0; x < w2; x++) {
 			int c = 2 * x;
 
-			t[x] = (s[clampi(c - 2, w - 1)] + s[clampi(c + 2, w - 1)] +
-				4 * (s[clampi(c - 1, w - 1)] + s[clampi(c + 1, w - 1)]) +
-				6 * s[c]) *
-			       (1.0f / 16);
+			t[x] =
+			    (s[clampi(c - 2, w - 1)] + s[clampi(c + 2, w - 1)] +
+			     4 * (s[clampi(c - 1, w - 1)] + s[clampi(c + 1, w - 1)]) + 6 * s[c]) *
+			    (1.0f / 16);
 		}
 	}
 	for (int y = 0; y < h2; y++) {
@@ -219,7 +219,8 @@ static void weights(const struct fuser *f, const struct fuse_planes *p, float *o
 		for (int cx = 0; cx < w / 2; cx++) {
 			float cb = (u[cx] - 128) * (1.0f / 224), cr = (v[cx] - 128) * (1.0f / 224);
 			/* BT.709: R' = Y' + dr, G' = Y' + dg, B' = Y' + db */
-			float dr = 1.5748f * cr, dg = -0.1873f * cb - 0.4681f * cr, db = 1.8556f * cb;
+			float dr = 1.5748f * cr, dg = -0.1873f * cb - 0.4681f * cr,
+			      db = 1.8556f * cb;
 			float mean = (dr + dg + db) * (1.0f / 3);
 			float sat = sqrtf(((dr - mean) * (dr - mean) + (dg - mean) * (dg - mean) +
 					   (db - mean) * (db - mean)) *
@@ -232,8 +233,7 @@ static void weights(const struct fuser *f, const struct fuse_planes *p, float *o
 				float yy = (row[x] - 16) * (1.0f / 219);
 
 				o[x] = (fabsf(lap) * (1.0f / 219) + FLOOR) * sat *
-					       expo(f, yy + dr) * expo(f, yy + dg) *
-					       expo(f, yy + db) +
+					   expo(f, yy + dr) * expo(f, yy + dg) * expo(f, yy + db) +
 				       TINY;
 			}
 		}
@@ -278,8 +278,7 @@ static void blend_plane(struct fuser *f, const unsigned char *src, int stride, i
 }
 
 /* Collapses res (levels as in blend_plane) and writes it to dst. */
-static void collapse_store(struct fuser *f, float *res, int first, unsigned char *dst,
-			   int stride)
+static void collapse_store(struct fuser *f, float *res, int first, unsigned char *dst, int stride)
 {
 	const struct level *lv = f->lv + first;
 	size_t base = lv[0].off;
@@ -291,7 +290,9 @@ static void collapse_store(struct fuser *f, float *res, int first, unsigned char
 		for (int x = 0; x < lv[0].w; x++) {
 			float v = res[(size_t)y * lv[0].w + x] + 0.5f;
 
-			dst[(size_t)y * stride + x] = v <= 0 ? 0 : v >= 255 ? 255 : (unsigned char)v;
+			dst[(size_t)y * stride + x] = v <= 0	 ? 0
+						      : v >= 255 ? 255
+								 : (unsigned char)v;
 		}
 }
 

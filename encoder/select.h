@@ -30,11 +30,11 @@
 #include "err.h"
 #include "job.h"
 
-#define SKIP_MISSING	"missing"
-#define SKIP_UNREADABLE "unreadable"
-#define SKIP_SIZE	"different size"
-#define SKIP_JSON_MAX	200 /* entries listed in a job state; the count is always exact */
-#define SEL_EXPOSURES_MAX 9	    /* of one slot, at most (FUSE_MAX) */
+#define SKIP_MISSING	  "missing"
+#define SKIP_UNREADABLE	  "unreadable"
+#define SKIP_SIZE	  "different size"
+#define SKIP_JSON_MAX	  200	/* entries listed in a job state; the count is always exact */
+#define SEL_EXPOSURES_MAX 9	/* of one slot, at most (FUSE_MAX) */
 #define SEL_SLOT_GAP_MS	  60000 /* most time between two exposures of one slot */
 
 struct skip {
@@ -53,7 +53,7 @@ struct sel_frame {
 	const char *rel; /* inside path: what users see */
 	double luma;	 /* the sidecar's mean_luma; NAN when unknown */
 	int64_t captured_ms;
-	int bracket;				 /* -1: not bracketed */
+	int bracket;			     /* -1: not bracketed */
 	char *others[SEL_EXPOSURES_MAX - 1]; /* the slot's other exposures (owned) */
 	int nothers;
 };

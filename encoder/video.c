@@ -259,8 +259,7 @@ static void *encode_work(void *arg, void *tctx, size_t i)
 	if (f->nothers > 0) {
 		r->rc = decode_slot(c, t, f, gain, r->frame, r->why);
 		r->fused = true;
-	}
-	else
+	} else
 		r->rc = decode_frame(t->dec, f->path, &c->t, gain, r->frame, r->why);
 	return r;
 }

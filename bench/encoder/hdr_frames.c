@@ -26,11 +26,11 @@
 #include "profile.h"
 #include "sun.h"
 
-#define LAT	 39.6333
-#define LON	 -105.3167
-#define TOP_DEG	 8.0
-#define LOW_DEG	 -10.0
-#define SCAN_MS	 60000LL
+#define LAT	39.6333
+#define LON	-105.3167
+#define TOP_DEG 8.0
+#define LOW_DEG -10.0
+#define SCAN_MS 60000LL
 
 static double elevation(int64_t ms)
 {
@@ -101,8 +101,8 @@ int main(int argc, char **argv)
 	h = env.height;
 	profile_set_builtin(&set);
 	pd = profile_find(&set, "d");
-	if (pd == NULL || pd->bracket_count != 3 ||
-	    camera_open("sim", &env, &cam, why) != SL_OK || fuser_new(w, h, &fz) != SL_OK) {
+	if (pd == NULL || pd->bracket_count != 3 || camera_open("sim", &env, &cam, why) != SL_OK ||
+	    fuser_new(w, h, &fz) != SL_OK) {
 		fprintf(stderr, "hdr_frames: cannot set up: profile d, sim camera or fuser\n");
 		return 1;
 	}
