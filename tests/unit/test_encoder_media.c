@@ -278,7 +278,7 @@ static void test_select_brackets(void **state)
 {
 	struct encode_job job = range_job("helios", 'd');
 	struct selection s;
-	char why[ERRMSG_MAX] = "";
+	char why[ERRMSG_MAX] = "", gone[256];
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
@@ -299,9 +299,9 @@ static void test_select_brackets(void **state)
 	selection_free(&s);
 	/* to fuse: one entry a slot, the middle exposure in front, the others
 	 * beside it; slot 1 lost its middle one and keeps the two it has */
-	snprintf(why, sizeof(why),
+	snprintf(gone, sizeof(gone),
 		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json", root);
-	assert_int_equal(unlink(why), 0);
+	assert_int_equal(unlink(gone), 0);
 	job.bracket = -1;
 	job.hdr = true;
 	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
