@@ -46,7 +46,8 @@ static int64_t mono_ms(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: skylapse-encoder encode --input DIR --output FILE [options]\n"
-		   "Encodes the .jpg files of DIR (in name order) into a video.\n\n"
+		   "Encodes the .jpg files of DIR (in name order) into a video; the\n"
+		   "exposures of a bracket (capture_..._bracket<i>.jpg) are fused into one frame.\n\n"
 		   "  --input DIR          folder of JPEG frames\n"
 		   "  --output FILE        the video to write (MP4)\n"
 		   "  --fps N              frames per second (default 30)\n"
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 		   "  --preset P           x264 preset name (default medium)\n"
 		   "  --quality-tier T     preview or archive (REFERENCE quality presets)\n"
 		   "  --deflicker[=N]      flatten brightness flicker over N frames (default 15)\n"
+		   "  --no-hdr             keep each exposure of a bracket as a frame of its own\n"
 		   "  --threads N          decoding threads (default: one per CPU)\n"
 		   "  --thumbnail FILE     also write a JPEG thumbnail of the frame at 1 s\n"
 		   "  --help               this text\n"
@@ -163,6 +165,7 @@ static int parse_flags(int argc, char **argv, json_t *settings, const char **inp
 		O_DEFLICKER,
 		O_THREADS,
 		O_THUMB,
+		O_NO_HDR,
 		O_HELP
 	};
 	static const struct option opts[] = {{"input", required_argument, NULL, O_INPUT},
@@ -177,6 +180,7 @@ static int parse_flags(int argc, char **argv, json_t *settings, const char **inp
 					     {"deflicker", optional_argument, NULL, O_DEFLICKER},
 					     {"threads", required_argument, NULL, O_THREADS},
 					     {"thumbnail", required_argument, NULL, O_THUMB},
+					     {"no-hdr", no_argument, NULL, O_NO_HDR},
 					     {"help", no_argument, NULL, O_HELP},
 					     {NULL, 0, NULL, 0}};
 	char *end;
@@ -202,6 +206,7 @@ static int parse_flags(int argc, char **argv, json_t *settings, const char **inp
 			}
 			break;
 		case O_HELP: usage(stdout); return -1;
+		case O_NO_HDR: json_object_set_new(settings, "hdr", json_false()); break;
 		case O_DEFLICKER:
 			json_object_set_new(settings, "deflicker",
 					    optarg
@@ -262,7 +267,7 @@ int cmd_encode(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	r.bar = isatty(STDERR_FILENO);
-	if (select_folder(input, &r.sel, why) == SL_OK) {
+	if (select_folder(input, job.hdr, &r.sel, why) == SL_OK) {
 		struct video_plan plan = {
 		    .sel = &r.sel,
 		    .width = job.width,

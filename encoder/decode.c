@@ -347,6 +347,53 @@ int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, doubl
 	return SL_OK;
 }
 
+int decode_thumbnail_of_frame(struct frame_decoder *d, const AVFrame *f, int max_w,
+			      unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX])
+{
+	int w = f->width, h = f->height, pitch, rc = SL_OK;
+	unsigned long len = 0;
+	uint8_t *dst[4] = {NULL};
+	int dst_stride[4] = {0};
+
+	*jpeg = NULL;
+	if (w > max_w) {
+		h = (int)((double)h * max_w / w + 0.5);
+		w = max_w;
+	}
+	w &= ~1;
+	h &= ~1;
+	pitch = align(3 * w);
+	if (grow(&d->tmp_buf, &d->tmp_cap, (size_t)pitch * h))
+		return SL_ERR_NOMEM;
+	/* through R'G'B': swscale changes the matrix (BT.709 to JPEG's BT.601)
+	 * only to or from RGB */
+	d->sws = sws_getCachedContext(d->sws, f->width, f->height, AV_PIX_FMT_YUV420P, w, h,
+				      AV_PIX_FMT_RGB24, SCALE_FLAGS, NULL, NULL, NULL);
+	if (d->sws == NULL) {
+		err_why(why, "cannot scale %dx%d to %dx%d", f->width, f->height, w, h);
+		return SL_ERR_NOMEM;
+	}
+	sws_setColorspaceDetails(d->sws, sws_getCoefficients(SWS_CS_ITU709), 0,
+				 sws_getCoefficients(SWS_CS_ITU601), 1, 0, 1 << 16, 1 << 16);
+	dst[0] = d->tmp_buf;
+	dst_stride[0] = pitch;
+	if (sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst,
+		      dst_stride) != h) {
+		err_why(why, "thumbnail: scaling failed");
+		return SL_ERR_IO;
+	}
+	if (d->tjc == NULL && (d->tjc = tjInitCompress()) == NULL)
+		return SL_ERR_NOMEM;
+	if (tjCompress2(d->tjc, d->tmp_buf, w, pitch, h, TJPF_RGB, jpeg, &len, TJSAMP_420, 85, 0)) {
+		err_why(why, "thumbnail: %s", tjGetErrorStr2(d->tjc));
+		tjFree(*jpeg);
+		*jpeg = NULL;
+		rc = SL_ERR_IO;
+	}
+	*size = len;
+	return rc;
+}
+
 int decode_compress_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
 			int h, unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX])
 {

@@ -72,6 +72,11 @@ int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, doubl
 		     unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX]);
 void decode_free_jpeg(unsigned char *jpeg);
 
+/* The same from a frame of the video (yuv420p, BT.709 TV range, borrowed):
+ * a fused frame, which no JPEG on disk holds. */
+int decode_thumbnail_of_frame(struct frame_decoder *d, const AVFrame *f, int max_w,
+			      unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX]);
+
 /* Compresses 4:4:4 planes of w x h into a new JPEG (keograms). */
 int decode_compress_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
 			int h, unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX]);

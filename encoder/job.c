@@ -176,6 +176,8 @@ static int read_common(const json_t *obj, struct encode_job *job, struct quality
 	if ((rc = get_choice(obj, "quality_tier", tiers, &q->tier, why)) ||
 	    (rc = get_choice(obj, "quality", qualities, &q->quality, why)))
 		return rc;
+	if ((rc = jx_get_bool(obj, "hdr", &job->hdr, why)) && rc != SL_ERR_NOTFOUND)
+		return rc;
 	return get_deflicker(obj, &job->deflicker_window, why);
 }
 
@@ -326,6 +328,7 @@ static void job_init(struct encode_job *job)
 	job->codec = CODEC_H264;
 	job->crf = 23;
 	job->bracket = -1;
+	job->hdr = true;
 }
 
 static int read_defaults(const json_t *defaults, struct encode_job *job, struct quality_acc *q,
@@ -392,7 +395,7 @@ static int check_keys(const json_t *obj, char why[ERRMSG_MAX])
 	    "job_id", "kind",	  "camera", "profile",		"from",	   "to",
 	    "date",   "schedule", "fps",    "duration_seconds", "width",   "height",
 	    "codec",  "crf",	  "preset", "quality_tier",	"quality", "deflicker",
-	    "name",   "bracket",  NULL};
+	    "name",   "bracket",  "hdr",	NULL};
 	const char *key;
 	json_t *v;
 

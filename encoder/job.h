@@ -51,6 +51,7 @@ struct encode_job {
 	char preset[JOB_PRESET_MAX];
 	int deflicker_window;  /* 0: no deflicker; odd otherwise */
 	int bracket;	       /* -1: the middle exposure of a bracket */
+	bool hdr;	       /* fuse each slot's brackets (unless `bracket`) */
 	char name[ID_MAX + 1]; /* output name; "" : job_output_name() makes one */
 };
 
@@ -64,7 +65,7 @@ int job_parse(const json_t *obj, const json_t *defaults, struct encode_job *job,
 	      char why[ERRMSG_MAX]);
 
 /* Only the encoding settings (kind, fps or duration_seconds, width,
- * height, codec, crf, preset, quality_tier, quality, deflicker) of `obj`
+ * height, codec, crf, preset, quality_tier, quality, deflicker, hdr) of `obj`
  * over `defaults`: what the `encode` command line gives. Same returns. */
 int job_parse_settings(const json_t *obj, const json_t *defaults, struct encode_job *job,
 		       char why[ERRMSG_MAX]);

@@ -1,9 +1,10 @@
 /* select.c - frame selection and the skipped list; see select.h.
  *
  * select_frames(): resolve the range, list by name (frames.h), narrow to
- * one profile and one bracket exposure, check each sidecar, then keep the
- * frames of the most common size. select_folder(): the CLI's variant for a
- * plain folder. Both end in keep_common_size().
+ * one profile and one bracket exposure (or all, to fuse), check each
+ * sidecar, then keep the frames of the most common size. select_folder():
+ * the CLI's variant for a plain folder. Both end in keep_common_size(),
+ * then group_slots() when fusing.
  */
 #include "select.h"
 #include "err.h"
@@ -76,15 +77,19 @@ void selection_free(struct selection *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->count; i++)
+	for (size_t i = 0; i < s->count; i++) {
 		free(s->frames[i].path);
+		for (int j = 0; j < s->frames[i].nothers; j++)
+			free(s->frames[i].others[j]);
+	}
 	free(s->frames);
 	skip_list_free(&s->skipped);
 	memset(s, 0, sizeof(*s));
 }
 
 /* A candidate before the size vote: frames[] entries plus their size. */
-static int add_frame(struct selection *s, const char *abs, size_t rel_off, double luma, int64_t ms)
+static int add_frame(struct selection *s, const char *abs, size_t rel_off, double luma, int64_t ms,
+		     int bracket)
 {
 	struct sel_frame *f;
 
@@ -104,6 +109,8 @@ static int add_frame(struct selection *s, const char *abs, size_t rel_off, doubl
 	f->rel = f->path + rel_off;
 	f->luma = luma;
 	f->captured_ms = ms;
+	f->bracket = bracket;
+	f->nothers = 0;
 	s->count++;
 	return SL_OK;
 }
@@ -277,6 +284,33 @@ out:
 	return rc;
 }
 
+/* Folds each slot's exposures (select.h) into one entry, the exposure
+ * nearest `middle` in front. */
+static void group_slots(struct selection *s, int middle)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0, end; i < s->count; i = end) {
+		struct sel_frame *f = s->frames, g;
+		size_t ref = i;
+
+		end = i + 1;
+		while (f[i].bracket >= 0 && end < s->count && end - i < SEL_EXPOSURES_MAX &&
+		       f[end].bracket > f[end - 1].bracket &&
+		       f[end].captured_ms - f[end - 1].captured_ms <= SEL_SLOT_GAP_MS)
+			end++;
+		for (size_t j = i + 1; j < end; j++)
+			if (abs(f[j].bracket - middle) < abs(f[ref].bracket - middle))
+				ref = j;
+		g = f[ref];
+		for (size_t j = i; j < end; j++)
+			if (j != ref)
+				g.others[g.nothers++] = f[j].path;
+		f[kept++] = g;
+	}
+	s->count = kept;
+}
+
 /* The middle exposure of the brackets present, or the job's choice. */
 static int pick_bracket(const struct encode_job *job, const struct frame_list *l, char profile)
 {
@@ -309,6 +343,7 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 	struct frame_query q = {job->camera, job->profile, from_ms, to_ms, false};
 	struct frame_list l = {0};
 	int(*sizes)[2] = NULL;
+	bool fuse = job->hdr && job->bracket < 0;
 	int rc, bracket;
 
 	memset(out, 0, sizeof(*out));
@@ -341,7 +376,8 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 		double luma;
 		int size[2] = {0, 0};
 
-		if (e->profile != out->profile || (e->bracket >= 0 && e->bracket != bracket))
+		if (e->profile != out->profile ||
+		    (!fuse && e->bracket >= 0 && e->bracket != bracket))
 			continue;
 		rc = check_frame(root, e, out, size, &luma);
 		if (rc == 1)
@@ -349,13 +385,16 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 		if (rc)
 			goto out;
 		snprintf(abs, sizeof(abs), "%s/%s", root, e->path);
-		if ((rc = add_frame(out, abs, strlen(abs) - strlen(e->path), luma, e->captured_ms)))
+		if ((rc = add_frame(out, abs, strlen(abs) - strlen(e->path), luma, e->captured_ms,
+				    e->bracket)))
 			goto out;
 		sizes[out->count - 1][0] = size[0];
 		sizes[out->count - 1][1] = size[1];
 	}
 	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
 		goto out;
+	if (fuse)
+		group_slots(out, bracket);
 	if (out->count == 0) {
 		err_why(why, "no usable frames: all %zu in range were skipped "
 			 "(see skipped)",
@@ -397,15 +436,15 @@ static double sidecar_luma(const char *jpg)
 	return luma;
 }
 
-int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
+int select_folder(const char *dir, bool fuse, struct selection *out, char why[ERRMSG_MAX])
 {
 	struct frame_decoder *dec = NULL;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	int(*sizes)[2] = NULL;
+	int rc = SL_OK, top = -1;
 	struct dirent *de;
 	DIR *d;
-	int rc = SL_OK;
 
 	memset(out, 0, sizeof(*out));
 	d = opendir(dir);
@@ -447,7 +486,8 @@ int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
 	}
 	for (size_t i = 0; i < n; i++) {
 		char abs[PATH_MAX], detail[ERRMSG_MAX];
-		int w, h;
+		int64_t ms = (int64_t)i;
+		int w, h, bracket = -1;
 
 		snprintf(abs, sizeof(abs), "%s/%s", dir, names[i]);
 		rc = decode_probe(dec, abs, &w, &h, detail);
@@ -461,14 +501,22 @@ int select_folder(const char *dir, struct selection *out, char why[ERRMSG_MAX])
 				goto out;
 			continue;
 		}
-		if ((rc = add_frame(out, abs, strlen(abs) - strlen(names[i]), sidecar_luma(abs),
-				    (int64_t)i)))
+		if (!fuse || frames_parse_name(names[i], &ms, &bracket) != SL_OK) {
+			ms = (int64_t)i;
+			bracket = -1;
+		}
+		if (bracket > top)
+			top = bracket;
+		if ((rc = add_frame(out, abs, strlen(abs) - strlen(names[i]), sidecar_luma(abs), ms,
+				    bracket)))
 			goto out;
 		sizes[out->count - 1][0] = w;
 		sizes[out->count - 1][1] = h;
 	}
 	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
 		goto out;
+	if (fuse)
+		group_slots(out, top < 0 ? -1 : top / 2);
 	if (out->count == 0) {
 		err_why(why, "no readable JPEG in %s (%zu skipped)", dir,
 			 out->skipped.count);

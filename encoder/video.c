@@ -3,7 +3,9 @@
  * Deflicker gains come first (deflicker.h), then one pass over the
  * pipeline. Decoded frames are AVFrames made by the pipeline threads
  * and freed as soon as the encoder has taken them (x264 and the others
- * copy their input), so at most `depth` frames exist at once.
+ * copy their input), so at most `depth` frames exist at once. A slot with
+ * several exposures (select.h) is decoded exposure by exposure on its
+ * thread and fused there (fuse.h), with the thread's own fuser.
  */
 #include "video.h"
 #include "err.h"
@@ -22,6 +24,7 @@
 #include "decode.h"
 #include "deflicker.h"
 #include "fsutil.h"
+#include "fuse.h"
 #include "mux.h"
 #include "pipeline.h"
 
@@ -43,12 +46,22 @@ struct vctx {
 	double *gains;
 	struct video_writer *w;
 	size_t done, thumb_target, thumb_index;
+	AVFrame *thumb_frame; /* the thumbnail's frame when it was fused */
 	int64_t encoded;
 	char why[ERRMSG_MAX];
 };
 
+/* One pipeline thread's context: its decoder and, once needed, its fuser. */
+struct vthread {
+	struct frame_decoder *dec;
+	struct fuser *fuse;
+};
+
+_Static_assert(SEL_EXPOSURES_MAX <= FUSE_MAX, "a slot's exposures must all fuse");
+
 struct vresult {
 	AVFrame *frame;
+	bool fused; /* of several exposures */
 	int rc;
 	char why[ERRMSG_MAX];
 };
@@ -162,12 +175,79 @@ static void discard(void *arg, void *result)
 	free(r);
 }
 
-/* --- decode, scale, convert, encode ---------------------------------------- */
+/* --- decode, fuse, scale, convert, encode ----------------------------------- */
+
+static void *vthread_init(void *arg)
+{
+	struct vthread *t = calloc(1, sizeof(*t));
+
+	if (t && (t->dec = frame_decoder_thread_init(arg)) == NULL) {
+		free(t);
+		t = NULL;
+	}
+	return t;
+}
+
+static void vthread_fini(void *tctx)
+{
+	struct vthread *t = tctx;
+
+	frame_decoder_thread_fini(t->dec);
+	fuser_free(&t->fuse);
+	free(t);
+}
+
+static struct fuse_planes planes_of(const AVFrame *f)
+{
+	struct fuse_planes p = {{f->data[0], f->data[1], f->data[2]},
+				{f->linesize[0], f->linesize[1], f->linesize[2]}};
+
+	return p;
+}
+
+/* Decodes a slot's exposures into out, fused; those that fail to decode
+ * are left out, and the slot fails (with the first exposure's reason)
+ * only when all do. */
+static int decode_slot(struct vctx *c, struct vthread *t, const struct sel_frame *f, double gain,
+		       AVFrame *out, char why[ERRMSG_MAX])
+{
+	AVFrame *more[SEL_EXPOSURES_MAX - 1] = {NULL};
+	struct fuse_planes in[SEL_EXPOSURES_MAX];
+	struct fuse_planes dst = planes_of(out);
+	char other_why[ERRMSG_MAX];
+	int n = 0, first, rc;
+
+	first = decode_frame(t->dec, f->path, &c->t, gain, out, why);
+	if (first == SL_OK)
+		in[n++] = dst;
+	rc = first == SL_ERR_NOMEM ? first : SL_OK;
+	for (int j = 0; rc == SL_OK && j < f->nothers; j++) {
+		if ((more[j] = pool_get(c)) == NULL)
+			rc = SL_ERR_NOMEM;
+		else if ((rc = decode_frame(t->dec, f->others[j], &c->t, gain, more[j],
+					    other_why)) == SL_OK)
+			in[n++] = planes_of(more[j]);
+		else if (rc != SL_ERR_NOMEM)
+			rc = SL_OK; /* a slot keeps the exposures it has */
+	}
+	if (rc == SL_OK && n == 0)
+		rc = first;
+	if (rc == SL_OK && n > 1 && t->fuse == NULL)
+		rc = fuser_new(c->t.out_w, c->t.out_h, &t->fuse);
+	if (rc == SL_OK)
+		rc = fuse_exposures(t->fuse, in, n, &dst);
+	for (int j = 0; j < f->nothers; j++)
+		pool_put(c, &more[j]);
+	return rc;
+}
 
 static void *encode_work(void *arg, void *tctx, size_t i)
 {
 	struct vctx *c = arg;
+	struct vthread *t = tctx;
+	const struct sel_frame *f = &c->p->sel->frames[i];
 	struct vresult *r = calloc(1, sizeof(*r));
+	double gain = c->gains ? c->gains[i] : 1.0;
 
 	if (r == NULL)
 		return NULL;
@@ -176,8 +256,11 @@ static void *encode_work(void *arg, void *tctx, size_t i)
 		r->rc = SL_ERR_NOMEM;
 		return r;
 	}
-	r->rc = decode_frame(tctx, c->p->sel->frames[i].path, &c->t, c->gains ? c->gains[i] : 1.0,
-			     r->frame, r->why);
+	if (f->nothers > 0) {
+		r->rc = decode_slot(c, t, f, gain, r->frame, r->why);
+		r->fused = true;
+	} else
+		r->rc = decode_frame(t->dec, f->path, &c->t, gain, r->frame, r->why);
 	return r;
 }
 
@@ -204,8 +287,12 @@ static int encode_consume(void *arg, size_t i, void *result)
 			rc = c->h->skip(c->h->arg, c->p->sel->frames[i].rel, skip_reason(r->rc),
 					r->why);
 	} else {
-		if ((size_t)c->encoded == c->thumb_target)
+		if ((size_t)c->encoded == c->thumb_target) {
 			c->thumb_index = i;
+			/* a new reference: the pool copies before it writes again */
+			if (r->fused && (c->thumb_frame = av_frame_clone(r->frame)) == NULL)
+				rc = SL_ERR_NOMEM;
+		}
 		rc = video_writer_write(c->w, r->frame, c->why);
 		c->encoded++;
 	}
@@ -227,8 +314,13 @@ static int write_thumbnail(struct vctx *c)
 		return SL_OK;
 	if ((rc = frame_decoder_new(&d)))
 		return rc;
-	rc = decode_thumbnail(d, c->p->sel->frames[c->thumb_index].path, THUMB_MAX_WIDTH,
-			      c->gains ? c->gains[c->thumb_index] : 1.0, &jpeg, &size, c->why);
+	if (c->thumb_frame)
+		rc = decode_thumbnail_of_frame(d, c->thumb_frame, THUMB_MAX_WIDTH, &jpeg, &size,
+					       c->why);
+	else
+		rc = decode_thumbnail(d, c->p->sel->frames[c->thumb_index].path, THUMB_MAX_WIDTH,
+				      c->gains ? c->gains[c->thumb_index] : 1.0, &jpeg, &size,
+				      c->why);
 	if (rc == SL_OK && file_write_atomic(c->p->thumbnail, jpeg, size) < 0) {
 		rc = err_from_errno(errno);
 		snprintf(c->why, sizeof(c->why), "cannot write %s: %s", c->p->thumbnail,
@@ -241,8 +333,7 @@ static int write_thumbnail(struct vctx *c)
 
 static int run_passes(struct vctx *c, struct video_result *res, const char *tmp)
 {
-	static const struct pipeline_ops ops = {frame_decoder_thread_init,
-						frame_decoder_thread_fini, encode_work,
+	static const struct pipeline_ops ops = {vthread_init, vthread_fini, encode_work,
 						encode_consume, discard};
 	const struct video_plan *p = c->p;
 	size_t n = p->sel->count;
@@ -312,6 +403,7 @@ int video_encode(const struct video_plan *p, const struct video_hooks *h, struct
 		res->size = stat(p->output, &st) == 0 ? (int64_t)st.st_size : 0;
 	}
 	free(c.gains);
+	av_frame_free(&c.thumb_frame);
 	while (c.pool.count > 0)
 		av_frame_free(&c.pool.free[--c.pool.count]);
 	pthread_mutex_destroy(&c.pool.lock);

@@ -28,6 +28,7 @@
 
 #define TICK_MS	    1000
 #define PENDING_MAX 1000
+#define THUMB_MAX   (4 * 1024 * 1024) /* a thumbnail is at most 640 wide */
 
 struct job_rec {
 	struct job_rec *next;
@@ -57,6 +58,7 @@ struct worker {
 	char root[TOPIC_MAX];
 	char t_jobs[TOPIC_MAX], t_share[TOPIC_MAX], t_states[TOPIC_MAX], t_cancels[TOPIC_MAX];
 	char t_avails[TOPIC_MAX], p_jobs[TOPIC_MAX], p_encoder[TOPIC_MAX];
+	char t_thumb[TOPIC_MAX];
 };
 
 /* --- publishing --------------------------------------------------------- */
@@ -89,6 +91,26 @@ static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_
 
 	publish_text(w, rec->spec.job_id, text);
 	free(text);
+}
+
+/* The finished video's thumbnail, retained on R/encoder/thumbnail: the
+ * newest video's picture for Home Assistant (schema/README.md). Plain
+ * retained, not a session state: a worker reconnecting must not put an
+ * older thumbnail back over another worker's newer one. */
+static void publish_thumbnail(struct worker *w, const struct job_run *run)
+{
+	char path[PATH_MAX], *jpeg = NULL;
+	size_t len = 0;
+
+	if (run->spec.kind != JOB_VIDEO || !run->res.thumbnail ||
+	    path_join_safe(w->timelapses_root, run->thumbnail, path, sizeof(path)) != SL_OK)
+		return;
+	if (file_read_all(path, THUMB_MAX, &jpeg, &len) < 0)
+		log_warn("job %s: cannot read its thumbnail %s: %s", run->spec.job_id, path,
+			 strerror(errno));
+	else
+		mqtt_publish(w->mqtt, w->t_thumb, jpeg, len, 1, true);
+	free(jpeg);
 }
 
 /* --- the local job list ------------------------------------------------- */
@@ -238,6 +260,7 @@ static void job_finish(struct worker *w, struct job_rec *rec)
 		log_info("job %s done: %s (%lld frames, %lld bytes)", rec->spec.job_id, run->output,
 			 (long long)run->res.frames, (long long)run->res.size);
 		text = job_run_state_text(run, JOB_DONE, NULL);
+		publish_thumbnail(w, run);
 	} else if (run->rc == ENC_CANCELLED && stop == RUN_CANCEL) {
 		log_info("job %s cancelled", rec->spec.job_id);
 		text = job_run_state_text(run, JOB_CANCELLED, NULL);
@@ -555,6 +578,7 @@ static int setup_topics(struct worker *w)
 	    topic_fmt(w->t_states, r, "encoder/jobs/+") ||
 	    topic_fmt(w->t_cancels, r, "encoder/jobs/+/cancel") ||
 	    topic_fmt(w->t_avails, r, "encoder/+/availability") ||
+	    topic_fmt(w->t_thumb, r, "encoder/thumbnail") ||
 	    topic_fmt(w->p_jobs, r, "encoder/jobs/") ||
 	    snprintf(w->t_share, sizeof(w->t_share), "$share/encoders/%s", w->t_jobs) >=
 		(int)sizeof(w->t_share) ||

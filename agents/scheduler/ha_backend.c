@@ -4,7 +4,8 @@
  * Every sensor reads the one retained backend status (status.c), so Home
  * Assistant has a single state topic to follow and the values always agree
  * with what the bridge serves; the switches and the button are the
- * backend's own command topics (SPEC 4 and docs/SCHEDULER.md).
+ * backend's own command topics (SPEC 4 and docs/SCHEDULER.md); the image
+ * is the newest video's thumbnail, which the encoder keeps retained.
  */
 #include "ha_backend.h"
 
@@ -120,14 +121,15 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 {
 	const char *root = cfg->topic_root, *b = cfg->backend_name;
 	char dev_id[HA_DEVICE_ID_MAX], name[96], t_avail[TOPIC_MAX], t_status[TOPIC_MAX];
-	char t_today[TOPIC_MAX];
+	char t_today[TOPIC_MAX], t_thumb[TOPIC_MAX];
 	const char *avail[1] = {t_avail};
 	struct ha_device dev;
 	json_t *d;
 
 	if (topic_fmt(t_avail, root, "backend/%s/availability", b) ||
 	    topic_fmt(t_status, root, "backend/%s/status", b) ||
-	    topic_fmt(t_today, root, "backend/%s/timelapse/today", b))
+	    topic_fmt(t_today, root, "backend/%s/timelapse/today", b) ||
+	    topic_fmt(t_thumb, root, "encoder/thumbnail"))
 		return NULL;
 	ha_backend_device_id(b, dev_id);
 	snprintf(name, sizeof(name), "Skylapse backend %s", b);
@@ -145,6 +147,9 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 	ha_add(d, &dev, "timelapse_today", "button",
 	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Timelapse of today", "command_topic",
 			 t_today, "payload_press", "PRESS", "icon", "mdi:movie-open-play"));
+	ha_add(d, &dev, "latest_timelapse", "image",
+	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Latest timelapse", "image_topic", t_thumb,
+			 "content_type", "image/jpeg", "icon", "mdi:filmstrip"));
 	return d;
 }
 

@@ -1,7 +1,20 @@
 #!/bin/sh
-# bench/encoder/run.sh - skylapse-encoder against the ffmpeg command line.
+# bench/encoder/run.sh - skylapse-encoder against the ffmpeg command line,
+# and (MODE=hdr) its exposure fusion against the middle exposure alone.
 #
-#   bench/encoder/run.sh [BIN_DIR]      (default build/bin; not part of make test)
+#   bench/encoder/run.sh [BIN_DIR]             (default build/bin; not part of make test)
+#   MODE=hdr bench/encoder/run.sh [BIN_DIR]
+#
+# MODE=hdr: hdr_frames.c (built here against the sim camera's sources) makes
+# profile d's brackets (EV -2, 0, +2) across a simulated sunset, sun +8 to
+# -10 degrees, one slot every 2 minutes of sky time, at 2028x1520 (HDR_SIZE,
+# HDR_STEP), and prints the fusion's own time a slot and scratch memory. The
+# encoder then makes two 1920-wide videos of them: `fused` (the default: each
+# slot's exposures fused) and `middle` (the EV 0 exposures alone, --no-hdr).
+# Printed for each: the share of clipped highlights (luma >= 250) and crushed
+# shadows (<= 5) over all frames, read back from the video at full range;
+# wall and CPU time and peak RSS, and the fusion's cost a frame (the
+# difference of CPU time, decoding of the two extra exposures included).
 #
 # Makes two sets of 120 synthetic 4056x3040 JPEG frames with FFmpeg's lavfi
 # sources:
@@ -43,6 +56,10 @@ LONG_FRAMES=${LONG_FRAMES:-1000}
 KEEP=${KEEP:-0}
 REPEAT=${REPEAT:-3}
 THREADS=${THREADS:-0}
+
+MODE=${MODE:-quality}
+HDR_SIZE=${HDR_SIZE:-2028x1520}
+HDR_STEP=${HDR_STEP:-2}
 
 for tool in ffmpeg ffprobe /usr/bin/time python3; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
@@ -196,6 +213,64 @@ bench_set() {
 	          f"   ratio {lrss / orss:.3f}   ({long_frames} frames took {lw:.1f} s)")
 	EOF
 }
+
+# bench_hdr: MODE=hdr (see the top)
+bench_hdr() {
+	mkdir -p "$WORK/hdr/frames" "$WORK/hdr/middle"
+	cd "$WORK/hdr"
+	make -s -C "$ROOT" build/libskylapse.a
+	# shellcheck disable=SC2046 # pkg-config prints several flags: split on purpose
+	cc -O2 -std=c11 -D_GNU_SOURCE -DNDEBUG -I"$ROOT/lib" -I"$ROOT/agents/capture" \
+		-I"$ROOT/encoder" -o hdr_frames "$ROOT/bench/encoder/hdr_frames.c" \
+		"$ROOT"/agents/capture/camera*.c "$ROOT/encoder/fuse.c" "$ROOT/build/libskylapse.a" \
+		$(pkg-config --cflags --libs libturbojpeg jansson libcrypto) \
+		-lpaho-mqtt3as -ldl -lpthread -lm
+	rm -f frames/*.jpg middle/*.jpg ./*.time
+	./hdr_frames frames "${HDR_SIZE%x*}" "${HDR_SIZE#*x}" "$HDR_STEP" >fuse.txt
+	for f in frames/*_bracket1.jpg; do
+		ln -s "../$f" "middle/$(basename "$f")"
+	done
+	echo "bench: hdr: $(find middle -name '*.jpg' | wc -l) slots of 3 exposures at $HDR_SIZE"
+	run middle "$ENC" encode --input middle --output middle.mp4 --width 1920 --no-hdr \
+		--threads "$THREADS"
+	run fused "$ENC" encode --input frames --output fused.mp4 --width 1920 --threads "$THREADS"
+	python3 - <<-'EOF'
+	import subprocess
+
+	def shares(path):
+	    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-vf",
+	                          "scale=out_range=full,format=gray", "-f", "rawvideo", "-"],
+	                         capture_output=True, check=True).stdout
+	    hist = [0] * 256
+	    for v in raw:
+	        hist[v] += 1
+	    n = len(raw)
+	    return 100 * sum(hist[250:]) / n, 100 * sum(hist[:6]) / n, sum(i * c for i, c in enumerate(hist)) / n
+
+	def t(label):
+	    r = open(f"{label}.time").read().split()
+	    return float(r[0]), int(r[1]) / 1024, float(r[2]) + float(r[3])
+
+	fuse = dict(line.split() for line in open("fuse.txt"))
+	slots = int(fuse["slots"])
+	print()
+	print(f"hdr: {slots} slots, profile d (EV -2, 0, +2), sun +8 to -10 deg, 1920-wide H.264")
+	print(f"{'':8} {'clipped >=250':>14} {'crushed <=5':>12} {'mean luma':>10} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")
+	for label in ("middle", "fused"):
+	    c, k, m = shares(f"{label}.mp4")
+	    w, rss, cpu = t(label)
+	    print(f"{label:8} {c:13.2f}% {k:11.2f}% {m:10.1f} {w:8.2f} {cpu:8.2f} {rss:8.1f}")
+	(_, _, c0), (_, _, c1) = t("middle"), t("fused")
+	print(f"fusion a frame: {1000 * (c1 - c0) / slots:.0f} ms CPU in the encoder (two more decodes "
+	      f"included); fusion alone {fuse['fuse_ms_median']} ms at {fuse['size']}, "
+	      f"{fuse['fuse_scratch_mb']} MB scratch a thread")
+	EOF
+}
+
+if [ "$MODE" = hdr ]; then
+	bench_hdr
+	exit 0
+fi
 
 for set_name in $SETS; do
 	graph "$set_name" >/dev/null

@@ -161,6 +161,25 @@ const scenarios = {
 		check(kept === process.env.E2E_TOKEN, "the token was not kept");
 	},
 
+	// A video made elsewhere (the scheduler's own timelapse, another client)
+	// appears on the open timelapse page and ends done with its thumbnail,
+	// without a reload: the job's events drive the list.
+	async arrival(page) {
+		const id = process.env.E2E_JOB;
+		await open(page, "timelapses");
+		await page.waitForSelector(".jobs");
+		await page.evaluate(() => { window.__sameDocument = true; });
+		check(await page.locator(`.job[data-job="${id}"]`).count() === 0, "the job is listed before it was sent");
+		await ask("send-job");
+		await page.waitForSelector(`.job[data-job="${id}"]`, { timeout: 15000 });
+		await page.waitForSelector(`.job[data-job="${id}"][data-state="done"], .job[data-job="${id}"][data-state="failed"]`,
+			{ timeout: 120000 });
+		check(await page.locator(`.job[data-job="${id}"][data-state="done"]`).count() === 1, "the job failed");
+		await imagesLoaded(page, `.job[data-job="${id}"] .job-media img`);
+		check(await page.evaluate(() => window.__sameDocument === true), "the page was reloaded");
+		await shot(page, "arrival");
+	},
+
 	// A timelapse: progress, then a video that plays and seeks.
 	async timelapse(page) {
 		const ranges = [];

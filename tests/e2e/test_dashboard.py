@@ -3,9 +3,11 @@ against the real stack: each test runs one scenario of scenarios.mjs, which
 fails on any console error or failed request. Screenshots go to
 tests/e2e/screenshots/.
 """
+import json
 import os
 import subprocess
 import threading
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from harness import free_port, wait_port
@@ -34,6 +36,10 @@ def run(stack, name, base=None, extra=None):
                 proc.stdin.flush()
             elif cmd == "@@ start-broker":
                 stack.broker.start()
+                proc.stdin.write("ok\n")
+                proc.stdin.flush()
+            elif cmd == "@@ send-job":
+                send_job(stack, extra["E2E_JOB"])
                 proc.stdin.write("ok\n")
                 proc.stdin.flush()
         rc = proc.wait()
@@ -72,9 +78,27 @@ def test_api_token_is_asked_once_and_kept(stack):
     run(stack, "token", f"http://127.0.0.1:{port}", {"E2E_TOKEN": "s3cret-e2e"})
 
 
+def send_job(stack, job_id):
+    """An encode job straight on the broker, as the scheduler sends its own:
+    the last hour of the camera's frames, a short small video."""
+    now = datetime.now(timezone.utc)
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    job = {"job_id": job_id, "camera": "helios", "profile": "a", "width": 320,
+           "duration_seconds": 2, "from": iso(now - timedelta(hours=1)),
+           "to": iso(now + timedelta(minutes=2))}
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(stack.broker.port), "-q", "1",
+                    "-t", "skylapse/encoder/jobs", "-m", json.dumps(job)], check=True, timeout=10)
+
+
 def test_timelapse_progress_then_video_plays_and_seeks(stack):
     stack.require("skylapse-scheduler", "skylapse-encoder")
     print(run(stack, "timelapse"))
+
+
+# after the timelapse scenario, which expects its job alone on the page
+def test_a_video_made_elsewhere_appears_without_reload(stack):
+    stack.require("skylapse-scheduler", "skylapse-encoder")
+    run(stack, "arrival", extra={"E2E_JOB": f"arrived-{os.getpid()}"})
 
 
 def test_keogram_of_the_day_is_shown(stack):

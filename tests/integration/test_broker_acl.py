@@ -153,6 +153,8 @@ WRITES = [
     (SECONDARY, "skylapse/backend/other/cameras/helios/profile/state", True, SECONDARY, None),
     ("encoder", "skylapse/encoder/jobs/j1", True, "encoder", None),
     ("encoder", "skylapse/encoder/w1/availability", True, "encoder", None),
+    ("encoder", "skylapse/encoder/thumbnail", True, "encoder", None),
+    ("helios", "skylapse/encoder/thumbnail", False, "encoder", None),
     ("encoder", "skylapse/encoder/jobs", False, PRIMARY, None),
     ("encoder", "skylapse/transfer/status", False, "transfer", None),
     ("transfer", "skylapse/transfer/status", True, "transfer", None),

@@ -86,6 +86,58 @@ def make_frames(frame_sets, env):
     return make
 
 
+# Brackets of profile d: a scene (testsrc2, paler, lifted off black) at EV -2, 0 and +2, its
+# highlights clipped at EV 0 and its shadows crushed at EV -2 (pixel values times 4 per 2 EV).
+EXPOSURES = {0: 0.4, 1: 1.6, 2: 6.4}
+
+
+@pytest.fixture(scope="module")
+def bracket_sets(tmp_path_factory):
+    base = tmp_path_factory.mktemp("brackets")
+    for b, gain in EXPOSURES.items():
+        (base / str(b)).mkdir()
+        subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+             f"testsrc2=s=320x240:r=10,hue=s=0.3,lutrgb=r='clip((val*0.8+8)*{gain},0,255)'"
+             f":g='clip((val*0.8+8)*{gain},0,255)':b='clip((val*0.8+8)*{gain},0,255)',"
+             "format=yuvj420p", "-frames:v", "10", "-q:v", "3", str(base / str(b) / "f_%04d.jpg")],
+            check=True)
+    return base
+
+
+@pytest.fixture
+def make_brackets(bracket_sets, env):
+    def make(n=10, start=START, step_s=10, leave_out=()):
+        """n slots of three exposures (one second apart) in the server layout, but
+        the (slot, bracket) pairs of leave_out; returns the images root."""
+        images = Path(env["IMAGES_DIR"])
+        for i in range(n):
+            for b in EXPOSURES:
+                if (i, b) in leave_out:
+                    continue
+                t = start + dt.timedelta(seconds=i * step_s + b)
+                rel = (f"{CAM}/profile-d/{t:%Y-%m-%d}/"
+                       f"capture_{t:%Y%m%d_%H%M%S}_000_bracket{b}.jpg")
+                data = (bracket_sets / str(b) / f"f_{i + 1:04d}.jpg").read_bytes()
+                (images / rel).parent.mkdir(parents=True, exist_ok=True)
+                (images / rel).write_bytes(data)
+                side = {"camera": CAM, "profile": "d", "path": rel.split("/", 1)[1],
+                        "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                        "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                        "width": 320, "height": 240}
+                (images / rel).with_suffix(".json").write_text(json.dumps(side))
+        return images
+    return make
+
+
+def luma_shares(path):
+    """Shares of clipped (>= 250) and crushed (<= 5) pixels of a video, full range."""
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-vf",
+                          "scale=out_range=full,format=gray", "-f", "rawvideo", "-"],
+                         capture_output=True, check=True).stdout
+    return (sum(1 for v in raw if v >= 250) / len(raw), sum(1 for v in raw if v <= 5) / len(raw))
+
+
 def iso(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -316,6 +368,31 @@ def test_date_and_schedule_select_the_window(make_frames, worker, watcher, env):
     assert done["state"] == "done" and done["frames_total"] == 6, done
     early = wait_state(watcher, "early")
     assert early["state"] == "failed" and "no frames of camera" in early["error"], early
+
+
+def test_brackets_are_fused_unless_hdr_is_off(make_brackets, worker, watcher, env):
+    # slot 3 lost its brightest exposure, slot 5 its middle one
+    make_brackets(n=10, leave_out={(3, 2), (5, 1)})
+    worker("w1")
+    span = {"from": iso(START), "to": iso(START + dt.timedelta(seconds=100)), "width": 320}
+    send(watcher, {"job_id": "hdr", "camera": CAM, "profile": "d", **span})
+    send(watcher, {"job_id": "mid", "camera": CAM, "profile": "d", "hdr": False, **span})
+    fused, mid = wait_state(watcher, "hdr"), wait_state(watcher, "mid")
+    assert fused["state"] == mid["state"] == "done", (fused, mid)
+    # one frame a slot: every slot fused from what it has; without fusion the
+    # middle exposures only, and slot 5 has none
+    assert fused["frames_total"] == 10 and fused["frames_skipped"] == 0, fused
+    assert mid["frames_total"] == 9, mid
+    assert int(probe(Path(env["TIMELAPSES_DIR"]) / fused["output"])["nb_read_frames"]) == 10
+    clip_f, crush_f = luma_shares(Path(env["TIMELAPSES_DIR"]) / fused["output"])
+    clip_m, crush_m = luma_shares(Path(env["TIMELAPSES_DIR"]) / mid["output"])
+    assert clip_m > 0.05, clip_m                    # the middle exposure clips ...
+    assert clip_f < clip_m / 4, (clip_f, clip_m)    # ... the fused frames hardly
+    assert crush_f < 0.005, (crush_f, crush_m)       # and darken no shadow to black
+    # the thumbnail shows the fused frame too
+    thumbs = [Path(env["TIMELAPSES_DIR"]) / j["thumbnail"] for j in (fused, mid)]
+    assert all(t.read_bytes()[:3] == b"\xff\xd8\xff" for t in thumbs)
+    assert luma_shares(thumbs[0])[0] < luma_shares(thumbs[1])[0] / 4
 
 
 def test_keogram(make_frames, worker, watcher, env):

@@ -296,3 +296,46 @@ def test_ha_remove_without_a_broker_fails(tmp_path):
                               "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and "not removed" in out.stderr, out.stderr
+
+
+def test_the_newest_videos_thumbnail_is_an_image_entity(system, client, daemons, broker, tmp_path):
+    ha = system[0]
+    back = check_discovery(payload_json(ha.wait_message(BACKEND_CONFIG)))
+    image = back["latest_timelapse"]
+    assert image["platform"] == "image" and image["content_type"] == "image/jpeg"
+    assert image["image_topic"] == f"{R}/encoder/thumbnail"
+    # two videos, a dark one then a bright one, made by an encoder worker
+    images, videos = tmp_path / "srv-images", tmp_path / "timelapses"
+    day = images / CAM / "profile-a" / "2026-11-27"
+    day.mkdir(parents=True)
+    for n, (hour, colour) in enumerate(((6, "0x202020"), (7, "0xe0e0e0"))):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                        f"color=c={colour}:s=160x120:r=1", "-frames:v", "4", "-q:v", "3",
+                        str(tmp_path / f"v{n}_%d.jpg")], check=True)
+        for i in range(4):
+            data = (tmp_path / f"v{n}_{i + 1}.jpg").read_bytes()
+            name = f"capture_20261127_{hour:02d}000{i}_000.jpg"
+            (day / name).write_bytes(data)
+            (day / name).with_suffix(".json").write_text(json.dumps(
+                {"camera": CAM, "profile": "a", "size": len(data), "width": 160, "height": 120,
+                 "path": f"profile-a/2026-11-27/{name}"}))
+    env = {"MQTT_URL": broker.url, "IMAGES_DIR": str(images), "TIMELAPSES_DIR": str(videos),
+           "SKYLAPSE_CONFIG": system[3]["SKYLAPSE_CONFIG"], "MQTT_TOPIC_ROOT": R}
+    worker = daemons("skylapse-encoder", ["--worker", "w1"], env=env)
+    worker.wait_log("worker w1 ready")
+    thumbs = []
+    for n, hour in enumerate((6, 7)):
+        mark = ha.mark()
+        ha.publish(f"{R}/encoder/jobs", json.dumps(
+            {"job_id": f"thumb-{n}", "camera": CAM, "profile": "a",
+             "from": f"2026-11-27T{hour:02d}:00:00Z", "to": f"2026-11-27T{hour:02d}:01:00Z"}))
+        done = payload_json(ha.wait_message(
+            f"{R}/encoder/jobs/thumb-{n}",
+            lambda m: m.payload and payload_json(m)["state"] in ("done", "failed"), start=mark,
+            timeout=30))
+        assert done["state"] == "done", done
+        thumbs.append((videos / done["thumbnail"]).read_bytes())
+        ha.wait_message(image["image_topic"], lambda m, t=thumbs[-1]: m.payload == t, start=mark)
+    # what Home Assistant gets when it subscribes: the newest video's JPEG
+    newest = retained(client, image["image_topic"])
+    assert newest == thumbs[1] != thumbs[0] and newest[:3] == b"\xff\xd8\xff"

@@ -99,7 +99,7 @@ def test_asyncapi_has_every_topic_with_its_parameters(asyncapi):
 
 
 def test_asyncapi_operations_use_their_channels_messages(asyncapi):
-    retained = {"status", "availability", "plan", "state", "preview", "config"}
+    retained = {"status", "availability", "plan", "state", "preview", "config", "thumbnail"}
     for op_id, op in asyncapi["operations"].items():
         assert op["action"] in ("send", "receive"), op_id
         channel_ref = op["channel"]["$ref"]
@@ -269,6 +269,8 @@ CASES = [
     ("encode-job", without(JOB, "profile"), True),
     ("encode-job", change(JOB, codec="hevc", height=720, quality="medium", name="june-21",
                           bracket=1, deflicker={"enabled": False}), True),
+    ("encode-job", change(JOB, hdr=False), True),
+    ("encode-job", change(JOB, hdr="off"), False),
     ("encode-job", change(JOB, codec="mpeg2"), False),
     ("encode-job", change(JOB, fps=30, duration_seconds=20), False),
     ("encode-job", change(JOB, fps=29.97), False),

@@ -278,7 +278,7 @@ static void test_select_brackets(void **state)
 {
 	struct encode_job job = range_job("helios", 'd');
 	struct selection s;
-	char why[ERRMSG_MAX] = "";
+	char why[ERRMSG_MAX] = "", gone[256];
 
 	(void)state;
 	for (int i = 0; i < 3; i++)
@@ -296,6 +296,26 @@ static void test_select_brackets(void **state)
 	job.bracket = 2;
 	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
 	assert_non_null(strstr(s.frames[0].rel, "_bracket2.jpg"));
+	selection_free(&s);
+	/* to fuse: one entry a slot, the middle exposure in front, the others
+	 * beside it; slot 1 lost its middle one and keeps the two it has */
+	snprintf(gone, sizeof(gone),
+		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json", root);
+	assert_int_equal(unlink(gone), 0);
+	job.bracket = -1;
+	job.hdr = true;
+	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(s.count, 3);
+	assert_non_null(strstr(s.frames[0].rel, "_bracket1.jpg"));
+	assert_int_equal(s.frames[0].nothers, 2);
+	assert_non_null(strstr(s.frames[0].others[0], "_bracket0.jpg"));
+	assert_non_null(strstr(s.frames[0].others[1], "_bracket2.jpg"));
+	assert_non_null(strstr(s.frames[1].rel, "_bracket0.jpg"));
+	assert_int_equal(s.frames[1].nothers, 1);
+	assert_non_null(strstr(s.frames[1].others[0], "_bracket2.jpg"));
+	assert_int_equal(s.frames[2].nothers, 2);
+	assert_int_equal(s.skipped.count, 1);
+	assert_string_equal(s.skipped.items[0].reason, SKIP_MISSING);
 	selection_free(&s);
 }
 
@@ -316,7 +336,7 @@ static void test_select_folder(void **state)
 	assert_int_equal(file_write_atomic(path, "nope", 4), 0);
 	snprintf(path, sizeof(path), "%s/notes.txt", dir);
 	assert_int_equal(file_write_atomic(path, "x", 1), 0);
-	assert_int_equal(select_folder(dir, &s, why), SL_OK);
+	assert_int_equal(select_folder(dir, false, &s, why), SL_OK);
 	assert_int_equal(s.count, 3);
 	assert_string_equal(s.frames[0].rel, "f_0.jpg"); /* name order */
 	assert_string_equal(s.frames[2].rel, "f_3.jpg");

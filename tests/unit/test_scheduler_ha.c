@@ -67,6 +67,7 @@ static void test_backend_discovery(void **state)
 	static const char *const keys[] = {
 		"active_schedules", "next_sunrise",	 "next_sunset",	   "encoder_queue",
 		"schedule_sunrise", "schedule_a_b",	 "schedule_a_b_2", "timelapse_today",
+		"latest_timelapse",
 	};
 	char dev_id[HA_DEVICE_ID_MAX];
 	struct config c;
@@ -99,6 +100,10 @@ static void test_backend_discovery(void **state)
 		json_object_set_new(ids, str(cmp, "unique_id"), json_true());
 		assert_true(strncmp(str(cmp, "unique_id"), dev_id, strlen(dev_id)) == 0);
 	}
+	cmp = json_object_get(cmps, "latest_timelapse");
+	assert_string_equal(str(cmp, "platform"), "image");
+	assert_string_equal(str(cmp, "image_topic"), "sky/test/encoder/thumbnail");
+	assert_string_equal(str(cmp, "content_type"), "image/jpeg");
 	/* the two schedules that differ by '-' and '_' keep their own topics */
 	cmp = json_object_get(cmps, "schedule_a_b");
 	assert_string_equal(str(cmp, "platform"), "switch");
