@@ -177,21 +177,6 @@ static bool overrides_exposure(const json_t *ov)
 	return false;
 }
 
-/* The agent's settings as manual controls; a white balance the request
- * names stays. */
-static void agent_controls(struct camera_controls *c, const struct exposure_setting *s,
-			   const json_t *ov)
-{
-	c->ae_enable = false;
-	c->ev = 0;
-	c->exposure_us = s->exposure_us;
-	c->analogue_gain = profile_gain_valid(s->analogue_gain);
-	if (json_object_get(ov, "awb_mode") || json_object_get(ov, "colour_temp_k"))
-		return;
-	snprintf(c->awb_mode, sizeof(c->awb_mode), "custom");
-	c->colour_temp_k = s->colour_temp_k;
-}
-
 /* The agent's exposure control: the reference frame (its planes still the
  * camera's) goes to the controller, whose states are then saved. */
 static void agent_feed(struct capture_agent *a, const struct capture_job *job, double sun_deg,
@@ -251,7 +236,10 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	if (agent) {
 		sun_position_at(a->cfg->latitude, a->cfg->longitude, now_ms, &sun);
 		exposure_run_plan(a->expo, p, &m, now_ms, sun.elevation_deg, &lim, &base);
-		agent_controls(&ctl, &base, job->overrides);
+		exposure_run_controls(&base,
+				      json_object_get(job->overrides, "awb_mode") ||
+					  json_object_get(job->overrides, "colour_temp_k"),
+				      &ctl);
 	}
 	shots = p->bracket_count > 1 ? p->bracket_count : 1;
 	job->reference = shots - 1;

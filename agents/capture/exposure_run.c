@@ -6,6 +6,7 @@
 #include "exposure_run.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,13 +53,20 @@ static void limits_of(const struct exposure_track *t, struct exposure_limits *li
 }
 
 /* A state whose last frame is this old is off by an unknown amount (the
- * controller's own rule): the camera's metering is the better start. */
-static bool stale(const struct exposure_track *t, int64_t now_ms)
+ * controller's own rule): the camera's metering is the better start, unless
+ * the camera's auto exposure is at its limit (full gain: it cannot say how
+ * dark it is) and the state is darker still, as after a night's pause. */
+static bool stale(const struct exposure_track *t, const struct camera_meter *m, int64_t now_ms)
 {
 	int64_t gap = (int64_t)EXPOSURE_GAP_S * 1000, five = 5LL * interval_of(t);
 
-	return !t->st.have_frame || now_ms - t->st.last_ms > (gap > five ? gap : five) ||
-	       now_ms < t->st.last_ms;
+	if (!t->st.have_frame || now_ms < t->st.last_ms)
+		return true;
+	if (now_ms - t->st.last_ms <= (gap > five ? gap : five))
+		return false;
+	return !(m->analogue_gain >= EXPOSURE_GAIN_MAX - 0.1 &&
+		 (double)t->st.exposure_us * t->st.analogue_gain >
+		     (double)m->exposure_us * m->analogue_gain);
 }
 
 void exposure_run_plan(struct exposure_run *r, const struct profile *p,
@@ -80,7 +88,7 @@ void exposure_run_plan(struct exposure_run *r, const struct profile *p,
 	t->shots = p->bracket_count > 1 ? p->bracket_count : 1;
 	t->max_exposure_us = p->max_exposure_us;
 	limits_of(t, lim);
-	if (stale(t, now_ms))
+	if (stale(t, m, now_ms))
 		exposure_state_init(&t->st, m->exposure_us, m->analogue_gain, sun_deg, &s);
 	else
 		s = (struct exposure_setting){t->st.exposure_us, t->st.analogue_gain,
@@ -110,6 +118,19 @@ void exposure_run_taken(struct exposure_run *r, char profile, const struct expos
 	}
 	limits_of(t, &lim);
 	exposure_next(&t->st, &lim, f, sun_deg, interval_of(t), &next);
+}
+
+void exposure_run_controls(const struct exposure_setting *s, bool keep_wb,
+			   struct camera_controls *c)
+{
+	c->ae_enable = false;
+	c->ev = 0;
+	c->exposure_us = s->exposure_us;
+	c->analogue_gain = profile_gain_valid(s->analogue_gain);
+	if (keep_wb)
+		return;
+	snprintf(c->awb_mode, sizeof(c->awb_mode), "custom");
+	c->colour_temp_k = s->colour_temp_k;
 }
 
 json_t *exposure_run_to_json(const struct exposure_run *r)

@@ -8,7 +8,10 @@
  *
  *   exposure_run_plan()    the shot's exposure, gain and colour temperature,
  *                          and the limits they keep (a fresh or stale state
- *                          starts from what the camera metered);
+ *                          starts from what the camera metered, unless the
+ *                          camera's auto exposure is at full gain and the
+ *                          stale state darker: a night's pause);
+ *   exposure_run_controls() as the camera's manual controls;
  *   exposure_bracket()     each bracket around it, within the same limits;
  *   exposure_run_taken()   the reference frame measured (exposure_measure_
  *                          plane) goes to the controller, which decides the
@@ -72,6 +75,11 @@ void exposure_run_plan(struct exposure_run *r, const struct profile *p,
  * unknown). Decides the next shot's settings. */
 void exposure_run_taken(struct exposure_run *r, char profile, const struct exposure_frame *f,
 			double sun_deg, int camera_ms);
+
+/* Sets `c` to shoot `s`: manual exposure and gain, and the colour
+ * temperature unless `keep_wb` (a request that names its white balance). */
+void exposure_run_controls(const struct exposure_setting *s, bool keep_wb,
+			   struct camera_controls *c);
 
 /* The track of `profile` (borrowed), or NULL when it has none. */
 const struct exposure_track *exposure_run_find(const struct exposure_run *r, char profile);

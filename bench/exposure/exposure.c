@@ -29,9 +29,10 @@
  * The strategies are the table `strategies` below: plain auto exposure
  * (profile a's controls, the camera deciding each shot), a fixed manual
  * exposure (what the camera metered at the run's first frame, kept) and
- * profile h's controller (agents/capture/exposure.c, fed each frame's mean
- * luma and 98th percentile, measured by its exposure_measure_plane()). A new strategy is one more
- * function and one more row.
+ * profile h's controller, run as the agent runs it (exposure_run.h: the same
+ * plan, controls and frame taken as capture.c, the frame measured by
+ * exposure_measure_plane(), the camera's time beyond the exposure taken as
+ * CAPTURE_MS). A new strategy is one more function and one more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
  */
@@ -44,6 +45,7 @@
 #include "camera.h"
 #include "camera_sim.h"
 #include "exposure.h"
+#include "exposure_run.h"
 #include "profile.h"
 #include "sun.h"
 
@@ -53,7 +55,7 @@
 #define BOTTOM_DEG  -18.0
 #define NIGHT_DEG   -15.0
 #define SCAN_MS	    60000LL
-#define CAPTURE_MS  1000 /* what h allows a capture besides its exposure */
+#define CAPTURE_MS  1000 /* a Pi HQ still's time beyond its exposure, about */
 #define AE_LIMIT_US 499000
 
 struct place {
@@ -78,6 +80,9 @@ struct history {
 	double luma;	  /* the last frame's mean luma */
 	double highlight; /* its 98th percentile */
 	int64_t at_ms;	  /* its time */
+	double frame_sun_deg; /* the sun's elevation at it */
+	int64_t now_ms;	  /* the time of the frame to take */
+	const struct profile *ph; /* profile h */
 	int interval_s;
 	int limit_us;	 /* the strategy's longest exposure */
 	int exposure_us; /* the last frame's */
@@ -85,7 +90,7 @@ struct history {
 	double sun_deg;	 /* the sun's elevation at this frame */
 	int fixed_us;	 /* the fixed strategy's exposure */
 	double fixed_gain;
-	struct exposure_state expo; /* h's */
+	struct exposure_run run; /* h's */
 };
 
 struct strategy {
@@ -122,17 +127,11 @@ static void day_to_night(struct history *h, const struct camera_meter *m,
 	struct exposure_setting next;
 	struct exposure_frame f = {h->at_ms, h->luma, h->highlight, h->exposure_us, h->gain};
 
-	exposure_limits_for(h->interval_s * 1000, CAPTURE_MS, 0, &lim);
+	if (h->frames > 0)
+		exposure_run_taken(&h->run, 'h', &f, h->frame_sun_deg, CAPTURE_MS);
+	exposure_run_plan(&h->run, h->ph, m, h->now_ms, h->sun_deg, &lim, &next);
 	h->limit_us = lim.exposure_max_us;
-	if (h->frames == 0)
-		exposure_state_init(&h->expo, m->exposure_us, m->analogue_gain, h->sun_deg, &next);
-	else
-		exposure_next(&h->expo, &lim, &f, h->sun_deg, h->interval_s * 1000, &next);
-	ctl->ae_enable = false;
-	ctl->exposure_us = next.exposure_us;
-	ctl->analogue_gain = next.analogue_gain;
-	snprintf(ctl->awb_mode, sizeof(ctl->awb_mode), "custom");
-	ctl->colour_temp_k = next.colour_temp_k;
+	exposure_run_controls(&next, false, ctl);
 }
 
 static const struct strategy strategies[] = {
@@ -202,10 +201,12 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One strategy at one place and interval; 0 or a negative error code. */
-static int run(struct camera *cam, const struct place *p, const struct profile *pa,
+static int run(struct camera *cam, const struct place *p, const struct profile_set *set,
 	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
 {
-	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US};
+	const struct profile *pa = profile_find(set, "a");
+	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US,
+			    .ph = profile_find(set, "h")};
 	struct camera_controls ctl;
 	struct camera_meter m;
 	struct camera_frame f = {0};
@@ -226,6 +227,7 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 		prev = -1;
 		for (ms = t[2 * seg]; ms <= t[2 * seg + 1]; ms += interval_s * 1000LL) {
 			h.sun_deg = elevation(p, ms);
+			h.now_ms = ms;
 			rc = camera_meter(cam, ms, &m, why);
 			if (rc == 0)
 				rc = profile_controls(pa, m.lux, NULL, &ctl, why);
@@ -239,6 +241,7 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 				goto out;
 			h.frames++;
 			h.at_ms = ms;
+			h.frame_sun_deg = h.sun_deg;
 			exposure_measure_plane(f.yuv420[0], f.width, f.height, f.yuv420_strides[0],
 					       &measured);
 			h.luma = measured.mean_luma;
@@ -298,7 +301,6 @@ int main(int argc, char **argv)
 {
 	struct camera_env env = {0};
 	struct profile_set set;
-	const struct profile *pa;
 	struct camera *cam = NULL;
 	struct figures fig;
 	char why[ERRMSG_MAX] = "";
@@ -308,7 +310,6 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	profile_set_builtin(&set);
-	pa = profile_find(&set, "a");
 	printf("exposure: sim camera %dx%d, auto exposure error %.2f EV (seed %u), "
 	       "shutter steps %.2f us\n",
 	       FRAME_W, FRAME_H, SIM_AE_ERROR_EV, seed, SIM_LINE_US);
@@ -339,7 +340,7 @@ int main(int argc, char **argv)
 
 			snprintf(interval, sizeof(interval), "%d s", intervals_s[ii]);
 			for (is = 0; is < COUNT(strategies) && rc == 0; is++) {
-				rc = run(cam, p, pa, &strategies[is], t, intervals_s[ii], &fig);
+				rc = run(cam, p, &set, &strategies[is], t, intervals_s[ii], &fig);
 				if (rc < 0)
 					break;
 				char night[16] = "-", room[16] = "-";

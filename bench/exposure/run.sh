@@ -11,6 +11,7 @@ make -s -C "$root" build/libskylapse.a
 # shellcheck disable=SC2046 # pkg-config prints several flags: split on purpose
 cc -O2 -std=c11 -D_GNU_SOURCE -DNDEBUG -I"$root/lib" -I"$root/agents/capture" \
 	-o "$out/exposure" "$here/exposure.c" "$root"/agents/capture/camera*.c "$root/agents/capture/exposure.c" \
+	"$root/agents/capture/exposure_run.c" \
 	"$root/build/libskylapse.a" $(pkg-config --cflags --libs libturbojpeg jansson libcrypto) \
 	-lpaho-mqtt3as -ldl -lpthread -lm
 "$out/exposure" "${2:-1}"
