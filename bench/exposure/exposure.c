@@ -35,6 +35,11 @@
  * CAPTURE_MS). A new strategy is one more function and one more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
+ *   exposure --frames DIR INTERVAL_S [a|fixed|h]
+ *                       writes a strategy's frames (h's by default) of the seed place's sunset
+ *                       at 640x480 to DIR (f_00000.jpg and a sidecar with
+ *                       its mean_luma, as the agent's), for the deflicker
+ *                       measurement of bench/exposure/deflicker.sh
  */
 #include <math.h>
 #include <stdio.h>
@@ -200,9 +205,32 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One strategy at one place and interval; 0 or a negative error code. */
+/* Writes frame `n` and its sidecar into `dir`; 0 or -1. */
+static int dump_frame(const char *dir, int n, const struct camera_frame *f, double luma)
+{
+	char path[4096];
+	FILE *fp;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/f_%05d.jpg", dir, n);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	rc = fwrite(f->jpeg, 1, f->jpeg_size, fp) == f->jpeg_size ? 0 : -1;
+	rc = fclose(fp) == 0 ? rc : -1;
+	snprintf(path, sizeof(path), "%s/f_%05d.json", dir, n);
+	if (rc < 0 || (fp = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(fp, "{\"mean_luma\": %.2f, \"exposure_us\": %d, \"analogue_gain\": %.4f}\n", luma,
+		f->exposure_us, f->analogue_gain);
+	return fclose(fp) == 0 ? rc : -1;
+}
+
+/* One strategy at one place and interval, the sunset and the sunrise (the
+ * sunset alone when `dump`, a folder, gets the frames); 0 or a negative
+ * error code. */
 static int run(struct camera *cam, const struct place *p, const struct profile_set *set,
-	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
+	       const struct strategy *s, const int64_t t[4], int interval_s, const char *dump,
+	       struct figures *out)
 {
 	const struct profile *pa = profile_find(set, "a");
 	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US,
@@ -223,7 +251,7 @@ static int run(struct camera *cam, const struct place *p, const struct profile_s
 	steps = malloc(sizeof(double) * cap);
 	if (steps == NULL)
 		return SL_ERR_NOMEM;
-	for (seg = 0; seg < 2; seg++) {
+	for (seg = 0; seg < (dump ? 1 : 2); seg++) {
 		prev = -1;
 		for (ms = t[2 * seg]; ms <= t[2 * seg + 1]; ms += interval_s * 1000LL) {
 			h.sun_deg = elevation(p, ms);
@@ -233,8 +261,8 @@ static int run(struct camera *cam, const struct place *p, const struct profile_s
 				rc = profile_controls(pa, m.lux, NULL, &ctl, why);
 			if (rc < 0)
 				goto out;
-			ctl.width = FRAME_W;
-			ctl.height = FRAME_H;
+			ctl.width = camera_info(cam)->width;
+			ctl.height = camera_info(cam)->height;
 			s->controls(&h, &m, &ctl);
 			rc = camera_capture(cam, &ctl, ms, &f, why);
 			if (rc < 0)
@@ -248,6 +276,11 @@ static int run(struct camera *cam, const struct place *p, const struct profile_s
 			h.highlight = measured.highlight_luma;
 			h.exposure_us = f.exposure_us;
 			h.gain = f.analogue_gain;
+			if (dump && dump_frame(dump, out->frames, &f, h.luma) < 0) {
+				err_why(why, "%s: cannot write a frame", dump);
+				rc = SL_ERR_IO;
+				goto out;
+			}
 			camera_frame_clear(&f);
 			bool limited = h.exposure_us >= h.limit_us - 1000 && h.gain >= 15.9;
 
@@ -297,6 +330,36 @@ static void print_span(const char *what, const struct place *p, int64_t a, int64
 	       elevation(p, b));
 }
 
+/* exposure --frames DIR INTERVAL_S [STRATEGY]: a sunset at the seed place. */
+static int dump_frames(const char *dir, int interval_s, const char *name)
+{
+	const struct strategy *s = &strategies[COUNT(strategies) - 1];
+	struct camera_env env = {places[0].lat, places[0].lon, 640, 480};
+	struct profile_set set;
+	struct camera *cam = NULL;
+	struct figures fig;
+	char why[ERRMSG_MAX] = "";
+	int64_t t[4];
+	int rc;
+
+	profile_set_builtin(&set);
+	if ((rc = camera_open("sim", &env, &cam, why)) < 0) {
+		fprintf(stderr, "exposure: %s\n", why);
+		return 1;
+	}
+	camera_sim_seed(cam, 1);
+	find_twilights(&places[0], t);
+	for (size_t i = 0; i < COUNT(strategies); i++)
+		if (strncmp(strategies[i].name, name, strlen(name)) == 0)
+			s = &strategies[i];
+	rc = run(cam, &places[0], &set, s, t, interval_s, dir, &fig);
+	camera_close(&cam);
+	if (rc == 0)
+		printf("exposure: %d frames of %s at %d s in %s, largest step %.2f %%\n", fig.frames,
+		       s->name, interval_s, dir, fig.max_step);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct camera_env env = {0};
@@ -309,6 +372,8 @@ int main(int argc, char **argv)
 	size_t ip, ii, is;
 	int rc = 0;
 
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--frames") == 0)
+		return dump_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : "h");
 	profile_set_builtin(&set);
 	printf("exposure: sim camera %dx%d, auto exposure error %.2f EV (seed %u), "
 	       "shutter steps %.2f us\n",
@@ -340,7 +405,8 @@ int main(int argc, char **argv)
 
 			snprintf(interval, sizeof(interval), "%d s", intervals_s[ii]);
 			for (is = 0; is < COUNT(strategies) && rc == 0; is++) {
-				rc = run(cam, p, &set, &strategies[is], t, intervals_s[ii], &fig);
+				rc = run(cam, p, &set, &strategies[is], t, intervals_s[ii], NULL,
+					 &fig);
 				if (rc < 0)
 					break;
 				char night[16] = "-", room[16] = "-";
