@@ -32,7 +32,9 @@
  * profile h's controller, run as the agent runs it (exposure_run.h: the same
  * plan, controls and frame taken as capture.c, the frame measured by
  * exposure_measure_plane(), the camera's time beyond the exposure taken as
- * CAPTURE_MS). A new strategy is one more function and one more row.
+ * CAPTURE_MS), and h again with "max_exposure_us" 45 s ("h 45 s": at 60 s
+ * the night then has room). A new strategy is one more function and one
+ * more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
  *   exposure --frames DIR INTERVAL_S [a|fixed|h]
@@ -62,6 +64,7 @@
 #define SCAN_MS	    60000LL
 #define CAPTURE_MS  1000 /* a Pi HQ still's time beyond its exposure, about */
 #define AE_LIMIT_US 499000
+#define LONG_MAX_US 45000000
 
 struct place {
 	const char *name;
@@ -88,6 +91,7 @@ struct history {
 	double frame_sun_deg; /* the sun's elevation at it */
 	int64_t now_ms;	  /* the time of the frame to take */
 	const struct profile *ph; /* profile h */
+	struct profile ph_long;	  /* profile h with a longer max_exposure_us */
 	int interval_s;
 	int limit_us;	 /* the strategy's longest exposure */
 	int exposure_us; /* the last frame's */
@@ -125,24 +129,39 @@ static void fixed_exposure(struct history *h, const struct camera_meter *m,
 	ctl->analogue_gain = h->fixed_gain;
 }
 
-static void day_to_night(struct history *h, const struct camera_meter *m,
-			 struct camera_controls *ctl)
+/* Profile `p`'s agent exposure, as capture.c runs it. */
+static void agent_exposure(struct history *h, const struct profile *p,
+			   const struct camera_meter *m, struct camera_controls *ctl)
 {
 	struct exposure_limits lim;
 	struct exposure_setting next;
 	struct exposure_frame f = {h->at_ms, h->luma, h->highlight, h->exposure_us, h->gain};
 
 	if (h->frames > 0)
-		exposure_run_taken(&h->run, 'h', &f, h->frame_sun_deg, CAPTURE_MS);
-	exposure_run_plan(&h->run, h->ph, m, h->now_ms, h->sun_deg, &lim, &next);
+		exposure_run_taken(&h->run, p->id, &f, h->frame_sun_deg, CAPTURE_MS);
+	exposure_run_plan(&h->run, p, m, h->now_ms, h->sun_deg, &lim, &next);
 	h->limit_us = lim.exposure_max_us;
 	exposure_run_controls(&next, false, ctl);
+}
+
+static void day_to_night(struct history *h, const struct camera_meter *m,
+			 struct camera_controls *ctl)
+{
+	agent_exposure(h, h->ph, m, ctl);
+}
+
+/* h with "max_exposure_us": LONG_MAX_US, room for the night at 60 s. */
+static void day_to_night_long(struct history *h, const struct camera_meter *m,
+			      struct camera_controls *ctl)
+{
+	agent_exposure(h, &h->ph_long, m, ctl);
 }
 
 static const struct strategy strategies[] = {
     {"a (auto)", plain_auto},
     {"fixed", fixed_exposure},
     {"h", day_to_night},
+    {"h 45 s", day_to_night_long},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -246,6 +265,8 @@ static int run(struct camera *cam, const struct place *p, const struct profile_s
 	int64_t ms;
 	int seg, rc = 0;
 
+	h.ph_long = *h.ph;
+	h.ph_long.max_exposure_us = LONG_MAX_US;
 	memset(out, 0, sizeof(*out));
 	cap = (size_t)((t[1] - t[0] + t[3] - t[2]) / 1000 / interval_s + 4);
 	steps = malloc(sizeof(double) * cap);
@@ -333,7 +354,7 @@ static void print_span(const char *what, const struct place *p, int64_t a, int64
 /* exposure --frames DIR INTERVAL_S [STRATEGY]: a sunset at the seed place. */
 static int dump_frames(const char *dir, int interval_s, const char *name)
 {
-	const struct strategy *s = &strategies[COUNT(strategies) - 1];
+	const struct strategy *s = &strategies[2];
 	struct camera_env env = {places[0].lat, places[0].lon, 640, 480};
 	struct profile_set set;
 	struct camera *cam = NULL;
@@ -349,7 +370,7 @@ static int dump_frames(const char *dir, int interval_s, const char *name)
 	}
 	camera_sim_seed(cam, 1);
 	find_twilights(&places[0], t);
-	for (size_t i = 0; i < COUNT(strategies); i++)
+	for (size_t i = COUNT(strategies); i-- > 0;) /* the first whose name starts so */
 		if (strncmp(strategies[i].name, name, strlen(name)) == 0)
 			s = &strategies[i];
 	rc = run(cam, &places[0], &set, s, t, interval_s, dir, &fig);
