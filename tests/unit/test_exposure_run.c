@@ -217,7 +217,8 @@ static void test_restart_continues(void **state)
 	rmdir(dir);
 }
 
-/* A state left overnight starts again from the camera's metering. */
+/* A state left overnight starts again from the camera's metering, unless
+ * that is at its limit and the state darker. */
 static void test_stale_state_starts_from_meter(void **state)
 {
 	struct exposure_run r = {{{0}}};
@@ -229,9 +230,19 @@ static void test_stale_state_starts_from_meter(void **state)
 	int64_t now = T0_MS;
 
 	(void)state;
+	struct camera_meter capped = {.lux = 0.01, .exposure_us = 500000, .analogue_gain = 16.0};
+	struct exposure_setting night;
+
 	s = run_shots(&r, p, &now, 100, 60000, &scene, 0, -18);
 	assert_true(s.exposure_us > 1000000); /* a night's long shutter */
-	exposure_run_plan(&r, p, &meter, now + 10 * 3600000LL, 5, &lim, &s);
+	night = s;
+	/* the camera's auto exposure at full gain cannot say how dark it is:
+	 * after a night's pause the night's settings are the better start */
+	exposure_run_plan(&r, p, &capped, now + 10 * 3600000LL, -17, &lim, &s);
+	assert_int_equal(s.exposure_us, night.exposure_us);
+	assert_true(s.analogue_gain == night.analogue_gain);
+	/* by day the camera's metering */
+	exposure_run_plan(&r, p, &meter, now + 11 * 3600000LL, 5, &lim, &s);
 	assert_int_equal(s.exposure_us, meter.exposure_us);
 }
 
