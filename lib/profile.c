@@ -397,10 +397,10 @@ static int bool_field(const json_t *v, bool *out, char tail[ERRMSG_MAX])
 /* Applies one config.json profile object to `p`. Fields imply others where
  * a user would expect it: a manual exposure time or gain turns auto exposure
  * off, and with "ae" they turn the agent's exposure control off unless
- * "exposure" says "agent" (then they are an error), a lens position selects manual focus, a colour temperature selects
- * the "custom" AWB mode, and a fixed "ev" ends adaptive EV unless ev_mode
- * says "adaptive" (then "ev" is a bias added to the curve). `field` gets the
- * failing key. */
+ * "exposure" says "agent" (then they are an error), a lens position selects
+ * manual focus, a colour temperature selects the "custom" AWB mode, and a
+ * fixed "ev" ends adaptive EV unless ev_mode says "adaptive" (then "ev" is a
+ * bias added to the curve). `field` gets the failing key. */
 static int profile_apply(struct profile *p, const json_t *obj, const char **field,
 			 char tail[ERRMSG_MAX])
 {

@@ -4,8 +4,9 @@
  * ../shared/REFERENCE.md), `h` ("Day to night") the agent's own exposure
  * control (`"exposure": "agent"`, which any profile may set: exposure time,
  * gain and colour temperature are then decided by skylapse-capture from the
- * recent frames and the sun, agents/capture/exposure.h); config.json's optional "profiles" section adds
- * profiles or overrides fields of built-in ones. Ids are one letter,
+ * recent frames and the sun, agents/capture/exposure.h); config.json's
+ * optional "profiles" section adds profiles or overrides fields of built-in
+ * ones. Ids are one letter,
  * case-insensitive, stored in lower case. profile_controls() turns a profile,
  * the metered light level and a request's overrides into the control values
  * of one shot (camera_controls below), which every camera source applies.

@@ -277,7 +277,7 @@ static void scene_knots(struct sim_sky *s)
 	static const float upper[3] = {0.10f, 0.17f, 0.45f}, night[3] = {0.035f, 0.05f, 0.13f};
 	static const float skyglow[3] = {0.10f, 0.07f, 0.05f}, orange[3] = {1.0f, 0.38f, 0.06f};
 	static const float pink[3] = {0.90f, 0.42f, 0.36f}, belt[3] = {0.55f, 0.35f, 0.45f};
-	static const float airglow[3] = {0.92f, 1.0f, 1.05f}; /* green and red lines, blue sky glow */
+	static const float airglow[3] = {0.92f, 1.0f, 1.05f}; /* airglow's lines, some sky glow */
 	float glow[GLOW_N + 1][3];
 	double e = s->sun.elevation_deg, lux = s->lux, se = sin(e * DEG), ce = cos(e * DEG);
 	double wd = smoothstep(-3, 12, e), wn = 1 - smoothstep(-15, -7, e);

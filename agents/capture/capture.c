@@ -79,7 +79,8 @@ static json_t *announcement(const struct capture_job *job, const struct shot *s,
 	json_object_set_new(o, "lux", f->lux >= 0 ? json_real(round(f->lux * 100) / 100)
 						  : json_null());
 	json_object_set_new(o, "mean_luma", json_real(round(s->mean_luma * 100) / 100));
-	json_object_set_new(o, "exposure_control", json_string(s->agent_exposure ? "agent" : "camera"));
+	json_object_set_new(o, "exposure_control",
+			    json_string(s->agent_exposure ? "agent" : "camera"));
 	jx_set_str(o, "schedule", job->schedule);
 	jx_set_str(o, "request_id", job->request_id);
 	jx_set_str(o, "backend_name", job->backend_name);

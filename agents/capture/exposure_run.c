@@ -83,7 +83,7 @@ void exposure_run_plan(struct exposure_run *r, const struct profile *p,
 	since = t->last_plan_ms > 0 ? now_ms - t->last_plan_ms : -1;
 	if (since > 0 && since <= (int64_t)EXPOSURE_GAP_S * 1000)
 		t->interval_ms = since < EXPOSURE_RUN_MIN_INTERVAL_MS ? EXPOSURE_RUN_MIN_INTERVAL_MS
-								    : (int)since;
+								      : (int)since;
 	t->last_plan_ms = now_ms;
 	t->shots = p->bracket_count > 1 ? p->bracket_count : 1;
 	t->max_exposure_us = p->max_exposure_us;
@@ -145,10 +145,10 @@ json_t *exposure_run_to_json(const struct exposure_run *r)
 		if (t->profile == 0)
 			continue;
 		st = exposure_state_to_json(&t->st);
-		if (st == NULL ||
-		    json_object_set_new(o, id,
-					json_pack("{s:o, s:i, s:i}", "state", st, "interval_ms",
-						  t->interval_ms, "capture_ms", t->capture_ms)) < 0) {
+		if (st == NULL || json_object_set_new(o, id,
+						      json_pack("{s:o, s:i, s:i}", "state", st,
+								"interval_ms", t->interval_ms,
+								"capture_ms", t->capture_ms)) < 0) {
 			json_decref(o);
 			o = NULL;
 		}

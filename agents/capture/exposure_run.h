@@ -21,13 +21,14 @@
  * The interval is the time between two shots of the profile, at least
  * EXPOSURE_RUN_MIN_INTERVAL_MS (a burst of requests would leave a shutter of
  * nothing; they wait in line instead), and a shot after longer than
- * EXPOSURE_GAP_S keeps the one known; before the second shot
- * it is EXPOSURE_RUN_FIRST_INTERVAL_MS, short so that a first shot never
- * outlasts its slot. A restart keeps the interval known and learns no new
- * one from its first shot (the restart's pause is not an interval). The camera's time is what a shot took beyond its
- * exposure, as measured by the caller: it grows at once and shrinks only
- * when it falls by more than EXPOSURE_RUN_JITTER_MS, so that timing noise
- * does not move a shutter held at its limit (that would flicker).
+ * EXPOSURE_GAP_S keeps the one known; before the second shot it is
+ * EXPOSURE_RUN_FIRST_INTERVAL_MS, short so that a first shot never outlasts
+ * its slot. A restart keeps the interval known and learns no new one from
+ * its first shot (the restart's pause is not an interval). The camera's
+ * time is what a shot took beyond its exposure, as measured by the caller:
+ * it grows at once and shrinks only when it falls by more than
+ * EXPOSURE_RUN_JITTER_MS, so that timing noise does not move a shutter held
+ * at its limit (that would flicker).
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_EXPOSURE_RUN_H
 #define SKYLAPSE_AGENTS_CAPTURE_EXPOSURE_RUN_H
@@ -48,7 +49,7 @@
 
 /* One profile's controller and what was learned about its shots. */
 struct exposure_track {
-	char profile;	   /* 0: unused */
+	char profile; /* 0: unused */
 	struct exposure_state st;
 	int64_t last_plan_ms; /* when the last shot was planned, 0 never */
 	int interval_ms;      /* between the profile's shots; 0 unknown */

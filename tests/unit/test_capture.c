@@ -406,7 +406,8 @@ static void test_agent_exposure_over_a_sunset(void **state)
 	assert_int_equal(json_array_size(frames), 3);
 	for (int i = 0; i < 3; i++) {
 		assert_string_equal(str(json_array_get(frames, i), "exposure_control"), "agent");
-		product[i] = frame_num(frames, i, "exposure_us") * frame_num(frames, i, "analogue_gain");
+		product[i] =
+		    frame_num(frames, i, "exposure_us") * frame_num(frames, i, "analogue_gain");
 	}
 	/* -2, 0, +2 EV around the controlled one: factors of 4, gain steps aside */
 	assert_true(fabs(product[1] / product[0] - 4) < 0.1);

@@ -21,8 +21,8 @@
 
 #define T0_MS 1774000000000LL
 
-static const struct camera_meter meter = {.lux = 5, .exposure_us = 400000, .analogue_gain = 4.0,
-					  .colour_temp_k = 6000};
+static const struct camera_meter meter = {
+    .lux = 5, .exposure_us = 400000, .analogue_gain = 4.0, .colour_temp_k = 6000};
 
 /* A frame of a scene of `scene_ev` taken with `s` at `at_ms`, as measured. */
 static struct exposure_frame shoot(double scene_ev, const struct exposure_setting *s, int64_t at_ms)
@@ -75,9 +75,10 @@ static void test_first_shot_from_meter_and_short_interval(void **state)
 	/* the camera's choice, and limits for the first guess of the interval */
 	assert_int_equal(s.exposure_us, 400000);
 	assert_true(fabs(s.analogue_gain - 4.0) < 0.01);
-	assert_int_equal(lim.exposure_max_us, (EXPOSURE_RUN_FIRST_INTERVAL_MS -
-					       EXPOSURE_RUN_FIRST_CAPTURE_MS -
-					       EXPOSURE_RUN_MARGIN_MS) * 1000);
+	assert_int_equal(lim.exposure_max_us,
+			 (EXPOSURE_RUN_FIRST_INTERVAL_MS - EXPOSURE_RUN_FIRST_CAPTURE_MS -
+			  EXPOSURE_RUN_MARGIN_MS) *
+			     1000);
 	assert_non_null(exposure_run_find(&r, 'h'));
 	assert_null(exposure_run_find(&r, 'a'));
 }
@@ -137,7 +138,7 @@ static void test_ramp_smooth_within_interval(void **state)
 		exposure_run_plan(&r, p, &meter, now, 0, &lim, &s);
 		assert_true(s.exposure_us <= 5000000 - 300000 - EXPOSURE_RUN_MARGIN_MS * 1000);
 		worst = fmax(worst, fabs(log2((double)s.exposure_us * s.analogue_gain /
-					       ((double)prev.exposure_us * prev.analogue_gain))));
+					      ((double)prev.exposure_us * prev.analogue_gain))));
 		f = shoot(scene, &s, now);
 		exposure_run_taken(&r, 'h', &f, 0, 300);
 		prev = s;
