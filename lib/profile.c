@@ -4,7 +4,7 @@
  * The file runs top to bottom as: the light-level curves of the earlier
  * stack (REFERENCE.md), the table of numeric controls shared by config.json
  * profiles and request overrides (one place for every key's type and range),
- * the built-in profiles a..g, loading, and turning a profile into controls.
+ * the built-in profiles a..h, loading, and turning a profile into controls.
  * Messages about bad input always name the key, because they end up in
  * `--check` output and in MQTT error answers.
  */
@@ -84,6 +84,7 @@ static const struct num_field num_fields[] = {
 	{"contrast", false, 0, 32, IN_P(contrast), IN_C(contrast)},
 	{"saturation", false, 0, 32, IN_P(saturation), IN_C(saturation)},
 	{"jpeg_quality", true, 1, 100, IN_P(jpeg_quality), IN_C(jpeg_quality)},
+	{"max_exposure_us", true, 1000, EXPOSURE_MAX_US, IN_P(max_exposure_us), NO_FIELD},
 	{"width", true, 0, 16384, NO_FIELD, IN_C(width)},
 	{"height", true, 0, 16384, NO_FIELD, IN_C(height)},
 };
@@ -195,6 +196,7 @@ static void profile_defaults(struct profile *p, char id)
 	p->contrast = -1;
 	p->saturation = -1;
 	p->jpeg_quality = DEFAULT_JPEG_QUALITY;
+	p->max_exposure_us = -1;
 }
 
 /* Manual focus at 2.45 dioptres (about 40 cm, hyperfocal-ish for the lens the
@@ -210,7 +212,7 @@ void profile_set_builtin(struct profile_set *set)
 	struct profile *p;
 
 	memset(set, 0, sizeof(*set));
-	for (char id = 'a'; id <= 'g'; id++)
+	for (char id = 'a'; id <= 'h'; id++)
 		profile_defaults(&set->items[set->count++], id);
 
 	p = &set->items[0];
@@ -265,6 +267,14 @@ void profile_set_builtin(struct profile_set *set)
 	p->saturation = 1.05;
 	snprintf(p->video_filter, sizeof(p->video_filter),
 		 "unsharp=5:5:0.5:5:5:0.0,eq=contrast=1.05:saturation=1.1");
+
+	/* Off by default like c, e and f, so that schedules naming no profile
+	 * shoot what they always did; a schedule names it to use it. */
+	p = &set->items[7];
+	snprintf(p->name, sizeof(p->name), "Day to night");
+	p->enabled = false;
+	p->agent_exposure = true;
+	snprintf(p->metering, sizeof(p->metering), "centre");
 }
 
 /* Linear between points of an ascending `x`, clamped at both ends. */
@@ -386,10 +396,11 @@ static int bool_field(const json_t *v, bool *out, char tail[ERRMSG_MAX])
 
 /* Applies one config.json profile object to `p`. Fields imply others where
  * a user would expect it: a manual exposure time or gain turns auto exposure
- * off, a lens position selects manual focus, a colour temperature selects
- * the "custom" AWB mode, and a fixed "ev" ends adaptive EV unless ev_mode
- * says "adaptive" (then "ev" is a bias added to the curve). `field` gets the
- * failing key. */
+ * off, and with "ae" they turn the agent's exposure control off unless
+ * "exposure" says "agent" (then they are an error), a lens position selects
+ * manual focus, a colour temperature selects the "custom" AWB mode, and a
+ * fixed "ev" ends adaptive EV unless ev_mode says "adaptive" (then "ev" is a
+ * bias added to the curve). `field` gets the failing key. */
 static int profile_apply(struct profile *p, const json_t *obj, const char **field,
 			 char tail[ERRMSG_MAX])
 {
@@ -486,6 +497,25 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 		snprintf(p->af_mode, sizeof(p->af_mode), "manual");
 	}
 
+	if ((v = json_object_get(obj, "exposure")) != NULL) {
+		static const char *const modes[] = {"camera", "agent", NULL};
+		char mode[8];
+
+		*field = "exposure";
+		if ((rc = name_check(modes, v, mode, sizeof(mode), tail)) < 0)
+			goto out;
+		p->agent_exposure = strcmp(mode, "agent") == 0;
+		if (p->agent_exposure && (ae || json_object_get(obj, "exposure_us") ||
+					  json_object_get(obj, "analogue_gain"))) {
+			err_why(tail, "\"agent\" decides exposure and gain: it takes no ae, "
+				      "exposure_us or analogue_gain (max_exposure_us sets its longest "
+				      "shutter)");
+			rc = SL_ERR_INVAL;
+			goto out;
+		}
+	} else if (ae || json_object_get(obj, "exposure_us") || json_object_get(obj, "analogue_gain")) {
+		p->agent_exposure = false; /* an exposure of its own: the camera's or manual */
+	}
 	if ((v = json_object_get(obj, "bracket_ev")) != NULL) {
 		*field = "bracket_ev";
 		if ((rc = bracket_field(p, v, tail)) < 0)

@@ -1,8 +1,12 @@
 /* profile.h - capture profiles: what the camera is asked to do for one id.
  *
  * Built-in profiles `a`..`g` carry the meaning of the earlier stack (see
- * ../shared/REFERENCE.md); config.json's optional "profiles" section adds
- * profiles or overrides fields of built-in ones. Ids are one letter,
+ * ../shared/REFERENCE.md), `h` ("Day to night") the agent's own exposure
+ * control (`"exposure": "agent"`, which any profile may set: exposure time,
+ * gain and colour temperature are then decided by skylapse-capture from the
+ * recent frames and the sun, agents/capture/exposure.h); config.json's
+ * optional "profiles" section adds profiles or overrides fields of built-in
+ * ones. Ids are one letter,
  * case-insensitive, stored in lower case. profile_controls() turns a profile,
  * the metered light level and a request's overrides into the control values
  * of one shot (camera_controls below), which every camera source applies.
@@ -60,6 +64,9 @@ struct profile {
 	int bracket_count;     /* 0 or 1: single shot */
 	double bracket_ev[BRACKET_MAX];
 	char video_filter[128]; /* encoder hint, e.g. "unsharp" */
+	bool agent_exposure;   /* "exposure": "agent": the agent's controller decides
+				  exposure, gain and colour temperature */
+	int max_exposure_us;   /* its longest shutter; -1: the controller's default (20 s) */
 };
 
 struct profile_set {
@@ -67,7 +74,7 @@ struct profile_set {
 	int count;
 };
 
-/* Fills `set` with the built-in profiles a..g. */
+/* Fills `set` with the built-in profiles a..h. */
 void profile_set_builtin(struct profile_set *set);
 
 /* Fills `set` with the built-ins, then applies config.json's "profiles"

@@ -44,7 +44,29 @@
  * elevation (camera_sim_sky.c: ~100000 lux high sun, 400 at sunrise, 3 at
  * civil dusk, 0.01 on a moonless night with some sky glow), so a night at
  * 1/2 s and gain 16 (auto exposure's limits) is close to black, as with an
- * f/2.8 lens at ISO 100 x 16 (SIM_CAL in camera_sim_sky.h).
+ * f/2.8 lens at ISO 100 x 16 (SIM_CAL in camera_sim_sky.h: an 18 % grey card
+ * under E lux is mid grey at exposure x gain = 20 / E s, the incident-light
+ * meter's N^2 / t = E x S / C with C = 250, N = 2.8, S = 100).
+ *
+ * Night sky: under the twilight lies a constant glow, SIM_NIGHT_SKY, of
+ * 21.5 mag/arcsec^2 (V) at the zenith, about 2.5 times that at the horizon.
+ * That is a dark rural site's sky (the natural sky is 21.6..22.0 at best:
+ * Benn & Ellison 1998, La Palma; Falchi et al. 2016, world atlas of
+ * artificial night sky brightness; suburbs reach 19..20). Luminance
+ * L = 10.8e4 x 10^(-0.4 mag) cd/m^2 = 2.7e-4 cd/m^2 at 21.5 (the usual
+ * conversion, e.g. Cinzano's), which the grey-card calibration above puts at
+ * radiance 2.7e-4 x pi / 0.18 = 4.7e-3. Check against a Pi HQ camera: at
+ * 20 s, gain 16 (ISO ~1600) and f/2.8 the sky gives a linear value of
+ * 4.7e-3 x 20 x 16 x 0.009 = 0.0135, mean luma ~31 at the zenith and more
+ * near the horizon: a dark but visible sky, as photographers' 20 s ISO 1600
+ * f/2.8 frames of a rural sky are; at f/2 it would be twice that. At auto
+ * exposure's 1/2 s and gain 16 the same frame is luma ~3 (black). Before this
+ * glow the sim's night sky was 4.7e-4 at most, ~24 mag/arcsec^2, darker than
+ * any natural sky, and a night frame at 20 s and gain 16 was luma ~8.
+ * Known limit: between -6 and -15 deg the twilight sky here is darker than
+ * measured (the zenith at -12 deg is ~22.5 mag/arcsec^2 here against ~17.5
+ * measured), so exposure reaches 20 s and gain 16 at about -10.5 deg rather
+ * than about -15 deg; the ramp's smoothness is measured on the harder case.
  * Pixels clip at full scale before the tone curve (a sunset's sun is white).
  * Sensor noise grows with the total gain, sigma = 0.6 + 0.22 x gain levels
  * (4 levels at gain 16, the grain of an HQ camera's night frames).

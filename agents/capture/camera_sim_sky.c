@@ -14,7 +14,9 @@
  * pink belt opposite) and night (a dark blue sky with a little sky glow at
  * the horizon). Weights: day = smoothstep(-3, 12, e), night = 1 -
  * smoothstep(-15, -7, e), twilight the rest. Everything is scaled by the
- * illuminance of the instant, so exposure decides what the frame shows.
+ * illuminance of the instant, so exposure decides what the frame shows;
+ * under it all lies the night sky's own constant glow (SIM_NIGHT_SKY),
+ * which only a long exposure shows.
  */
 #include "camera_sim_sky.h"
 
@@ -275,6 +277,7 @@ static void scene_knots(struct sim_sky *s)
 	static const float upper[3] = {0.10f, 0.17f, 0.45f}, night[3] = {0.035f, 0.05f, 0.13f};
 	static const float skyglow[3] = {0.10f, 0.07f, 0.05f}, orange[3] = {1.0f, 0.38f, 0.06f};
 	static const float pink[3] = {0.90f, 0.42f, 0.36f}, belt[3] = {0.55f, 0.35f, 0.45f};
+	static const float airglow[3] = {0.92f, 1.0f, 1.05f}; /* airglow's lines, some sky glow */
 	float glow[GLOW_N + 1][3];
 	double e = s->sun.elevation_deg, lux = s->lux, se = sin(e * DEG), ce = cos(e * DEG);
 	double wd = smoothstep(-3, 12, e), wn = 1 - smoothstep(-15, -7, e);
@@ -309,7 +312,8 @@ static void scene_knots(struct sim_sky *s)
 			base[c] =
 			    (float)(lux * (wd * (zen[c] + (hor[c] - zen[c]) * m) * (1.2 + 0.8 * m) +
 					   wt * upper[c] * (0.5 + 0.5 * (1 - exp(-a / 6))) +
-					   wn * (night[c] + skyglow[c] * exp(-a / 8))));
+					   wn * (night[c] + skyglow[c] * exp(-a / 8))) +
+				    SIM_NIGHT_SKY * airglow[c] * (1 + 1.5 * exp(-a / 10)));
 			band[c] = (float)(lux * wt * warm * 1.6 * exp(-a / 7) * wc[c]);
 			beltc[c] = (float)(lux * wt * warm * 0.6 *
 					   exp(-((a - 5) / 4) * ((a - 5) / 4)) * belt[c]);
@@ -437,8 +441,9 @@ void sim_sky_update(struct sim_sky *s, double lat, double lon, int64_t when_ms)
 	/* lit by the sky and, once up, by the sun; in front of a low sun the
 	 * land is nearly a silhouette */
 	lit = 0.03 + 0.05 * smoothstep(-2, 15, s->sun.elevation_deg);
-	for (c = 0; c < 3; c++)
-		s->ground[c] = (float)(s->lux * lit * ground[c]);
+	for (c = 0; c < 3; c++) /* the night sky's glow lights it too, at 15 % */
+		s->ground[c] =
+		    (float)(s->lux * lit * ground[c] + SIM_NIGHT_SKY * 0.15 * ground[c] / 0.875);
 	scene_knots(s);
 	scene_sun(s);
 	s->stars_ready = false; /* placed when a frame can show them */

@@ -36,6 +36,13 @@
  * of E lux is mid grey (0.18) at exposure x gain = 20 / E seconds, the
  * incident-light rule for an f/2.8 lens at ISO 100. */
 #define SIM_CAL 0.009
+/* Radiance of the moonless night sky at the zenith, in the same units (a
+ * radiance of E is an 18 % grey card under E lux, luminance 0.18 E / pi):
+ * 21.5 mag/arcsec^2 in V, a dark rural site, is 2.7e-4 cd/m^2, so
+ * 2.7e-4 x pi / 0.18 = 4.7e-3. Constant (airglow, starlight, distant light
+ * pollution), under the twilight that fades into it; brighter toward the
+ * horizon. See camera_sim.h for the sources. */
+#define SIM_NIGHT_SKY 4.7e-3
 
 struct sim_star {
 	int x, y; /* pixel, inside the frame and above the skyline */

@@ -20,6 +20,7 @@
 #include "mqtt.h"
 #include "log.h"
 #include "sha256.h"
+#include "sun.h"
 #include "timeutil.h"
 
 int capture_check_disk(struct capture_agent *a, char why[ERRMSG_MAX])
@@ -78,6 +79,8 @@ static json_t *announcement(const struct capture_job *job, const struct shot *s,
 	json_object_set_new(o, "lux", f->lux >= 0 ? json_real(round(f->lux * 100) / 100)
 						  : json_null());
 	json_object_set_new(o, "mean_luma", json_real(round(s->mean_luma * 100) / 100));
+	json_object_set_new(o, "exposure_control",
+			    json_string(s->agent_exposure ? "agent" : "camera"));
 	jx_set_str(o, "schedule", job->schedule);
 	jx_set_str(o, "request_id", job->request_id);
 	jx_set_str(o, "backend_name", job->backend_name);
@@ -164,12 +167,54 @@ static void measure_planes(struct capture_job *job, struct shot *s, bool referen
 	}
 }
 
+/* Whether a request's overrides decide the exposure of the shot. */
+static bool overrides_exposure(const json_t *ov)
+{
+	static const char *const keys[] = {"ae", "exposure_us", "analogue_gain", "ev", NULL};
+
+	for (int i = 0; ov && keys[i]; i++)
+		if (json_object_get(ov, keys[i]))
+			return true;
+	return false;
+}
+
+/* The agent's exposure control: the reference frame (its planes still the
+ * camera's) goes to the controller, whose states are then saved. */
+static void agent_feed(struct capture_agent *a, const struct capture_job *job, double sun_deg,
+		       const struct exposure_frame *f, int camera_ms)
+{
+	char why[ERRMSG_MAX];
+
+	exposure_run_taken(a->expo, job->profile, f, sun_deg, camera_ms);
+	if (a->expo_path[0] && exposure_run_save(a->expo, a->expo_path, why) < 0)
+		log_warn("exposure state not saved: %s", why);
+}
+
+/* Mean and highlight of a frame's luma plane, every 4th row: a 12 MP frame
+ * costs a few ms, and the sky has no detail one row would miss. */
+static void agent_measure(const struct shot *s, struct exposure_frame *f)
+{
+	const struct camera_frame *cf = &s->f;
+
+	exposure_measure_plane(cf->yuv420[0], cf->width, (cf->height + 3) / 4,
+			       cf->yuv420_strides[0] * 4, f);
+	f->at_ms = s->at_ms;
+	f->exposure_us = cf->exposure_us;
+	f->analogue_gain = cf->analogue_gain;
+}
+
 int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_ms)
 {
 	const char *profile = job->profile_asked;
 	const struct profile *p;
 	struct camera_meter m = {.lux = -1};
 	struct camera_controls ctl;
+	struct exposure_limits lim;
+	struct exposure_setting base;
+	struct exposure_frame measured = {0};
+	struct sun_position sun = {0};
+	int64_t camera_us = 0, exposed_us = 0;
+	bool agent, fed = false;
 	int shots, rc;
 
 	p = profile ? profile_find(&a->cfg->profiles, profile)
@@ -188,6 +233,15 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	    (rc = camera_meter(a->cam, now_ms, &m, job->why)) != SL_OK ||
 	    (rc = profile_controls(p, m.lux, job->overrides, &ctl, job->why)) != SL_OK)
 		return job_fail(job, rc);
+	agent = p->agent_exposure && a->expo && !overrides_exposure(job->overrides);
+	if (agent) {
+		sun_position_at(a->cfg->latitude, a->cfg->longitude, now_ms, &sun);
+		exposure_run_plan(a->expo, p, &m, now_ms, sun.elevation_deg, &lim, &base);
+		exposure_run_controls(&base,
+				      json_object_get(job->overrides, "awb_mode") ||
+					  json_object_get(job->overrides, "colour_temp_k"),
+				      &ctl);
+	}
 	shots = p->bracket_count > 1 ? p->bracket_count : 1;
 	job->reference = shots - 1;
 	for (int i = 0; i < shots; i++) {
@@ -195,6 +249,7 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 		int64_t t0, t1;
 
 		s->ctl = ctl;
+		s->agent_exposure = agent;
 		s->bracket = shots > 1 ? i : -1;
 		s->bracket_ev = shots > 1 ? p->bracket_ev[i] : 0;
 		s->mean_luma = -1;
@@ -203,7 +258,14 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 			s->at_ms = job->shots[i - 1].at_ms + 1; /* distinct names on a coarse clock */
 		if (shots > 1 && fabs(s->bracket_ev) < 1e-9)
 			job->reference = i;
-		if (shots > 1) {
+		if (shots > 1 && agent) {
+			/* around the controlled exposure, within the same limits */
+			struct exposure_setting b;
+
+			exposure_bracket(&lim, &base, s->bracket_ev, &b);
+			s->ctl.exposure_us = b.exposure_us;
+			s->ctl.analogue_gain = b.analogue_gain;
+		} else if (shots > 1) {
 			/* brackets are manual around the metered exposure (camera.h) */
 			s->ctl.ae_enable = false;
 			s->ctl.exposure_us = m.exposure_us;
@@ -217,11 +279,21 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 			return job_fail(job, rc);
 		job->nshots = i + 1;
 		t1 = capture_now_us();
+		camera_us += t1 - t0;
+		exposed_us += s->f.exposure_us > 0 ? s->f.exposure_us : 0;
+		if (agent && i == job->reference && s->f.yuv420[0]) {
+			agent_measure(s, &measured);
+			fed = true;
+		}
 		measure_planes(job, s, shots == 1 || i == job->reference);
 		memset(s->f.yuv420, 0, sizeof(s->f.yuv420)); /* the camera reuses them */
 		log_debug("shot %d/%d: camera %lld us, preview %lld us", i + 1, shots,
 			  (long long)(t1 - t0), (long long)(capture_now_us() - t1));
 	}
+	/* a source without planes (dir:) leaves the controller on the meter */
+	if (fed)
+		agent_feed(a, job, sun.elevation_deg, &measured,
+			   (int)((camera_us > exposed_us ? camera_us - exposed_us : 0) / 1000));
 	return SL_OK;
 }
 

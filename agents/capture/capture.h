@@ -20,6 +20,7 @@
 
 #include "camera.h"
 #include "config.h"
+#include "exposure_run.h"
 #include "preview.h"
 #include "settings.h"
 
@@ -34,6 +35,9 @@ struct capture_agent {
 	struct camera *cam;       /* borrowed; NULL while the camera is not ready */
 	char camera_error[ERRMSG_MAX]; /* why cam is NULL */
 	char images_root[PATH_MAX];
+	/* "exposure": "agent" profiles' controllers (borrowed; NULL: none), kept in expo_path */
+	struct exposure_run *expo;
+	char expo_path[PATH_MAX];
 	/* what status reports (main thread only) */
 	int jobs_open;            /* made and not yet accounted: shot, queued or written */
 	json_t *last_frame;       /* the latest announcement (owned), or NULL */
@@ -63,6 +67,7 @@ struct shot {
 	int bracket;           /* -1: single shot */
 	double bracket_ev;
 	double mean_luma;      /* < 0: not known yet (measured by the store) */
+	bool agent_exposure;   /* exposure, gain and colour temperature were the agent's */
 };
 
 struct capture_job {
@@ -100,7 +105,11 @@ struct capture_job *capture_job_new(struct capture_agent *a, const struct captur
 void capture_job_free(struct capture_job **job);
 
 /* Phase 1, main thread: takes the job's exposures at now_ms. On failure
- * sets job->rc and job->why and returns job->rc. */
+ * sets job->rc and job->why and returns job->rc. A profile with "exposure":
+ * "agent" is shot with a->expo's settings (exposure_run.h), which then
+ * takes the reference frame and is saved to a->expo_path; a request whose
+ * overrides set the exposure (ae, exposure_us, analogue_gain, ev) decides
+ * that shot's exposure itself. */
 int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_ms);
 /* Phase 2, any thread: writes the frames and fills job->frames with their
  * announcements. Touches nothing but the job. Returns job->rc. */

@@ -59,6 +59,7 @@ struct agent {
 	char t_status[TOPIC_MAX], t_preview[TOPIC_MAX], t_avail[TOPIC_MAX];
 	char t_plan[TOPIC_MAX];
 	struct offline offline;
+	struct exposure_run expo; /* "exposure": "agent" profiles' controllers */
 	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
 	/* Home Assistant */
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
@@ -411,7 +412,8 @@ static int run(struct agent *a)
 	return rc ? 2 : 0;
 }
 
-/* The agent's own files (kept plan, journal), in its state folder. */
+/* The agent's own files (kept plan, journal, exposure states), in its
+ * state folder. */
 static int state_paths(struct agent *a)
 {
 	char dir[PATH_MAX];
@@ -421,7 +423,9 @@ static int state_paths(struct agent *a)
 	if (snprintf(a->offline.plan_path, sizeof(a->offline.plan_path), "%s/capture-%s-plan.json",
 		     dir, a->cfg.camera_id) >= (int)sizeof(a->offline.plan_path) ||
 	    snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
-		     a->cfg.camera_id) >= (int)sizeof(a->journal_path)) {
+		     a->cfg.camera_id) >= (int)sizeof(a->journal_path) ||
+	    snprintf(a->cap.expo_path, sizeof(a->cap.expo_path), "%s/capture-%s-exposure.json",
+		     dir, a->cfg.camera_id) >= (int)sizeof(a->cap.expo_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -442,6 +446,7 @@ static int list_cameras(struct agent *a)
 int main(int argc, char **argv)
 {
 	struct agent a = {0};
+	char why[ERRMSG_MAX];
 	bool list = false;
 	int rc;
 
@@ -474,6 +479,9 @@ int main(int argc, char **argv)
 	}
 	a.cap.cfg = &a.cfg;
 	a.cap.set = &a.own;
+	a.cap.expo = &a.expo;
+	if (exposure_run_load(&a.expo, a.cap.expo_path, why) < 0)
+		log_warn("exposure state unusable, starting afresh: %s", why);
 	a.cap.started_ms = time_now_ms();
 	if (time_set_zone(a.cfg.timezone) != SL_OK)
 		log_warn("time zone %s unknown: days are counted in UTC", a.cfg.timezone);

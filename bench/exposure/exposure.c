@@ -29,11 +29,19 @@
  * The strategies are the table `strategies` below: plain auto exposure
  * (profile a's controls, the camera deciding each shot), a fixed manual
  * exposure (what the camera metered at the run's first frame, kept) and
- * profile h's controller (agents/capture/exposure.c, fed each frame's mean
- * luma and 98th percentile, measured by its exposure_measure_plane()). A new strategy is one more
- * function and one more row.
+ * profile h's controller, run as the agent runs it (exposure_run.h: the same
+ * plan, controls and frame taken as capture.c, the frame measured by
+ * exposure_measure_plane(), the camera's time beyond the exposure taken as
+ * CAPTURE_MS), and h again with "max_exposure_us" 45 s ("h 45 s": at 60 s
+ * the night then has room). A new strategy is one more function and one
+ * more row.
  *
  *   exposure [SEED]     (bench/exposure/run.sh builds and runs it; seed 1)
+ *   exposure --frames DIR INTERVAL_S [a|fixed|h]
+ *                       writes a strategy's frames (h's by default) of the seed place's sunset
+ *                       at 640x480 to DIR (f_00000.jpg and a sidecar with
+ *                       its mean_luma, as the agent's), for the deflicker
+ *                       measurement of bench/exposure/deflicker.sh
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,6 +52,7 @@
 #include "camera.h"
 #include "camera_sim.h"
 #include "exposure.h"
+#include "exposure_run.h"
 #include "profile.h"
 #include "sun.h"
 
@@ -53,8 +62,9 @@
 #define BOTTOM_DEG  -18.0
 #define NIGHT_DEG   -15.0
 #define SCAN_MS	    60000LL
-#define CAPTURE_MS  1000 /* what h allows a capture besides its exposure */
+#define CAPTURE_MS  1000 /* a Pi HQ still's time beyond its exposure, about */
 #define AE_LIMIT_US 499000
+#define LONG_MAX_US 45000000
 
 struct place {
 	const char *name;
@@ -78,6 +88,10 @@ struct history {
 	double luma;	  /* the last frame's mean luma */
 	double highlight; /* its 98th percentile */
 	int64_t at_ms;	  /* its time */
+	double frame_sun_deg; /* the sun's elevation at it */
+	int64_t now_ms;	  /* the time of the frame to take */
+	const struct profile *ph; /* profile h */
+	struct profile ph_long;	  /* profile h with a longer max_exposure_us */
 	int interval_s;
 	int limit_us;	 /* the strategy's longest exposure */
 	int exposure_us; /* the last frame's */
@@ -85,7 +99,7 @@ struct history {
 	double sun_deg;	 /* the sun's elevation at this frame */
 	int fixed_us;	 /* the fixed strategy's exposure */
 	double fixed_gain;
-	struct exposure_state expo; /* h's */
+	struct exposure_run run; /* h's */
 };
 
 struct strategy {
@@ -115,30 +129,39 @@ static void fixed_exposure(struct history *h, const struct camera_meter *m,
 	ctl->analogue_gain = h->fixed_gain;
 }
 
-static void day_to_night(struct history *h, const struct camera_meter *m,
-			 struct camera_controls *ctl)
+/* Profile `p`'s agent exposure, as capture.c runs it. */
+static void agent_exposure(struct history *h, const struct profile *p,
+			   const struct camera_meter *m, struct camera_controls *ctl)
 {
 	struct exposure_limits lim;
 	struct exposure_setting next;
 	struct exposure_frame f = {h->at_ms, h->luma, h->highlight, h->exposure_us, h->gain};
 
-	exposure_limits_for(h->interval_s * 1000, CAPTURE_MS, 0, &lim);
+	if (h->frames > 0)
+		exposure_run_taken(&h->run, p->id, &f, h->frame_sun_deg, CAPTURE_MS);
+	exposure_run_plan(&h->run, p, m, h->now_ms, h->sun_deg, &lim, &next);
 	h->limit_us = lim.exposure_max_us;
-	if (h->frames == 0)
-		exposure_state_init(&h->expo, m->exposure_us, m->analogue_gain, h->sun_deg, &next);
-	else
-		exposure_next(&h->expo, &lim, &f, h->sun_deg, h->interval_s * 1000, &next);
-	ctl->ae_enable = false;
-	ctl->exposure_us = next.exposure_us;
-	ctl->analogue_gain = next.analogue_gain;
-	snprintf(ctl->awb_mode, sizeof(ctl->awb_mode), "custom");
-	ctl->colour_temp_k = next.colour_temp_k;
+	exposure_run_controls(&next, false, ctl);
+}
+
+static void day_to_night(struct history *h, const struct camera_meter *m,
+			 struct camera_controls *ctl)
+{
+	agent_exposure(h, h->ph, m, ctl);
+}
+
+/* h with "max_exposure_us": LONG_MAX_US, room for the night at 60 s. */
+static void day_to_night_long(struct history *h, const struct camera_meter *m,
+			      struct camera_controls *ctl)
+{
+	agent_exposure(h, &h->ph_long, m, ctl);
 }
 
 static const struct strategy strategies[] = {
     {"a (auto)", plain_auto},
     {"fixed", fixed_exposure},
     {"h", day_to_night},
+    {"h 45 s", day_to_night_long},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -201,11 +224,36 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One strategy at one place and interval; 0 or a negative error code. */
-static int run(struct camera *cam, const struct place *p, const struct profile *pa,
-	       const struct strategy *s, const int64_t t[4], int interval_s, struct figures *out)
+/* Writes frame `n` and its sidecar into `dir`; 0 or -1. */
+static int dump_frame(const char *dir, int n, const struct camera_frame *f, double luma)
 {
-	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US};
+	char path[4096];
+	FILE *fp;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/f_%05d.jpg", dir, n);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return -1;
+	rc = fwrite(f->jpeg, 1, f->jpeg_size, fp) == f->jpeg_size ? 0 : -1;
+	rc = fclose(fp) == 0 ? rc : -1;
+	snprintf(path, sizeof(path), "%s/f_%05d.json", dir, n);
+	if (rc < 0 || (fp = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(fp, "{\"mean_luma\": %.2f, \"exposure_us\": %d, \"analogue_gain\": %.4f}\n", luma,
+		f->exposure_us, f->analogue_gain);
+	return fclose(fp) == 0 ? rc : -1;
+}
+
+/* One strategy at one place and interval, the sunset and the sunrise (the
+ * sunset alone when `dump`, a folder, gets the frames); 0 or a negative
+ * error code. */
+static int run(struct camera *cam, const struct place *p, const struct profile_set *set,
+	       const struct strategy *s, const int64_t t[4], int interval_s, const char *dump,
+	       struct figures *out)
+{
+	const struct profile *pa = profile_find(set, "a");
+	struct history h = {.interval_s = interval_s, .limit_us = AE_LIMIT_US,
+			    .ph = profile_find(set, "h")};
 	struct camera_controls ctl;
 	struct camera_meter m;
 	struct camera_frame f = {0};
@@ -217,34 +265,43 @@ static int run(struct camera *cam, const struct place *p, const struct profile *
 	int64_t ms;
 	int seg, rc = 0;
 
+	h.ph_long = *h.ph;
+	h.ph_long.max_exposure_us = LONG_MAX_US;
 	memset(out, 0, sizeof(*out));
 	cap = (size_t)((t[1] - t[0] + t[3] - t[2]) / 1000 / interval_s + 4);
 	steps = malloc(sizeof(double) * cap);
 	if (steps == NULL)
 		return SL_ERR_NOMEM;
-	for (seg = 0; seg < 2; seg++) {
+	for (seg = 0; seg < (dump ? 1 : 2); seg++) {
 		prev = -1;
 		for (ms = t[2 * seg]; ms <= t[2 * seg + 1]; ms += interval_s * 1000LL) {
 			h.sun_deg = elevation(p, ms);
+			h.now_ms = ms;
 			rc = camera_meter(cam, ms, &m, why);
 			if (rc == 0)
 				rc = profile_controls(pa, m.lux, NULL, &ctl, why);
 			if (rc < 0)
 				goto out;
-			ctl.width = FRAME_W;
-			ctl.height = FRAME_H;
+			ctl.width = camera_info(cam)->width;
+			ctl.height = camera_info(cam)->height;
 			s->controls(&h, &m, &ctl);
 			rc = camera_capture(cam, &ctl, ms, &f, why);
 			if (rc < 0)
 				goto out;
 			h.frames++;
 			h.at_ms = ms;
+			h.frame_sun_deg = h.sun_deg;
 			exposure_measure_plane(f.yuv420[0], f.width, f.height, f.yuv420_strides[0],
 					       &measured);
 			h.luma = measured.mean_luma;
 			h.highlight = measured.highlight_luma;
 			h.exposure_us = f.exposure_us;
 			h.gain = f.analogue_gain;
+			if (dump && dump_frame(dump, out->frames, &f, h.luma) < 0) {
+				err_why(why, "%s: cannot write a frame", dump);
+				rc = SL_ERR_IO;
+				goto out;
+			}
 			camera_frame_clear(&f);
 			bool limited = h.exposure_us >= h.limit_us - 1000 && h.gain >= 15.9;
 
@@ -294,11 +351,40 @@ static void print_span(const char *what, const struct place *p, int64_t a, int64
 	       elevation(p, b));
 }
 
+/* exposure --frames DIR INTERVAL_S [STRATEGY]: a sunset at the seed place. */
+static int dump_frames(const char *dir, int interval_s, const char *name)
+{
+	const struct strategy *s = &strategies[2];
+	struct camera_env env = {places[0].lat, places[0].lon, 640, 480};
+	struct profile_set set;
+	struct camera *cam = NULL;
+	struct figures fig;
+	char why[ERRMSG_MAX] = "";
+	int64_t t[4];
+	int rc;
+
+	profile_set_builtin(&set);
+	if ((rc = camera_open("sim", &env, &cam, why)) < 0) {
+		fprintf(stderr, "exposure: %s\n", why);
+		return 1;
+	}
+	camera_sim_seed(cam, 1);
+	find_twilights(&places[0], t);
+	for (size_t i = COUNT(strategies); i-- > 0;) /* the first whose name starts so */
+		if (strncmp(strategies[i].name, name, strlen(name)) == 0)
+			s = &strategies[i];
+	rc = run(cam, &places[0], &set, s, t, interval_s, dir, &fig);
+	camera_close(&cam);
+	if (rc == 0)
+		printf("exposure: %d frames of %s at %d s in %s, largest step %.2f %%\n", fig.frames,
+		       s->name, interval_s, dir, fig.max_step);
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct camera_env env = {0};
 	struct profile_set set;
-	const struct profile *pa;
 	struct camera *cam = NULL;
 	struct figures fig;
 	char why[ERRMSG_MAX] = "";
@@ -307,8 +393,9 @@ int main(int argc, char **argv)
 	size_t ip, ii, is;
 	int rc = 0;
 
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--frames") == 0)
+		return dump_frames(argv[2], atoi(argv[3]), argc == 5 ? argv[4] : "h");
 	profile_set_builtin(&set);
-	pa = profile_find(&set, "a");
 	printf("exposure: sim camera %dx%d, auto exposure error %.2f EV (seed %u), "
 	       "shutter steps %.2f us\n",
 	       FRAME_W, FRAME_H, SIM_AE_ERROR_EV, seed, SIM_LINE_US);
@@ -339,7 +426,8 @@ int main(int argc, char **argv)
 
 			snprintf(interval, sizeof(interval), "%d s", intervals_s[ii]);
 			for (is = 0; is < COUNT(strategies) && rc == 0; is++) {
-				rc = run(cam, p, pa, &strategies[is], t, intervals_s[ii], &fig);
+				rc = run(cam, p, &set, &strategies[is], t, intervals_s[ii], NULL,
+					 &fig);
 				if (rc < 0)
 					break;
 				char night[16] = "-", room[16] = "-";

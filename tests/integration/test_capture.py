@@ -326,3 +326,65 @@ def test_systemd_notify_ready_and_watchdog(agent, tmp_path):
         got.append(sock.recv(4096))
     assert b"READY=1" in got[0]
     sock.close()
+
+
+def gain_is_a_sensor_step(g):
+    """IMX477 analogue gain: 1024 / (1024 - code) for a whole code (lib/profile.h)."""
+    code = 1024 - 1024 / g
+    return any(abs(1024 / (1024 - c) - g) < 1e-6 for c in (int(code), int(code) + 1))
+
+
+def product_ev(frame):
+    import math
+    return math.log2(frame["exposure_us"] * frame["analogue_gain"])
+
+
+def test_day_to_night_profile_is_the_agents_exposure_and_survives_a_restart(agent, broker,
+                                                                             agent_env):
+    """Profile h: every frame manual, with the agent's exposure, gain on a sensor
+    step and colour temperature; consecutive frames move little once the first
+    catch-up from the camera's metering is done (in the real time of the test the
+    sky barely changes); the state is saved and a restarted agent continues from
+    it."""
+    d, w = agent()
+    frames = []
+    for i in range(8):
+        result, _ = request(broker, w, json.dumps({"profile": "h", "request_id": f"h{i}"}), f"h{i}")
+        assert result["status"] == "ok", result
+        frames += result["frames"]
+    for f in frames:
+        validate(f, "frame-announcement")
+        assert f["profile"] == "h" and f["exposure_control"] == "agent"
+        assert f["awb"] == "custom" and 1000 <= f["colour_temp_k"] <= 15000
+        assert gain_is_a_sensor_step(f["analogue_gain"]), f["analogue_gain"]
+    for a, b in zip(frames[2:], frames[3:]):
+        assert abs(product_ev(b) - product_ev(a)) <= 0.11, (a, b)
+
+    # the state file (saved before the frame is answered): the next frame's settings
+    state_file = Path(d.env["SKYLAPSE_STATE_DIR"]) / f"capture-{CAM}-exposure.json"
+    saved = json.loads(state_file.read_text())["h"]["state"]
+    assert saved["have_frame"] is True
+    assert d.stop() == 0
+
+    d2, w2 = agent(SKYLAPSE_STATE_DIR=d.env["SKYLAPSE_STATE_DIR"])
+    result, _ = request(broker, w2, '{"profile": "h", "request_id": "after"}', "after")
+    assert result["status"] == "ok", result
+    after = result["frames"][0]
+    assert after["exposure_us"] == saved["exposure_us"]
+    assert after["analogue_gain"] == pytest.approx(saved["analogue_gain"], abs=1e-6)
+    assert after["colour_temp_k"] == saved["colour_temp_k"]
+    # profile a's frames stay the camera's
+    result, _ = request(broker, w2, '{"profile": "a", "request_id": "a1"}', "a1")
+    assert result["frames"][0]["exposure_control"] == "camera"
+
+
+def test_corrupt_exposure_state_warns_and_starts_afresh(agent, broker, tmp_path):
+    state = tmp_path / "state-corrupt"
+    state.mkdir()
+    (state / f"capture-{CAM}-exposure.json").write_text('{"h": {"state": ')
+    d, w = agent(SKYLAPSE_STATE_DIR=str(state))
+    assert "exposure state unusable, starting afresh" in d.log()
+    result, _ = request(broker, w, '{"profile": "h", "request_id": "fresh"}', "fresh")
+    assert result["status"] == "ok" and result["frames"][0]["exposure_control"] == "agent"
+    saved = json.loads((state / f"capture-{CAM}-exposure.json").read_text())
+    assert saved["h"]["state"]["have_frame"] is True

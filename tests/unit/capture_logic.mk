@@ -2,6 +2,7 @@
 # daemon's path, the writer thread on a real loop included.
 UNIT_TESTS += test_capture
 test_capture_SRCS := agents/capture/request.c agents/capture/capture.c agents/capture/settings.c \
+	agents/capture/exposure.c agents/capture/exposure_run.c \
 	agents/capture/frame_store.c agents/capture/status.c agents/capture/writer.c \
 	$(CAPTURE_CAMERA_SRCS)
 test_capture_PKGS := libturbojpeg

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,74 @@ static void test_requests_single_and_bracket(void **state)
 	fixture_close(&fx);
 }
 
+static double frame_num(const json_t *frames, size_t i, const char *key)
+{
+	return json_number_value(json_object_get(json_array_get(frames, i), key));
+}
+
+/* Profile h through the daemon's path over a simulated sunset in Denver, a
+ * frame a minute: every frame is the agent's, the output's luma moves
+ * little from frame to frame while exposure and gain have room, the dusk
+ * stays exposed; then a bracketed profile with "exposure": "agent" brackets
+ * around the controlled exposure. */
+static void test_agent_exposure_over_a_sunset(void **state)
+{
+	struct fixture fx;
+	struct exposure_run run = {{{0}}};
+	struct profile *d = NULL;
+	const json_t *r, *frames;
+	int64_t t0 = 1782956700000LL; /* 2026-07-02T01:45Z, sun ~ +5 deg in Denver */
+	double prev = -1, worst = 0, luma = 0, product[3];
+	bool prev_room = false;
+
+	(void)state;
+	fixture_open(&fx, "sim");
+	fx.a.expo = &run;
+	for (int i = 0; i < 100; i++) {
+		int64_t at = t0 + i * 60000LL;
+		double e, g;
+		bool room;
+
+		r = run_request(&fx, "{\"profile\":\"h\"}", at, 0);
+		assert_string_equal(str(r, "status"), "ok");
+		frames = json_object_get(r, "frames");
+		assert_string_equal(str(json_array_get(frames, 0), "exposure_control"), "agent");
+		assert_string_equal(str(json_array_get(frames, 0), "awb"), "custom");
+		e = frame_num(frames, 0, "exposure_us");
+		g = frame_num(frames, 0, "analogue_gain");
+		assert_true(g == profile_gain_valid(g));
+		assert_true(e <= EXPOSURE_MAX_DEFAULT_US);
+		luma = frame_num(frames, 0, "mean_luma");
+		room = !(e >= EXPOSURE_MAX_DEFAULT_US - 1000 && g >= 15.9);
+		if (i >= 3 && room && prev_room)
+			worst = fmax(worst, fabs(luma - prev) / fmax(prev, 1));
+		prev = luma;
+		prev_room = room;
+	}
+	if (!(worst < 0.08 && luma > 20))
+		fail_msg("largest step with room %.1f %%, last luma %.1f", 100 * worst, luma);
+	assert_int_equal(exposure_run_find(&run, 'h')->interval_ms, 60000);
+
+	for (int i = 0; i < fx.cfg.profiles.count; i++)
+		if (fx.cfg.profiles.items[i].id == 'd')
+			d = &fx.cfg.profiles.items[i];
+	assert_non_null(d);
+	d->agent_exposure = true;
+	for (int i = 0; i < 3; i++)
+		r = run_request(&fx, "{\"profile\":\"d\"}", t0 + i * 30000LL, 0);
+	frames = json_object_get(r, "frames");
+	assert_int_equal(json_array_size(frames), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(str(json_array_get(frames, i), "exposure_control"), "agent");
+		product[i] =
+		    frame_num(frames, i, "exposure_us") * frame_num(frames, i, "analogue_gain");
+	}
+	/* -2, 0, +2 EV around the controlled one: factors of 4, gain steps aside */
+	assert_true(fabs(product[1] / product[0] - 4) < 0.1);
+	assert_true(fabs(product[2] / product[1] - 4) < 0.1);
+	fixture_close(&fx);
+}
+
 /* Regressions as data: every way a request fails, the machine word it
  * answers with and the sentence for people. */
 static void test_error_kinds(void **state)
@@ -537,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_frame_rel_path),
 		cmocka_unit_test(test_frame_store_write),
 		cmocka_unit_test(test_preview),
+		cmocka_unit_test(test_agent_exposure_over_a_sunset),
 		cmocka_unit_test(test_requests_single_and_bracket),
 		cmocka_unit_test(test_error_kinds),
 		cmocka_unit_test(test_camera_failure_kind),

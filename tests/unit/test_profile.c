@@ -213,13 +213,14 @@ static void test_builtins(void **state)
 		{'e', "Balanced Adaptive", false, WB_CURVE_BALANCED, 0.0},
 		{'f', "Spot metering", false, WB_CURVE_NONE, 0.7},
 		{'g', "Adaptive EV + balanced WB", true, WB_CURVE_BALANCED, 0.0},
+		{'h', "Day to night", false, WB_CURVE_NONE, 0.0},
 	};
 	struct profile_set set;
 	const struct profile *p;
 
 	(void)state;
 	profile_set_builtin(&set);
-	assert_int_equal(set.count, 7);
+	assert_int_equal(set.count, 8);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		p = &set.items[i];
 		assert_int_equal(p->id, want[i].id);
@@ -267,6 +268,12 @@ static void test_builtins(void **state)
 	assert_non_null(strstr(p->video_filter, "unsharp"));
 	assert_non_null(strstr(p->video_filter, "contrast"));
 	assert_non_null(strstr(p->video_filter, "saturation"));
+
+	for (int i = 0; i < set.count; i++)
+		assert_int_equal(set.items[i].agent_exposure, set.items[i].id == 'h');
+	p = profile_find(&set, "h");
+	assert_int_equal(p->bracket_count, 0);
+	assert_int_equal(p->max_exposure_us, -1);
 }
 
 static void test_find(void **state)
@@ -279,7 +286,8 @@ static void test_find(void **state)
 	assert_int_equal(profile_find(&set, "A")->id, 'a');
 	assert_int_equal(profile_find(&set, "G")->id, 'g');
 	assert_ptr_equal(profile_find(&set, "D"), profile_find(&set, "d"));
-	assert_null(profile_find(&set, "h"));
+	assert_int_equal(profile_find(&set, "H")->id, 'h');
+	assert_null(profile_find(&set, "i"));
 	assert_null(profile_find(&set, ""));
 	assert_null(profile_find(&set, "ab"));
 	assert_null(profile_find(&set, "1"));
@@ -306,7 +314,7 @@ static void test_load_none(void **state)
 		assert_int_equal(set.items[i].wb_curve, builtin.items[i].wb_curve);
 	}
 	assert_int_equal(profile_set_load(&set, null, why), 0);
-	assert_int_equal(set.count, 7);
+	assert_int_equal(set.count, 8);
 	assert_int_equal(profile_set_load(&set, NULL, why), 0);
 	json_decref(null);
 }
@@ -327,12 +335,13 @@ static void test_load_good(void **state)
 		"\"b\": {\"bracket_ev\": [-1, 0, 1, 2.5], \"video_filter\": \"eq=gamma=1.1\"},"
 		"\"d\": {\"lens_position\": 3.0, \"jpeg_quality\": 80, \"awb_mode\": \"warm\"},"
 		"\"i\": {\"colour_temp_k\": 4800, \"sharpness\": 2, \"contrast\": 0, \"saturation\": 32},"
-		"\"j\": {\"af_mode\": \"continuous\", \"awb_mode\": \"Cloudy\", \"bracket_ev\": []}"
+		"\"j\": {\"af_mode\": \"continuous\", \"awb_mode\": \"Cloudy\", \"bracket_ev\": []},"
+		"\"k\": {\"exposure\": \"Agent\", \"max_exposure_us\": 8000000, \"bracket_ev\": [-1, 0]}"
 		"}");
 
 	(void)state;
 	assert_int_equal(profile_set_load(&set, cfg, why), 0);
-	assert_int_equal(set.count, 11);
+	assert_int_equal(set.count, 12);
 	for (int i = 1; i < set.count; i++)
 		assert_true(set.items[i - 1].id < set.items[i].id);
 
@@ -357,9 +366,10 @@ static void test_load_good(void **state)
 	assert_int_equal(p->jpeg_quality, 92);
 	assert_string_equal(p->awb_mode, "auto");
 
-	p = profile_find(&set, "h");
-	assert_string_equal(p->name, "Profile H");
+	p = profile_find(&set, "h"); /* a manual exposure of its own ends the agent's */
+	assert_string_equal(p->name, "Day to night");
 	assert_false(p->ae_enable);
+	assert_false(p->agent_exposure);
 	assert_int_equal(p->exposure_us, 5000);
 
 	p = profile_find(&set, "g");
@@ -397,6 +407,12 @@ static void test_load_good(void **state)
 	assert_string_equal(p->af_mode, "continuous");
 	assert_string_equal(p->awb_mode, "cloudy");
 	assert_int_equal(p->bracket_count, 0);
+	assert_false(p->agent_exposure);
+
+	p = profile_find(&set, "k");
+	assert_true(p->agent_exposure);
+	assert_int_equal(p->max_exposure_us, 8000000);
+	assert_int_equal(p->bracket_count, 2);
 	json_decref(cfg);
 }
 
@@ -438,6 +454,13 @@ static void test_load_bad(void **state)
 		{"{\"a\": {\"saturation\": \"high\"}}", "profiles.a.saturation: must be a number between 0 and 32"},
 		{"{\"a\": {\"jpeg_quality\": 0}}", "profiles.a.jpeg_quality: must be an integer between 1 and 100"},
 		{"{\"a\": {\"jpeg_quality\": 90.5}}", "profiles.a.jpeg_quality: must be an integer"},
+		{"{\"a\": {\"exposure\": \"auto\"}}", "profiles.a.exposure: must be one of camera, agent"},
+		{"{\"a\": {\"exposure\": true}}", "profiles.a.exposure: must be one of camera, agent"},
+		{"{\"a\": {\"exposure\": \"agent\", \"exposure_us\": 1000}}",
+		 "profiles.a.exposure: \"agent\" decides exposure and gain: it takes no ae"},
+		{"{\"h\": {\"exposure\": \"agent\", \"ae\": true}}", "profiles.h.exposure: \"agent\" decides"},
+		{"{\"h\": {\"max_exposure_us\": 999}}",
+		 "profiles.h.max_exposure_us: must be an integer between 1000 and 120000000"},
 		{"{\"d\": {\"bracket_ev\": [0, 1, 2, 3, 4, 5, 6, 7]}}",
 		 "profiles.d.bracket_ev: must be an array of at most 7 numbers between -8 and 8"},
 		{"{\"d\": {\"bracket_ev\": [0, \"1\"]}}", "profiles.d.bracket_ev: must be an array"},
