@@ -10,10 +10,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from bridge_stack import request
-from harness import BIN, ROOT, Broker, Client, Daemon, free_port, wait_for
+from harness import ROOT, Broker, Client, Daemon, free_port, wait_for
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
 AS_ROOT = "user root\n" if os.geteuid() == 0 else ""  # see test_broker_acl.py
@@ -70,7 +68,6 @@ def test_no_secret_in_logs_payloads_discovery_http_or_arguments(tmp_path):
         watcher.subscribe("#")
         for name, args, env in runs:
             daemons.append(Daemon(name, args, {**common, **env}, tmp_path).start())
-        bridge = daemons[1]
 
         def online():
             try:

@@ -97,13 +97,23 @@ def lone_capture_agent(tmp_path, port, env):
     return d.start()
 
 
-def test_agents_over_tls_capture_a_frame(tmp_path, pki):
+def test_every_agent_over_tls_and_a_frame_through(tmp_path, pki):
     stack = TlsStack(tmp_path, pki, {"MQTT_CA_FILE": str(pki / "ca.crt")})
     try:
         stack.start()
         capture_through(stack)
-        for d in (stack.capture, stack.bridge):
-            assert f"connected to mqtts://127.0.0.1:{stack.tls_port}" in d.log(), d.log()
+        others = [
+            stack.start_daemon("skylapse-scheduler", env=stack.env(BACKEND_NAME="dagon")),
+            stack.start_daemon("skylapse-transfer", env=stack.env(
+                CAMERA_ID=CAM, PI_HOST="local", PI_SOURCE=str(stack.images / CAM),
+                IMAGES_DIR=str(tmp_path / "server"), TRANSFER_INTERVAL_MINUTES="60")),
+        ]
+        if (BIN / "skylapse-encoder").exists():
+            others.append(stack.start_daemon("skylapse-encoder", ["--worker", "w1"], env=stack.env(
+                IMAGES_DIR=str(stack.images), TIMELAPSES_DIR=str(stack.timelapses))))
+        connected = f"connected to mqtts://127.0.0.1:{stack.tls_port}"
+        for d in (stack.capture, stack.bridge, *others):
+            d.wait_log(connected)
     finally:
         stack.stop()
 
