@@ -625,6 +625,9 @@ static int connect_now(struct mqtt_session *s)
 		ssl.ssl_error_cb = on_tls_error;
 		ssl.ssl_error_context = s;
 		co.ssl = &ssl;
+		pthread_mutex_lock(&s->lock); /* an error of an earlier connection is not this one's */
+		s->tls_why[0] = '\0';
+		pthread_mutex_unlock(&s->lock);
 	}
 	s->state = ST_CONNECTING;
 	rc = MQTTAsync_connect(s->client, &co);
