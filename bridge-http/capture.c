@@ -1,6 +1,7 @@
 /* capture.c - POST /capture and the matching of results; see capture.h.
  *
- * Pending captures are a short list (one per HTTP client waiting). Each
+ * Pending captures are a short list (one per HTTP client waiting, at most
+ * WAITING_MAX per camera). Each
  * ends exactly once: by its result, by its timeout timer, or by its HTTP
  * request ending first (server stopping), whichever comes first; the other
  * two then find nothing to do.
@@ -22,6 +23,10 @@
 #include "topics.h"
 
 #define RID_MAX 128
+/* Captures waiting per camera: the camera takes one at a time, so more
+ * would only queue up behind each other until they time out; the next
+ * one is refused with 429 */
+#define WAITING_MAX 4
 
 struct pending {
 	struct capture_hub *hub;
@@ -132,6 +137,15 @@ void capture_on_response(struct capture_hub *h, const char *camera, const json_t
 	http_complete_json(rq, status, body);
 }
 
+static int waiting_for(const struct capture_hub *h, const char *camera)
+{
+	int n = 0;
+
+	for (const struct pending *p = h->list; p; p = p->next)
+		n += strcmp(p->camera, camera) == 0;
+	return n;
+}
+
 static void new_request_id(struct capture_hub *h, char out[RID_MAX])
 {
 	unsigned int r = 0;
@@ -235,6 +249,12 @@ int route_capture(struct bridge *b, struct request *rq)
 	avail = json_string_value(json_object_get(state_camera(&b->state, camera), "availability"));
 	if (avail && strcmp(avail, "offline") == 0) {
 		http_reply_error(rq, 503, SL_ERR_CAMERA, "camera '%s' is offline", camera);
+		goto out;
+	}
+	if (waiting_for(h, camera) >= WAITING_MAX) {
+		http_reply_error(rq, 429, SL_ERR_BUSY,
+				 "camera '%s' already has %d captures waiting; try again when one "
+				 "is done", camera, WAITING_MAX);
 		goto out;
 	}
 	p = calloc(1, sizeof(*p));

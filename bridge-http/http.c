@@ -27,7 +27,12 @@
 #include "urlparse.h"
 
 #define DISCARD_MAX (1024 * 1024) /* oversized chunked bodies: drop the connection past this */
-#define IDLE_TIMEOUT_S 120
+/* A connection silent this long is closed (slowloris, half-open); /events
+ * pings every 15 s and a suspended request (a capture waiting) never times out */
+#define IDLE_TIMEOUT_S 30
+/* Connections in all, and from one address: one client cannot take them all */
+#define CONN_MAX 4096
+#define CONN_PER_IP 1024
 /* MHD's memory per connection, which it uses whole: 16 KiB holds any sane
  * request head and keeps 1000 /events clients near 16 MB */
 #define CONN_MEMORY (16 * 1024)
@@ -370,9 +375,11 @@ static unsigned default_connection_limit(void)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 4096;
+		return CONN_MAX;
 	/* leave room for files being served, the broker and the loop */
-	return rl.rlim_cur > 256 ? (unsigned)(rl.rlim_cur - 128) / 2 * 2 : 64;
+	if (rl.rlim_cur <= 256)
+		return 64;
+	return rl.rlim_cur - 128 > CONN_MAX ? CONN_MAX : (unsigned)(rl.rlim_cur - 128) / 2 * 2;
 }
 
 static int make_addr(const char *bind, int port, struct sockaddr_storage *ss, bool *v6)
@@ -422,6 +429,7 @@ int http_start(struct loop *loop, const struct http_opts *o, struct http_server 
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		s, MHD_OPTION_CONNECTION_LIMIT,
 		o->connection_limit ? o->connection_limit : default_connection_limit(),
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONN_PER_IP,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);

@@ -108,6 +108,9 @@ struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id)
 	o.url = c->mqtt_url;
 	o.username = c->mqtt_username[0] ? c->mqtt_username : NULL;
 	o.password = c->mqtt_password[0] ? c->mqtt_password : NULL;
+	o.ca_file = c->mqtt_ca_file[0] ? c->mqtt_ca_file : NULL;
+	o.cert_file = c->mqtt_cert_file[0] ? c->mqtt_cert_file : NULL;
+	o.key_file = c->mqtt_key_file[0] ? c->mqtt_key_file : NULL;
 	o.client_id = client_id;
 	o.topic_root = c->topic_root[0] ? c->topic_root : NULL;
 	return o;

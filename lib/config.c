@@ -535,6 +535,30 @@ void config_env_id(const struct config *c, struct config_problems *p, const char
 	copy_str(dst, ID_MAX + 1, v);
 }
 
+/* The TLS files: readable, a key only beside a certificate, and a warning
+ * when the broker URL would not use them. */
+static void load_tls(struct config *c, struct config_problems *p)
+{
+	const char *names[] = {"MQTT_CA_FILE", "MQTT_CERT_FILE", "MQTT_KEY_FILE"};
+	const char *files[] = {c->mqtt_ca_file, c->mqtt_cert_file, c->mqtt_key_file};
+	bool any = false;
+
+	for (int i = 0; i < 3; i++) {
+		if (files[i][0] == '\0')
+			continue;
+		any = true;
+		if (access(files[i], R_OK) != 0)
+			config_problem(p, c, true, "env %s: cannot read '%s': %s", names[i],
+				       files[i], strerror(errno));
+	}
+	if (c->mqtt_key_file[0] && c->mqtt_cert_file[0] == '\0')
+		config_problem(p, c, true, "env MQTT_KEY_FILE is set without MQTT_CERT_FILE");
+	if (any && strncmp(c->mqtt_url, "mqtts://", 8) && strncmp(c->mqtt_url, "ssl://", 6))
+		config_problem(p, c, false,
+			       "the MQTT_*_FILE settings apply to mqtts:// only; MQTT_URL is '%s'",
+			       c->mqtt_url);
+}
+
 static void load_env(struct config *c, struct config_problems *p)
 {
 	char why[ERRMSG_MAX];
@@ -544,6 +568,9 @@ static void load_env(struct config *c, struct config_problems *p)
 	config_env_str(c, "MQTT_USERNAME", c->mqtt_username, sizeof(c->mqtt_username));
 	config_env_str(c, "MQTT_PASSWORD", c->mqtt_password, sizeof(c->mqtt_password));
 	config_env_str(c, "MQTT_TOPIC_ROOT", c->topic_root, sizeof(c->topic_root));
+	config_env_str(c, "MQTT_CA_FILE", c->mqtt_ca_file, sizeof(c->mqtt_ca_file));
+	config_env_str(c, "MQTT_CERT_FILE", c->mqtt_cert_file, sizeof(c->mqtt_cert_file));
+	config_env_str(c, "MQTT_KEY_FILE", c->mqtt_key_file, sizeof(c->mqtt_key_file));
 	config_env_id(c, p, "CAMERA_ID", c->camera_id);
 	config_env_id(c, p, "BACKEND_NAME", c->backend_name);
 	config_env_str(c, "IMAGES_DIR", c->images_dir, sizeof(c->images_dir));
@@ -555,6 +582,7 @@ static void load_env(struct config *c, struct config_problems *p)
 	    strncmp(c->mqtt_url, "tcp://", 6) && strncmp(c->mqtt_url, "ssl://", 6))
 		config_problem(p, c, true, "broker URL '%s' must start with mqtt:// or mqtts://",
 			       c->mqtt_url);
+	load_tls(c, p);
 	if (strchr(c->topic_root, '#') || strchr(c->topic_root, '+') || c->topic_root[0] == '\0')
 		config_problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
 			       c->topic_root);
@@ -649,6 +677,9 @@ int config_restart_needed(const struct config *old, const struct config *fresh)
 	return changed(old->mqtt_url, fresh->mqtt_url, "MQTT_URL") +
 	       changed(old->mqtt_username, fresh->mqtt_username, "MQTT_USERNAME") +
 	       changed(old->mqtt_password, fresh->mqtt_password, "MQTT_PASSWORD") +
+	       changed(old->mqtt_ca_file, fresh->mqtt_ca_file, "MQTT_CA_FILE") +
+	       changed(old->mqtt_cert_file, fresh->mqtt_cert_file, "MQTT_CERT_FILE") +
+	       changed(old->mqtt_key_file, fresh->mqtt_key_file, "MQTT_KEY_FILE") +
 	       changed(old->topic_root, fresh->topic_root, "MQTT_TOPIC_ROOT") +
 	       changed(old->camera_id, fresh->camera_id, "CAMERA_ID") +
 	       changed(old->backend_name, fresh->backend_name, "BACKEND_NAME") +

@@ -91,6 +91,9 @@ struct config {
 	char mqtt_url[CONFIG_STR];
 	char mqtt_username[CONFIG_STR];
 	char mqtt_password[CONFIG_STR];
+	char mqtt_ca_file[PATH_MAX];      /* mqtts: "" = the system's CAs */
+	char mqtt_cert_file[PATH_MAX];    /* mqtts: client certificate, "" = none */
+	char mqtt_key_file[PATH_MAX];     /* its key when not in the certificate file */
 	char topic_root[CONFIG_STR];
 	char camera_id[ID_MAX + 1];
 	char backend_name[ID_MAX + 1];
@@ -117,7 +120,7 @@ const struct schedule *config_schedule(const struct config *c, const char *name)
 
 /* Logs a warning for each shared setting that differs between a running
  * `old` and a reloaded `fresh` and applies only after a restart in every
- * program: broker and credentials, topic root, camera id, backend name,
+ * program: broker, credentials and TLS files, topic root, camera id, backend name,
  * folders. Returns how many. */
 int config_restart_needed(const struct config *old, const struct config *fresh);
 /* When `changed`, logs "reload: NAME changed; it applies after a restart".

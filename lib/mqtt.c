@@ -48,7 +48,7 @@ struct event {
 	unsigned char *correlation;
 	size_t correlation_len;
 	int64_t expires_at_ms;
-	char reason[128];
+	char reason[ERRMSG_MAX];
 };
 
 struct filter {
@@ -66,6 +66,8 @@ struct mqtt_session {
 	struct loop *loop;
 	MQTTAsync client;
 	char *url, *paho_url, *username, *password, *client_id, *avail_topic, *ca_file;
+	char *cert_file, *key_file;
+	char tls_why[160]; /* OpenSSL's last error on Paho's thread, under lock */
 	bool persistent;
 	enum conn_state state;
 	int retry_ms;
@@ -193,13 +195,54 @@ static void on_disconnected(void *ctx, MQTTProperties *props, enum MQTTReasonCod
 	push_simple(ctx, EV_LOST, MQTTReasonCode_toString(rc));
 }
 
+/* Paho hands OpenSSL's error queue here (its thread) before it reports the
+ * failed connect. A line reads "thread:error:code:library:function:reason:
+ * file:line:"; the reason (the sixth field) is kept for the log. */
+static int on_tls_error(const char *str, size_t len, void *ctx)
+{
+	struct mqtt_session *s = ctx;
+	const char *end = str + len, *reason = str;
+
+	for (int colons = 0; colons < 5 && reason < end; reason++)
+		colons += *reason == ':';
+	len = 0;
+	while (reason + len < end && reason[len] != ':' && reason[len] != '\n')
+		len++;
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->tls_why, sizeof(s->tls_why), "%.*s", (int)len, reason);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Paho checks the host name after the handshake and says only "TCP/TLS
+ * connect failure", as it does for a refused connection: both are named. */
+static void tls_hint(const struct mqtt_session *s, char *out, size_t n)
+{
+	const char *host = strstr(s->paho_url, "://") + 3, *colon = strrchr(host, ':');
+
+	snprintf(out, n, "the broker is unreachable, or its certificate does not name '%.*s'",
+		 (int)(colon - host), host);
+}
+
 static void on_connect_failure(void *ctx, MQTTAsync_failureData5 *f)
 {
-	char why[ERRMSG_MAX];
+	struct mqtt_session *s = ctx;
+	char why[ERRMSG_MAX], tls[sizeof(s->tls_why) + 64];
+	const char *msg = f && f->message ? f->message : MQTTAsync_strerror(f ? f->code : -1);
 
-	err_why(why, "%s (code %d)",
-		 f && f->message ? f->message : MQTTAsync_strerror(f ? f->code : -1),
-		 f ? (int)f->reasonCode : 0);
+	pthread_mutex_lock(&s->lock);
+	snprintf(tls, sizeof(tls), "%s", s->tls_why);
+	s->tls_why[0] = '\0';
+	pthread_mutex_unlock(&s->lock);
+	if (tls[0] == '\0' && strcmp(msg, "TCP/TLS connect failure") == 0 &&
+	    strncmp(s->paho_url, "ssl://", 6) == 0)
+		tls_hint(s, tls, sizeof(tls));
+	else if (strcmp(tls, "certificate verify failed") == 0)
+		snprintf(tls, sizeof(tls),
+			 "the broker's certificate is not trusted (no CA in %.80s signed it, "
+			 "or it expired)", s->ca_file ? s->ca_file : "/etc/ssl/certs");
+	err_why(why, "%s (code %d)%s%s", msg, f ? (int)f->reasonCode : 0, tls[0] ? "; TLS: " : "",
+		 tls);
 	push_simple(ctx, EV_CONNECT_FAILED, why);
 }
 
@@ -496,6 +539,8 @@ int mqtt_session_new(struct loop *loop, const struct mqtt_opts *o, struct mqtt_s
 	s->password = dup_or_null(o->password);
 	s->avail_topic = dup_or_null(o->availability_topic);
 	s->ca_file = dup_or_null(o->ca_file);
+	s->cert_file = dup_or_null(o->cert_file);
+	s->key_file = dup_or_null(o->key_file);
 	if (o->topic_root && asprintf(&s->sync_topic, "%s/sync/%s", o->topic_root,
 				       o->client_id) < 0)
 		s->sync_topic = NULL;
@@ -575,7 +620,14 @@ static int connect_now(struct mqtt_session *s)
 		ssl.enableServerCertAuth = 1;
 		ssl.verify = 1;
 		ssl.CApath = s->ca_file ? NULL : "/etc/ssl/certs";
+		ssl.keyStore = s->cert_file;
+		ssl.privateKey = s->key_file;
+		ssl.ssl_error_cb = on_tls_error;
+		ssl.ssl_error_context = s;
 		co.ssl = &ssl;
+		pthread_mutex_lock(&s->lock); /* an error of an earlier connection is not this one's */
+		s->tls_why[0] = '\0';
+		pthread_mutex_unlock(&s->lock);
 	}
 	s->state = ST_CONNECTING;
 	rc = MQTTAsync_connect(s->client, &co);
@@ -816,6 +868,8 @@ void mqtt_session_free(struct mqtt_session **sp)
 	free(s->client_id);
 	free(s->avail_topic);
 	free(s->ca_file);
+	free(s->cert_file);
+	free(s->key_file);
 	free(s->sync_topic);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

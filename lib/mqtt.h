@@ -42,6 +42,8 @@ struct mqtt_opts {
 	const char *availability_topic; /* will "offline"; "online" on connect; NULL: none */
 	bool persistent;       /* keep the session (and queued QoS 1 messages) for a day */
 	const char *ca_file;   /* mqtts: CA bundle; NULL: the system's */
+	const char *cert_file; /* mqtts: client certificate (PEM, may hold the key); NULL: none */
+	const char *key_file;  /* mqtts: its private key when not in cert_file; NULL: none */
 	const char *topic_root; /* R, for the sync topic; NULL: no sync */
 };
 

@@ -38,6 +38,7 @@ Writes the production broker's password file, ACL and config into DIR.
   --root R                  topic root (default \$MQTT_TOPIC_ROOT or skylapse)
   --password-for USER=PASS  set USER's password (repeatable); users without
                             one keep theirs, new users get a random one
+  --passwords-from FILE     USER=PASS lines, as --password-for; - reads stdin
   --template FILE           ACL template (default broker/acl.template)
   --owner USER              owner of the written files (default: mosquitto
                             when run as root and that user exists)
@@ -46,8 +47,9 @@ Writes the production broker's password file, ACL and config into DIR.
 Users: every camera id, every backend name, and $services.
 Ids match [a-z0-9_-]+ and cannot be one of: $reserved.
 Passwords given with --password-for are visible to other local users in the
-process list while mosquitto_passwd runs; prefer the random ones on shared
-machines.
+process list while this script runs; --passwords-from keeps them out of it
+(mosquitto_passwd reads each one on its standard input). The files written
+are mode 600.
 EOF
 }
 
@@ -112,6 +114,21 @@ while [ $# -gt 0 ]; do
 		*) die_usage "--password-for wants USER=PASSWORD, got '$2'" ;;
 		esac
 		passwords="$passwords$2
+"
+		shift 2
+		;;
+	--passwords-from)
+		need_arg "$1" $#
+		if [ "$2" = - ]; then from=$(cat); else from=$(cat -- "$2") || die_usage "cannot read $2"; fi
+		while IFS= read -r pair; do
+			case $pair in
+			'' | ?*=?*) ;;
+			*) die_usage "$2: lines must read USER=PASSWORD" ;;
+			esac
+		done <<EOF
+$from
+EOF
+		passwords="$passwords$from
 "
 		shift 2
 		;;
@@ -180,12 +197,15 @@ random_password() {
 	LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24
 }
 
+# The password goes in on stdin (mosquitto_passwd's prompt, twice), never
+# on its command line; the prompts go to stdout, which is kept for the
+# random passwords.
 set_password() {
-	if [ -f "$passwd" ]; then
-		mosquitto_passwd -b "$passwd" "$1" "$2" || die "mosquitto_passwd failed for $1"
-	else
-		mosquitto_passwd -c -b "$passwd" "$1" "$2" || die "mosquitto_passwd failed for $1"
-	fi
+	create=-c
+	[ ! -f "$passwd" ] || create=""
+	# shellcheck disable=SC2086
+	printf '%s\n%s\n' "$2" "$2" | mosquitto_passwd $create "$passwd" "$1" >/dev/null ||
+		die "mosquitto_passwd failed for $1"
 }
 
 for u in $users; do

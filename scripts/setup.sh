@@ -495,22 +495,27 @@ fi
 # --- 4. broker users, ACL, and the Pi's broker settings ------------------------
 
 # The arguments of broker-users.sh for broker folder $1, files owned by $2
-# (when given). A password is passed only when it is new, changed, or its
-# user is not yet in password file $3 (when readable): the others keep
-# their hash, and fewer passwords show in the process list.
+# (when given); the passwords go on its stdin (broker_passwords).
 broker_args() {
 	printf '%s\n' --dir "$1" --backend "$BACKEND_NAME" --camera "$CAMERA_ID" --root "$MQTT_TOPIC_ROOT"
+	printf '%s\n' --passwords-from -
+	for b in $secondaries; do printf '%s\n' --secondary-backend "$b"; done
+	[ -z "$secondary_capture" ] || printf '%s\n' --secondary-can-capture
+	[ -z "$2" ] || printf '%s\n' --owner "$2"
+}
+
+# USER=PASSWORD lines for broker-users.sh's --passwords-from -: only for a
+# password that is new, changed, or whose user is not yet in password file
+# $1 (when readable); the others keep their hash.
+broker_passwords() {
 	for pair in "$BACKEND_NAME=$MQTT_PASSWORD" "$CAMERA_ID=$MQTT_CAMERA_PASSWORD" \
 		"encoder=$MQTT_ENCODER_PASSWORD" "transfer=$MQTT_TRANSFER_PASSWORD" \
 		"readonly=$MQTT_READONLY_PASSWORD"; do
 		case " $(printf '%s' "$old_pw" | tr '\n' ' ') " in
-		*" $pair "*) [ -r "$3" ] && grep -q "^${pair%%=*}:" "$3" && continue ;;
+		*" $pair "*) [ -r "$1" ] && grep -q "^${pair%%=*}:" "$1" && continue ;;
 		esac
-		printf '%s\n' --password-for "$pair"
+		printf '%s\n' "$pair"
 	done
-	for b in $secondaries; do printf '%s\n' --secondary-backend "$b"; done
-	[ -z "$secondary_capture" ] || printf '%s\n' --secondary-can-capture
-	[ -z "$2" ] || printf '%s\n' --owner "$2"
 }
 
 # Runs scripts/broker-users.sh for broker folder $1 with every user, the
@@ -518,7 +523,7 @@ broker_args() {
 # so they split safely.
 broker_users() {
 	# shellcheck disable=SC2046
-	"$src/scripts/broker-users.sh" $(broker_args "$1" "$2" "$1/passwd")
+	broker_passwords "$1/passwd" | "$src/scripts/broker-users.sh" $(broker_args "$1" "$2")
 }
 
 users_done=0
@@ -617,8 +622,9 @@ start_docker() {
 	cd "$dir"
 	if [ "$users_done" -eq 0 ]; then
 		# shellcheck disable=SC2046
-		$compose -f docker-compose.prod.yml run --rm --no-deps broker \
-			/usr/local/share/skylapse/scripts/broker-users.sh $(broker_args /var/lib/skylapse/broker "" "$dir/data/broker/passwd") ||
+		broker_passwords "$dir/data/broker/passwd" |
+			$compose -f docker-compose.prod.yml run --rm -T --no-deps broker \
+			/usr/local/share/skylapse/scripts/broker-users.sh $(broker_args /var/lib/skylapse/broker "") ||
 			die "writing the broker users in a container failed"
 	fi
 	$compose -f docker-compose.prod.yml up -d --build || die "docker compose up failed"
@@ -664,7 +670,7 @@ start_systemd() {
 	fi
 	broker=$r/var/lib/skylapse/broker
 	# shellcheck disable=SC2046
-	$sudo "$src/scripts/broker-users.sh" $(broker_args "$broker" "" "$broker/passwd") ||
+	broker_passwords "$broker/passwd" | $sudo "$src/scripts/broker-users.sh" $(broker_args "$broker" "") ||
 		die "scripts/broker-users.sh failed"
 	units="skylapse-broker skylapse-scheduler skylapse-encoder skylapse-bridge skylapse-frontend skylapse-transfer"
 	for u in $units; do

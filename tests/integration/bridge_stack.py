@@ -65,7 +65,7 @@ def request(port, method, path, body=None, headers=None, timeout=20):
 
 class Stack:
     def __init__(self, tmp, *, capture=True, backend="dagon", primary="dagon", bridge_env=None,
-                 bridge_args=(), timeout_seconds=10):
+                 bridge_args=(), timeout_seconds=10, broker_extra=""):
         self.tmp = Path(tmp)
         self.images = self.tmp / "images"
         self.timelapses = self.tmp / "timelapses"
@@ -77,6 +77,7 @@ class Stack:
         self.primary = primary
         self.bridge_env = bridge_env or {}
         self.bridge_args = list(bridge_args)
+        self.broker_extra = broker_extra
         self.daemons = []
         self.broker = None
         self.port = free_port()
@@ -91,7 +92,7 @@ class Stack:
         return d
 
     def start(self):
-        self.broker = Broker(self.tmp).start()
+        self.broker = Broker(self.tmp, extra=self.broker_extra).start()
         if self.want_capture:
             self.capture = self.start_daemon("skylapse-capture", env=self.env(
                 CAMERA_ID=CAM, CAMERA_SOURCE="sim", IMAGES_DIR=str(self.images / CAM),

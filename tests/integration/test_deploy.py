@@ -175,7 +175,8 @@ def test_setup_broker_users_acl_and_camera_settings(project):
     assert cam == {"MQTT_URL": "mqtt://192.168.0.51:1883", "MQTT_USERNAME": "helios",
                    "MQTT_PASSWORD": env["MQTT_CAMERA_PASSWORD"], "MQTT_TOPIC_ROOT": "skylapse",
                    "CAMERA_ID": "helios", "PRIMARY_BACKEND": "dagon"}
-    assert stat.S_IMODE((broker / "camera-helios.env").stat().st_mode) == 0o600
+    for f in ("camera-helios.env", "passwd", "acl", "mosquitto.conf"):
+        assert stat.S_IMODE((broker / f).stat().st_mode) == 0o600, f
 
 
 def test_setup_interactive_answers_on_stdin(tmp_path):
