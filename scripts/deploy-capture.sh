@@ -232,7 +232,7 @@ case $rdir in /*) adir=$rdir ;; *) adir=$home/$rdir ;; esac
 
 # --- 2. sources --------------------------------------------------------------
 
-excludes="/build/ /data/ /node_modules/ /.git/ /.env /bench/out/ /tests/e2e/screenshots/ __pycache__/ /~/ /docker-compose.prod.yml"
+excludes="/build/ /data/ /node_modules/ /.git /.env /bench/out/ /tests/e2e/screenshots/ __pycache__/ /~/ /docker-compose.prod.yml"
 step "copying the sources to $target:$rdir"
 if [ "$has_rsync" = yes ] && command -v rsync >/dev/null 2>&1; then
 	set -f

@@ -338,7 +338,7 @@ def test_disabled_and_local_source(tmp_path, broker, daemons, client):
     assert r.returncode == 1 and "overlap" in r.stderr
 
 
-@pytest.mark.skipif(os.environ.get("SANITIZE") == "1" or not shutil.which("valgrind"),
+@pytest.mark.skipif(os.environ.get("SANITIZE", "0") != "0" or not shutil.which("valgrind"),
                     reason="valgrind cannot run sanitized binaries")
 def test_once_under_valgrind_loses_nothing_and_leaks_nothing(tmp_path, broker):
     """A whole cycle under valgrind: its hashing threads, rsync as a child
