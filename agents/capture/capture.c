@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "err.h"
 #include "frame_store.h"
 #include "fsutil.h"
@@ -109,6 +110,15 @@ struct capture_job *capture_job_new(struct capture_agent *a, const struct captur
 	job->overrides = json_incref((json_t *)req->overrides);
 	snprintf(job->camera_id, sizeof(job->camera_id), "%s", a->cfg->camera_id);
 	snprintf(job->images_root, sizeof(job->images_root), "%s", a->images_root);
+	if (a->cam)
+		snprintf(job->camera_model, sizeof(job->camera_model), "%s",
+			 camera_info(a->cam)->model);
+	job->exif = (struct exif_info){.camera_model = job->camera_model[0] ? job->camera_model
+									 : NULL,
+				       .software = "skylapse " SKYLAPSE_VERSION,
+				       .have_location = a->cfg->have_location,
+				       .latitude = a->cfg->latitude,
+				       .longitude = a->cfg->longitude};
 	job->frames = json_array();
 	if ((req->request_id && !job->request_id) || (req->backend_name && !job->backend_name) ||
 	    (req->schedule && !job->schedule) || (req->profile && !job->profile_asked) ||
@@ -297,6 +307,32 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	return SL_OK;
 }
 
+/* The shot's JPEG with its EXIF block (exif.h) in place of the camera's. */
+static int add_exif(struct capture_job *job, struct shot *s)
+{
+	struct exif_info ex = job->exif;
+	time_t t = (time_t)(s->at_ms / 1000);
+	unsigned char *jpeg;
+	size_t len;
+	struct tm tm;
+	int rc;
+
+	localtime_r(&t, &tm); /* the zone is set once, before the writer starts */
+	ex.captured_ms = s->at_ms;
+	ex.utc_offset_minutes = (int)(tm.tm_gmtoff / 60);
+	ex.exposure_us = s->f.exposure_us;
+	ex.analogue_gain = s->f.analogue_gain;
+	rc = exif_insert(s->f.jpeg, s->f.jpeg_size, &ex, &jpeg, &len);
+	if (rc != SL_OK) {
+		err_why(job->why, "cannot add the EXIF block: %s", err_str(rc));
+		return rc;
+	}
+	free(s->f.jpeg);
+	s->f.jpeg = jpeg;
+	s->f.jpeg_size = len;
+	return SL_OK;
+}
+
 /* Writes one frame and appends its announcement. */
 static int store_shot(struct capture_job *job, int i)
 {
@@ -307,6 +343,8 @@ static int store_shot(struct capture_job *job, int i)
 	int rc;
 
 	rc = frame_rel_path(rel, sizeof(rel), job->profile, s->at_ms, s->bracket);
+	if (rc == SL_OK)
+		rc = add_exif(job, s);
 	if (rc == SL_OK)
 		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
 	t1 = capture_now_us();

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "camera.h"
+#include "exif.h"
 #include "config.h"
 #include "exposure_run.h"
 #include "preview.h"
@@ -79,6 +80,8 @@ struct capture_job {
 	/* context, copied: the store runs on another thread */
 	char camera_id[ID_MAX + 1];
 	char images_root[PATH_MAX];
+	char camera_model[64];
+	struct exif_info exif;    /* what every frame's EXIF shares (its strings point into the job) */
 	char profile;
 	int bracket_count;
 	/* what the shoot produced */

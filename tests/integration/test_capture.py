@@ -1,11 +1,13 @@
 """skylapse-capture end to end: the real mosquitto, the real agent (sim camera),
 mosquitto_pub and a Paho MQTT 5 client as the users."""
+import datetime
 import hashlib
 import json
 import os
 import signal
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -85,6 +87,22 @@ def test_mosquitto_pub_capture_writes_and_announces(agent, broker, agent_env):
     assert payload_json(frame_msg) == ann
     assert (ann["width"], ann["height"]) == (640, 480)
     assert 0 <= ann["mean_luma"] <= 255
+    # EXIF, as exiftool reads it: the capture's local time with its offset, exposure, ISO,
+    # camera, software and the configured location
+    exif = json.loads(subprocess.run(["exiftool", "-json", "-n", "-a", "-G1", str(jpg)],
+                                     capture_output=True, text=True, check=True).stdout)[0]
+    local = datetime.datetime.fromisoformat(ann["captured_at"].replace("Z", "+00:00")) \
+        .astimezone(ZoneInfo("America/Denver"))
+    assert exif["ExifIFD:DateTimeOriginal"] == local.strftime("%Y:%m:%d %H:%M:%S")
+    assert exif["ExifIFD:OffsetTimeOriginal"] == local.strftime("%z")[:3] + ":" + \
+        local.strftime("%z")[3:]
+    assert int(exif["ExifIFD:SubSecTimeOriginal"]) == local.microsecond // 1000
+    assert exif["ExifIFD:ExposureTime"] == pytest.approx(ann["exposure_us"] / 1e6)
+    assert exif["ExifIFD:ISO"] == round(ann["analogue_gain"] * 100)
+    assert exif["IFD0:Model"] == "sim" and exif["IFD0:Software"].startswith("skylapse ")
+    assert exif["Composite:GPSLatitude"] == pytest.approx(39.6333, abs=1e-5)
+    assert exif["Composite:GPSLongitude"] == pytest.approx(-105.3167, abs=1e-5)
+    assert "Warning" not in " ".join(exif)
 
     # the state is the agent's own reckoning: capturing while the job is open, then idle
     w.wait_message(f"{T}/status", lambda m: payload_json(m)["state"] == "capturing", start=mark)
