@@ -3,6 +3,7 @@
 #   make                 build everything into build/bin/
 #   make test            unit tests (cmocka) then integration tests (pytest)
 #   make run             the whole system on this machine (see scripts/run.sh)
+#   make demo            the same on today's sunset, 40 times faster, to its video
 #   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
 #   make SANITIZE=thread test  the same with ThreadSanitizer, in build/tsan/
 #   make fresh-check     make test and make run on a fresh Debian 12 (scripts/fresh-check.sh)
@@ -138,6 +139,9 @@ e2e: all
 
 run: all
 	@scripts/run.sh $(abspath $(BIN))
+
+demo: all
+	@scripts/demo.sh $(abspath $(BIN))
 
 bench: all
 	@bench/run.sh $(abspath $(BIN))
