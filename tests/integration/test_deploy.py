@@ -122,8 +122,10 @@ def test_setup_piped_into_bash_in_an_empty_folder_fetches_the_project(tmp_path):
     SKYLAPSE_REPO) into the folder and goes on with the clone's setup.sh."""
     snap, bare = tmp_path / "snap", tmp_path / "repo.git"
     subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
-                    "--exclude=/data/", "--exclude=/.git/", "--exclude=/~/", f"{ROOT}/",
+                    "--exclude=/data/", "--exclude=/.git", "--exclude=/~/", f"{ROOT}/",
                     f"{snap}/"], check=True)
+    # a worktree's .git is a file naming the real repository: never let one into the copy
+    assert not (snap / ".git").exists()
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c",
            "init.defaultBranch=main"]
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "snapshot"]):
@@ -826,7 +828,7 @@ def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project,
     pi = tmp_path / "pi"
     src = tmp_path / "src"  # the laptop's checkout
     subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
-                    "--exclude=/data/", "--exclude=/.git/", f"{ROOT}/", f"{src}/"], check=True)
+                    "--exclude=/data/", "--exclude=/.git", f"{ROOT}/", f"{src}/"], check=True)
 
     def deploy():
         return run([src / "scripts" / "deploy-capture.sh", "127.0.0.1", sshd.user, "dagon",
