@@ -46,6 +46,7 @@ struct bridge {
 	size_t openapi_len;
 	int64_t started_ms;
 	bool was_synced; /* the retained state was in once */
+	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
 
 	/* GET /status answered from memory: rebuilt when the state changes or
 	 * the second turns (its current_time). */

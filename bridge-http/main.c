@@ -246,7 +246,8 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		loop_stop(l);
 		return;
 	}
-	if (cli_load_config(cli, "skylapse-bridge", &nc, bridge_settings_load, &own) != 0) {
+	if (cli_reload_config(cli, "skylapse-bridge", &nc, bridge_settings_load, &own,
+			      b->config_error) != 0) {
 		log_warn("SIGHUP: the new configuration has errors; keeping the old one");
 		config_free(&nc);
 		return;

@@ -76,12 +76,14 @@ int route_health(struct bridge *b, struct request *rq)
 							  : json_null());
 	return http_reply_json(
 		rq, code,
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I}", "status", status, "mqtt", up ? "connected" : "disconnected",
-			  "broker", mqtt_session_url(b->mqtt), "backend_name", b->cfg.backend_name,
-			  "version", SKYLAPSE_VERSION, "uptime_seconds",
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:I, s:I, s:s?}", "status", status,
+			  "mqtt", up ? "connected" : "disconnected", "broker",
+			  mqtt_session_url(b->mqtt), "backend_name", b->cfg.backend_name, "version",
+			  SKYLAPSE_VERSION, "uptime_seconds",
 			  (json_int_t)((time_now_ms() - b->started_ms) / 1000), "cameras", cams,
 			  "events_clients", (json_int_t)sse_clients(b->sse), "http_connections",
-			  (json_int_t)http_connections(b->http)));
+			  (json_int_t)http_connections(b->http), "config_error",
+			  b->config_error[0] ? b->config_error : NULL));
 }
 
 /* SPEC 4's "cameras" of a backend status, for a status the bridge computes:

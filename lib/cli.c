@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -77,8 +78,8 @@ static void apply_clock(const struct config *c)
 		 at, anchor, c->clock.speed, (double)(time_now_ms() - time_real_ms()) / 1000);
 }
 
-int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
-		    cli_section_fn *section, void *own)
+static int load(const struct cli *cli, const char *prog, struct config *c,
+		cli_section_fn *section, void *own, struct config_problems *out)
 {
 	struct config_problems probs;
 	int rc = config_load(c, cli->config_path, &cli->flags, &probs);
@@ -98,7 +99,34 @@ int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
 			fprintf(stderr, "%s: %s: %d error%s\n", prog, c->path, probs.errors,
 				probs.errors == 1 ? "" : "s");
 	}
+	if (out)
+		*out = probs;
 	return rc == 0 ? 0 : 1;
+}
+
+int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
+		    cli_section_fn *section, void *own)
+{
+	return load(cli, prog, c, section, own, NULL);
+}
+
+int cli_reload_config(const struct cli *cli, const char *prog, struct config *c,
+		      cli_section_fn *section, void *own, char why[ERRMSG_MAX])
+{
+	struct config_problems *probs = malloc(sizeof(*probs)); /* 32 KiB: not on the stack */
+	int rc = load(cli, prog, c, section, own, probs);
+
+	why[0] = '\0';
+	for (int i = 0; rc && probs && i < probs->count; i++)
+		if (probs->is_error[i]) {
+			err_why(why, "%d error%s, keeping the previous configuration: %s",
+				probs->errors, probs->errors == 1 ? "" : "s", probs->lines[i]);
+			break;
+		}
+	if (rc && !why[0])
+		err_why(why, "the configuration has errors; keeping the previous one");
+	free(probs);
+	return rc;
 }
 
 struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id)

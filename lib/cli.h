@@ -74,6 +74,12 @@ typedef void cli_section_fn(const struct config *c, void *own, struct config_pro
 int cli_load_config(const struct cli *cli, const char *prog, struct config *c,
 		    cli_section_fn *section, void *own);
 
+/* cli_load_config() for a SIGHUP: the same, and on 1 `why` says so for the
+ * status ("2 errors, keeping the previous configuration: PATH: key: ...");
+ * "" on 0. */
+int cli_reload_config(const struct cli *cli, const char *prog, struct config *c,
+		      cli_section_fn *section, void *own, char why[ERRMSG_MAX]);
+
 /* MQTT options from the configuration: URL and credentials (empty ones as
  * NULL) and `client_id` (borrowed); the rest left for the caller. */
 struct mqtt_opts cli_mqtt_opts(const struct config *c, const char *client_id);

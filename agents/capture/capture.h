@@ -44,6 +44,7 @@ struct capture_agent {
 	json_t *last_frame;       /* the latest announcement (owned), or NULL */
 	long captures_total, errors_total;
 	char last_error[ERRMSG_MAX];
+	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
 	char last_path[PATH_MAX];
 	int64_t last_capture_ms;
 	int64_t started_ms;

@@ -298,9 +298,11 @@ static void reload(struct agent *a)
 	struct capture_settings own;
 	struct config fresh;
 
-	if (cli_load_config(&a->cli, "skylapse-capture", &fresh, capture_settings_load, &own)) {
+	if (cli_reload_config(&a->cli, "skylapse-capture", &fresh, capture_settings_load, &own,
+			      a->cap.config_error)) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
+		publish_status(a);
 		return;
 	}
 	/* identity and transport stay as started; what a capture uses is swapped */

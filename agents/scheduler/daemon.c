@@ -47,6 +47,7 @@ struct scheduler {
 	bool status_dirty;
 	int64_t status_sent_ms; /* monotonic */
 	char windows_path[PATH_MAX]; /* the journal of windows that ran (core.h) */
+	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
 	struct ha_announce ha;  /* after Home Assistant restarts */
 	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX], t_relay_request[TOPIC_MAX];
 	char t_switch_prefix[TOPIC_MAX]; /* R/backend/<name>/schedules/ */
@@ -63,8 +64,13 @@ static void publish_status(struct scheduler *sch)
 	int64_t now = time_now_ms();
 	json_t *st = status_json(&sch->core, &sch->status, now, sch->started_ms,
 				 time_clock_get(NULL) ? now - time_real_ms() : 0);
-	char *text = st ? jx_dump(st) : NULL;
+	char *text;
 
+	if (st)
+		json_object_set_new(st, "config_error", sch->config_error[0]
+								? json_string(sch->config_error)
+								: json_null());
+	text = st ? jx_dump(st) : NULL;
 	if (text)
 		mqtt_set_state(sch->mqtt, sch->t_status, text, strlen(text));
 	free(text);
@@ -476,10 +482,14 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	if (signo != SIGHUP) {
 		log_info("signal %d: stopping", signo);
 		loop_stop(l);
-	} else if (sch->o->load(sch->o->cli, &fresh) != 0 ||
+	} else if (sch->o->load(sch->o->cli, &fresh, sch->config_error) != 0 ||
 		   time_set_zone(fresh.timezone) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
+		if (!sch->config_error[0])
+			err_why(sch->config_error, "location.timezone %.64s is not a known time "
+				"zone; keeping the previous configuration", fresh.timezone);
 		config_free(&fresh);
+		publish_status(sch);
 	} else if (reload(sch, &fresh) != SL_OK) {
 		log_error("reload: out of memory; keeping the old configuration");
 		config_free(&fresh);

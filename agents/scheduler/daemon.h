@@ -17,8 +17,9 @@ struct daemon_opts {
 	const char *state_dir;            /* --state-dir, or NULL */
 	bool ha_remove;                   /* clear the Home Assistant device, exit */
 	/* Loads and checks a configuration for SIGHUP; 0 when it has no
-	 * error. *out is the caller's to free either way. */
-	int (*load)(const struct cli *cli, struct config *out);
+	 * error, else 1 with why (cli_reload_config()). *out is the
+	 * caller's to free either way. */
+	int (*load)(const struct cli *cli, struct config *out, char why[ERRMSG_MAX]);
 };
 
 /* Runs the scheduler on cfg (stolen: freed here) until SIGTERM or SIGINT;

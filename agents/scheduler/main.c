@@ -86,9 +86,9 @@ static void scheduler_section(const struct config *c, void *own, struct config_p
 }
 
 /* The configuration and the scheduler's own checks; 0 when there is no error. */
-static int load_config(const struct cli *cli, struct config *c)
+static int load_config(const struct cli *cli, struct config *c, char why[ERRMSG_MAX])
 {
-	return cli_load_config(cli, PROG, c, scheduler_section, NULL);
+	return cli_reload_config(cli, PROG, c, scheduler_section, NULL, why);
 }
 
 static int print_plan(const struct config *c, const char *date)
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	rc = parse_args(&a, argc, argv);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	rc = load_config(&a.cli, &cfg);
+	rc = cli_load_config(&a.cli, PROG, &cfg, scheduler_section, NULL);
 	if (rc || a.cli.check)
 		goto out;
 	if (time_set_zone(cfg.timezone) != SL_OK) {

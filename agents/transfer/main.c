@@ -38,6 +38,7 @@ struct agent {
 	struct config cfg;
 	struct transfer_settings own;
 	struct cli cli; /* the flags, for reloads */
+	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct transfer xfer;
@@ -138,8 +139,11 @@ static json_t *status_json(const struct transfer *t)
 static void publish_status(struct agent *a)
 {
 	json_t *st = status_json(&a->xfer);
-	char *text = st ? jx_dump(st) : NULL;
+	char *text;
 
+	if (st)
+		jx_set_str(st, "config_error", a->config_error[0] ? a->config_error : NULL);
+	text = st ? jx_dump(st) : NULL;
 	if (text)
 		mqtt_set_state(a->mqtt, a->t_status, text, strlen(text));
 	free(text);
@@ -273,10 +277,12 @@ static void reload(struct agent *a)
 	struct config fresh;
 	char why[ERRMSG_MAX];
 
-	if (cli_load_config(&a->cli, PROG, &fresh, transfer_settings_load, &own) != 0 ||
+	if (cli_reload_config(&a->cli, PROG, &fresh, transfer_settings_load, &own,
+			      a->config_error) != 0 ||
 	    retention_configure(&ret, fresh.retention, why) != SL_OK) {
 		log_error("reload: configuration has errors; keeping the old one");
 		config_free(&fresh);
+		publish_status(a);
 		return;
 	}
 	/* where and how to reach the Pi stay as started; timing and ages change */

@@ -635,6 +635,7 @@ def test_sighup_reloads_the_configuration(fresh):
     s.bridge.signal(signal.SIGHUP)
     s.bridge.wait_log("keeping the old one")
     assert s.get("/status").json()["timezone"] == "Europe/Paris"
+    assert "invalid JSON" in s.get("/health").json()["config_error"]
 
 
 # --- the retained state, before it is in -------------------------------------------

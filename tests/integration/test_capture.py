@@ -255,11 +255,20 @@ def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp
 def test_bad_config_on_reload_keeps_the_old_one(agent, broker, tmp_path):
     cfg = write_config(tmp_path)
     d, w = agent(SKYLAPSE_CONFIG=str(cfg))
+    mark = w.mark()
     cfg.write_text("{ not json")
     d.signal(signal.SIGHUP)
     d.wait_log("keeping the old one")
+    st = w.wait_message(f"{T}/status", lambda m: payload_json(m)["config_error"], start=mark)
+    validate(payload_json(st), "camera-status")
+    assert "invalid JSON" in payload_json(st)["config_error"]
     result, _ = request(broker, w, '{"request_id": "still"}', "still")
     assert result["status"] == "ok"
+    # a good file again: loaded, and the status says so
+    write_config(tmp_path)
+    mark = w.mark()
+    d.signal(signal.SIGHUP)
+    w.wait_message(f"{T}/status", lambda m: payload_json(m)["config_error"] is None, start=mark)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")

@@ -365,15 +365,22 @@ def test_sighup_reload(start_scheduler, client, tmp_path):
     cfg = write_config(tmp_path, {"day": tod("12:00", "13:00", interval=2)})
     d, w = start_scheduler(cfg, now=f"{DAY}T12:10:00-06:00", camera_id=CAM)
     last_status(w, lambda s: s["schedules"]["day"]["counters"]["requests"] >= 1)
+    assert last_status(w)["config_error"] is None
     cfg.write_text("{ not json")
+    mark = w.mark()
     d.signal(signal.SIGHUP)
     d.wait_log("keeping the old one")
+    # the refusal is in the status, with the file's own words, the old schedules in force
+    st = last_status(w, lambda s: s["config_error"] is not None, start=mark)
+    assert "1 error, keeping the previous configuration: " in st["config_error"]
+    assert "invalid JSON" in st["config_error"] and "day" in st["schedules"]
     write_config(tmp_path, {"day": tod("12:00", "13:00", interval=2),
                             "evening": tod("18:00", "19:00", interval=30)})
     mark = w.mark()
     d.signal(signal.SIGHUP)
     d.wait_log("reload: configuration reloaded (2 schedules)")
     st = last_status(w, lambda s: "evening" in s["schedules"], start=mark)
+    assert st["config_error"] is None
     assert st["schedules"]["day"]["counters"]["requests"] >= 1  # counters carried over
     assert st["schedules"]["evening"]["next"]["start"] == f"{DAY}T18:00:00-06:00"
     w.wait_message(f"{ST}/schedules/evening/state", lambda m: m.payload == b"ON", start=mark)
