@@ -11,6 +11,7 @@ import signal
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -61,10 +62,11 @@ def start_capture(daemons, broker, tmp_path, client):
 
 @pytest.fixture
 def start_scheduler(daemons, broker, tmp_path, client):
-    def start(config, now=None, camera_id=None, state_dir=None, wait=True):
+    def start(config, now=None, camera_id=None, state_dir=None, wait=True, extra_env=None):
         env = {"MQTT_URL": broker.url, "BACKEND_NAME": BACKEND, "SKYLAPSE_CONFIG": str(config),
                "CAMERA_ID": camera_id or "",
-               "SKYLAPSE_STATE_DIR": str(state_dir or tmp_path / "scheduler-state")}
+               "SKYLAPSE_STATE_DIR": str(state_dir or tmp_path / "scheduler-state"),
+               **(extra_env or {})}
         args = ["--now", now] if now else []
         watcher = client()
         watcher.subscribe(f"{ST}/#")
@@ -384,3 +386,51 @@ def test_sighup_reload(start_scheduler, client, tmp_path):
     assert st["schedules"]["day"]["counters"]["requests"] >= 1  # counters carried over
     assert st["schedules"]["evening"]["next"]["start"] == f"{DAY}T18:00:00-06:00"
     w.wait_message(f"{ST}/schedules/evening/state", lambda m: m.payload == b"ON", start=mark)
+
+
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+
+@pytest.mark.skipif(not FAKETIME.exists(), reason="libfaketime (Debian package faketime) missing")
+def test_clock_steps_no_burst_no_duplicate_windows_recomputed(start_capture, start_scheduler,
+                                                              client, tmp_path):
+    """The wall clock stepped under a running scheduler (libfaketime, as NTP would): forward
+    10 minutes, one request per slot follows, not a burst for the slots jumped over; back
+    10 seconds, no slot is asked twice; forward past the window's end, it closes and the next
+    window is tomorrow's. Timers stay on the monotonic clock, as on a real system."""
+    rc = tmp_path / "faketime.rc"
+    rc.write_text("+0\n")
+    now = datetime.now(ZoneInfo(DENVER["timezone"]))
+    start, end = now - timedelta(minutes=1), now + timedelta(minutes=40)
+    cfg = write_config(tmp_path, {"steps": tod(start.strftime("%H:%M"), end.strftime("%H:%M"),
+                                               interval=2)})
+    start_capture()
+    w = client()
+    w.subscribe(f"{R}/{CAM}/capture/request")
+    d, st = start_scheduler(cfg, camera_id=CAM, extra_env={
+        "LD_PRELOAD": str(FAKETIME), "FAKETIME_TIMESTAMP_FILE": str(rc),
+        "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
+
+    def slots(start=0):
+        return [slot_of(m) for m in w.all(f"{R}/{CAM}/capture/request", start)]
+    wait_for(lambda: len(slots()) >= 3, 15, "three requests")
+    before = max(slots())
+    mark = w.mark()
+    rc.write_text("+600\n")
+    wait_for(lambda: len(slots(mark)) >= 2, 10, "requests after the step forward")
+    after = slots(mark)
+    assert len(after) == 2, after  # one per 2 s slot, the 300 slots jumped over not sent
+    assert after[0] - before >= 590_000 and after[1] - after[0] == 2000
+    top = max(slots())
+    mark = w.mark()
+    rc.write_text("+590\n")  # 10 s back
+    wait_for(lambda: len(slots(mark)) >= 1, 40, "a request after the step back")
+    assert min(slots(mark)) > top, (top, slots(mark))  # nothing asked twice
+    assert len(set(slots())) == len(slots())
+    mark = st.mark()
+    rc.write_text("+10800\n")  # three hours on: past the window's end
+    d.wait_log("steps: window closed", 15)
+    status = last_status(st, lambda s: not s["schedules"]["steps"]["active"], start=mark)
+    nxt = status["schedules"]["steps"]["next"]
+    assert iso_ms(nxt["start"]) > iso_ms(status["current_time"])  # tomorrow's, recomputed
+    assert "steps" not in status["active_schedules"]
