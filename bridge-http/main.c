@@ -234,25 +234,18 @@ static int64_t startup_over(struct loop *l, long id, void *arg)
 
 /* --- process ------------------------------------------------------------------ */
 
-static void on_signal(struct loop *l, int signo, void *arg)
+int bridge_reload(struct bridge *b, const char *cause)
 {
-	struct bridge *b = arg;
-	const struct cli *cli = b->cli;
 	struct bridge_settings own;
 	struct config nc;
 
-	if (signo != SIGHUP) {
-		log_info("signal %d: stopping", signo);
-		loop_stop(l);
-		return;
-	}
-	if (cli_load_config(cli, "skylapse-bridge", &nc, bridge_settings_load, &own) != 0) {
-		log_warn("SIGHUP: the new configuration has errors; keeping the old one");
+	if (cli_load_config(b->cli, "skylapse-bridge", &nc, bridge_settings_load, &own) != 0) {
+		log_warn("%s: the new configuration has errors; keeping the old one", cause);
 		config_free(&nc);
-		return;
+		return SL_ERR_INVAL;
 	}
 	if (time_set_zone(nc.timezone) != SL_OK)
-		log_warn("SIGHUP: time zone %s not found; keeping %s", nc.timezone,
+		log_warn("%s: time zone %s not found; keeping %s", cause, nc.timezone,
 			 b->cfg.timezone);
 	config_restart_needed(&b->cfg, &nc);
 	bridge_settings_restart_needed(&b->own, &own);
@@ -263,7 +256,18 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	b->own.cors = own.cors; /* borrowed by the server too: applies at once */
 	sky_cache_free(&b->sky); /* it holds figures of the old configuration */
 	b->state.version++;
-	log_info("SIGHUP: configuration reloaded from %s", b->cfg.path);
+	log_info("%s: configuration reloaded from %s", cause, b->cfg.path);
+	return SL_OK;
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	if (signo != SIGHUP) {
+		log_info("signal %d: stopping", signo);
+		loop_stop(l);
+		return;
+	}
+	bridge_reload(arg, "SIGHUP");
 }
 
 static void raise_fd_limit(void)
