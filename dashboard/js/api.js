@@ -116,6 +116,11 @@ export async function images(params) {
 	return { items, total };
 }
 
+// The configuration file (GET /config); saveConfig answers {path, previous,
+// problems} or throws an ApiError whose body holds `problems` (422).
+export const config = () => request("GET", "config");
+export const saveConfig = (file) => request("PUT", "config", file);
+
 export const capture = (camera, profile) => request("POST", "capture", { camera, profile });
 
 export const createJob = (job) => request("POST", "timelapses", job);
