@@ -45,6 +45,7 @@ struct bridge {
 	char *openapi;		      /* schema/openapi.json, loaded at start */
 	size_t openapi_len;
 	int64_t started_ms;
+	char client_id[128]; /* its MQTT client id, unique per process and host */
 	bool was_synced; /* the retained state was in once */
 
 	/* GET /status answered from memory: rebuilt when the state changes or

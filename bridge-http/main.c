@@ -186,6 +186,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	struct state_change ch;
 
 	(void)s;
+	if (!b->pi_compat)
+		config_on_notice(b, m);
 	if (state_apply(&b->state, b->cfg.topic_root, m->topic, m->payload, m->len, &ch) != SL_OK) {
 		log_warn("out of memory keeping %s", m->topic);
 		return;
@@ -291,7 +293,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 {
 	struct mqtt_opts mo;
 	struct http_opts ho = {0};
-	char client_id[128], filter[TOPIC_MAX];
+	char filter[TOPIC_MAX];
 	int rc, port = fl->port;
 
 	if (time_set_zone(b->cfg.timezone) != SL_OK)
@@ -316,10 +318,10 @@ static int setup(struct bridge *b, const struct flags *fl)
 		char host[64] = "";
 
 		gethostname(host, sizeof(host) - 1);
-		snprintf(client_id, sizeof(client_id), "skylapse-bridge-%s-%.40s-%d",
+		snprintf(b->client_id, sizeof(b->client_id), "skylapse-bridge-%s-%.40s-%d",
 			 b->pi_compat ? b->camera : b->cfg.backend_name, host, (int)getpid());
 	}
-	mo = cli_mqtt_opts(&b->cfg, client_id);
+	mo = cli_mqtt_opts(&b->cfg, b->client_id);
 	rc = mqtt_session_new(b->loop, &mo, &b->mqtt);
 	if (rc) {
 		log_error("broker URL %s: %s", b->cfg.mqtt_url, err_str(rc));

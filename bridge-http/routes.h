@@ -46,6 +46,9 @@ int route_timelapse_cancel(struct bridge *b, struct request *rq);
 
 /* routes_config.c */
 int route_config(struct bridge *b, struct request *rq);
+/* Reloads on R/backend/<name>/config/changed sent by another bridge of this
+ * backend (this one reloaded when it saved); ignores every other message. */
+void config_on_notice(struct bridge *b, const struct mqtt_message *m);
 
 /* capture.c */
 int route_capture(struct bridge *b, struct request *rq);

@@ -82,6 +82,12 @@ out:
 	return rc;
 }
 
+static int notice_topic(const struct bridge *b, char topic[TOPIC_MAX])
+{
+	return topic_fmt(topic, b->cfg.topic_root, "backend/%s/config/changed",
+			 b->cfg.backend_name);
+}
+
 /* Tells the scheduler (and whoever else listens) to read the file again. */
 static void announce(struct bridge *b)
 {
@@ -89,11 +95,11 @@ static void announce(struct bridge *b)
 	json_t *msg;
 	char *text;
 
-	if (topic_fmt(topic, b->cfg.topic_root, "backend/%s/config/changed",
-		      b->cfg.backend_name) != SL_OK)
+	if (notice_topic(b, topic) != SL_OK)
 		return;
 	time_format_local(time_now_ms(), now);
-	msg = json_pack("{s:s, s:s}", "path", b->cfg.path, "changed_at", now);
+	msg = json_pack("{s:s, s:s, s:s}", "path", b->cfg.path, "changed_at", now, "by",
+			b->client_id);
 	text = msg ? jx_dump(msg) : NULL;
 	if (text == NULL || mqtt_publish(b->mqtt, topic, text, strlen(text), 1, false) != SL_OK)
 		log_warn("PUT /config: could not publish %s; the other programs reload on "
@@ -157,6 +163,21 @@ out:
 	json_decref(body);
 	free(text);
 	return rc;
+}
+
+void config_on_notice(struct bridge *b, const struct mqtt_message *m)
+{
+	char topic[TOPIC_MAX], why[ERRMSG_MAX];
+	const char *by = NULL;
+	json_t *msg;
+
+	if (m->retained || notice_topic(b, topic) != SL_OK || strcmp(m->topic, topic) != 0)
+		return;
+	msg = jsonx_parse_object("payload", (const char *)m->payload, m->len, 4096, why);
+	if (msg == NULL || jx_get_string(msg, "by", &by, why) != SL_OK ||
+	    strcmp(by, b->client_id) != 0)
+		bridge_reload(b, "config/changed");
+	json_decref(msg);
 }
 
 int route_config(struct bridge *b, struct request *rq)

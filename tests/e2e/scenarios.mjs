@@ -298,12 +298,26 @@ const scenarios = {
 		const interval = row.locator('input[name="interval_seconds"]');
 		const before = await page.evaluate(() => fetch("config").then((r) => r.text()));
 
+		// a wrong interval, and profile C changed with a gain out of range
 		await interval.fill("0");
+		await page.selectOption("#set-profiles select.set-add", "c");
+		const prof = page.locator('tr[data-profile="c"]');
+		await prof.waitFor({ timeout: 5000 });
+		await prof.locator('select[aria-label="Enabled"]').selectOption("true");
+		await prof.locator('input[aria-label="Name"]').fill("Night sky");
+		await prof.locator('select[aria-label="Exposure"]').selectOption("false");
+		await prof.locator('input[aria-label="Time (µs)"]').fill("2000000");
+		const gain = prof.locator('input[aria-label="Gain"]');
+		await gain.fill("99");
 		await page.click('#settings-form button[type="submit"]');
 		const msg = row.locator(".field-msg:not([hidden])");
 		await msg.first().waitFor({ timeout: 10000 });
 		check((await msg.first().textContent()).includes("0 is outside 1..86400"),
 			`the interval's message is ${await msg.first().textContent()}`);
+		const gainMsg = prof.locator(".field-msg:not([hidden])");
+		check(await gainMsg.count() === 1 && (await gainMsg.textContent()).includes("between 1 and 16"),
+			`the gain's message is ${await gainMsg.allTextContents()}`);
+		check(await gain.evaluate((el) => el.classList.contains("has-error")), "the gain is not marked");
 		check(await interval.evaluate((el) => el.classList.contains("has-error")), "the field is not marked");
 		check((await page.locator(".set-status").textContent()).startsWith("Not saved"), "no 'Not saved'");
 		check(w.allowed.some((p) => p.kind === "http"), "no 422 was seen");
@@ -312,6 +326,7 @@ const scenarios = {
 		await shot(page, "settings-refused");
 
 		await interval.fill("7");
+		await gain.fill("4");
 		await page.click('#settings-form button[type="submit"]');
 		await page.waitForFunction(() => document.querySelector(".set-status")?.textContent.startsWith("Saved"),
 			null, { timeout: 10000 });

@@ -14,5 +14,8 @@ def test_settings_change_an_interval_and_the_scheduler_follows(stack):
     assert saved["schedules"]["sky"]["interval_seconds"] == 7
     prev = json.loads((stack.workdir / "config.json.prev").read_text())
     assert prev["schedules"]["sky"]["interval_seconds"] == 3
+    assert saved["profiles"] == {"c": {"enabled": True, "name": "Night sky", "ae": False,
+                                       "exposure_us": 2000000, "analogue_gain": 4}}
+    assert "profiles" not in prev
     # everything the page does not show went back as it came
     assert saved["capture"] == prev["capture"] and saved["pi"] == prev["pi"]

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from bridge_stack import Stack
-from harness import Client, payload_json, wait_for
+from harness import Client, free_port, payload_json, wait_for
 
 TOKEN = "settings-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -21,6 +21,9 @@ def stack(tmp_path_factory):
     s = Stack(tmp_path_factory.mktemp("config"), capture=False,
               bridge_env={"API_TOKEN": TOKEN}).start()
     s.scheduler = s.start_daemon("skylapse-scheduler", env=s.env(BACKEND_NAME="dagon"))
+    # a second bridge of the same backend on the same file (compose's frontend)
+    s.port2 = free_port()
+    s.bridge2 = s.start_bridge(port=s.port2)
     wait_for(lambda: status_interval(s, "sunrise") == 5, 15, "the scheduler's status at the bridge")
     yield s
     s.stop()
@@ -107,8 +110,13 @@ def test_put_valid_saves_keeps_prev_and_the_scheduler_follows(stack):
     msg = watcher.wait_message("skylapse/backend/dagon/config/changed")
     assert payload_json(msg)["path"] == str(stack.config) and not msg.retain
     watcher.close()
-    # the bridge reloaded: GET answers the new file; the scheduler did too
+    # the bridge reloaded: GET answers the new file; the scheduler did too,
+    # and the other bridge, each once
     assert stack.get("/config").json() == cfg
+    wait_for(lambda: stack.get("/config", port=stack.port2).json() == cfg, 10,
+             "the other bridge's reload")
+    assert stack.bridge.log().count("configuration reloaded") == 1
+    assert stack.bridge2.log().count("config/changed: configuration reloaded") == 1
     wait_for(lambda: status_interval(stack, "sunrise") == 17, 10, "the new interval in /status")
     assert "mystery" in stack.get("/status").json()["schedules"]
     assert stack.scheduler.alive()

@@ -85,6 +85,18 @@ function select(obj, key, path, options, attrs = {}) {
 	return el;
 }
 
+// A true/false key that may be left to the built-in value: three choices.
+function triState(obj, key, path, yes, no, label) {
+	const el = h("select", { class: "input", "aria-label": label, dataset: { field: path } },
+		h("option", { value: "" }, "built-in"), h("option", { value: "true" }, yes), h("option", { value: "false" }, no));
+	el.value = obj[key] === true ? "true" : obj[key] === false ? "false" : "";
+	el.addEventListener("change", () => {
+		if (el.value === "") delete obj[key];
+		else obj[key] = el.value === "true";
+	});
+	return el;
+}
+
 // A labelled field with room for its message.
 function field(label, control, cls = "") {
 	return h("label", { class: `field ${cls}` }, h("span", null, label), control,
@@ -230,10 +242,10 @@ function profileRow(id) {
 	const msg = () => h("small", { class: "field-msg", hidden: true });
 	return h("tr", { dataset: { profile: id, field: p } },
 		h("td", null, h("strong", null, id.toUpperCase())),
-		h("td", null, h("label", { class: "check" }, checkbox(pr, "enabled", `${p}.enabled`, true), h("span", { class: "sr-only" }, "Enabled")), msg()),
-		h("td", null, input(pr, "name", `${p}.name`, { "aria-label": "Name" }), msg()),
-		h("td", null, h("label", { class: "check" }, checkbox(pr, "ae", `${p}.ae`, true), "Auto"), msg()),
-		h("td", null, input(pr, "exposure_us", `${p}.exposure_us`, { type: "number", step: "1", min: "1", "aria-label": "Exposure (µs)" }), msg()),
+		h("td", null, triState(pr, "enabled", `${p}.enabled`, "on", "off", "Enabled"), msg()),
+		h("td", null, input(pr, "name", `${p}.name`, { "aria-label": "Name", placeholder: "built-in" }), msg()),
+		h("td", null, triState(pr, "ae", `${p}.ae`, "auto", "manual", "Exposure"), msg()),
+		h("td", null, input(pr, "exposure_us", `${p}.exposure_us`, { type: "number", step: "1", min: "1", "aria-label": "Time (µs)" }), msg()),
 		h("td", null, input(pr, "analogue_gain", `${p}.analogue_gain`, { type: "number", step: "any", min: "1", max: "16", "aria-label": "Gain" }), msg()),
 		h("td", null, input(pr, "ev", `${p}.ev`, { type: "number", step: "any", min: "-8", max: "8", "aria-label": "EV" }), msg()),
 		h("td", null, h("button", { class: "btn ghost small", type: "button", title: "Back to the built-in profile",
