@@ -3,7 +3,7 @@ skylapse-scheduler: a bad body is refused with a message per field and
 nothing written; a good one replaces config.json atomically (the previous
 one kept as config.json.prev), and the scheduler, told on
 R/backend/<name>/config/changed, publishes the new interval in its status
-without a restart; with API_TOKEN set, PUT needs it."""
+without a restart; with API_TOKEN set, GET and PUT need it."""
 import json
 import os
 
@@ -41,17 +41,19 @@ def put(stack, body, headers=AUTH):
                                                                 **headers})
 
 
-def test_get_answers_the_running_file(stack):
+def test_get_answers_the_running_file_to_the_token_holder(stack):
     r = stack.get("/config")
+    assert r.status == 401 and r.header("www-authenticate").startswith("Bearer")
+    r = stack.get("/config", headers=AUTH)
     assert r.status == 200
     assert r.json() == json.loads(stack.config.read_text())
 
 
 def test_put_without_the_token_is_refused_and_writes_nothing(stack):
     before = stack.config.read_bytes()
-    r = put(stack, stack.get("/config").json(), headers={})
+    r = put(stack, stack.get("/config", headers=AUTH).json(), headers={})
     assert r.status == 401, r
-    r = put(stack, stack.get("/config").json(), headers={"Authorization": "Bearer wrong"})
+    r = put(stack, stack.get("/config", headers=AUTH).json(), headers={"Authorization": "Bearer wrong"})
     assert r.status == 401, r
     assert stack.config.read_bytes() == before
 
@@ -67,7 +69,7 @@ def test_put_of_no_object_is_400(stack, body, status):
 
 def test_put_invalid_answers_each_field_and_writes_nothing(stack):
     before = stack.config.read_bytes()
-    cfg = stack.get("/config").json()
+    cfg = stack.get("/config", headers=AUTH).json()
     cfg["schedules"]["sunrise"]["interval_seconds"] = 0
     cfg["schedules"]["sunset"]["anchor"] = "noonish"
     cfg["location"]["latitude"] = 123
@@ -92,7 +94,7 @@ def test_put_valid_saves_keeps_prev_and_the_scheduler_follows(stack):
     before = stack.config.read_text()
     watcher = Client(stack.broker.port)
     watcher.subscribe("skylapse/backend/dagon/config/changed")
-    cfg = stack.get("/config").json()
+    cfg = stack.get("/config", headers=AUTH).json()
     cfg["schedules"]["sunrise"]["interval_seconds"] = 17
     cfg["schedules"]["mystery"] = {"type": "time_of_day", "start_time": "10:00",
                                    "end_time": "10:00", "interval_seconds": 9, "profile": "a"}
@@ -112,8 +114,8 @@ def test_put_valid_saves_keeps_prev_and_the_scheduler_follows(stack):
     watcher.close()
     # the bridge reloaded: GET answers the new file; the scheduler did too,
     # and the other bridge, each once
-    assert stack.get("/config").json() == cfg
-    wait_for(lambda: stack.get("/config", port=stack.port2).json() == cfg, 10,
+    assert stack.get("/config", headers=AUTH).json() == cfg
+    wait_for(lambda: stack.get("/config", headers=AUTH, port=stack.port2).json() == cfg, 10,
              "the other bridge's reload")
     assert stack.bridge.log().count("configuration reloaded") == 1
     assert stack.bridge2.log().count("config/changed: configuration reloaded") == 1

@@ -316,8 +316,9 @@ function clearMessages() {
 }
 
 // The element showing `path`, else its nearest parent shown ("a.b[0].c" -> "a.b" -> "a").
+// A schedule's "profile" is edited in its "profiles" field.
 function holderOf(path) {
-	let p = path;
+	let p = path.replace(/^(schedules\.[^.]*\.profile)$/, "$1s");
 	while (p) {
 		const el = root.querySelector(`[data-field="${CSS.escape(p)}"]`);
 		if (el) return el;
@@ -337,7 +338,8 @@ function showProblems(problems) {
 			loose.push(pr);
 			continue;
 		}
-		const deeper = pr.field !== el.dataset.field ? `${pr.field.slice(el.dataset.field.length).replace(/^\./, "")}: ` : "";
+		const rest = pr.field.slice(el.dataset.field.length).replace(/^\./, "");
+		const deeper = rest ? `${rest}: ` : "";
 		msg.textContent = msg.textContent ? `${msg.textContent} · ${deeper}${pr.message}` : `${deeper}${pr.message}`;
 		msg.hidden = false;
 		msg.dataset.severity = pr.severity;
