@@ -144,9 +144,10 @@ static int config_put(struct bridge *b, struct request *rq)
 		rc = http_reply_json(rq, 422, answer);
 		goto out;
 	}
-	if (save(b->cfg.path, text, &kept, why) != SL_OK) {
+	rc = save(b->cfg.path, text, &kept, why);
+	if (rc != SL_OK) {
 		log_error("PUT /config: %s", why);
-		rc = http_reply_error(rq, 500, SL_ERR_IO, "%s", why);
+		rc = http_reply_error(rq, 500, rc, "%s", why);
 		goto out;
 	}
 	snprintf(prev, sizeof(prev), "%s.prev", b->cfg.path);
