@@ -45,6 +45,7 @@ struct bridge {
 	char *openapi;		      /* schema/openapi.json, loaded at start */
 	size_t openapi_len;
 	int64_t started_ms;
+	char client_id[128]; /* its MQTT client id, unique per process and host */
 	bool was_synced; /* the retained state was in once */
 	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
 
@@ -56,6 +57,10 @@ struct bridge {
 	struct sky_cache *sky; /* sun and windows of today, for /status */
 };
 
+/* Reads the configuration again from where it was read (SIGHUP, PUT
+ * /config) and applies what applies live (settings.h); with errors keeps
+ * the old one and returns SL_ERR_INVAL. `cause` starts its log lines. */
+int bridge_reload(struct bridge *b, const char *cause);
 /* Whether the broker session is up (for /health and 503s). */
 bool bridge_broker_up(const struct bridge *b);
 /* Whether routes may answer from the retained state: it is in, or the

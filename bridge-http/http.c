@@ -205,7 +205,7 @@ static void dispatch(struct request *rq)
 				   "method not allowed on %.200s (allowed: %s)", rq->target, allow);
 		return;
 	}
-	if (auth_method_needs_token(rq->method) &&
+	if ((auth_method_needs_token(rq->method) || (rq->match.route->flags & ROUTE_TOKEN)) &&
 	    !auth_bearer_ok(s->o.token, req_header(rq, "Authorization"))) {
 		http_reply_error_h(
 		    rq, 401, SL_ERR_DENIED, "WWW-Authenticate", "Bearer realm=\"skylapse\"",

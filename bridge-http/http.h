@@ -11,7 +11,8 @@
  * Every answer carries the CORS headers of the request's Origin; errors are
  * JSON {"error": "...", "error_kind": "..."}: the sentence for people, the
  * word of err.h for programs. Bodies are read up to HTTP_BODY_MAX (413 beyond);
- * with a token configured, methods that change things need it (401).
+ * with a token configured, methods that change things need it (401), and
+ * so does every method of a ROUTE_TOKEN route.
  */
 #ifndef SKYLAPSE_BRIDGE_HTTP_HTTP_H
 #define SKYLAPSE_BRIDGE_HTTP_HTTP_H

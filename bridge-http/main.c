@@ -186,6 +186,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	struct state_change ch;
 
 	(void)s;
+	if (!b->pi_compat)
+		config_on_notice(b, m);
 	if (state_apply(&b->state, b->cfg.topic_root, m->topic, m->payload, m->len, &ch) != SL_OK) {
 		log_warn("out of memory keeping %s", m->topic);
 		return;
@@ -234,26 +236,19 @@ static int64_t startup_over(struct loop *l, long id, void *arg)
 
 /* --- process ------------------------------------------------------------------ */
 
-static void on_signal(struct loop *l, int signo, void *arg)
+int bridge_reload(struct bridge *b, const char *cause)
 {
-	struct bridge *b = arg;
-	const struct cli *cli = b->cli;
 	struct bridge_settings own;
 	struct config nc;
 
-	if (signo != SIGHUP) {
-		log_info("signal %d: stopping", signo);
-		loop_stop(l);
-		return;
-	}
-	if (cli_reload_config(cli, "skylapse-bridge", &nc, bridge_settings_load, &own,
+	if (cli_reload_config(b->cli, "skylapse-bridge", &nc, bridge_settings_load, &own,
 			      b->config_error) != 0) {
-		log_warn("SIGHUP: the new configuration has errors; keeping the old one");
+		log_warn("%s: the new configuration has errors; keeping the old one", cause);
 		config_free(&nc);
-		return;
+		return SL_ERR_INVAL;
 	}
 	if (time_set_zone(nc.timezone) != SL_OK)
-		log_warn("SIGHUP: time zone %s not found; keeping %s", nc.timezone,
+		log_warn("%s: time zone %s not found; keeping %s", cause, nc.timezone,
 			 b->cfg.timezone);
 	config_restart_needed(&b->cfg, &nc);
 	bridge_settings_restart_needed(&b->own, &own);
@@ -264,7 +259,18 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	b->own.cors = own.cors; /* borrowed by the server too: applies at once */
 	sky_cache_free(&b->sky); /* it holds figures of the old configuration */
 	b->state.version++;
-	log_info("SIGHUP: configuration reloaded from %s", b->cfg.path);
+	log_info("%s: configuration reloaded from %s", cause, b->cfg.path);
+	return SL_OK;
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	if (signo != SIGHUP) {
+		log_info("signal %d: stopping", signo);
+		loop_stop(l);
+		return;
+	}
+	bridge_reload(arg, "SIGHUP");
 }
 
 static void raise_fd_limit(void)
@@ -288,7 +294,7 @@ static int setup(struct bridge *b, const struct flags *fl)
 {
 	struct mqtt_opts mo;
 	struct http_opts ho = {0};
-	char client_id[128], filter[TOPIC_MAX];
+	char filter[TOPIC_MAX];
 	int rc, port = fl->port;
 
 	if (time_set_zone(b->cfg.timezone) != SL_OK)
@@ -313,10 +319,10 @@ static int setup(struct bridge *b, const struct flags *fl)
 		char host[64] = "";
 
 		gethostname(host, sizeof(host) - 1);
-		snprintf(client_id, sizeof(client_id), "skylapse-bridge-%s-%.40s-%d",
+		snprintf(b->client_id, sizeof(b->client_id), "skylapse-bridge-%s-%.40s-%d",
 			 b->pi_compat ? b->camera : b->cfg.backend_name, host, (int)getpid());
 	}
-	mo = cli_mqtt_opts(&b->cfg, client_id);
+	mo = cli_mqtt_opts(&b->cfg, b->client_id);
 	rc = mqtt_session_new(b->loop, &mo, &b->mqtt);
 	if (rc) {
 		log_error("broker URL %s: %s", b->cfg.mqtt_url, err_str(rc));

@@ -51,6 +51,9 @@ struct route {
 /* Answers from the broker's retained state: waits (bounded) until it is in
  * (http_opts.ready). */
 #define ROUTE_STATE 2u
+/* Needs the token (when one is set) for reading too: the configuration
+ * file, which may hold sections of the earlier stack with secrets. */
+#define ROUTE_TOKEN 4u
 
 struct route_match {
 	const struct route *route;

@@ -20,6 +20,8 @@ const struct route bridge_routes[] = {
     {HTTP_GET, "/health", route_health, "liveness and broker connection", 0},
     {HTTP_GET, "/status", route_status, "backend status, sun, active schedules, cameras",
      ROUTE_STATE},
+    {HTTP_GET | HTTP_PUT, "/config", route_config,
+     "the configuration file; PUT checks, saves (keeping .prev) and applies it", ROUTE_TOKEN},
     {HTTP_GET, "/schedules", route_schedules, "schedules with their windows (?date=)", 0},
     {HTTP_GET, "/sun", route_sun, "sun times of a date (?date=)", 0},
     {HTTP_GET, "/cameras", route_cameras, "cameras seen on the broker", ROUTE_STATE},

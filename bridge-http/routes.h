@@ -2,7 +2,7 @@
  *
  * routes.c holds the two tables (the REST API of SPEC 5, and the Pi
  * compatibility mode); handlers live in routes_status.c, routes_images.c,
- * routes_timelapses.c, capture.c, files.c and sse.c. Query parameters are
+ * routes_timelapses.c, routes_config.c, capture.c, files.c and sse.c. Query parameters are
  * read with the helpers below, which answer 400 themselves on bad input.
  */
 #ifndef SKYLAPSE_BRIDGE_HTTP_ROUTES_H
@@ -43,6 +43,12 @@ int route_timelapse(struct bridge *b, struct request *rq);
 int route_timelapse_video(struct bridge *b, struct request *rq);
 int route_timelapse_thumbnail(struct bridge *b, struct request *rq);
 int route_timelapse_cancel(struct bridge *b, struct request *rq);
+
+/* routes_config.c */
+int route_config(struct bridge *b, struct request *rq);
+/* Reloads on R/backend/<name>/config/changed sent by another bridge of this
+ * backend (this one reloaded when it saved); ignores every other message. */
+void config_on_notice(struct bridge *b, const struct mqtt_message *m);
 
 /* capture.c */
 int route_capture(struct bridge *b, struct request *rq);

@@ -660,6 +660,40 @@ void config_problems_print(const struct config_problems *p, FILE *f)
 		fprintf(f, "%s\n", p->lines[i]);
 }
 
+/* The length of the key path `line` starts with ("a.b[0].c: ..."), 0 when
+ * it starts with something else ("env X: ...", "invalid JSON: ..."). */
+static size_t field_len(const char *line)
+{
+	const char *colon = strstr(line, ": ");
+	size_t n = colon ? (size_t)(colon - line) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)line[i]) && !strchr("_-.[]", line[i]))
+			return 0;
+	return n;
+}
+
+json_t *config_problems_json(const struct config_problems *p, const char *path)
+{
+	json_t *out = json_array();
+	size_t plen = strlen(path);
+
+	for (int i = 0; out && i < p->count; i++) {
+		const char *line = p->lines[i];
+		size_t n;
+
+		if (strncmp(line, path, plen) == 0 && strncmp(line + plen, ": ", 2) == 0)
+			line += plen + 2;
+		if (strncmp(line, "warning: ", 9) == 0)
+			line += 9;
+		n = field_len(line);
+		json_array_append_new(out, json_pack("{s:s%, s:s, s:s}", "field", line, n,
+						     "message", n ? line + n + 2 : line, "severity",
+						     p->is_error[i] ? "error" : "warning"));
+	}
+	return out;
+}
+
 int config_changed(bool changed, const char *name)
 {
 	if (changed)

@@ -115,6 +115,12 @@ int config_load(struct config *c, const char *path, const struct config_flags *f
 void config_free(struct config *c);
 /* Prints each problem line to `f` (stderr-like). */
 void config_problems_print(const struct config_problems *probs, FILE *f);
+/* The problems as [{"field", "message", "severity"}] for people editing the
+ * file elsewhere (the bridge's PUT /config): the "PATH: " prefix (path as
+ * loaded) and "warning: " dropped, `field` the key path the line starts with
+ * ("schedules.night.interval_seconds"), "" when it names none (a broken
+ * file, the environment), severity "error" or "warning". New reference. */
+json_t *config_problems_json(const struct config_problems *probs, const char *path);
 /* Finds a schedule by name; borrowed, or NULL. */
 const struct schedule *config_schedule(const struct config *c, const char *name);
 

@@ -55,9 +55,11 @@ struct scheduler {
 	char t_today[TOPIC_MAX];         /* R/backend/<name>/timelapse/today */
 	char t_camera_prefix[TOPIC_MAX]; /* R/backend/<name>/cameras/ */
 	char t_jobs_prefix[TOPIC_MAX];   /* R/encoder/jobs/ */
+	char t_config[TOPIC_MAX];        /* R/backend/<name>/config/changed */
 };
 
 static int64_t tick(struct loop *l, long id, void *arg);
+static void reload_file(struct scheduler *sch, const char *cause);
 
 static void publish_status(struct scheduler *sch)
 {
@@ -296,6 +298,9 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 			    topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name) ||
 			    topic_middle(m->topic, sch->t_switch_prefix, "/set", name))) {
 		log_warn("retained %s ignored (commands are never retained)", m->topic);
+	} else if (strcmp(m->topic, sch->t_config) == 0) {
+		if (!m->retained) /* a retained one would reload on every reconnect */
+			reload_file(sch, "config/changed");
 	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
 		ha_announce_on_status(&sch->ha, m->payload, m->len);
 	} else if (strcmp(m->topic, sch->t_today) == 0) {
@@ -347,7 +352,8 @@ static int name_topics(struct scheduler *sch)
 	    ha_config_topic(sch->t_ha_config, dev_id) ||
 	    topic_fmt(sch->t_today, r, "backend/%s/timelapse/today", b) ||
 	    topic_fmt(sch->t_camera_prefix, r, "backend/%s/cameras/", b) ||
-	    topic_fmt(sch->t_jobs_prefix, r, "encoder/jobs/"))
+	    topic_fmt(sch->t_jobs_prefix, r, "encoder/jobs/") ||
+	    topic_fmt(sch->t_config, r, "backend/%s/config/changed", b))
 		return SL_ERR_RANGE;
 	return SL_OK;
 }
@@ -376,7 +382,7 @@ static int subscribe(struct scheduler *sch)
 	static const char *const filters[] = {
 		"+/availability", "+/capture/response", "backend/%s/capture/request",
 		"backend/%s/schedules/+/set", "backend/%s/timelapse/today",
-		"backend/%s/cameras/+/profile/set", "encoder/jobs/+"};
+		"backend/%s/cameras/+/profile/set", "encoder/jobs/+", "backend/%s/config/changed"};
 	char filter[TOPIC_MAX];
 	int rc = mqtt_subscribe(sch->mqtt, HA_STATUS_TOPIC, 1);
 
@@ -474,28 +480,35 @@ static int ha_remove(struct scheduler *sch)
 	return ha_remove_device(&mo, sch->t_ha_config, REMOVE_TIMEOUT_MS);
 }
 
-static void on_signal(struct loop *l, int signo, void *arg)
+/* SIGHUP, or the bridge saying it saved the file (PUT /config). */
+static void reload_file(struct scheduler *sch, const char *cause)
 {
-	struct scheduler *sch = arg;
 	struct config fresh;
 
-	if (signo != SIGHUP) {
-		log_info("signal %d: stopping", signo);
-		loop_stop(l);
-	} else if (sch->o->load(sch->o->cli, &fresh, sch->config_error) != 0 ||
-		   time_set_zone(fresh.timezone) != SL_OK) {
-		log_error("reload: configuration has errors; keeping the old one");
+	if (sch->o->load(sch->o->cli, &fresh, sch->config_error) != 0 ||
+	    time_set_zone(fresh.timezone) != SL_OK) {
+		log_error("%s: configuration has errors; keeping the old one", cause);
 		if (!sch->config_error[0])
 			err_why(sch->config_error, "location.timezone %.64s is not a known time "
 				"zone; keeping the previous configuration", fresh.timezone);
 		config_free(&fresh);
 		publish_status(sch);
 	} else if (reload(sch, &fresh) != SL_OK) {
-		log_error("reload: out of memory; keeping the old configuration");
+		log_error("%s: out of memory; keeping the old configuration", cause);
 		config_free(&fresh);
 		time_set_zone(sch->cfg.timezone);
 	} else {
-		log_info("reload: configuration reloaded (%d schedules)", sch->core.nruns);
+		log_info("%s: configuration reloaded (%d schedules)", cause, sch->core.nruns);
+	}
+}
+
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	if (signo != SIGHUP) {
+		log_info("signal %d: stopping", signo);
+		loop_stop(l);
+	} else {
+		reload_file(arg, "reload");
 	}
 }
 

@@ -32,7 +32,8 @@ export function setToken(t) {
 	}
 }
 
-// Asked for a token when a change is refused with 401 (set by main.js);
+// Asked for a token when a request is refused with 401 (a change, or reading
+// the configuration; set by main.js);
 // resolves to true when one was given, so the request is tried once more.
 let askToken = async () => false;
 export function onUnauthorized(fn) {
@@ -43,7 +44,7 @@ async function request(method, path, body, retried = false) {
 	const headers = { Accept: "application/json" };
 	if (body !== undefined) headers["Content-Type"] = "application/json";
 	const token = getToken();
-	if (token && method !== "GET") headers.Authorization = `Bearer ${token}`;
+	if (token) headers.Authorization = `Bearer ${token}`;
 	let res;
 	try {
 		res = await fetch(path, { method, headers, cache: "no-store",
@@ -58,7 +59,7 @@ async function request(method, path, body, retried = false) {
 	} catch {
 		data = null;
 	}
-	if (res.status === 401 && method !== "GET" && !retried && (await askToken())) {
+	if (res.status === 401 && !retried && (await askToken())) {
 		return request(method, path, body, true);
 	}
 	if (!res.ok) {
@@ -115,6 +116,11 @@ export async function images(params) {
 	const total = data && typeof data.total === "number" ? data.total : null;
 	return { items, total };
 }
+
+// The configuration file (GET /config); saveConfig answers {path, previous,
+// problems} or throws an ApiError whose body holds `problems` (422).
+export const config = () => request("GET", "config");
+export const saveConfig = (file) => request("PUT", "config", file);
 
 export const capture = (camera, profile) => request("POST", "capture", { camera, profile });
 

@@ -1,4 +1,4 @@
-// main.js - starts the dashboard: hash routing between the four views, the
+// main.js - starts the dashboard: hash routing between the five views, the
 // live-link indicator, outage banners, and the API token prompt.
 
 import * as api from "./api.js";
@@ -10,8 +10,9 @@ import * as overview from "./views/overview.js";
 import * as gallery from "./views/gallery.js";
 import * as charts from "./views/charts.js";
 import * as timelapses from "./views/timelapses.js";
+import * as settings from "./views/settings.js";
 
-const VIEWS = { overview, gallery, charts, timelapses };
+const VIEWS = { overview, gallery, charts, timelapses, settings };
 const started = new Set();
 let current = null;
 

@@ -281,10 +281,68 @@ const scenarios = {
 		await shot(page, "recovered");
 	},
 
+	// Settings: a wrong interval is refused with the message under its
+	// field and nothing saved; a right one is saved and the scheduler's
+	// status (shown beside the field, from its retained status) follows.
+	async settings(page, w) {
+		w.setAllow((p) => (p.kind === "http" && p.text === "422" && p.url.endsWith("/config")) ||
+			(p.kind === "console" && /status of 422/.test(p.text)));
+		await open(page, "settings");
+		const row = page.locator('tr[data-schedule="sky"]');
+		await row.waitFor({ timeout: 15000 });
+		const running = row.locator("[data-running]");
+		const runs = (n) => page.waitForFunction((v) =>
+			document.querySelector('tr[data-schedule="sky"] [data-running]')?.dataset.interval === v,
+		String(n), { timeout: 20000 });
+		await runs(3);
+		const interval = row.locator('input[name="interval_seconds"]');
+		const before = await page.evaluate(() => fetch("config").then((r) => r.text()));
+
+		// a wrong interval, and profile C changed with a gain out of range
+		await interval.fill("0");
+		await page.selectOption("#set-profiles select.set-add", "c");
+		const prof = page.locator('tr[data-profile="c"]');
+		await prof.waitFor({ timeout: 5000 });
+		await prof.locator('select[aria-label="Enabled"]').selectOption("true");
+		await prof.locator('input[aria-label="Name"]').fill("Night sky");
+		await prof.locator('select[aria-label="Exposure"]').selectOption("false");
+		await prof.locator('input[aria-label="Time (µs)"]').fill("2000000");
+		const gain = prof.locator('input[aria-label="Gain"]');
+		await gain.fill("99");
+		await page.click('#settings-form button[type="submit"]');
+		const msg = row.locator(".field-msg:not([hidden])");
+		await msg.first().waitFor({ timeout: 10000 });
+		check((await msg.first().textContent()).includes("0 is outside 1..86400"),
+			`the interval's message is ${await msg.first().textContent()}`);
+		const gainMsg = prof.locator(".field-msg:not([hidden])");
+		check(await gainMsg.count() === 1 && (await gainMsg.textContent()).includes("between 1 and 16"),
+			`the gain's message is ${await gainMsg.allTextContents()}`);
+		check(await gain.evaluate((el) => el.classList.contains("has-error")), "the gain is not marked");
+		check(await interval.evaluate((el) => el.classList.contains("has-error")), "the field is not marked");
+		check((await page.locator(".set-status").textContent()).startsWith("Not saved"), "no 'Not saved'");
+		check(w.allowed.some((p) => p.kind === "http"), "no 422 was seen");
+		const after = await page.evaluate(() => fetch("config").then((r) => r.text()));
+		check(after === before, "a refused file was saved");
+		await shot(page, "settings-refused");
+
+		await interval.fill("7");
+		await gain.fill("4");
+		await page.click('#settings-form button[type="submit"]');
+		await page.waitForFunction(() => document.querySelector(".set-status")?.textContent.startsWith("Saved"),
+			null, { timeout: 10000 });
+		check(await msg.count() === 0, "a message stayed after the save");
+		await runs(7);
+		check((await running.textContent()).includes("every 7 s"), "the running interval is not shown");
+		const st = await page.evaluate(() => fetch("status").then((r) => r.json()));
+		check(st.source === "scheduler" && st.schedules.sky.interval_seconds === 7,
+			`/status says ${JSON.stringify(st.schedules.sky)} from ${st.source}`);
+		await shot(page, "settings");
+	},
+
 	// A phone: every view fits the width, nothing scrolls sideways.
 	async phone(page) {
 		await page.setViewportSize({ width: 390, height: 844 });
-		for (const v of ["overview", "gallery", "charts", "timelapses"]) {
+		for (const v of ["overview", "gallery", "charts", "timelapses", "settings"]) {
 			await open(page, v);
 			await page.waitForTimeout(v === "charts" ? 1500 : 600);
 			const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

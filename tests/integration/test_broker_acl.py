@@ -142,6 +142,11 @@ WRITES = [
     (PRIMARY, "homeassistant/switch/anything/sunset/config", True, PRIMARY, None),
     (PRIMARY, "homeassistant/device/skylapse_backend_dagon/config", True, PRIMARY, None),
     (PRIMARY, "skylapse/backend/dagon/cameras/helios/profile/state", True, PRIMARY, None),
+    # PUT /config's notice: the backend's own bridge only (a reload for anyone else's asking)
+    (PRIMARY, "skylapse/backend/dagon/config/changed", True, PRIMARY, None),
+    (SECONDARY, "skylapse/backend/dagon/config/changed", False, PRIMARY, None),
+    ("readonly", "skylapse/backend/dagon/config/changed", False, PRIMARY, None),
+    ("helios", "skylapse/backend/dagon/config/changed", False, PRIMARY, None),
     (SECONDARY, "skylapse/backend/other/status", True, SECONDARY, None),
     (SECONDARY, "skylapse/backend/dagon/status", False, PRIMARY, None),
     # the seed guide: the dev backend "can read status but can't trigger captures"

@@ -418,6 +418,55 @@ static void test_missing_files(void **state)
 	assert_int_equal(chdir(cwd), 0);
 }
 
+/* Problems as fields and messages, for the dashboard's settings page. */
+static void test_problems_json(void **state)
+{
+	const char *path = write_config(
+	    "{\"location\": {\"latitude\": 95, \"longitude\": 0, \"timezone\": \"UTC\"},"
+	    " \"schedules\": {\"n\": {\"type\": \"time_of_day\", \"start_time\": \"20:00\","
+	    " \"end_time\": \"06:00\", \"interval_seconds\": 0, \"profiles\": [\"q\"]}},"
+	    " \"storage\": {}}");
+	struct config c;
+	struct config_problems p;
+	json_t *j, *e;
+	size_t i;
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	config_problem(&p, &c, true, "env MQTT_URL: not a URL");
+	j = config_problems_json(&p, c.path);
+	assert_int_equal(json_array_size(j), p.count);
+	json_array_foreach(j, i, e) {
+		const char *f = json_string_value(json_object_get(e, "field"));
+		const char *m = json_string_value(json_object_get(e, "message"));
+		const char *sev = json_string_value(json_object_get(e, "severity"));
+
+		assert_null(strstr(m, tmpdir));
+		if (strcmp(f, "location.latitude") == 0) {
+			assert_string_equal(m, "95 is outside -90..90");
+			assert_string_equal(sev, "error");
+			seen |= 1;
+		} else if (strcmp(f, "schedules.n.interval_seconds") == 0) {
+			assert_string_equal(m, "0 is outside 1..86400");
+			seen |= 2;
+		} else if (strcmp(f, "schedules.n.profiles[0]") == 0) {
+			assert_string_equal(m, "unknown profile q");
+			seen |= 4;
+		} else if (strcmp(f, "storage") == 0) {
+			assert_string_equal(sev, "warning");
+			assert_string_equal(m, "section of the earlier stack, ignored");
+			seen |= 8;
+		} else if (strcmp(f, "") == 0) {
+			assert_string_equal(m, "env MQTT_URL: not a URL");
+			seen |= 16;
+		}
+	}
+	assert_int_equal(seen, 31);
+	json_decref(j);
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_section_helpers),
 		cmocka_unit_test(test_missing_files),
+		cmocka_unit_test(test_problems_json),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
