@@ -93,8 +93,7 @@ static json_t *window_json(const struct config *c, const struct plan_entry *e, b
 	return o;
 }
 
-static json_t *windows_json(const struct config *c, const struct plan_entry *e, int n,
-			    bool exact)
+static json_t *windows_json(const struct config *c, const struct plan_entry *e, int n, bool exact)
 {
 	json_t *a = json_array();
 

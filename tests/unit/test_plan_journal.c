@@ -118,8 +118,9 @@ static void test_slotbook_takes_each_slot_once(void **state)
 	assert_int_equal(slotbook_claim(b, &b0), SLOT_TAKEN);
 	e = slotbook_find(b, &b0);
 	assert_true(e->done && e->rc == 0);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(e->frames, 0), "path")),
-			    "profile-b/0.jpg");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(e->frames, 0), "path")),
+	    "profile-b/0.jpg");
 	/* a failed slot answers late requests with its failure */
 	slotbook_key(&a1, "sunrise", S + 1000, 'a');
 	assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);

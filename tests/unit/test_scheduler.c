@@ -238,8 +238,9 @@ static void test_plan_json_seed_config(void **state)
 	cam = plan_camera_json(&c, NULL, "dagon", "helios", now);
 	assert_string_equal(str(json_array_get(json_object_get(cam, "windows"), 0), "start"),
 			    "2025-06-21T05:03:53.233-06:00");
-	assert_int_equal(time_parse_iso(str(json_array_get(json_object_get(cam, "windows"), 0),
-					    "start"), &now), 0);
+	assert_int_equal(
+	    time_parse_iso(str(json_array_get(json_object_get(cam, "windows"), 0), "start"), &now),
+	    0);
 	assert_true(now % 1000 == 233);
 	json_decref(cam);
 	assert_string_equal(str(json_array_get(w, 1), "schedule"), "all_day");
