@@ -85,6 +85,10 @@ static json_t *announcement(const struct capture_job *job, const struct shot *s,
 	jx_set_str(o, "schedule", job->schedule);
 	jx_set_str(o, "request_id", job->request_id);
 	jx_set_str(o, "backend_name", job->backend_name);
+	if (job->slot_ms) {
+		time_format_utc(job->slot_ms, when);
+		json_object_set_new(o, "slot", json_string(when));
+	}
 	if (s->bracket >= 0)
 		json_object_set_new(o, "bracket",
 				    json_pack("{s:i,s:i,s:f}", "index", s->bracket, "count",
@@ -108,6 +112,7 @@ struct capture_job *capture_job_new(struct capture_agent *a, const struct captur
 	job->schedule = dup_or_null(req->schedule);
 	job->profile_asked = dup_or_null(req->profile);
 	job->overrides = json_incref((json_t *)req->overrides);
+	job->slot_ms = req->slot_ms;
 	snprintf(job->camera_id, sizeof(job->camera_id), "%s", a->cfg->camera_id);
 	snprintf(job->images_root, sizeof(job->images_root), "%s", a->images_root);
 	if (a->cam)
@@ -391,6 +396,8 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 	int64_t day_start, day_len;
 
 	a->jobs_open--;
+	if (job->replay)
+		return;
 	time_local_day(time_now_ms(), &day_start, &day_len);
 	if (day_start != a->today_start_ms) {
 		a->today_start_ms = day_start;

@@ -60,6 +60,7 @@ struct capture_request {
 	const char *request_id;
 	const char *schedule;
 	const json_t *overrides;
+	int64_t slot_ms;          /* the planned slot it is for (its "slot"); 0: none */
 };
 
 struct shot {
@@ -77,6 +78,7 @@ struct capture_job {
 	char *request_id, *backend_name, *schedule;
 	char *profile_asked;      /* NULL: the first enabled profile */
 	json_t *overrides;        /* owned, or NULL */
+	int64_t slot_ms;          /* the planned slot it takes (slotbook.h); 0: none */
 	struct mqtt_reply_to *reply_to; /* MQTT 5 (owned), or NULL */
 	/* context, copied: the store runs on another thread */
 	char camera_id[ID_MAX + 1];
@@ -92,6 +94,8 @@ struct capture_job {
 	struct jpeg_preview preview;   /* of the reference shot (maybe filled by the store) */
 	/* the outcome: 0 or an error code (lib/err.h) with why; frames written so far */
 	bool offline;             /* taken per the plan, no request to answer */
+	bool replay;              /* a late request for a slot taken already: nothing is
+				   * shot, the answer carries that slot's frames */
 	int rc;
 	char why[ERRMSG_MAX];
 	json_t *frames;
@@ -119,7 +123,7 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
  * announcements. Touches nothing but the job. Returns job->rc. */
 int capture_store(struct capture_job *job);
 /* Main thread, once the job is over (stored, or refused before the shoot):
- * counts it in a's statistics and closes it. */
+ * counts it in a's statistics and closes it (a replay only closes). */
 void capture_account(struct capture_agent *a, const struct capture_job *job);
 
 /* Monotonic microseconds, for the timings the debug log reports (the

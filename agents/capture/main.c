@@ -9,7 +9,8 @@
  * wait their turn in order. This file is the agent's shell: flags,
  * configuration, MQTT, timers and signals; the work is in request.c (a
  * message to a job), capture.c (shoot and store), writer.c (the store's
- * thread), offline.c (the plan while the broker is away) and status.c.
+ * thread), offline.c (each slot of the plan taken once, by request or by
+ * the plan itself) and status.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -161,10 +162,12 @@ static void close_job(struct agent *a, struct capture_job *job)
 {
 	int64_t t0 = capture_now_us();
 
+	offline_close(&a->offline, job);
 	capture_account(&a->cap, job);
 	if (job->rc && job->rc != SL_ERR_DENIED) /* a denial was logged with its backend */
 		log_warn("capture request failed: %s", job->why);
-	announce(a, job->frames, &job->preview);
+	if (!job->replay) /* a replay's frames were announced with their own slot */
+		announce(a, job->frames, &job->preview);
 	if (job->reply_to || !job->offline)
 		send_result(a, job);
 	log_debug("announced and answered in %lld us", (long long)(capture_now_us() - t0));
@@ -193,8 +196,9 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 		return;
 	}
 	publish_status(a);
-	capture_shoot(&a->cap, job, time_now_ms());
-	writer_push(a->writer, job); /* a failed shoot passes through, in order */
+	if (offline_claim(&a->offline, &a->cap, job))
+		capture_shoot(&a->cap, job, time_now_ms());
+	writer_push(a->writer, job); /* a failed shoot or a replay passes through, in order */
 }
 
 /* Publishes what was captured while the broker was away, then forgets it. */
@@ -226,12 +230,8 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 	struct agent *a = arg;
 
 	(void)s;
-	if (!connected) {
-		a->offline.away_since = loop_now_ms();
-		return;
-	}
-	a->offline.away_since = 0;
-	flush_journal(a);
+	if (connected)
+		flush_journal(a);
 }
 
 static int64_t offline_timer(struct loop *l, long id, void *arg)
@@ -241,7 +241,7 @@ static int64_t offline_timer(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	offline_tick(&a->offline, &a->cap, a->writer);
-	return OFFLINE_TICK_MS;
+	return time_real_delay_ms(OFFLINE_TICK_MS); /* a tenth of a simulated second */
 }
 
 /* Home Assistant restarted: the device and its state again. */
@@ -393,9 +393,9 @@ static int run(struct agent *a)
 	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
 	a->ha = (struct ha_announce){a->loop, reannounce, a, 0};
 	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
-	a->offline.away_since = loop_now_ms();
+	a->offline.since_ms = time_now_ms();
 	offline_load_plan(&a->offline);
-	loop_add_timer(a->loop, OFFLINE_TICK_MS, offline_timer, a);
+	loop_add_timer(a->loop, time_real_delay_ms(OFFLINE_TICK_MS), offline_timer, a);
 	if (writer_start(a->loop, finish_job, a, &a->writer) != SL_OK)
 		return 2;
 	publish_status(a);
@@ -497,6 +497,7 @@ out:
 	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);
 	json_decref(a.cap.last_frame);
+	offline_free(&a.offline);
 	loop_free(&a.loop);
 	config_free(&a.cfg);
 	return rc;

@@ -1,5 +1,5 @@
-/* offline.c - the kept plan and the captures it calls for while the broker
- * is away; see offline.h. */
+/* offline.c - the kept plan, and each of its slots taken once, by request
+ * or by plan; see offline.h. */
 #include "offline.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include "fsutil.h"
 #include "jsonx.h"
 #include "log.h"
-#include "loop.h"
+#include "profile.h"
 #include "timeutil.h"
 
 void offline_load_plan(struct offline *o)
@@ -40,8 +40,8 @@ void offline_take_plan(struct offline *o, const char *primary, const void *paylo
 	}
 	json_decref(obj);
 	if (primary[0] && strcmp(p.backend_name, primary) != 0) {
-		log_warn("plan from backend '%s' ignored: only '%s' plans this camera", p.backend_name,
-			 primary);
+		log_warn("plan from backend '%s' ignored: only '%s' plans this camera",
+			 p.backend_name, primary);
 		return;
 	}
 	o->plan = p;
@@ -56,7 +56,64 @@ bool offline_in_window(const struct offline *o, int64_t now_ms)
 	return o->have_plan && plan_window_at(&o->plan, now_ms) >= 0;
 }
 
-/* Shoots one slot of window w: a job for each of its profiles. */
+/* The id of the profile `asked` names (NULL or "": the first enabled one),
+ * or '\0' when there is none. */
+static char profile_of(const struct capture_agent *a, const char *asked)
+{
+	const struct profile *p = asked && *asked ? profile_find(&a->cfg->profiles, asked)
+						  : profile_first_enabled(&a->cfg->profiles);
+
+	return p ? p->id : '\0';
+}
+
+bool offline_claim(struct offline *o, const struct capture_agent *a, struct capture_job *job)
+{
+	char when[TIME_ISO_MAX];
+	struct slot_key k;
+
+	job->profile = profile_of(a, job->profile_asked);
+	if (job->slot_ms == 0 || job->profile == '\0')
+		return true; /* no slot, or a profile that the shoot refuses */
+	slotbook_key(&k, job->schedule, job->slot_ms, job->profile);
+	if (slotbook_claim(&o->book, &k) == SLOT_SHOOT) {
+		if (o->following)
+			log_info("requests for the plan's slots are back");
+		o->following = false;
+		return true;
+	}
+	time_format_utc(job->slot_ms, when);
+	log_info("request %s: slot %s of profile %c taken already; answered with its frames",
+		 job->request_id ? job->request_id : "(no id)", when, job->profile);
+	job->replay = true;
+	return false;
+}
+
+void offline_close(struct offline *o, struct capture_job *job)
+{
+	const struct slot_taken *e;
+	struct slot_key k;
+
+	if (job->slot_ms == 0 || job->profile == '\0')
+		return;
+	slotbook_key(&k, job->schedule, job->slot_ms, job->profile);
+	if (!job->replay) {
+		slotbook_done(&o->book, &k, job->rc, job->why, job->frames);
+		return;
+	}
+	e = slotbook_find(&o->book, &k);
+	if (e == NULL || !e->done) { /* not after SLOTBOOK_MAX newer slots, nor out of order */
+		job->rc = SL_ERR_NOTFOUND;
+		snprintf(job->why, sizeof(job->why),
+			 "the slot was taken but its frames are forgotten");
+		return;
+	}
+	job->rc = e->rc;
+	snprintf(job->why, sizeof(job->why), "%s", e->why);
+	json_decref(job->frames);
+	job->frames = json_incref(e->frames);
+}
+
+/* Shoots the profiles of window w's slot that no request has taken. */
 static void shoot_slot(struct offline *o, struct capture_agent *a, struct writer *wr,
 		       const struct plan_window *w, int64_t slot)
 {
@@ -64,13 +121,24 @@ static void shoot_slot(struct offline *o, struct capture_agent *a, struct writer
 	size_t n = w->profiles[0] ? strlen(w->profiles) : 1;
 
 	for (size_t i = 0; i < n; i++) {
-		char pid[2] = {profs[i], '\0'}, rid[64];
-		struct capture_request req = {pid[0] ? pid : NULL, NULL, rid, NULL, NULL};
+		char pid[2] = {profs[i], '\0'}, rid[64], when[TIME_ISO_MAX];
+		struct capture_request req = {pid[0] ? pid : NULL, NULL, rid, NULL, NULL, slot};
 		struct capture_job *job;
+		struct slot_key k;
+		char id = profile_of(a, req.profile);
 
+		slotbook_key(&k, w->schedule, slot, id);
+		if (id == '\0' || slotbook_claim(&o->book, &k) != SLOT_SHOOT)
+			continue;
+		if (!o->following) {
+			time_format_utc(slot, when);
+			log_warn("no request for slot %s of '%s': capturing per the plan", when,
+				 w->schedule);
+		}
+		o->following = true;
 		req.backend_name = o->plan.backend_name[0] ? o->plan.backend_name : NULL;
 		req.schedule = w->schedule[0] ? w->schedule : NULL;
-		snprintf(rid, sizeof(rid), "offline-%lld-%s", (long long)slot, pid[0] ? pid : "x");
+		snprintf(rid, sizeof(rid), "plan-%lld-%c", (long long)slot, id);
 		job = capture_job_new(a, &req);
 		if (job == NULL)
 			return;
@@ -82,24 +150,19 @@ static void shoot_slot(struct offline *o, struct capture_agent *a, struct writer
 
 void offline_tick(struct offline *o, struct capture_agent *a, struct writer *wr)
 {
-	int64_t now = time_now_ms(), slot;
-	const struct plan_window *w;
-	int wi;
+	int64_t now = time_now_ms();
 
-	if (o->away_since == 0 || !o->have_plan || a->cam == NULL)
+	if (!o->have_plan || a->cam == NULL)
 		return;
-	wi = plan_window_at(&o->plan, now);
-	if (wi < 0)
-		return;
-	w = &o->plan.w[wi];
-	if (loop_now_ms() - o->away_since <= time_real_delay_ms(2000LL * w->interval_s))
-		return;
-	slot = plan_slot_at(w, now);
-	if (slot <= o->last_slot)
-		return;
-	if (o->last_slot == 0)
-		log_warn("broker away for more than two intervals in window '%s': capturing per the plan",
-			 w->schedule);
-	o->last_slot = slot;
-	shoot_slot(o, a, wr, w, slot);
+	for (int i = 0; i < o->plan.n; i++) {
+		int64_t slot = slotbook_due(&o->plan.w[i], now);
+
+		if (slot >= 0 && slot >= o->since_ms)
+			shoot_slot(o, a, wr, &o->plan.w[i], slot);
+	}
+}
+
+void offline_free(struct offline *o)
+{
+	slotbook_clear(&o->book);
 }

@@ -1,4 +1,4 @@
-/* plan.c - parsing the retained plan and the slot arithmetic of offline capture. */
+/* plan.c - parsing the retained plan and the slot arithmetic of its windows. */
 #include "plan.h"
 #include "err.h"
 

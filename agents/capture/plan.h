@@ -1,10 +1,10 @@
-/* plan.h - the capture plan the agent follows when the broker is away.
+/* plan.h - the capture plan the agent follows when no request comes.
  *
  * The primary backend publishes, retained on R/<camera>/plan, the windows of
  * today and tomorrow (schema/plan.json). The agent keeps the last plan of its
  * PRIMARY_BACKEND (in memory and in a file, so a restart while offline still
- * has it) and, once it has lost the broker for more than two intervals inside
- * a window, captures on its own at the window's slots: start + k x interval.
+ * has it); its slots are start + k x interval, and each is taken once, by its
+ * request or by the plan (offline.h, slotbook.h).
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_PLAN_H
 #define SKYLAPSE_AGENTS_CAPTURE_PLAN_H

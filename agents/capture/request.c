@@ -10,6 +10,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "loop.h"
+#include "timeutil.h"
 
 static int get_short_string(const json_t *obj, const char *key, size_t max, const char **out,
 			    char why[ERRMSG_MAX])
@@ -29,8 +30,9 @@ static int get_short_string(const json_t *obj, const char *key, size_t max, cons
 
 int request_parse(const json_t *obj, struct capture_request *req, char why[ERRMSG_MAX])
 {
-	static const char *known[] = {"profile",  "backend_name", "request_id", "schedule",
-				      "overrides", "camera",	    NULL};
+	static const char *known[] = {"profile",   "backend_name", "request_id", "schedule",
+				      "overrides", "camera",	   "slot",	 NULL};
+	const char *slot = NULL;
 	const char *key;
 	json_t *v;
 	int rc;
@@ -47,8 +49,13 @@ int request_parse(const json_t *obj, struct capture_request *req, char why[ERRMS
 	if ((rc = get_short_string(obj, "request_id", REQUEST_ID_MAX, &req->request_id, why)) ||
 	    (rc = get_short_string(obj, "profile", 8, &req->profile, why)) ||
 	    (rc = get_short_string(obj, "backend_name", ID_MAX, &req->backend_name, why)) ||
-	    (rc = get_short_string(obj, "schedule", ID_MAX, &req->schedule, why)))
+	    (rc = get_short_string(obj, "schedule", ID_MAX, &req->schedule, why)) ||
+	    (rc = get_short_string(obj, "slot", TIME_ISO_MAX, &slot, why)))
 		return rc;
+	if (slot && (time_parse_iso(slot, &req->slot_ms) != SL_OK || req->slot_ms <= 0)) {
+		err_why(why, "'slot' must be an ISO 8601 date-time");
+		return SL_ERR_INVAL;
+	}
 	v = json_object_get(obj, "overrides");
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v)) {

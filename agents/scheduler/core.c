@@ -209,7 +209,7 @@ static bool remember_camera(struct runner *r, const char *camera)
 static int send_request(struct sched_core *c, struct runner *r, const char *camera, char profile,
 			int64_t slot_ms, struct sched_out *out)
 {
-	char topic[TOPIC_MAX], pid[2] = {profile, '\0'};
+	char topic[TOPIC_MAX], pid[2] = {profile, '\0'}, slot[TIME_ISO_MAX];
 	int64_t interval_ms = (int64_t)r->s->interval_seconds * 1000;
 	int64_t timeout_ms = core_real_wait_ms(c, (int64_t)c->cfg->pi_timeout_seconds * 1000);
 	struct pending *p;
@@ -226,8 +226,9 @@ static int send_request(struct sched_core *c, struct runner *r, const char *came
 	/* from the slot, not from when it went out: the next slot then finds
 	 * the same answer whatever the tick's own lateness */
 	p->deadline_ms = slot_ms + (interval_ms > timeout_ms ? interval_ms : timeout_ms);
-	req = json_pack("{s:s, s:s, s:s, s:s}", "backend_name", c->cfg->backend_name, "schedule",
-			r->name, "profile", pid, "request_id", p->id);
+	time_format_utc(slot_ms, slot); /* the camera takes each slot once (by it or its plan) */
+	req = json_pack("{s:s, s:s, s:s, s:s, s:s}", "backend_name", c->cfg->backend_name,
+			"schedule", r->name, "profile", pid, "request_id", p->id, "slot", slot);
 	rc = sched_out_json(out, MSG_CAPTURE, topic, req);
 	json_decref(req);
 	if (rc) {

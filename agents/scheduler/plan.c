@@ -64,26 +64,41 @@ static json_t *profiles_json(const char *ids)
 	return a;
 }
 
-static json_t *window_json(const struct config *c, const struct plan_entry *e)
+/* Local time; `exact`: with its milliseconds when it has some (a sun
+ * window's edges in a camera's plan, whose slots, start + k x interval,
+ * must fall exactly on the scheduler's, or a slot would be taken twice). */
+static json_t *edge_json(int64_t ms, bool exact)
+{
+	char s[TIME_ISO_MAX], out[TIME_ISO_MAX + 4];
+	int frac = (int)(((ms % 1000) + 1000) % 1000);
+
+	time_format_local(ms, s);
+	if (!exact || frac == 0 || strlen(s) < 19)
+		return json_string(s);
+	snprintf(out, sizeof(out), "%.19s.%03d%s", s, frac, s + 19);
+	return json_string(out);
+}
+
+static json_t *window_json(const struct config *c, const struct plan_entry *e, bool exact)
 {
 	char ids[PROFILE_MAX + 1];
 	json_t *o = json_object();
 
 	plan_schedule_profiles(c, e->s, ids);
 	json_object_set_new(o, "schedule", json_string(e->s->name));
-	json_object_set_new(o, "start", jx_time_local(true, e->w.start_ms));
-	json_object_set_new(o, "end", jx_time_local(true, e->w.end_ms));
+	json_object_set_new(o, "start", edge_json(e->w.start_ms, exact));
+	json_object_set_new(o, "end", edge_json(e->w.end_ms, exact));
 	json_object_set_new(o, "interval_seconds", json_integer(e->s->interval_seconds));
 	json_object_set_new(o, "profiles", profiles_json(ids));
 	return o;
 }
 
-static json_t *windows_json(const struct config *c, const struct plan_entry *e, int n)
+static json_t *windows_json(const struct config *c, const struct plan_entry *e, int n, bool exact)
 {
 	json_t *a = json_array();
 
 	for (int i = 0; i < n; i++)
-		json_array_append_new(a, window_json(c, &e[i]));
+		json_array_append_new(a, window_json(c, &e[i], exact));
 	return a;
 }
 
@@ -110,7 +125,7 @@ json_t *plan_date_json(const struct config *c, int y, int m, int d)
 		json_object_set_new(loc, "name", json_string(c->location_name));
 	json_object_set_new(o, "location", loc);
 	json_object_set_new(o, "sun", window_sun_json(c, y, m, d));
-	json_object_set_new(o, "windows", windows_json(c, e, n));
+	json_object_set_new(o, "windows", windows_json(c, e, n, false));
 	return o;
 }
 
@@ -140,7 +155,7 @@ json_t *plan_camera_json(const struct config *c, const bool *runs, const char *b
 	json_object_set_new(o, "date", json_string(date));
 	json_object_set_new(o, "generated_at", json_string(now));
 	json_object_set_new(o, "timezone", json_string(c->timezone));
-	json_object_set_new(o, "windows", windows_json(c, e, n));
+	json_object_set_new(o, "windows", windows_json(c, e, n, true));
 	return o;
 }
 

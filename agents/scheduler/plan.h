@@ -46,8 +46,9 @@ json_t *plan_date_json(const struct config *c, int y, int m, int d);
 /* The plan retained on R/<camera>/plan at `now_ms`: {"backend_name",
  * "camera", "date", "generated_at", "timezone", "windows"} with every
  * window of today and tomorrow, and of yesterday while it lasts (at most
- * PLAN_CAMERA_WINDOWS_MAX, the earliest); `runs` as in plan_add_date. A
- * new reference. */
+ * PLAN_CAMERA_WINDOWS_MAX, the earliest); `runs` as in plan_add_date.
+ * Window edges carry their milliseconds when they have some, so that the
+ * camera's slots are the scheduler's. A new reference. */
 json_t *plan_camera_json(const struct config *c, const bool *runs, const char *backend_name,
 			 const char *camera, int64_t now_ms);
 

@@ -1,6 +1,7 @@
-"""The Pi keeps capturing per the plan when the broker is away, and announces
-every frame it took once the broker is back (issue: a sunrise is not lost
-because the Wi-Fi dropped)."""
+"""The Pi captures per the plan when no request comes for a slot (no
+scheduler here), keeps doing so when the broker is away, and announces every
+frame it took once the broker is back (issue: a sunrise is not lost because
+the Wi-Fi dropped)."""
 import datetime as dt
 import json
 from pathlib import Path
@@ -37,7 +38,11 @@ def test_broker_outage_inside_a_window(daemons, broker, tmp_path):
     backend.publish(f"{T}/plan", plan_payload("dagon", now - dt.timedelta(minutes=1),
                                                now + dt.timedelta(minutes=10)), retain=True)
     agent.wait_log("plan from 'dagon': 1 windows")
-    assert frame_files(images) == []  # online: the agent never captures on its own
+    # online, but no request comes: the slots are the plan's, each announced
+    frames = wait_for(lambda: backend.all(f"{T}/frames") if len(backend.all(f"{T}/frames")) >= 2
+                      else None, 20, "frames per the plan while online")
+    assert all(payload_json(m)["request_id"].startswith("plan-") for m in frames)
+    agent.wait_log("capturing per the plan")
 
     broker.stop()
     wait_for(lambda: len(frame_files(images)) >= 3, 20, "offline frames")
@@ -52,7 +57,8 @@ def test_broker_outage_inside_a_window(daemons, broker, tmp_path):
     watcher = Client(broker.port)
     watcher.subscribe(f"{T}/frames")
     agent.wait_log("taken while the broker was away", timeout=40)
-    on_disk = {str(p.relative_to(images)) for p in frame_files(images)}
+    before_outage = {payload_json(m)["path"] for m in backend.all(f"{T}/frames")}
+    on_disk = {str(p.relative_to(images)) for p in frame_files(images)} - before_outage
 
     def all_announced():
         got = {payload_json(m)["path"] for m in watcher.all(f"{T}/frames")}
@@ -61,10 +67,10 @@ def test_broker_outage_inside_a_window(daemons, broker, tmp_path):
     anns = [payload_json(m) for m in watcher.all(f"{T}/frames")]
     offline = [a for a in anns if a["path"] in on_disk]
     assert all(a["backend_name"] == "dagon" and a["schedule"] == "sunrise" for a in offline)
-    assert all(a["request_id"].startswith("offline-") for a in offline)
+    assert all(a["request_id"].startswith("plan-") for a in offline)
     # slots are start + k x 1 s: never two frames for one slot
-    slots = [a["request_id"] for a in offline]
-    assert len(slots) == len(set(slots))
+    slots = [a["slot"] for a in offline]
+    assert len(slots) == len(set(slots)) == len(offline)
     assert not (tmp_path / "state" / f"capture-{CAM}-journal.jsonl").exists()
     backend.close()
     watcher.close()

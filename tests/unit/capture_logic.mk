@@ -10,7 +10,7 @@ test_capture_LIBS := -ldl
 $(OBJ)/tests/unit/test_capture.o: CPPFLAGS += -Iagents/capture
 
 UNIT_TESTS += test_plan_journal
-test_plan_journal_SRCS := agents/capture/plan.c agents/capture/journal.c
+test_plan_journal_SRCS := agents/capture/plan.c agents/capture/slotbook.c agents/capture/journal.c
 $(OBJ)/tests/unit/test_plan_journal.o: CPPFLAGS += -Iagents/capture
 
 UNIT_TESTS += test_exif

@@ -69,6 +69,9 @@ static void test_request_parse_table(void **state)
 		{"{\"overrides\":\"fast\"}", "'overrides' must be an object"},
 		{"{\"profile\":\"abcdefghijk\"}", "'profile' is longer than 8 characters"},
 		{"{\"profile\":null}", NULL},
+		{"{\"slot\":\"2026-06-21T18:00:01.000Z\"}", NULL},
+		{"{\"slot\":\"soon\"}", "'slot' must be an ISO 8601 date-time"},
+		{"{\"slot\":1781000000}", "'slot' must be a string"},
 	};
 	char why[ERRMSG_MAX];
 
@@ -86,6 +89,8 @@ static void test_request_parse_table(void **state)
 			fail_msg("case %zu: unexpected error %s", i, why);
 		if (cases[i].error && (rc == 0 || strcmp(why, cases[i].error) != 0))
 			fail_msg("case %zu: got '%s', want '%s'", i, why, cases[i].error);
+		if (rc == 0 && strstr(cases[i].payload, "slot"))
+			assert_true(req.slot_ms == 1782064801000LL);
 		json_decref(obj);
 	}
 }

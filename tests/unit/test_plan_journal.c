@@ -1,5 +1,6 @@
-/* test_plan_journal.c - the offline plan (parsing, slots) and the journal of
- * unpublished announcements (append, torn lines, clear). */
+/* test_plan_journal.c - the plan (parsing, slots), the slot book (each
+ * planned slot taken once, by request or by plan, on a fake clock) and the
+ * journal of unpublished announcements (append, torn lines, clear). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "journal.h"
 #include "jsonx.h"
 #include "plan.h"
+#include "slotbook.h"
 
 static void test_plan_parse_and_slots(void **state)
 {
@@ -60,6 +62,90 @@ static void test_plan_parse_and_slots(void **state)
 	}
 }
 
+static json_t *frames_of(const char *path)
+{
+	return json_pack("[{s:s}]", "path", path);
+}
+
+/* A 10 s window, a slot a second, profiles a and b; the clock is the
+ * argument: the scheduler is there for slot 0, gone from slot 1. */
+static void test_slotbook_takes_each_slot_once(void **state)
+{
+	struct plan_window w = {.start_ms = 1782064800000LL, .interval_s = 1, .profiles = "ab"};
+	const int64_t S = w.start_ms;
+	struct slotbook *b = calloc(1, sizeof(*b));
+	const struct slot_taken *e;
+	struct slot_key a0, b0, a1;
+	json_t *fr;
+
+	(void)state;
+	w.end_ms = S + 10000;
+	snprintf(w.schedule, sizeof(w.schedule), "sunrise");
+	assert_true(slotbook_grace_ms(1000) == 500);
+	assert_true(slotbook_grace_ms(60000) == 10000);
+	assert_true(slotbook_grace_ms(3600000) == 10000);
+	/* nothing is due before the first slot's grace has passed */
+	assert_true(slotbook_due(&w, S - 1) == -1);
+	assert_true(slotbook_due(&w, S + 499) == -1);
+	assert_true(slotbook_due(&w, S + 500) == S);
+	assert_true(slotbook_due(&w, S + 1499) == S);
+	assert_true(slotbook_due(&w, S + 1500) == S + 1000);
+	/* the last slot, 9 s, is due until its grace would pass the end */
+	assert_true(slotbook_due(&w, S + 10499) == S + 9000);
+	assert_true(slotbook_due(&w, S + 10500) == -1);
+
+	/* slot 0, profile a: its request comes on time and takes it */
+	slotbook_key(&a0, "sunrise", S, 'a');
+	slotbook_key(&b0, "sunrise", S, 'b');
+	assert_int_equal(slotbook_claim(b, &a0), SLOT_SHOOT);
+	assert_null(slotbook_find(b, &b0));
+	e = slotbook_find(b, &a0);
+	assert_non_null(e);
+	assert_false(e->done);
+	fr = frames_of("profile-a/0.jpg");
+	slotbook_done(b, &a0, 0, NULL, fr);
+	json_decref(fr);
+	/* its grace passes: the plan takes what no request took (b), not a */
+	assert_true(slotbook_due(&w, S + 600) == S);
+	assert_int_equal(slotbook_claim(b, &a0), SLOT_TAKEN);
+	assert_int_equal(slotbook_claim(b, &b0), SLOT_SHOOT);
+	fr = frames_of("profile-b/0.jpg");
+	slotbook_done(b, &b0, 0, NULL, fr);
+	json_decref(fr);
+	/* the next tick finds both taken: never twice */
+	assert_int_equal(slotbook_claim(b, &b0), SLOT_TAKEN);
+	/* b's request comes late: taken, answered with the plan's frames */
+	assert_int_equal(slotbook_claim(b, &b0), SLOT_TAKEN);
+	e = slotbook_find(b, &b0);
+	assert_true(e->done && e->rc == 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(e->frames, 0), "path")),
+	    "profile-b/0.jpg");
+	/* a failed slot answers late requests with its failure */
+	slotbook_key(&a1, "sunrise", S + 1000, 'a');
+	assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);
+	fr = json_array();
+	slotbook_done(b, &a1, SL_ERR_CAMERA, "camera gone", fr);
+	json_decref(fr);
+	e = slotbook_find(b, &a1);
+	assert_int_equal(e->rc, SL_ERR_CAMERA);
+	assert_string_equal(e->why, "camera gone");
+	/* another schedule's slot at the same time is its own */
+	slotbook_key(&a1, "sunset", S, 'a');
+	assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);
+	/* the book keeps the latest SLOTBOOK_MAX: the oldest go first */
+	for (int k = 2; k < SLOTBOOK_MAX + 2; k++) {
+		slotbook_key(&a1, "sunrise", S + k * 1000LL, 'a');
+		assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);
+	}
+	assert_int_equal(b->n, SLOTBOOK_MAX);
+	assert_null(slotbook_find(b, &a0));
+	assert_non_null(slotbook_find(b, &a1));
+	slotbook_clear(b);
+	assert_int_equal(b->n, 0);
+	free(b);
+}
+
 static void test_journal(void **state)
 {
 	char dir[] = "/tmp/sl-journal-XXXXXX", path[PATH_MAX];
@@ -96,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_parse_and_slots),
+		cmocka_unit_test(test_slotbook_takes_each_slot_once),
 		cmocka_unit_test(test_journal),
 	};
 

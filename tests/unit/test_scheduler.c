@@ -211,7 +211,8 @@ static void test_plan_json_seed_config(void **state)
 	struct config c;
 	struct config_problems p;
 	const json_t *sun, *w;
-	json_t *plan;
+	json_t *plan, *cam;
+	int64_t now;
 	size_t i;
 
 	(void)state;
@@ -232,6 +233,16 @@ static void test_plan_json_seed_config(void **state)
 	assert_string_equal(str(json_array_get(w, 0), "schedule"), "sunrise");
 	assert_string_equal(str(json_array_get(w, 0), "start"), "2025-06-21T05:03:53-06:00");
 	assert_string_equal(str(json_array_get(w, 0), "end"), "2025-06-21T06:03:53-06:00");
+	/* the camera's plan to the millisecond: its slots must fall on the scheduler's */
+	assert_int_equal(time_parse_iso("2025-06-21T03:00:00-06:00", &now), 0);
+	cam = plan_camera_json(&c, NULL, "dagon", "helios", now);
+	assert_string_equal(str(json_array_get(json_object_get(cam, "windows"), 0), "start"),
+			    "2025-06-21T05:03:53.233-06:00");
+	assert_int_equal(
+	    time_parse_iso(str(json_array_get(json_object_get(cam, "windows"), 0), "start"), &now),
+	    0);
+	assert_true(now % 1000 == 233);
+	json_decref(cam);
 	assert_string_equal(str(json_array_get(w, 1), "schedule"), "all_day");
 	assert_string_equal(str(json_array_get(w, 1), "start"), "2025-06-21T06:30:00-06:00");
 	assert_string_equal(str(json_array_get(w, 2), "schedule"), "sunset");

@@ -146,7 +146,7 @@ static void test_window_opens_sends_and_closes_with_jobs(void **state)
 {
 	struct fixture *f = *state;
 	struct runner *r = core_runner(&f->core, "noon");
-	char buf[256];
+	char buf[256], when[TIME_ISO_MAX];
 
 	online(f, "helios");
 	assert_int_equal(tick(f, f->noon - 5 * S), f->noon); /* sleeps until the start */
@@ -162,6 +162,8 @@ static void test_window_opens_sends_and_closes_with_jobs(void **state)
 	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 1), "profile", buf), "b");
 	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 0), "backend_name", buf), "dagon");
 	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 0), "schedule", buf), "noon");
+	time_format_utc(f->noon, when); /* the slot it is for: the camera takes it once */
+	assert_string_equal(field(nth(&f->out, MSG_CAPTURE, 1), "slot", buf), when);
 	assert_int_equal(nth(&f->out, MSG_CAPTURE, 0)->expiry_s, 10);
 	assert_true(f->out.status);
 	assert_int_equal(r->n.requests, 2);

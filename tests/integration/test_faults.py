@@ -1,0 +1,203 @@
+"""Faults during a 1 s window: every planned slot captured exactly once.
+
+The real mosquitto, the real scheduler and the real capture agent (sim
+source, small frames) share a simulated clock (SKYLAPSE_CLOCK, 4 times the
+real speed, one anchor) so that a minute's window of 1 s slots lasts 15 real
+seconds. Each test breaks something mid-window (the scheduler killed -9 for
+a while, the broker killed -9 and started again) and then counts, per slot,
+the frames on disk (their sidecars name the slot) and the announcements: one
+frame a slot, every one announced, none twice on disk. A late request for a
+slot already taken is answered with that slot's frames, nothing shot.
+"""
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from harness import ROOT, Client, payload_json, wait_for
+from schemas import validate
+
+CAM = "helios"
+BACKEND = "dagon"
+R = "skylapse"
+T = f"{R}/{CAM}"
+SPEED = 4
+START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))  # the window opens
+SLOTS = 60  # 12:01:00 .. 12:01:59, one a second
+LEAD = 5.0  # real seconds from the test's start to the window's
+
+
+def utc_ms(t):
+    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
+
+
+class Stack:
+    def __init__(self, daemons, broker, tmp_path):
+        self.daemons, self.broker, self.tmp = daemons, broker, tmp_path
+        self.images = tmp_path / "images"
+        self.anchor = time.time() + LEAD  # the real moment of 12:01:00
+        seed = json.loads((ROOT / "config" / "config.json").read_text())
+        cfg = {"location": seed["location"],
+               "schedules": {"minute": {"type": "time_of_day", "start_time": "12:01",
+                                        "end_time": "12:02", "interval_seconds": 1,
+                                        "profile": "A"}},
+               "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
+               "capture": {"sim_width": 160, "sim_height": 120}}
+        self.config = tmp_path / "config.json"
+        self.config.write_text(json.dumps(cfg))
+        clock = f"{START.isoformat()},speed={SPEED},anchor={self.anchor:.3f}"
+        self.common = {"MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(self.config),
+                       "SKYLAPSE_CLOCK": clock}
+        self.watcher = Client(broker.port)
+        self.watcher.subscribe(f"{T}/#")
+        self.watchers = [self.watcher]  # one more after each broker restart
+
+    def real_at(self, slot_k):
+        """The real time of slot k (seconds)."""
+        return self.anchor + slot_k / SPEED
+
+    def wait_until_slot(self, k, timeout=30):
+        wait_for(lambda: time.time() >= self.real_at(k), timeout, f"slot {k}")
+
+    def start_capture(self):
+        self.capture = self.daemons("skylapse-capture", env={
+            **self.common, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
+            "IMAGES_DIR": str(self.images), "PRIMARY_BACKEND": BACKEND,
+            "SKYLAPSE_STATE_DIR": str(self.tmp / "capture-state")}, workdir=self.tmp)
+        return self.capture
+
+    def start_scheduler(self):
+        self.scheduler = self.daemons("skylapse-scheduler", env={
+            **self.common, "BACKEND_NAME": BACKEND, "CAMERA_ID": CAM,
+            "SKYLAPSE_STATE_DIR": str(self.tmp / "scheduler-state")}, workdir=self.tmp)
+        return self.scheduler
+
+    def start(self):
+        self.start_capture()
+        self.watcher.wait_message(f"{T}/availability", lambda m: m.payload == b"online")
+        self.start_scheduler()
+        self.capture.wait_log(f"plan from '{BACKEND}'")
+        assert time.time() < self.anchor, "the stack took too long to start"
+
+    def sidecars(self):
+        return [json.loads(p.read_text()) for p in sorted(self.images.rglob("*.json"))]
+
+    def finish(self):
+        """Waits for the window's end and every frame; returns {slot: [sidecar]}."""
+        self.wait_until_slot(SLOTS + 1)
+        wait_for(lambda: {s.get("slot") for s in self.sidecars()} >= set(PLANNED), 20,
+                 "a frame for every planned slot")
+        by_slot = {}
+        for s in self.sidecars():
+            by_slot.setdefault(s.get("slot"), []).append(s)
+        return by_slot
+
+    def assert_each_slot_once(self, by_slot):
+        doubled = {k: [s["path"] for s in v] for k, v in by_slot.items() if len(v) != 1}
+        assert doubled == {}, doubled
+        assert sorted(by_slot) == PLANNED, sorted(set(by_slot) ^ set(PLANNED))
+        assert len(list(self.images.rglob("*.jpg"))) == SLOTS
+        for s in (v[0] for v in by_slot.values()):
+            assert s["schedule"] == "minute" and s["backend_name"] == BACKEND
+            assert s["profile"] == "a"
+        # every frame announced (the broker's restart may repeat one: at least once)
+        on_disk = {v[0]["path"] for v in by_slot.values()}
+        wait_for(lambda: on_disk <= self.announced(), 20, "every frame announced")
+        assert self.announced() == on_disk
+
+    def announced(self):
+        return {payload_json(m)["path"] for w in self.watchers for m in w.all(f"{T}/frames")}
+
+    def takers(self, by_slot):
+        """How many slots were taken by the scheduler's requests, how many by the plan."""
+        plan = sum(1 for v in by_slot.values() if v[0]["request_id"].startswith("plan-"))
+        return SLOTS - plan, plan
+
+    def close(self):
+        for w in self.watchers:
+            w.close()
+
+
+@pytest.fixture
+def stack(daemons, broker, tmp_path):
+    s = Stack(daemons, broker, tmp_path)
+    yield s
+    s.close()
+
+
+def late_request(stack, k, rid):
+    """A request for slot k, after it was taken: its frames, nothing shot."""
+    before = len(list(stack.images.rglob("*.jpg")))
+    mark = stack.watcher.mark()
+    stack.watcher.publish(f"{T}/capture/request", json.dumps({
+        "backend_name": BACKEND, "schedule": "minute", "profile": "a", "request_id": rid,
+        "slot": PLANNED[k]}))
+    msg = stack.watcher.wait_message(f"{T}/capture/response",
+                                     lambda m: payload_json(m).get("request_id") == rid,
+                                     start=mark)
+    return payload_json(msg), before, mark
+
+
+def test_scheduler_killed_mid_window(stack):
+    stack.start()
+    stack.wait_until_slot(15)
+    stack.scheduler.kill9()
+    stack.wait_until_slot(35)  # 20 slots (5 real seconds) without a scheduler
+    stack.start_scheduler()
+    by_slot = stack.finish()
+    stack.assert_each_slot_once(by_slot)
+    by_request, by_plan = stack.takers(by_slot)
+    print(f"\nscheduler killed: {by_request} slots by request, {by_plan} by plan")
+    assert by_plan >= 15, by_plan  # the slots while it was gone, at least
+    assert "capturing per the plan" in stack.capture.log()
+
+
+def test_broker_killed_mid_window(stack, broker):
+    stack.start()
+    stack.wait_until_slot(15)
+    broker.proc.kill()
+    broker.proc.wait()
+    stack.wait_until_slot(30)
+    broker.start()
+    # subscribed long before the agent's next attempt (1, 3, 7 s after the loss)
+    stack.watcher = Client(broker.port)
+    stack.watcher.subscribe(f"{T}/#")
+    stack.watchers.append(stack.watcher)
+    stack.capture.wait_log("taken while the broker was away", timeout=30)
+    by_slot = stack.finish()
+    stack.assert_each_slot_once(by_slot)
+    by_request, by_plan = stack.takers(by_slot)
+    print(f"\nbroker killed: {by_request} slots by request, {by_plan} by plan")
+    assert by_plan >= 14, by_plan
+
+
+def test_late_request_gets_the_slots_frames(stack):
+    stack.start()
+    by_slot = stack.finish()
+    stack.assert_each_slot_once(by_slot)
+    by_request, by_plan = stack.takers(by_slot)
+    print(f"\nnothing broken: {by_request} slots by request, {by_plan} by plan")
+    for k in (0, 30, SLOTS - 1):
+        result, before, mark = late_request(stack, k, f"late-{k}")
+        validate(result, "capture-result")
+        assert result["status"] == "ok", result
+        assert [f["path"] for f in result["frames"]] == [by_slot[PLANNED[k]][0]["path"]]
+        assert result["frames"][0]["slot"] == PLANNED[k]
+        assert len(list(stack.images.rglob("*.jpg"))) == before  # nothing shot
+        assert stack.watcher.all(f"{T}/frames", start=mark) == []  # nor announced again
+    # a request without a slot (relayed, manual) is shot as before
+    mark = stack.watcher.mark()
+    stack.watcher.publish(f"{T}/capture/request", json.dumps(
+        {"backend_name": BACKEND, "profile": "a", "request_id": "manual"}))
+    msg = stack.watcher.wait_message(f"{T}/capture/response",
+                                     lambda m: payload_json(m).get("request_id") == "manual",
+                                     start=mark)
+    result = payload_json(msg)
+    assert result["status"] == "ok" and len(result["frames"]) == 1, result
+    assert "slot" not in result["frames"][0]
+    assert len(list(stack.images.rglob("*.jpg"))) == SLOTS + 1
