@@ -382,7 +382,7 @@ static bool is_date(const char *s)
 static int check_job(const json_t *job, char why[ERRMSG_MAX])
 {
 	static const char *codecs[] = {"h264", "h265", "vp9", "av1", NULL};
-	static const char *kinds[] = {"video", "keogram", NULL};
+	static const char *kinds[] = {"video", "keogram", "startrails", NULL};
 	static const char *tiers[] = {"preview", "archive", NULL};
 	const json_t *defl = json_object_get(job, "deflicker");
 	double x;

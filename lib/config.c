@@ -274,7 +274,7 @@ static void timelapse_number(struct config *c, struct config_problems *p, const 
 static void load_timelapse(struct config *c, struct config_problems *p, const json_t *tl,
 			   const char *where)
 {
-	static const char *const kinds[] = {"video", "keogram", NULL};
+	static const char *const kinds[] = {"video", "keogram", "startrails", NULL};
 	static const char *const codecs[] = {"h264", "h265", "hevc", "vp9", "av1", NULL};
 	static const char *const tiers[] = {"preview", "archive", NULL};
 	static const char *const qualities[] = {"low", "medium", "high", NULL};
