@@ -553,11 +553,11 @@ static void test_rebuild_keeps_progress(void **state)
 	assert_int_equal(f->core.nruns, 1);
 	assert_int_equal(core_runner(&f->core, "noon")->n.requests, 2);
 	assert_null(core_runner(&f->core, "quiet"));
-	f->cfg.nschedules = n;
 	while (f->core.npend)
 		answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + S);
 	tick(f, f->noon + 5 * S); /* same window, same cadence: no second slot 0 */
 	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	f->cfg.nschedules = n; /* for config_free() */
 }
 
 /* A camera coming online gets its profile state and a new plan; "Timelapse
