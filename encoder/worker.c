@@ -106,7 +106,7 @@ static void publish_picture(struct worker *w, const struct job_run *run)
 	const char *topic = video				 ? w->t_thumb
 			    : run->spec.kind == JOB_KEOGRAM ? w->t_keogram
 							    : w->t_startrails;
-	char path[PATH_MAX], *jpeg = NULL;
+	char path[PATH_MAX] = "", *jpeg = NULL;
 	size_t len = 0;
 	int rc = -1;
 
