@@ -143,26 +143,29 @@ static json_t *job_of_video(json_t *jobs, const char *name, const char **id)
 	return NULL;
 }
 
-/* The thumbnail beside an output ("x.mp4" -> "x_thumb.jpg"). */
-static int thumb_of(const char *output, char *out, size_t outlen)
+/* The thumbnail beside an output ("x.mp4" -> "x_thumb.jpg"), resolved
+ * into `path`; a picture (keogram, star trails) without one is its own. */
+static int resolve_thumb(struct bridge *b, const char *output, char *path, size_t pathlen)
 {
 	const char *dot = strrchr(output, '.');
+	char rel[PATH_MAX];
 
 	if (dot == NULL || strchr(dot, '/'))
 		return SL_ERR_NOTFOUND;
-	if (strcmp(dot, ".jpg") == 0 || strcmp(dot, ".png") == 0) /* a keogram */
-		return (size_t)snprintf(out, outlen, "%s", output) < outlen ? SL_OK : SL_ERR_RANGE;
-	return (size_t)snprintf(out, outlen, "%.*s_thumb.jpg", (int)(dot - output), output) <
-			       outlen
-		       ? SL_OK
-		       : SL_ERR_RANGE;
+	if ((size_t)snprintf(rel, sizeof(rel), "%.*s_thumb.jpg", (int)(dot - output), output) <
+		sizeof(rel) &&
+	    files_resolve(b->timelapses_dir, rel, path, pathlen) == SL_OK)
+		return SL_OK;
+	if (strcmp(dot, ".jpg") == 0 || strcmp(dot, ".png") == 0)
+		return files_resolve(b->timelapses_dir, output, path, pathlen);
+	return SL_ERR_NOTFOUND;
 }
 
 /* Adds links to a job for the files that exist. */
 static void add_links(struct bridge *b, const char *id, json_t *job)
 {
 	const char *output = json_string_value(json_object_get(job, "output"));
-	char rel[PATH_MAX], path[PATH_MAX], url[160];
+	char path[PATH_MAX], url[160];
 
 	json_object_set_new(job, "video_url", json_null());
 	json_object_set_new(job, "thumbnail_url", json_null());
@@ -170,8 +173,7 @@ static void add_links(struct bridge *b, const char *id, json_t *job)
 		return;
 	snprintf(url, sizeof(url), "/timelapses/%s/video", id);
 	json_object_set_new(job, "video_url", json_string(url));
-	if (thumb_of(output, rel, sizeof(rel)) == SL_OK &&
-	    files_resolve(b->timelapses_dir, rel, path, sizeof(path)) == SL_OK) {
+	if (resolve_thumb(b, output, path, sizeof(path)) == SL_OK) {
 		snprintf(url, sizeof(url), "/timelapses/%s/thumbnail.jpg", id);
 		json_object_set_new(job, "thumbnail_url", json_string(url));
 	}
@@ -265,16 +267,16 @@ static int serve_output(struct bridge *b, struct request *rq, bool thumbnail)
 {
 	json_t *job = find_job(b, rq);
 	const char *output, *state;
-	char rel[PATH_MAX], path[PATH_MAX];
+	char path[PATH_MAX];
 	int rc;
 
 	if (job == NULL)
 		return SL_OK;
 	output = json_string_value(json_object_get(job, "output"));
 	state = json_string_value(json_object_get(job, "state"));
-	if (output == NULL || (thumbnail && thumb_of(output, rel, sizeof(rel)) != SL_OK) ||
-	    files_resolve(b->timelapses_dir, thumbnail ? rel : output, path, sizeof(path)) !=
-		    SL_OK) {
+	if (output == NULL ||
+	    (thumbnail ? resolve_thumb(b, output, path, sizeof(path))
+		       : files_resolve(b->timelapses_dir, output, path, sizeof(path))) != SL_OK) {
 		rc = http_reply_error(rq, 404, SL_ERR_NOTFOUND, "job '%s' has no %s (state %s)",
 				      req_param(rq, 0), thumbnail ? "thumbnail" : "output",
 				      state ? state : "unknown");
@@ -382,7 +384,7 @@ static bool is_date(const char *s)
 static int check_job(const json_t *job, char why[ERRMSG_MAX])
 {
 	static const char *codecs[] = {"h264", "h265", "vp9", "av1", NULL};
-	static const char *kinds[] = {"video", "keogram", NULL};
+	static const char *kinds[] = {"video", "keogram", "startrails", NULL};
 	static const char *tiers[] = {"preview", "archive", NULL};
 	const json_t *defl = json_object_get(job, "deflicker");
 	double x;

@@ -111,7 +111,7 @@ static int get_deflicker(const json_t *obj, int *window, char why[ERRMSG_MAX])
 static int read_common(const json_t *obj, struct encode_job *job, struct quality_acc *q,
 		       char why[ERRMSG_MAX])
 {
-	static const char *const kinds[] = {"video", "keogram", NULL};
+	static const char *const kinds[] = {"video", "keogram", "startrails", NULL};
 	static const char *const codecs[] = {"h264", "h265", "vp9", "av1", "hevc", NULL};
 	static const char *const tiers[] = {"preview", "archive", NULL};
 	static const char *const qualities[] = {"low", "medium", "high", NULL};
@@ -249,6 +249,29 @@ static int read_id_field(const json_t *obj, const char *key, char out[ID_MAX + 1
 	return SL_OK;
 }
 
+/* `dark`: a relative path under the images root, for star trails only. */
+static int read_dark(const json_t *obj, struct encode_job *job, char why[ERRMSG_MAX])
+{
+	char joined[JOB_DARK_MAX + 2];
+	const char *s;
+	int rc = jx_get_string(obj, "dark", &s, why);
+
+	if (rc)
+		return rc == SL_ERR_NOTFOUND ? SL_OK : rc;
+	if (job->kind != JOB_STARTRAILS) {
+		err_why(why, "'dark' is only for kind startrails");
+		return SL_ERR_INVAL;
+	}
+	if (strlen(s) >= JOB_DARK_MAX || path_join_safe("/", s, joined, sizeof(joined))) {
+		err_why(why, "'dark' must be a relative path under the images root, without "
+			     "'..', at most %d characters",
+			 JOB_DARK_MAX - 1);
+		return SL_ERR_INVAL;
+	}
+	snprintf(job->dark, sizeof(job->dark), "%s", s);
+	return SL_OK;
+}
+
 static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERRMSG_MAX])
 {
 	const char *prof;
@@ -279,6 +302,8 @@ static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERR
 	if (rc == SL_OK)
 		job->bracket = (int)v;
 	else if (rc != SL_ERR_NOTFOUND)
+		return rc;
+	if ((rc = read_dark(obj, job, why)))
 		return rc;
 	return read_range(obj, job, why);
 }
@@ -395,7 +420,7 @@ static int check_keys(const json_t *obj, char why[ERRMSG_MAX])
 	    "job_id", "kind",	  "camera", "profile",		"from",	   "to",
 	    "date",   "schedule", "fps",    "duration_seconds", "width",   "height",
 	    "codec",  "crf",	  "preset", "quality_tier",	"quality", "deflicker",
-	    "name",   "bracket",  "hdr",	NULL};
+	    "name",   "bracket",  "hdr",	"dark",		    NULL};
 	const char *key;
 	json_t *v;
 
@@ -477,7 +502,7 @@ void job_output_name(const struct encode_job *job, int64_t start_ms, char profil
 	time_format_utc(start_ms, iso);
 	snprintf(out, JOB_NAME_MAX, "%.4s%.2s%.2s_%.2s%.2s%.2s_%c_%s%s", iso, iso + 5, iso + 8,
 		 iso + 11, iso + 14, iso + 17, profile ? profile : 'x', job->job_id,
-		 job->kind == JOB_KEOGRAM ? "_keogram" : "");
+		 job->kind == JOB_KEOGRAM ? "_keogram" : job->kind == JOB_STARTRAILS ? "_startrails" : "");
 }
 
 const char *job_codec_name(enum job_codec c)
@@ -487,5 +512,5 @@ const char *job_codec_name(enum job_codec c)
 
 const char *job_kind_name(enum job_kind k)
 {
-	return k == JOB_KEOGRAM ? "keogram" : "video";
+	return k == JOB_STARTRAILS ? "startrails" : k == JOB_KEOGRAM ? "keogram" : "video";
 }

@@ -23,11 +23,12 @@
 #define JOB_WINDOW_MAX	   301
 #define JOB_PRESET_MAX	   16
 #define JOB_NAME_MAX	   192 /* output base name, with room for the id */
+#define JOB_DARK_MAX	   256 /* a dark frame's path under the images root */
 /* Returned by the encoding steps when the job was cancelled; positive, so
  * never confused with an SL_ERR_* code. */
 #define ENC_CANCELLED 1
 
-enum job_kind { JOB_VIDEO, JOB_KEOGRAM };
+enum job_kind { JOB_VIDEO, JOB_KEOGRAM, JOB_STARTRAILS };
 enum job_codec { CODEC_H264, CODEC_H265, CODEC_VP9, CODEC_AV1 };
 
 struct encode_job {
@@ -53,6 +54,7 @@ struct encode_job {
 	int bracket;	       /* -1: the middle exposure of a bracket */
 	bool hdr;	       /* fuse each slot's brackets (unless `bracket`) */
 	char name[ID_MAX + 1]; /* output name; "" : job_output_name() makes one */
+	char dark[JOB_DARK_MAX]; /* startrails: a dark frame under the images root; "" */
 };
 
 /* Fills *job from `obj` (borrowed) over `defaults` (the config's encoder
@@ -79,7 +81,7 @@ void job_make_id(char out[ID_MAX + 1]);
 
 /* The outputs' base name: job->name, else
  * "<YYYYmmdd>_<HHMMSS>_<profile>_<job_id>" from the start of the range
- * (UTC), with "_keogram" added for keograms. `start_ms` is the resolved
+ * (UTC), with "_keogram" or "_startrails" added for those kinds. `start_ms` is the resolved
  * start of the range, `profile` the resolved profile. */
 void job_output_name(const struct encode_job *job, int64_t start_ms, char profile,
 		     char out[JOB_NAME_MAX]);

@@ -1,7 +1,7 @@
 /* job_run.c - a job on its own thread; see job_run.h.
  *
  * Steps: select frames (sidecar checks), name the outputs, make the video
- * (or keogram), write <name>.json, tell the loop. Every step reports into
+ * (or keogram, or star trails), write <name>.json, tell the loop. Every step reports into
  * the run under its lock, so the loop can publish progress at any time.
  */
 #include "job_run.h"
@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "keogram.h"
 #include "log.h"
+#include "startrails.h"
 #include "timeutil.h"
 
 int job_run_new(struct job_run **out)
@@ -70,19 +71,37 @@ static void take_selection(struct job_run *r, struct selection *sel)
 	pthread_mutex_unlock(&r->lock);
 }
 
+static int make_startrails(struct job_run *r, const struct selection *sel,
+			   const struct video_hooks *hooks, const char *out, const char *thumb,
+			   struct video_result *res, char why[ERRMSG_MAX])
+{
+	struct startrails_plan sp = {sel, r->spec.width_given ? r->spec.width : 0, NULL,
+				     r->threads, out, thumb};
+	char dark[PATH_MAX];
+
+	if (r->spec.dark[0]) {
+		if (path_join_safe(r->images_root, r->spec.dark, dark, sizeof(dark))) {
+			err_why(why, "dark frame path too long");
+			return SL_ERR_RANGE;
+		}
+		sp.dark = dark;
+	}
+	return startrails_make(&sp, hooks, res, why);
+}
+
 static int make_outputs(struct job_run *r, const struct selection *sel, char why[ERRMSG_MAX])
 {
 	static const struct video_hooks proto = {on_progress, on_skip, on_cancelled, NULL};
 	struct video_hooks hooks = proto;
 	char name[JOB_NAME_MAX], dir[PATH_MAX], out[PATH_MAX], thumb[PATH_MAX];
 	struct video_result res;
-	bool keogram = r->spec.kind == JOB_KEOGRAM;
+	bool image = r->spec.kind != JOB_VIDEO; /* a JPEG */
 	int rc;
 
 	hooks.arg = r;
 	job_output_name(&r->spec, sel->from_ms, sel->profile, name);
 	if (path_join_safe(r->timelapses_root, r->spec.camera, dir, sizeof(dir)) ||
-	    snprintf(out, sizeof(out), "%s/%s%s", dir, name, keogram ? ".jpg" : ".mp4") >=
+	    snprintf(out, sizeof(out), "%s/%s%s", dir, name, image ? ".jpg" : ".mp4") >=
 		(int)sizeof(out) ||
 	    snprintf(thumb, sizeof(thumb), "%s/%s_thumb.jpg", dir, name) >= (int)sizeof(thumb)) {
 		err_why(why, "output path too long");
@@ -92,11 +111,13 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 		err_why(why, "cannot create %s: %s", dir, strerror(errno));
 		return SL_ERR_IO;
 	}
-	if (keogram) {
+	if (r->spec.kind == JOB_KEOGRAM) {
 		struct keogram_plan kp = {sel, r->spec.height, r->spec.deflicker_window, r->threads,
 					  out};
 
 		rc = keogram_make(&kp, &hooks, &res, why);
+	} else if (r->spec.kind == JOB_STARTRAILS) {
+		rc = make_startrails(r, sel, &hooks, out, thumb, &res, why);
 	} else {
 		struct video_plan vp = {
 		    .sel = sel,
@@ -120,7 +141,7 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 	pthread_mutex_lock(&r->lock);
 	r->res = res;
 	snprintf(r->output, sizeof(r->output), "%s/%s%s", r->spec.camera, name,
-		 keogram ? ".jpg" : ".mp4");
+		 image ? ".jpg" : ".mp4");
 	if (res.thumbnail)
 		snprintf(r->thumbnail, sizeof(r->thumbnail), "%s/%s_thumb.jpg", r->spec.camera,
 			 name);

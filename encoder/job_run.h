@@ -1,7 +1,7 @@
 /* job_run.h - one job executed on its own thread.
  *
  * The worker (main loop) fills a struct job_run and starts it; the thread
- * selects the frames, makes the video or keogram with its thumbnail, and
+ * selects the frames, makes the video, keogram or star trails with its thumbnail, and
  * writes <name>.json (the final state) beside the outputs in
  * TIMELAPSES_DIR/<camera>/. It never touches MQTT: progress and results
  * are fields under `lock`, and when it ends it writes one byte to

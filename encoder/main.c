@@ -1,4 +1,4 @@
-/* skylapse-encoder - turns frames into timelapse videos and keograms.
+/* skylapse-encoder - turns frames into timelapse videos, keograms and star trails.
  *
  *   skylapse-encoder [options]          the worker: encode jobs from MQTT
  *   skylapse-encoder encode --input ... the same pipeline on a folder
@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	    f,
 	    "usage: skylapse-encoder [options]\n"
 	    "       skylapse-encoder encode --input DIR --output FILE [...] (see encode --help)\n"
-	    "Takes encode jobs from MQTT (R/encoder/jobs) and makes videos and keograms.\n\n"
+	    "Takes encode jobs from MQTT (R/encoder/jobs) and makes videos, keograms and star trails.\n\n"
 	    "  --worker ID          worker id (default: the host name)\n"
 	    "  --concurrency N      jobs run at once (default encoder.concurrency, else 1)\n"
 	    "  --threads N          decoding threads per job (default: one per CPU)\n"

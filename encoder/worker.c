@@ -29,6 +29,7 @@
 #define TICK_MS	    1000
 #define PENDING_MAX 1000
 #define THUMB_MAX   (4 * 1024 * 1024) /* a thumbnail is at most 640 wide */
+#define PICTURE_MAX (16 * 1024 * 1024) /* a keogram or star trails sent whole */
 
 struct job_rec {
 	struct job_rec *next;
@@ -58,7 +59,7 @@ struct worker {
 	char root[TOPIC_MAX];
 	char t_jobs[TOPIC_MAX], t_share[TOPIC_MAX], t_states[TOPIC_MAX], t_cancels[TOPIC_MAX];
 	char t_avails[TOPIC_MAX], p_jobs[TOPIC_MAX], p_encoder[TOPIC_MAX];
-	char t_thumb[TOPIC_MAX];
+	char t_thumb[TOPIC_MAX], t_keogram[TOPIC_MAX], t_startrails[TOPIC_MAX];
 };
 
 /* --- publishing --------------------------------------------------------- */
@@ -93,23 +94,36 @@ static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_
 	free(text);
 }
 
-/* The finished video's thumbnail, retained on R/encoder/thumbnail: the
- * newest video's picture for Home Assistant (schema/README.md). Plain
- * retained, not a session state: a worker reconnecting must not put an
- * older thumbnail back over another worker's newer one. */
-static void publish_thumbnail(struct worker *w, const struct job_run *run)
+/* The finished job's picture, retained for Home Assistant (schema/README.md):
+ * a video's thumbnail on R/encoder/thumbnail, a keogram or star trails
+ * image itself on R/encoder/keogram or R/encoder/startrails (its thumbnail
+ * when the image is over PICTURE_MAX). Plain retained, not a session
+ * state: a worker reconnecting must not put an older picture back over
+ * another worker's newer one. */
+static void publish_picture(struct worker *w, const struct job_run *run)
 {
-	char path[PATH_MAX], *jpeg = NULL;
+	bool video = run->spec.kind == JOB_VIDEO;
+	const char *topic = video				 ? w->t_thumb
+			    : run->spec.kind == JOB_KEOGRAM ? w->t_keogram
+							    : w->t_startrails;
+	char path[PATH_MAX] = "", *jpeg = NULL;
 	size_t len = 0;
+	int rc = -1;
 
-	if (run->spec.kind != JOB_VIDEO || !run->res.thumbnail ||
-	    path_join_safe(w->timelapses_root, run->thumbnail, path, sizeof(path)) != SL_OK)
+	if (video && !run->res.thumbnail)
 		return;
-	if (file_read_all(path, THUMB_MAX, &jpeg, &len) < 0)
-		log_warn("job %s: cannot read its thumbnail %s: %s", run->spec.job_id, path,
+	errno = ERANGE;
+	if (path_join_safe(w->timelapses_root, video ? run->thumbnail : run->output, path,
+			   sizeof(path)) == SL_OK)
+		rc = file_read_all(path, video ? THUMB_MAX : PICTURE_MAX, &jpeg, &len);
+	if (rc < 0 && errno == EFBIG && !video && run->res.thumbnail &&
+	    path_join_safe(w->timelapses_root, run->thumbnail, path, sizeof(path)) == SL_OK)
+		rc = file_read_all(path, THUMB_MAX, &jpeg, &len);
+	if (rc < 0)
+		log_warn("job %s: cannot read its picture %s: %s", run->spec.job_id, path,
 			 strerror(errno));
 	else
-		mqtt_publish(w->mqtt, w->t_thumb, jpeg, len, 1, true);
+		mqtt_publish(w->mqtt, topic, jpeg, len, 1, true);
 	free(jpeg);
 }
 
@@ -260,7 +274,7 @@ static void job_finish(struct worker *w, struct job_rec *rec)
 		log_info("job %s done: %s (%lld frames, %lld bytes)", rec->spec.job_id, run->output,
 			 (long long)run->res.frames, (long long)run->res.size);
 		text = job_run_state_text(run, JOB_DONE, NULL);
-		publish_thumbnail(w, run);
+		publish_picture(w, run);
 	} else if (run->rc == ENC_CANCELLED && stop == RUN_CANCEL) {
 		log_info("job %s cancelled", rec->spec.job_id);
 		text = job_run_state_text(run, JOB_CANCELLED, NULL);
@@ -579,6 +593,8 @@ static int setup_topics(struct worker *w)
 	    topic_fmt(w->t_cancels, r, "encoder/jobs/+/cancel") ||
 	    topic_fmt(w->t_avails, r, "encoder/+/availability") ||
 	    topic_fmt(w->t_thumb, r, "encoder/thumbnail") ||
+	    topic_fmt(w->t_keogram, r, "encoder/keogram") ||
+	    topic_fmt(w->t_startrails, r, "encoder/startrails") ||
 	    topic_fmt(w->p_jobs, r, "encoder/jobs/") ||
 	    snprintf(w->t_share, sizeof(w->t_share), "$share/encoders/%s", w->t_jobs) >=
 		(int)sizeof(w->t_share) ||

@@ -274,25 +274,31 @@ static void timelapse_number(struct config *c, struct config_problems *p, const 
 static void load_timelapse(struct config *c, struct config_problems *p, const json_t *tl,
 			   const char *where)
 {
-	static const char *const kinds[] = {"video", "keogram", NULL};
+	static const char *const kinds[] = {"video", "keogram", "startrails", NULL};
 	static const char *const codecs[] = {"h264", "h265", "hevc", "vp9", "av1", NULL};
 	static const char *const tiers[] = {"preview", "archive", NULL};
 	static const char *const qualities[] = {"low", "medium", "high", NULL};
 	static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
 					      "fast",	   "medium",	"slow",	    "slower",
 					      "veryslow",  "placebo",	NULL};
+
+	/* the scheduler's own switches: the video, the night's pictures */
+	static const char *const flags[] = {"auto", "keogram", "startrails", NULL};
 	const json_t *v;
 	const char *key;
 
 	json_object_foreach((json_t *)tl, key, v) {
-		if (strcmp(key, "auto") != 0 && !in_list(key, config_timelapse_fields))
+		if (!in_list(key, flags) && !in_list(key, config_timelapse_fields))
 			config_problem(p, c, false,
 				       "%s.timelapse.%.64s: not an encoder field; not passed on",
 				       where, key);
 	}
-	v = json_object_get(tl, "auto");
-	if (v && !json_is_boolean(v))
-		config_problem(p, c, true, "%s.timelapse.auto: must be true or false", where);
+	for (int i = 0; flags[i]; i++) {
+		v = json_object_get(tl, flags[i]);
+		if (v && !json_is_boolean(v))
+			config_problem(p, c, true, "%s.timelapse.%s: must be true or false",
+				       where, flags[i]);
+	}
 	timelapse_choice(c, p, tl, where, "kind", kinds);
 	timelapse_choice(c, p, tl, where, "codec", codecs);
 	timelapse_choice(c, p, tl, where, "preset", presets);

@@ -272,16 +272,30 @@ static void send_slot(struct sched_core *c, struct runner *r, int64_t slot_ms, c
 	}
 }
 
+/* One job of a closing window (owned, may be NULL) to R/encoder/jobs. */
+static void send_job(struct sched_out *out, const char *topic, const char *name, json_t *job)
+{
+	if (sched_out_json(out, MSG_JOB, topic, job) == SL_OK)
+		log_info("%s: window closed; encode job %s", name,
+			 json_string_value(json_object_get(job, "job_id")));
+	json_decref(job);
+}
+
 /* The auto timelapse: one job per camera asked during the window (or
- * online now) and profile. */
+ * online now) and profile; for a night window also its keogram and star
+ * trails (plan_wants_picture). */
 static void close_window(struct sched_core *c, struct runner *r, struct sched_out *out)
 {
+	static const char *const pictures[] = {"keogram", "startrails"};
 	const char *targets[CAMERAS_MAX];
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
+	bool video = r->s->timelapse_auto, want[2];
 	int n = core_targets(c, targets);
 
 	out->windows = true; /* no longer one to encode */
-	if (!r->s->timelapse_auto)
+	for (int k = 0; k < 2; k++)
+		want[k] = plan_wants_picture(c->cfg, r->s, &r->w, pictures[k]);
+	if (!video && !want[0] && !want[1])
 		return;
 	for (int i = 0; i < n; i++)
 		remember_camera(r, targets[i]);
@@ -290,12 +304,14 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	plan_schedule_profiles(c->cfg, r->s, ids);
 	for (int i = 0; i < r->ncams; i++) {
 		for (int j = 0; ids[j]; j++) {
-			json_t *job = plan_encode_job(r->s, &r->w, r->cams[i], ids[j]);
-
-			if (sched_out_json(out, MSG_JOB, topic, job) == SL_OK)
-				log_info("%s: window closed; encode job %s", r->name,
-					 json_string_value(json_object_get(job, "job_id")));
-			json_decref(job);
+			if (video)
+				send_job(out, topic, r->name,
+					 plan_encode_job(r->s, &r->w, r->cams[i], ids[j]));
+			for (int k = 0; k < 2; k++)
+				if (want[k])
+					send_job(out, topic, r->name,
+						 plan_picture_job(r->s, &r->w, r->cams[i], ids[j],
+								  pictures[k]));
 		}
 	}
 }

@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "jsonx.h"
 #include "sha256.h"
+#include "sun.h"
 #include "timeutil.h"
 
 void plan_schedule_profiles(const struct config *c, const struct schedule *s,
@@ -159,14 +160,14 @@ json_t *plan_camera_json(const struct config *c, const bool *runs, const char *b
 	return o;
 }
 
-/* "<camera>-<schedule>-<date>-<profile>"; past the 64 characters of an id,
- * a prefix and a digest of the whole keep it unique and valid. */
+/* "<camera>-<schedule>-<date>-<profile><suffix>"; past the 64 characters of
+ * an id, a prefix and a digest of the whole keep it unique and valid. */
 static void job_id(const char *camera, const char *schedule, const char *date, char profile,
-		   char out[ID_MAX + 1])
+		   const char *suffix, char out[ID_MAX + 1])
 {
-	char full[4 * ID_MAX], hex[SHA256_HEX_LEN];
+	char full[5 * ID_MAX], hex[SHA256_HEX_LEN];
 
-	snprintf(full, sizeof(full), "%s-%s-%s-%c", camera, schedule, date, profile);
+	snprintf(full, sizeof(full), "%s-%s-%s-%c%s", camera, schedule, date, profile, suffix);
 	if (strlen(full) <= ID_MAX || sha256_hex(full, strlen(full), hex) != SL_OK) {
 		snprintf(out, ID_MAX + 1, "%.64s", full);
 		return;
@@ -174,13 +175,13 @@ static void job_id(const char *camera, const char *schedule, const char *date, c
 	snprintf(out, ID_MAX + 1, "%.47s-%.16s", full, hex);
 }
 
-/* A video job of camera's frames of one profile from from_ms to to_ms. */
-static json_t *video_job(const char *id, const char *camera, char profile, int64_t from_ms,
-			 int64_t to_ms)
+/* A job of `kind` of camera's frames of one profile from from_ms to to_ms. */
+static json_t *range_job(const char *id, const char *kind, const char *camera, char profile,
+			 int64_t from_ms, int64_t to_ms)
 {
 	char pid[2] = {profile, '\0'};
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", id, "kind", "video", "camera",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "job_id", id, "kind", kind, "camera",
 			 camera, "profile", pid, "from", jx_time_local(true, from_ms), "to",
 			 jx_time_local(true, to_ms));
 }
@@ -194,14 +195,63 @@ json_t *plan_encode_job(const struct schedule *s, const struct window *w, const 
 
 	window_local_date(w->start_ms, &y, &m, &d);
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
-	job_id(camera, s->name, date, profile, id);
-	o = video_job(id, camera, profile, w->start_ms, w->end_ms);
+	job_id(camera, s->name, date, profile, "", id);
+	o = range_job(id, "video", camera, profile, w->start_ms, w->end_ms);
 	for (int i = 0; o && s->timelapse && config_timelapse_fields[i]; i++) {
 		json_t *v = json_object_get(s->timelapse, config_timelapse_fields[i]);
 
 		if (v)
 			json_object_set(o, config_timelapse_fields[i], v);
 	}
+	return o;
+}
+
+bool plan_window_is_night(const struct config *c, const struct window *w)
+{
+	int below = 0;
+
+	if (!c->have_location || w->end_ms <= w->start_ms)
+		return false;
+	for (int i = 0; i < PLAN_NIGHT_SAMPLES; i++) {
+		int64_t at = w->start_ms + (w->end_ms - w->start_ms) * (2 * i + 1) /
+						(2 * PLAN_NIGHT_SAMPLES);
+		struct sun_position sp;
+
+		sun_position_at(c->latitude, c->longitude, at, &sp);
+		below += sp.elevation_deg < PLAN_NIGHT_DEG;
+	}
+	return 2 * below > PLAN_NIGHT_SAMPLES;
+}
+
+bool plan_wants_picture(const struct config *c, const struct schedule *s, const struct window *w,
+			const char *kind)
+{
+	const json_t *flag = s->timelapse ? json_object_get(s->timelapse, kind) : NULL;
+	const char *video_kind =
+	    s->timelapse ? json_string_value(json_object_get(s->timelapse, "kind")) : NULL;
+
+	if (video_kind && strcmp(video_kind, kind) == 0)
+		return false; /* the window's own job makes it already */
+	if (json_is_boolean(flag))
+		return json_is_true(flag);
+	return s->timelapse_auto && plan_window_is_night(c, w);
+}
+
+json_t *plan_picture_job(const struct schedule *s, const struct window *w, const char *camera,
+			 char profile, const char *kind)
+{
+	char date[16], id[ID_MAX + 1], suffix[16];
+	const json_t *bracket = s->timelapse ? json_object_get(s->timelapse, "bracket") : NULL;
+	json_t *o;
+	int y, m, d;
+
+	window_local_date(w->start_ms, &y, &m, &d);
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+	snprintf(suffix, sizeof(suffix), "-%s", kind);
+	job_id(camera, s->name, date, profile, suffix, id);
+	o = range_job(id, kind, camera, profile, w->start_ms, w->end_ms);
+	if (o && bracket) /* the same exposure as the video's */
+		json_object_set(o, "bracket", (json_t *)bracket);
 	return o;
 }
 
@@ -236,6 +286,6 @@ json_t *plan_today_job(const char *camera, char profile, int64_t now_ms)
 	secs = (now_ms - day_start) / 1000;
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02d-%02lld%02lld%02lld", y, m, d,
 		 (long long)(secs / 3600), (long long)(secs / 60 % 60), (long long)(secs % 60));
-	job_id(camera, "today", stamp, profile, id);
-	return video_job(id, camera, profile, day_start, now_ms);
+	job_id(camera, "today", stamp, profile, "", id);
+	return range_job(id, "video", camera, profile, day_start, now_ms);
 }

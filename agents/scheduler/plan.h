@@ -19,6 +19,11 @@
 #include "window.h"
 
 #define PLAN_WINDOWS_MAX 256
+/* A night window: the sun's centre below PLAN_NIGHT_DEG (nautical night,
+ * stars plain to a camera) at more than half of PLAN_NIGHT_SAMPLES
+ * instants spread evenly over it. */
+#define PLAN_NIGHT_DEG	   (-12.0)
+#define PLAN_NIGHT_SAMPLES 15
 /* what the capture agent keeps of a plan (schema/plan.json) */
 #define PLAN_CAMERA_WINDOWS_MAX 64
 
@@ -58,6 +63,23 @@ json_t *plan_camera_json(const struct config *c, const bool *runs, const char *b
  * fields of config_timelapse_fields go along. A new reference. */
 json_t *plan_encode_job(const struct schedule *s, const struct window *w, const char *camera,
 			char profile);
+
+/* True when window w is a night window (PLAN_NIGHT_DEG); false without a
+ * location. */
+bool plan_window_is_night(const struct config *c, const struct window *w);
+
+/* Whether the close of schedule s's window w makes a picture job of `kind`
+ * ("keogram" or "startrails"): the schedule's timelapse.<kind> when it is a
+ * boolean, else timelapse.auto and a night window; never when the window's
+ * own job (timelapse.kind) is that kind already. */
+bool plan_wants_picture(const struct config *c, const struct schedule *s, const struct window *w,
+			const char *kind);
+
+/* The `kind` job of one window, camera and profile: job_id
+ * <camera>-<schedule>-<date>-<profile>-<kind> (stable as the video's), the
+ * window's range, and the timelapse's `bracket` if any. A new reference. */
+json_t *plan_picture_job(const struct schedule *s, const struct window *w, const char *camera,
+			 char profile, const char *kind);
 
 /* The first `ev` (sunrise, sunset, ...) strictly after `now_ms`, looking
  * at most `max_days` local days ahead (polar night and day have none for

@@ -1,4 +1,4 @@
-// jobs.js - encode jobs (videos and keograms) as the views show them.
+// jobs.js - encode jobs (videos, keograms and star trails) as the views show them.
 //
 // A job state (SPEC 4) need not repeat what was asked (camera, profile,
 // range), so the jobs this browser sent are remembered in localStorage and
@@ -48,6 +48,9 @@ export async function submit(request) {
 	return id;
 }
 
+// A keogram or star trails: one picture, not a video.
+export const isPicture = (j) => j.kind === "keogram" || j.kind === "startrails";
+
 export async function cancel(id) {
 	await api.cancelJob(id);
 }
@@ -58,7 +61,8 @@ export function describe(j) {
 	const req = j.request && typeof j.request === "object" ? j.request : (j.job && typeof j.job === "object" ? j.job : {});
 	const pick = (k) => j[k] ?? req[k] ?? asked[k];
 	const output = typeof j.output === "string" ? j.output : null;
-	const kind = pick("kind") || (output && /\.(jpe?g|png)$/i.test(output) ? "keogram" : "video");
+	const kind = pick("kind") || (output && /_startrails\.jpe?g$/i.test(output) ? "startrails"
+		: output && /\.(jpe?g|png)$/i.test(output) ? "keogram" : "video");
 	const camera = pick("camera") || (output && output.includes("/") ? output.split("/")[0] : null);
 	const profile = pick("profile");
 	const date = pick("date");

@@ -180,6 +180,25 @@ const scenarios = {
 		await shot(page, "arrival");
 	},
 
+	// A night's star trails made elsewhere (as the scheduler sends it): shown as a
+	// picture that opens the image, with no Play button.
+	async startrails(page) {
+		const id = process.env.E2E_JOB;
+		await open(page, "timelapses");
+		await page.waitForSelector(".jobs");
+		await ask("send-job");
+		const card = `.job[data-job="${id}"]`;
+		await page.waitForSelector(`${card}[data-state="done"], ${card}[data-state="failed"]`, { timeout: 120000 });
+		check(await page.locator(`${card}[data-state="done"]`).count() === 1, "the star trails job failed");
+		check(/Star trails/.test(await page.locator(`${card} h3`).textContent()), "not titled as star trails");
+		check(await page.locator(`${card} button:has-text('Play')`).count() === 0, "a picture offers Play");
+		await imagesLoaded(page, `${card} .job-media img`);
+		const href = await page.locator(`${card} a.job-media`).getAttribute("href");
+		const r = await page.request.get(new URL(href, `${base}/`).href);
+		check(r.ok() && r.headers()["content-type"] === "image/jpeg", `the picture is not served: ${r.status()} ${r.headers()["content-type"]}`);
+		await shot(page, "startrails");
+	},
+
 	// A timelapse: progress, then a video that plays and seeks.
 	async timelapse(page) {
 		const ranges = [];

@@ -39,7 +39,7 @@ def run(stack, name, base=None, extra=None):
                 proc.stdin.write("ok\n")
                 proc.stdin.flush()
             elif cmd == "@@ send-job":
-                send_job(stack, extra["E2E_JOB"])
+                send_job(stack, extra["E2E_JOB"], extra.get("E2E_KIND", "video"))
                 proc.stdin.write("ok\n")
                 proc.stdin.flush()
         rc = proc.wait()
@@ -78,14 +78,17 @@ def test_api_token_is_asked_once_and_kept(stack):
     run(stack, "token", f"http://127.0.0.1:{port}", {"E2E_TOKEN": "s3cret-e2e"})
 
 
-def send_job(stack, job_id):
+def send_job(stack, job_id, kind="video"):
     """An encode job straight on the broker, as the scheduler sends its own:
-    the last hour of the camera's frames, a short small video."""
+    the last hour of the camera's frames, a short small video (or a picture
+    of that `kind`)."""
     now = datetime.now(timezone.utc)
     iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
     job = {"job_id": job_id, "camera": "helios", "profile": "a", "width": 320,
-           "duration_seconds": 2, "from": iso(now - timedelta(hours=1)),
+           "kind": kind, "from": iso(now - timedelta(hours=1)),
            "to": iso(now + timedelta(minutes=2))}
+    if kind == "video":
+        job["duration_seconds"] = 2
     subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(stack.broker.port), "-q", "1",
                     "-t", "skylapse/encoder/jobs", "-m", json.dumps(job)], check=True, timeout=10)
 
@@ -104,6 +107,11 @@ def test_a_video_made_elsewhere_appears_without_reload(stack):
 def test_keogram_of_the_day_is_shown(stack):
     stack.require("skylapse-scheduler", "skylapse-encoder")
     run(stack, "keogram")
+
+
+def test_star_trails_show_as_a_picture(stack):
+    stack.require("skylapse-scheduler", "skylapse-encoder")
+    run(stack, "startrails", extra={"E2E_JOB": f"stars-{os.getpid()}", "E2E_KIND": "startrails"})
 
 
 def test_phone_layout_and_charts(stack):

@@ -386,6 +386,31 @@ def test_timelapse_job_video_and_ranges(stack):
     watcher.close()
 
 
+def test_a_pictures_thumbnail_is_its_own_thumb_else_itself(stack):
+    """Star trails come with <name>_thumb.jpg, served as the thumbnail; a
+    keogram has none and is its own."""
+    watcher = Client(stack.broker.port)
+    (stack.timelapses / CAM).mkdir(exist_ok=True)
+    files = {}
+    for job_id, kind, thumb in (("st-1", "startrails", True), ("keo-1", "keogram", False)):
+        image = stack.timelapses / CAM / f"{job_id}_{kind}.jpg"
+        image.write_bytes(b"\xff\xd8" + f"whole {kind}".encode())
+        files[job_id] = image.read_bytes()
+        if thumb:
+            files[job_id] = b"\xff\xd8small"
+            (stack.timelapses / CAM / f"{job_id}_{kind}_thumb.jpg").write_bytes(files[job_id])
+        watcher.publish(f"skylapse/encoder/jobs/{job_id}", json.dumps(
+            {"job_id": job_id, "kind": kind, "state": "done", "progress": 1.0,
+             "output": f"{CAM}/{job_id}_{kind}.jpg"}), retain=True)
+    for job_id, body in files.items():
+        wait_for(lambda: stack.get(f"/timelapses/{job_id}").json()["state"] == "done", 5, "done")
+        thumb = stack.get(f"/timelapses/{job_id}/thumbnail.jpg")
+        assert thumb.status == 200 and thumb.body == body, job_id
+        assert thumb.header("content-type") == "image/jpeg"
+        watcher.publish(f"skylapse/encoder/jobs/{job_id}", "", retain=True)
+    watcher.close()
+
+
 def test_videos_on_disk_are_listed_without_a_job_state(stack):
     (stack.timelapses / CAM).mkdir(exist_ok=True)
     make_video(stack.timelapses / CAM / "sunset-2026-11-26.mp4")

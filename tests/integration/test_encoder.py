@@ -406,6 +406,41 @@ def test_keogram(make_frames, worker, watcher, env):
     s = probe(image)
     assert (s["width"], s["height"]) == (50, 240)
     assert (done["width"], done["height"]) == (50, 240)
+    # the newest keogram, whole, retained for Home Assistant
+    assert watcher.wait_message(f"{R}/encoder/keogram").payload == image.read_bytes()
+
+
+def test_startrails_with_and_without_a_dark_frame(make_frames, worker, watcher, env):
+    rels = make_frames(n=30)
+    dark = Path(env["IMAGES_DIR"]) / CAM / "darks" / "grey.jpg"
+    dark.parent.mkdir(parents=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                    "color=c=0x404040:s=320x240", "-frames:v", "1", "-q:v", "2", str(dark)],
+                   check=True)
+    worker("w1")
+    send(watcher, job("stars", n=30, kind="startrails"))
+    plain = wait_state(watcher, "stars")
+    assert plain["state"] == "done", plain
+    assert plain["kind"] == "startrails"
+    image = Path(env["TIMELAPSES_DIR"]) / plain["output"]
+    assert image.name.endswith("_startrails.jpg")
+    assert (probe(image)["width"], probe(image)["height"]) == (320, 240)
+    assert (Path(env["TIMELAPSES_DIR"]) / plain["thumbnail"]).read_bytes()[:2] == b"\xff\xd8"
+    # a lighten stack of a moving pattern is brighter than any of its frames
+    assert frame_means(image)[0] > max(frame_means(Path(env["IMAGES_DIR"]) / r)[0]
+                                       for r in rels[::10])
+    assert watcher.wait_message(f"{R}/encoder/startrails").payload == image.read_bytes()
+
+    send(watcher, job("stars-dark", n=30, kind="startrails", dark=f"{CAM}/darks/grey.jpg"))
+    darker = wait_state(watcher, "stars-dark")
+    assert darker["state"] == "done", darker
+    dimage = Path(env["TIMELAPSES_DIR"]) / darker["output"]
+    assert frame_means(dimage)[0] < frame_means(image)[0] - 40  # the grey taken off
+    watcher.wait_message(f"{R}/encoder/startrails", lambda m: m.payload == dimage.read_bytes())
+
+    send(watcher, job("stars-nodark", n=30, kind="startrails", dark=f"{CAM}/darks/none.jpg"))
+    failed = wait_state(watcher, "stars-nodark")
+    assert failed["state"] == "failed" and "dark frame" in failed["error"], failed
 
 
 # (payload, sentence for people, error_kind for programs)
@@ -422,6 +457,7 @@ BAD_JOBS = [
     (job("bad-crf", crf=99), "'crf' must be between", "invalid"),
     (job("bad-preset", preset="warp"), "unknown preset 'warp'", "invalid"),
     (job("bad-kind", kind="gif"), "unknown kind 'gif'", "invalid"),
+    (job("bad-dark", dark="helios/dark.jpg"), "'dark' is only for kind startrails", "invalid"),
     (job("bad-field", framerate=30), "unknown field 'framerate'", "invalid"),
     ({"job_id": "bad-nocam", "from": iso(START), "to": iso(START)}, "'camera' is required",
      "invalid"),

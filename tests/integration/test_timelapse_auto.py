@@ -165,3 +165,28 @@ def test_killed_over_the_close_still_one_video(stack):
     assert all(s["state"] == "done" for s in (payload_json(m) for m in
                stack.watcher.all(f"{JOBS}/{JOB_ID}", mark) if m.payload))
     assert len(list((stack.videos / CAM).glob("*.mp4"))) == 1
+
+
+def test_window_close_makes_its_keogram_and_star_trails(stack):
+    """A schedule whose timelapse asks for them (a night window would by
+    itself): beside the video, a keogram and star trails job with ids of the
+    same window, each done, and the newest of each retained as JPEG bytes."""
+    stack.watcher.subscribe(f"{R}/encoder/keogram")
+    stack.watcher.subscribe(f"{R}/encoder/startrails")
+    stack.start(timelapse={"width": 160, "keogram": True, "startrails": True})
+    done = {}
+    for kind in ("keogram", "startrails"):
+        msg = stack.watcher.wait_message(
+            f"{JOBS}/{JOB_ID}-{kind}",
+            lambda m: m.payload and payload_json(m)["state"] in ("done", "failed"),
+            timeout=stack.close_real - time.time() + 40)
+        done[kind] = payload_json(msg)
+        assert done[kind]["state"] == "done", done[kind]
+        assert done[kind]["kind"] == kind
+        validate(done[kind], "job-state")
+        picture = stack.videos / done[kind]["output"]
+        assert picture.name.endswith(f"_{kind}.jpg")
+        retained = stack.watcher.wait_message(f"{R}/encoder/{kind}")
+        assert retained.payload == picture.read_bytes()
+    assert wait_done(stack.watcher)["state"] == "done"  # and the video, as before
+    assert done["startrails"]["frames_total"] == done["keogram"]["frames_total"] >= 3

@@ -1,9 +1,9 @@
 # Unit tests of skylapse-encoder: job rules and take-over decisions
 # (test_encoder_job), frame maths, selection and the pipeline (test_encoder_media),
-# exposure fusion (test_encoder_fuse).
+# exposure fusion (test_encoder_fuse), star trails (test_encoder_media).
 ENCODER_TEST_SRCS := encoder/job.c encoder/select.c encoder/colour.c encoder/decode.c \
 	encoder/pipeline.c encoder/deflicker.c encoder/mux.c encoder/fuse.c \
-	encoder/video.c encoder/state.c encoder/registry.c encoder/settings.c
+	encoder/video.c encoder/startrails.c encoder/state.c encoder/registry.c encoder/settings.c
 ENCODER_TEST_PKGS := libavcodec libavformat libswscale libavutil libturbojpeg
 
 UNIT_TESTS += test_encoder_job test_encoder_media test_encoder_fuse

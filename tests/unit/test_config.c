@@ -139,6 +139,8 @@ static void test_check_rejections(void **state)
 	"\"end_time\":\"07:00\",\"timelapse\":" obj "}}}"
 		{TL("[]"), "schedules.x.timelapse: must be an object"},
 		{TL("{\"auto\":\"yes\"}"), "schedules.x.timelapse.auto: must be true or false"},
+		{TL("{\"startrails\":1}"),
+		 "schedules.x.timelapse.startrails: must be true or false"},
 		{TL("{\"codec\":\"divx\"}"), "schedules.x.timelapse.codec: must be one of h264, h265"},
 		{TL("{\"fps\":-1}"), "schedules.x.timelapse.fps: must be an integer in 1..120"},
 		{TL("{\"fps\":24,\"duration_seconds\":10}"),

@@ -37,6 +37,11 @@ static void test_bad_jobs(void **state)
 	} cases[] = {
 	    {"{\"from\":\"2026-11-27T06:00:00Z\",\"to\":\"2026-11-27T07:00:00Z\"}",
 	     "'camera' is required"},
+	    {"{" RANGE ",\"dark\":\"helios/dark.jpg\"}", "only for kind startrails"},
+	    {"{" RANGE ",\"kind\":\"startrails\",\"dark\":\"../etc/passwd\"}",
+	     "relative path under the images root"},
+	    {"{" RANGE ",\"kind\":\"startrails\",\"dark\":\"/etc/passwd\"}",
+	     "relative path under the images root"},
 	    {"{\"camera\":\"Helios\",\"from\":\"2026-11-27T06:00:00Z\",\"to\":\"2026-11-27T07:00:"
 	     "00Z\"}",
 	     "'camera' must match"},
@@ -137,6 +142,13 @@ static void test_defaults_and_fields(void **state)
 	assert_int_equal(job.deflicker_window, 9);
 	assert_int_equal(job.width, 0);
 	assert_int_equal(job.bracket, -1);
+	json_decref(o);
+
+	o = parse("{" RANGE ",\"kind\":\"startrails\",\"dark\":\"helios/darks/30s.jpg\"}");
+	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
+	assert_int_equal(job.kind, JOB_STARTRAILS);
+	assert_string_equal(job.dark, "helios/darks/30s.jpg");
+	assert_string_equal(job_kind_name(job.kind), "startrails");
 	json_decref(o);
 
 	o = parse("{\"camera\":\"helios\",\"date\":\"2026-06-21\",\"schedule\":\"sunrise\"}");
@@ -254,6 +266,9 @@ static void test_output_names_and_ids(void **state)
 	job.kind = JOB_KEOGRAM;
 	job_output_name(&job, 1795759200123LL, 'd', name);
 	assert_string_equal(name, "20261127_060000_d_sunrise-1_keogram");
+	job.kind = JOB_STARTRAILS;
+	job_output_name(&job, 1795759200123LL, 'd', name);
+	assert_string_equal(name, "20261127_060000_d_sunrise-1_startrails");
 	snprintf(job.name, sizeof(job.name), "custom");
 	job_output_name(&job, 0, 'a', name);
 	assert_string_equal(name, "custom");

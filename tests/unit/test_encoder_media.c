@@ -1,8 +1,9 @@
 /* test_encoder_media.c - skylapse-encoder's frame maths and plumbing:
  * deflicker gains, the colour conversion, frame selection with skipped
  * reasons (tiny JPEGs and sidecars in a temporary server layout), output
- * sizes and names, fine detail through the decoder's scaler, and the
- * ordered bounded pipeline. */
+ * sizes and names, fine detail through the decoder's scaler, the
+ * ordered bounded pipeline, and star trails (a lighten stack with a dark
+ * frame). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "job.h"
 #include "pipeline.h"
 #include "select.h"
+#include "startrails.h"
 #include "video.h"
 
 static char root[64];
@@ -522,6 +524,102 @@ static void test_pipeline_order_and_bound(void **state)
 	assert_int_equal(pipeline_run(0, 3, 0, &ops, &p), 0);
 }
 
+/* --- star trails ----------------------------------------------------------------- */
+
+#define ST_W 96
+#define ST_H 64
+
+/* A black frame with a 4x4 white dot at (dot_x, 30) (none when < 0) and a
+ * grey 4x4 hot block at (84, 8) when `hot`. */
+static void write_sky(const char *path, int dot_x, bool hot)
+{
+	tjhandle tj = tjInitCompress();
+	unsigned char *px = calloc((size_t)ST_W * ST_H, 3), *jpeg = NULL;
+	unsigned long len = 0;
+
+	assert_non_null(tj);
+	for (int y = 0; y < 4; y++)
+		for (int x = 0; x < 4; x++) {
+			if (dot_x >= 0)
+				memset(px + ((size_t)(30 + y) * ST_W + dot_x + x) * 3, 255, 3);
+			if (hot)
+				memset(px + ((size_t)(8 + y) * ST_W + 84 + x) * 3, 200, 3);
+		}
+	assert_int_equal(tjCompress2(tj, px, ST_W, 0, ST_H, TJPF_RGB, &jpeg, &len, TJSAMP_420, 95, 0),
+			 0);
+	assert_int_equal(file_write_atomic(path, jpeg, len), 0);
+	tjFree(jpeg);
+	free(px);
+	tjDestroy(tj);
+}
+
+/* The luma of the JPEG at `path` into grey (ST_W x ST_H). */
+static void read_grey(const char *path, unsigned char *grey)
+{
+	tjhandle tj = tjInitDecompress();
+	char *data = NULL;
+	size_t len = 0;
+	int w = 0, h = 0, sub = 0, cs = 0;
+
+	assert_int_equal(file_read_all(path, 1 << 20, &data, &len), 0);
+	assert_int_equal(tjDecompressHeader3(tj, (unsigned char *)data, len, &w, &h, &sub, &cs), 0);
+	assert_int_equal(w, ST_W);
+	assert_int_equal(h, ST_H);
+	assert_int_equal(tjDecompress2(tj, (unsigned char *)data, len, grey, ST_W, 0, ST_H,
+				       TJPF_GRAY, 0),
+			 0);
+	free(data);
+	tjDestroy(tj);
+}
+
+static void stack(const char *dark, unsigned char *grey, struct video_result *res)
+{
+	char dir[128], out[256], thumb[256], why[ERRMSG_MAX] = "";
+	struct video_hooks hooks = {0};
+	struct selection s;
+	struct startrails_plan p = {&s, 0, dark, 2, out, thumb};
+
+	snprintf(dir, sizeof(dir), "%s/night", root);
+	snprintf(out, sizeof(out), "%s/trails.jpg", root);
+	snprintf(thumb, sizeof(thumb), "%s/trails_thumb.jpg", root);
+	assert_int_equal(select_folder(dir, false, &s, why), SL_OK);
+	assert_int_equal(startrails_make(&p, &hooks, res, why), SL_OK);
+	assert_true(access(thumb, F_OK) == 0);
+	read_grey(out, grey);
+	selection_free(&s);
+}
+
+static void test_startrails_line_and_dark(void **state)
+{
+	char dir[128], path[256];
+	unsigned char grey[ST_W * ST_H];
+	struct video_result res;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/night", root);
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	for (int i = 0; i < 10; i++) { /* the dot moves 4 px a frame: 8..47 */
+		snprintf(path, sizeof(path), "%s/f_%02d.jpg", dir, i);
+		write_sky(path, 8 + 4 * i, true);
+	}
+	snprintf(path, sizeof(path), "%s/dark.jpg", root);
+	write_sky(path, -1, true);
+
+	stack(NULL, grey, &res);
+	assert_int_equal(res.frames, 10);
+	assert_true(res.width == ST_W && res.height == ST_H && res.thumbnail);
+	for (int x = 9; x < 47; x++) /* one line, where each frame had one dot */
+		assert_true(grey[31 * ST_W + x] > 200);
+	assert_true(grey[31 * ST_W + 60] < 40); /* past the dot's last place */
+	assert_true(grey[10 * ST_W + 30] < 40);
+	assert_true(grey[9 * ST_W + 85] > 150); /* the hot pixel, in every frame */
+
+	stack(path, grey, &res);
+	for (int x = 9; x < 47; x++)
+		assert_true(grey[31 * ST_W + x] > 200);
+	assert_true(grey[9 * ST_W + 85] < 40); /* the dark frame took it away */
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -553,6 +651,7 @@ int main(void)
 	    cmocka_unit_test(test_output_geometry),
 	    cmocka_unit_test_setup_teardown(test_decode_fine_detail, setup, teardown),
 	    cmocka_unit_test(test_pipeline_order_and_bound),
+	    cmocka_unit_test_setup_teardown(test_startrails_line_and_dark, setup, teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

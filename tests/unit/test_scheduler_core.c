@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../../agents/scheduler/core.h"
+#include "../../agents/scheduler/plan.h"
 #include "../../agents/scheduler/relay.h"
 #include "../../agents/scheduler/status.h"
 #include "mqtt.h"
@@ -29,7 +30,8 @@
 #define S 1000LL
 
 /* 12:00-12:01 local, a slot every 10 s, profiles a, b, its video made at
- * the end by default; "quiet" says timelapse.auto false. */
+ * the end by default; "quiet" says timelapse.auto false; "night" (23:00,
+ * the sun near -17 degrees in June) its keogram too, not its star trails. */
 static const char *const config_json =
 	"{\"location\": {\"latitude\": 39.6333, \"longitude\": -105.3167,"
 	"  \"timezone\": \"America/Denver\"},"
@@ -39,7 +41,10 @@ static const char *const config_json =
 	"    \"end_time\": \"12:01\", \"interval_seconds\": 10, \"profiles\": [\"A\", \"B\"]},"
 	"  \"quiet\": {\"type\": \"time_of_day\", \"start_time\": \"14:00\","
 	"    \"end_time\": \"14:01\", \"interval_seconds\": 10, \"profile\": \"A\","
-	"    \"timelapse\": {\"auto\": false}}}}";
+	"    \"timelapse\": {\"auto\": false}},"
+	"  \"night\": {\"type\": \"time_of_day\", \"start_time\": \"23:00\","
+	"    \"end_time\": \"23:01\", \"interval_seconds\": 10, \"profile\": \"A\","
+	"    \"timelapse\": {\"startrails\": false}}}}";
 
 struct fixture {
 	struct config cfg;
@@ -54,7 +59,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	char path[] = "/tmp/skylapse-test-scheduler-core-XXXXXX";
 	struct config_problems p;
-	bool runs[2] = {true, true};
+	bool runs[3] = {true, true, true};
 	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);
@@ -305,11 +310,40 @@ static void test_no_auto_timelapse_when_auto_is_false(void **state)
 		     core_runner(&f->core, "quiet")->w.start_ms == two);
 }
 
+/* A night window's close: its video, then its keogram with a stable id;
+ * no star trails, as its timelapse says. */
+static void test_night_window_makes_its_pictures(void **state)
+{
+	struct fixture *f = *state;
+	int64_t eleven = f->noon + 11 * 3600 * S;
+	struct runner *r = core_runner(&f->core, "night");
+	char buf[256], video_from[256];
+
+	online(f, "helios");
+	tick(f, eleven);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 1);
+	assert_true(plan_window_is_night(&f->cfg, &r->w));
+	assert_false(plan_window_is_night(&f->cfg, &core_runner(&f->core, "noon")->w));
+	while (f->core.npend)
+		answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", eleven + S);
+	tick(f, eleven + 60 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "job_id", buf),
+			    "helios-night-2026-06-21-a");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 1), "job_id", buf),
+			    "helios-night-2026-06-21-a-keogram");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 1), "kind", buf), "keogram");
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 1), "from", buf),
+			    field(nth(&f->out, MSG_JOB, 0), "from", video_from));
+	assert_true(plan_wants_picture(&f->cfg, r->s, &r->w, "keogram"));
+	assert_false(plan_wants_picture(&f->cfg, r->s, &r->w, "startrails"));
+}
+
 /* The scheduler "restarts": a new core from the same configuration, given
  * the journal the old one left. */
 static void restart(struct fixture *f, const json_t *journal)
 {
-	bool runs[2] = {true, true};
+	bool runs[3] = {true, true, true};
 
 	sched_out_clear(&f->out);
 	core_free(&f->core);
@@ -512,19 +546,20 @@ static void test_rebuild_keeps_progress(void **state)
 {
 	struct fixture *f = *state;
 	bool runs[1] = {true};
+	int n = f->cfg.nschedules;
 
 	online(f, "helios");
 	tick(f, f->noon);
-	f->cfg.nschedules = 1; /* "quiet" is gone */
+	f->cfg.nschedules = 1; /* "quiet" and "night" are gone */
 	assert_int_equal(core_build(&f->core, runs), 0);
 	assert_int_equal(f->core.nruns, 1);
 	assert_int_equal(core_runner(&f->core, "noon")->n.requests, 2);
 	assert_null(core_runner(&f->core, "quiet"));
-	f->cfg.nschedules = 2;
 	while (f->core.npend)
 		answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + S);
 	tick(f, f->noon + 5 * S); /* same window, same cadence: no second slot 0 */
 	assert_int_equal(count(&f->out, MSG_CAPTURE), 0);
+	f->cfg.nschedules = n; /* for config_free() */
 }
 
 /* A camera coming online gets its profile state and a new plan; "Timelapse
@@ -565,6 +600,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_camera_or_no_broker_is_unsent, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_switch_off_pauses_silently, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_night_window_makes_its_pictures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_auto_timelapse_when_auto_is_false, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart_over_the_close_still_encodes, setup,

@@ -1,4 +1,4 @@
-// timelapses.js - encode jobs: a form to make a video (or a keogram), every
+// timelapses.js - encode jobs: a form to make a video (or a keogram, or star trails), every
 // job with live progress from job-state events, failures with their reason,
 // cancel, and a player that seeks (the bridge serves videos with Range).
 
@@ -40,13 +40,18 @@ export function hide() {
 
 /* ---- the form ---- */
 
+const KIND_ICON = { video: "film", keogram: "barcode", startrails: "moon" };
+const SUBMIT_LABEL = { video: "Generate video", keogram: "Make keogram", startrails: "Make star trails" };
+const KIND_PREFIX = { keogram: "Keogram · ", startrails: "Star trails · " };
+
 function radio(name, value, label, checked) {
 	return h("label", null, h("input", { type: "radio", name, value, checked }), h("span", null, label));
 }
 
 function buildForm() {
 	form.kind = h("div", { class: "segmented", role: "radiogroup", "aria-label": "Kind" },
-		radio("kind", "video", "Video", true), radio("kind", "keogram", "Keogram", false));
+		radio("kind", "video", "Video", true), radio("kind", "keogram", "Keogram", false),
+		radio("kind", "startrails", "Star trails", false));
 	form.camera = h("select", { class: "input", name: "camera" });
 	form.profile = h("select", { class: "input", name: "profile" });
 	form.range = h("div", { class: "segmented", role: "radiogroup", "aria-label": "Frames" },
@@ -126,9 +131,9 @@ function sync() {
 	const byLen = checked("rate") === "duration";
 	form.fpsField.hidden = byLen;
 	form.durField.hidden = !byLen;
-	const keo = checked("kind") === "keogram";
-	form.videoOnly.hidden = keo;
-	form.submit.replaceChildren(icon(keo ? "barcode" : "film"), keo ? "Make keogram" : "Generate video");
+	const kind = checked("kind");
+	form.videoOnly.hidden = kind !== "video";
+	form.submit.replaceChildren(icon(KIND_ICON[kind]), SUBMIT_LABEL[kind]);
 }
 
 function fillForm() {
@@ -152,8 +157,8 @@ function fillForm() {
 
 function buildRequest() {
 	const req = { camera: form.camera.value, profile: form.profile.value };
-	const keo = checked("kind") === "keogram";
-	if (keo) req.kind = "keogram";
+	const kind = checked("kind");
+	if (kind !== "video") req.kind = kind;
 	if (!req.camera) throw new Error("No camera to take frames from yet.");
 	if (checked("range") === "time") {
 		const a = f.fromLocalInput(form.from.value);
@@ -168,7 +173,7 @@ function buildRequest() {
 		req.date = form.date.value;
 		req.schedule = form.schedule.value;
 	}
-	if (!keo) {
+	if (kind === "video") {
 		if (checked("rate") === "duration") {
 			const d = Number(form.duration.value);
 			if (!(d > 0)) throw new Error("The length must be more than 0 seconds.");
@@ -217,7 +222,7 @@ function drawCount(list) {
 	const active = list.filter(jobs.isActive).length;
 	els.sub.textContent = list.length
 		? `${list.length} job${list.length === 1 ? "" : "s"}${active ? ` · ${active} in progress` : ""}`
-		: "Videos and keograms made from the frames";
+		: "Videos, keograms and star trails made from the frames";
 }
 
 function drawList() {
@@ -248,18 +253,19 @@ function card(j) {
 	const done = j.state === "done";
 	const thumb = j.thumbnail_url
 		? h("img", { src: j.thumbnail_url.replace(/^\//, ""), alt: "", loading: "lazy", class: j.kind === "keogram" ? "keo-thumb" : "" })
-		: h("div", { class: "job-ph" }, icon(j.kind === "keogram" ? "barcode" : "film"));
-	const media = done && j.kind !== "keogram"
+		: h("div", { class: "job-ph" }, icon(KIND_ICON[j.kind] || "film"));
+	const picture = jobs.isPicture(j);
+	const media = done && !picture
 		? h("button", { class: "job-media playable", type: "button", onclick: () => play(j), "aria-label": `Play ${j.title}` },
 			thumb, h("span", { class: "play-badge" }, icon("play")))
-		: done ? h("a", { class: "job-media", href: keogramHref(j), target: "_blank", rel: "noopener" }, thumb)
+		: done ? h("a", { class: "job-media", href: outputHref(j), target: "_blank", rel: "noopener" }, thumb)
 			: h("div", { class: "job-media" }, thumb);
 	const stats = [];
 	if (j.frames_total) stats.push(`${(done ? j.frames_total : j.frames_done || 0).toLocaleString()}${done ? "" : ` / ${j.frames_total.toLocaleString()}`} frames`);
 	if (j.frames_skipped) stats.push(`${j.frames_skipped} skipped`);
-	if (typeof j.duration_seconds === "number" && j.kind !== "keogram") stats.push(f.seconds(j.duration_seconds));
+	if (typeof j.duration_seconds === "number" && !picture) stats.push(f.seconds(j.duration_seconds));
 	if (typeof j.size === "number") stats.push(f.bytes(j.size));
-	if (j.codec && j.kind !== "keogram") stats.push(String(j.codec).toUpperCase());
+	if (j.codec && !picture) stats.push(String(j.codec).toUpperCase());
 	const when = j.finished_at || j.started_at || j.created_at;
 
 	return h("article", { class: `card job state-${j.state}`, dataset: { job: j.job_id, state: j.state } },
@@ -267,7 +273,7 @@ function card(j) {
 		h("div", { class: "job-body" },
 			h("div", { class: "job-head" },
 				h("div", { class: "job-title" },
-					h("h3", null, j.kind === "keogram" ? "Keogram · " : "", j.title),
+					h("h3", null, KIND_PREFIX[j.kind] || "", j.title),
 					h("div", { class: "muted job-range" }, j.range || j.name)),
 				h("span", { class: `badge ${STATE_CLASS[j.state] || ""} dot job-state` }, j.state || "unknown")),
 			j.state === "queued" || j.state === "running"
@@ -284,13 +290,13 @@ function card(j) {
 			h("div", { class: "job-foot" },
 				h("span", { class: "muted num" }, [stats.join(" · "), when ? f.dateTime(when) : null].filter(Boolean).join(" · ")),
 				h("div", { class: "job-actions" },
-					done && j.kind !== "keogram" ? h("button", { class: "btn small", type: "button", onclick: () => play(j) }, icon("play"), "Play") : null,
-					done ? h("a", { class: "btn small ghost", href: keogramHref(j), download: "" }, icon("download"), "Download") : null,
+					done && !picture ? h("button", { class: "btn small", type: "button", onclick: () => play(j) }, icon("play"), "Play") : null,
+					done ? h("a", { class: "btn small ghost", href: outputHref(j), download: "" }, icon("download"), "Download") : null,
 					jobs.isActive(j) ? h("button", { class: "btn small danger", type: "button", disabled: j.cancel_requested === true,
 						onclick: (e) => cancel(j, e.currentTarget) }, icon("stop"), j.cancel_requested ? "Cancelling…" : "Cancel") : null))));
 }
 
-const keogramHref = (j) => (j.video_url ? j.video_url.replace(/^\//, "") : api.outputUrl(j.job_id));
+const outputHref = (j) => (j.video_url ? j.video_url.replace(/^\//, "") : api.outputUrl(j.job_id));
 
 async function cancel(j, btn) {
 	btn.disabled = true;
