@@ -43,6 +43,7 @@ struct capture_agent {
 	json_t *last_frame;       /* the latest announcement (owned), or NULL */
 	long captures_total, errors_total;
 	char last_error[ERRMSG_MAX];
+	int64_t last_error_ms; /* when last_error happened (time_now_ms), 0 never */
 	char last_path[PATH_MAX];
 	int64_t last_capture_ms;
 	int64_t started_ms;
