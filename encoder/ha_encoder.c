@@ -68,12 +68,8 @@ json_t *ha_encoder_status(const struct ha_encoder *h, const char *worker)
 	return o;
 }
 
-/* The sensors on the status: key, name, template, unit, a class
- * (device_class or state_class), icon, and whether it is diagnostic. */
-static const struct {
-	const char *key, *name, *tmpl, *unit, *class_key, *class, *icon;
-	bool diagnostic;
-} sensors[] = {
+/* The sensors on the worker's status. */
+static const struct ha_sensor sensors[] = {
 	{"running", "Jobs running", "{{ value_json.running }}", "jobs", "state_class",
 	 "measurement", "mdi:movie-cog", false},
 	{"queued", "Jobs queued", "{{ value_json.queued }}", "jobs", "state_class", "measurement",
@@ -116,17 +112,7 @@ json_t *ha_encoder_discovery(const struct config *cfg, const char *worker, const
 	snprintf(name, sizeof(name), "Skylapse encoder %s", worker);
 	dev = (struct ha_device){dev_id, name, "Skylapse encoder", config_url};
 	d = ha_discovery_new(&dev, avail, 1);
-	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
-		json_t *c = json_pack("{s:s,s:s,s:s,s:s}", "name", sensors[i].name, "state_topic",
-				      t_status, "value_template", sensors[i].tmpl, "icon",
-				      sensors[i].icon);
-
-		if (sensors[i].unit)
-			json_object_set_new(c, "unit_of_measurement", json_string(sensors[i].unit));
-		if (sensors[i].class_key)
-			json_object_set_new(c, sensors[i].class_key, json_string(sensors[i].class));
-		ha_add(d, &dev, sensors[i].key, "sensor", sensors[i].diagnostic ? ha_diagnostic(c) : c);
-	}
+	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	ha_add(d, &dev, "latest_timelapse", "image",
 	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Latest timelapse", "image_topic", t_thumb,
 			 "content_type", "image/jpeg", "icon", "mdi:filmstrip"));

@@ -74,6 +74,26 @@ void ha_add(json_t *discovery, const struct ha_device *dev, const char *key, con
 	json_object_set_new(json_object_get(discovery, "components"), key, cmp);
 }
 
+void ha_add_sensors(json_t *discovery, const struct ha_device *dev, const char *state_topic,
+		    const struct ha_sensor *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct ha_sensor *r = &rows[i];
+		json_t *c = json_pack("{s:s,s:s,s:s}", "name", r->name, "state_topic", state_topic,
+				      "value_template", r->tmpl);
+
+		if (r->unit)
+			json_object_set_new(c, "unit_of_measurement", json_string(r->unit));
+		if (r->class_key)
+			json_object_set_new(c, r->class_key, json_string(r->class));
+		if (r->icon)
+			json_object_set_new(c, "icon", json_string(r->icon));
+		if (r->diagnostic)
+			ha_diagnostic(c);
+		ha_add(discovery, dev, r->key, "sensor", c);
+	}
+}
+
 int ha_config_topic(char out[TOPIC_MAX], const struct config *cfg, const char *node,
 		    const char *id)
 {

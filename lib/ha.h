@@ -59,6 +59,20 @@ json_t *ha_diagnostic(json_t *cmp);
 void ha_add(json_t *discovery, const struct ha_device *dev, const char *key, const char *platform,
 	    json_t *cmp);
 
+/* A sensor reading a JSON state topic, as a row of a table. */
+struct ha_sensor {
+	const char *key, *name, *tmpl; /* component key, name, value_template */
+	const char *unit;              /* unit_of_measurement, or NULL */
+	const char *class_key, *class; /* "device_class" or "state_class" and its value, or NULLs */
+	const char *icon;              /* or NULL */
+	bool diagnostic;               /* entity_category: diagnostic */
+};
+
+/* Adds a sensor component on `state_topic` (borrowed) for each of the n
+ * rows of `rows`. */
+void ha_add_sensors(json_t *discovery, const struct ha_device *dev, const char *state_topic,
+		    const struct ha_sensor *rows, size_t n);
+
 /* A device's discovery topic: <cfg->ha_prefix>/device/[<node>/]<id>/config.
  * `node` (may be NULL) groups the devices of one MQTT user, whose ACL
  * then names them with one wildcard: skylapse_encoder/<worker>. */

@@ -4,24 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "ha.h"
 #include "topics.h"
-
-static json_t *status_sensor(const char *t_status, const char *name, const char *tmpl,
-			     const char *unit, const char *device_class, const char *state_class)
-{
-	json_t *c = json_pack("{s:s,s:s,s:s}", "name", name, "state_topic", t_status,
-			      "value_template", tmpl);
-
-	if (unit)
-		json_object_set_new(c, "unit_of_measurement", json_string(unit));
-	if (device_class)
-		json_object_set_new(c, "device_class", json_string(device_class));
-	if (state_class)
-		json_object_set_new(c, "state_class", json_string(state_class));
-	return c;
-}
 
 /* Home Assistant's "problem" binary sensor, from the status alone: no
  * camera, too little disk, or a capture that failed after the last frame
@@ -31,54 +15,32 @@ static json_t *status_sensor(const char *t_status, const char *name, const char 
 	"(value_json.last_error_at and (not value_json.last_capture or "                       \
 	"value_json.last_error_at > value_json.last_capture.captured_at)) else 'OFF' }}"
 
-static void add_sensors(json_t *d, const struct ha_device *dev, const char *t_status)
-{
-	ha_add(d, dev, "last_capture", "sensor",
-	       status_sensor(t_status, "Last capture",
-			     "{{ value_json.last_capture.captured_at if value_json.last_capture "
-			     "else None }}",
-			     NULL, "timestamp", NULL));
-	ha_add(d, dev, "lux", "sensor",
-	       status_sensor(t_status, "Light level",
-			     "{{ value_json.last_capture.lux if value_json.last_capture else None }}",
-			     "lx", "illuminance", "measurement"));
-	/* the technical ones: Home Assistant lists them apart */
-	ha_add(d, dev, "frames_today", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Frames today",
-					   "{{ value_json.frames_today }}", "frames", NULL,
-					   "total_increasing")));
-	ha_add(d, dev, "disk_free", "sensor",
-	       ha_diagnostic(status_sensor(
-		   t_status, "Disk free",
-		   "{{ value_json.disk.free_pct if value_json.disk else None }}", "%", NULL,
-		   "measurement")));
-	ha_add(d, dev, "exposure", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Exposure",
-					   "{{ value_json.last_capture.exposure_us if "
-					   "value_json.last_capture else None }}",
-					   "µs", NULL, "measurement")));
-	ha_add(d, dev, "gain", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Gain",
-					   "{{ value_json.last_capture.analogue_gain if "
-					   "value_json.last_capture else None }}",
-					   NULL, NULL, "measurement")));
-	ha_add(d, dev, "mean_luma", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Mean luma",
-					   "{{ value_json.last_capture.mean_luma if "
-					   "value_json.last_capture else None }}",
-					   NULL, NULL, "measurement")));
-	ha_add(d, dev, "errors", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Errors", "{{ value_json.errors_total }}",
-					   "errors", NULL, "total_increasing")));
-	ha_add(d, dev, "last_error", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Last error",
-					   "{{ value_json.last_error if value_json.last_error "
-					   "else 'none' }}",
-					   NULL, NULL, NULL)));
-	ha_add(d, dev, "version", "sensor",
-	       ha_diagnostic(status_sensor(t_status, "Version", "{{ value_json.version }}", NULL,
-					   NULL, NULL)));
-}
+/* The sensors on the camera's status; the technical ones are diagnostic
+ * (Home Assistant lists them apart). */
+#define LAST_CAPTURE(field) \
+	"{{ value_json.last_capture." field " if value_json.last_capture else None }}"
+static const struct ha_sensor sensors[] = {
+	{"last_capture", "Last capture", LAST_CAPTURE("captured_at"), NULL, "device_class",
+	 "timestamp", NULL, false},
+	{"lux", "Light level", LAST_CAPTURE("lux"), "lx", "device_class", "illuminance", NULL,
+	 false},
+	{"frames_today", "Frames today", "{{ value_json.frames_today }}", "frames", "state_class",
+	 "total_increasing", NULL, true},
+	{"disk_free", "Disk free", "{{ value_json.disk.free_pct if value_json.disk else None }}",
+	 "%", "state_class", "measurement", NULL, true},
+	{"exposure", "Exposure", LAST_CAPTURE("exposure_us"), "µs", "state_class", "measurement",
+	 NULL, true},
+	{"gain", "Gain", LAST_CAPTURE("analogue_gain"), NULL, "state_class", "measurement", NULL,
+	 true},
+	{"mean_luma", "Mean luma", LAST_CAPTURE("mean_luma"), NULL, "state_class", "measurement",
+	 NULL, true},
+	{"errors", "Errors", "{{ value_json.errors_total }}", "errors", "state_class",
+	 "total_increasing", NULL, true},
+	{"last_error", "Last error",
+	 "{{ value_json.last_error if value_json.last_error else 'none' }}", NULL, NULL, NULL, NULL,
+	 true},
+	{"version", "Version", "{{ value_json.version }}", NULL, NULL, NULL, NULL, true},
+};
 
 static json_t *binary(const char *t_status, const char *name, const char *tmpl)
 {
@@ -143,7 +105,7 @@ json_t *ha_camera_discovery(const struct config *cfg, const char *primary, const
 	/* the same frame as a camera entity, for the dashboards' camera cards */
 	ha_add(d, &dev, "camera", "camera",
 	       json_pack("{s:s,s:s}", "name", "Latest frame", "topic", t_preview));
-	add_sensors(d, &dev, t_status);
+	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	ha_add(d, &dev, "capturing", "binary_sensor",
 	       binary(t_status, "Capturing",
 		      "{{ 'ON' if value_json.state == 'capturing' else 'OFF' }}"));

@@ -26,42 +26,20 @@ void ha_backend_device_id(const char *backend_name, char out[HA_DEVICE_ID_MAX])
 	ha_device_id(out, "backend", backend_name);
 }
 
-/* The sensors, all on the retained status: key, name, value template,
- * icon, a class (device_class or state_class), a unit, and whether it is
- * a technical (diagnostic) one. */
-static const struct {
-	const char *key, *name, *tmpl, *icon, *class_key, *class, *unit;
-	bool diagnostic;
-} sensors[] = {
-	{"active_schedules", "Active schedules", "{{ value_json.active_schedules | length }}",
-	 "mdi:calendar-clock", "state_class", "measurement", NULL, false},
+/* The sensors, all on the retained status. */
+static const struct ha_sensor sensors[] = {
+	{"active_schedules", "Active schedules", "{{ value_json.active_schedules | length }}", NULL,
+	 "state_class", "measurement", "mdi:calendar-clock", false},
 	{"next_sunrise", "Next sunrise",
-	 "{{ value_json.next_sunrise if value_json.next_sunrise else None }}",
-	 "mdi:weather-sunset-up", "device_class", "timestamp", NULL, false},
+	 "{{ value_json.next_sunrise if value_json.next_sunrise else None }}", NULL,
+	 "device_class", "timestamp", "mdi:weather-sunset-up", false},
 	{"next_sunset", "Next sunset",
-	 "{{ value_json.next_sunset if value_json.next_sunset else None }}",
-	 "mdi:weather-sunset-down", "device_class", "timestamp", NULL, false},
-	{"encoder_queue", "Encoder queue", "{{ value_json.encoder_queue }}", "mdi:movie-cog",
-	 "state_class", "measurement", "jobs", true},
-	{"version", "Version", "{{ value_json.version }}", "mdi:tag", NULL, NULL, NULL, true},
+	 "{{ value_json.next_sunset if value_json.next_sunset else None }}", NULL, "device_class",
+	 "timestamp", "mdi:weather-sunset-down", false},
+	{"encoder_queue", "Encoder queue", "{{ value_json.encoder_queue }}", "jobs", "state_class",
+	 "measurement", "mdi:movie-cog", true},
+	{"version", "Version", "{{ value_json.version }}", NULL, NULL, NULL, "mdi:tag", true},
 };
-
-static void add_sensors(json_t *d, const struct ha_device *dev, const char *t_status)
-{
-	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
-		json_t *c = json_pack("{s:s,s:s,s:s,s:s}", "name", sensors[i].name,
-				      "state_topic", t_status, "value_template", sensors[i].tmpl,
-				      "icon", sensors[i].icon);
-
-		if (sensors[i].class_key)
-			json_object_set_new(c, sensors[i].class_key, json_string(sensors[i].class));
-		if (sensors[i].diagnostic)
-			ha_diagnostic(c);
-		if (sensors[i].unit)
-			json_object_set_new(c, "unit_of_measurement", json_string(sensors[i].unit));
-		ha_add(d, dev, sensors[i].key, "sensor", c);
-	}
-}
 
 /* Component keys are [a-z0-9_]: schedule_<name> with '-' written '_'. */
 static void base_key(const char *name, char out[96])
@@ -140,7 +118,7 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 	d = ha_discovery_new(&dev, avail, 1);
 	if (d == NULL)
 		return NULL;
-	add_sensors(d, &dev, t_status);
+	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	if (add_switches(d, &dev, cfg) != SL_OK) {
 		json_decref(d);
 		return NULL;

@@ -1,17 +1,12 @@
 /* ha_transfer.c - the transfer's Home Assistant device; see ha_transfer.h. */
 #include "ha_transfer.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 
 #include "topics.h"
 
-/* The sensors on the status: key, name, template, unit, a class
- * (device_class or state_class), icon, and whether it is diagnostic. */
-static const struct {
-	const char *key, *name, *tmpl, *unit, *class_key, *class, *icon;
-	bool diagnostic;
-} sensors[] = {
+/* The sensors on the transfer's status. */
+static const struct ha_sensor sensors[] = {
 	{"last_sync", "Last sync", "{{ value_json.last_sync if value_json.last_sync else None }}",
 	 NULL, "device_class", "timestamp", "mdi:sync", false},
 	{"backlog", "Backlog",
@@ -41,17 +36,7 @@ json_t *ha_transfer_discovery(const struct config *cfg, const char *config_url)
 	    topic_fmt(t_status, cfg->topic_root, "transfer/status"))
 		return NULL;
 	d = ha_discovery_new(&dev, avail, 1);
-	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
-		json_t *c = json_pack("{s:s,s:s,s:s,s:s}", "name", sensors[i].name, "state_topic",
-				      t_status, "value_template", sensors[i].tmpl, "icon",
-				      sensors[i].icon);
-
-		if (sensors[i].unit)
-			json_object_set_new(c, "unit_of_measurement", json_string(sensors[i].unit));
-		if (sensors[i].class_key)
-			json_object_set_new(c, sensors[i].class_key, json_string(sensors[i].class));
-		ha_add(d, &dev, sensors[i].key, "sensor", sensors[i].diagnostic ? ha_diagnostic(c) : c);
-	}
+	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	return d;
 }
 
