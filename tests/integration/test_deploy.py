@@ -122,7 +122,7 @@ def test_setup_piped_into_bash_in_an_empty_folder_fetches_the_project(tmp_path):
     SKYLAPSE_REPO) into the folder and goes on with the clone's setup.sh."""
     snap, bare = tmp_path / "snap", tmp_path / "repo.git"
     subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
-                    "--exclude=/data/", "--exclude=/.git/", "--exclude=/~/", f"{ROOT}/",
+                    "--exclude=/data/", "--exclude=/.git", "--exclude=/~/", f"{ROOT}/",
                     f"{snap}/"], check=True)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c",
            "init.defaultBranch=main"]
@@ -846,7 +846,7 @@ def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project,
     pi = tmp_path / "pi"
     src = tmp_path / "src"  # the laptop's checkout
     subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
-                    "--exclude=/data/", "--exclude=/.git/", f"{ROOT}/", f"{src}/"], check=True)
+                    "--exclude=/data/", "--exclude=/.git", f"{ROOT}/", f"{src}/"], check=True)
 
     def deploy():
         return run([src / "scripts" / "deploy-capture.sh", "127.0.0.1", sshd.user, "dagon",
