@@ -24,6 +24,7 @@
 #include "cmd_encode.h"
 #include "config.h"
 #include "fsutil.h"
+#include "ha_encoder.h"
 #include "job.h"
 #include "log.h"
 #include "loop.h"
@@ -46,6 +47,7 @@ struct encoder {
 	struct cli cli; /* the flags, for reloads */
 	char id[ID_MAX + 1];
 	int concurrency, threads;
+	bool ha_remove; /* --ha-remove: clear the worker's Home Assistant device */
 	char images_root[PATH_MAX], timelapses_root[PATH_MAX];
 };
 
@@ -62,7 +64,9 @@ static void usage(FILE *f)
 	    "  --images-dir DIR     frames root, <camera>/profile-<p>/... (default $IMAGES_DIR,\n"
 	    "                       else " DEFAULT_IMAGES_DIR ")\n"
 	    "  --timelapses-dir DIR outputs root (default $TIMELAPSES_DIR, "
-	    "else " DEFAULT_TIMELAPSES_DIR ")\n" CLI_COMMON_HELP
+	    "else " DEFAULT_TIMELAPSES_DIR ")\n"
+	    "  --ha-remove          remove the worker from Home Assistant (empty retained\n"
+	    "                       discovery) and exit\n" CLI_COMMON_HELP
 	    "\nEnvironment: MQTT_URL MQTT_USERNAME MQTT_PASSWORD MQTT_TOPIC_ROOT IMAGES_DIR\n"
 	    "TIMELAPSES_DIR SKYLAPSE_CONFIG (see config/env.example).\n");
 }
@@ -103,13 +107,14 @@ static int parse_int(const char *name, const char *s, int lo, int hi, int *out)
 
 static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 {
-	enum { O_WORKER = 1, O_CONC, O_THREADS, O_IMAGES, O_TIMELAPSES };
+	enum { O_WORKER = 1, O_CONC, O_THREADS, O_IMAGES, O_TIMELAPSES, O_HA_REMOVE };
 	static const struct option opts[] = {
 	    {"worker", required_argument, NULL, O_WORKER},
 	    {"concurrency", required_argument, NULL, O_CONC},
 	    {"threads", required_argument, NULL, O_THREADS},
 	    {"images-dir", required_argument, NULL, O_IMAGES},
 	    {"timelapses-dir", required_argument, NULL, O_TIMELAPSES},
+	    {"ha-remove", no_argument, NULL, O_HA_REMOVE},
 	    CLI_COMMON_OPTIONS};
 	int opt;
 
@@ -135,6 +140,7 @@ static int parse_args(struct encoder *e, struct cli *cli, int argc, char **argv)
 			break;
 		case O_IMAGES: cli_flag(cli, "IMAGES_DIR", optarg); break;
 		case O_TIMELAPSES: cli_flag(cli, "TIMELAPSES_DIR", optarg); break;
+		case O_HA_REMOVE: e->ha_remove = true; break;
 		default: usage(stderr); return 1;
 		}
 	}
@@ -177,6 +183,17 @@ static void reload(struct encoder *e)
 	e->cfg = fresh;
 	worker_set_config(e->worker, &e->cfg);
 	log_info("reload: configuration reloaded");
+}
+
+/* --ha-remove: the worker's device out of Home Assistant; the exit status. */
+static int remove_device(const struct encoder *e)
+{
+	char client_id[128], topic[TOPIC_MAX];
+
+	if (ha_encoder_config_topic(topic, &e->cfg, e->id) != SL_OK)
+		return 1;
+	snprintf(client_id, sizeof(client_id), "skylapse-encoder-%s-ha-remove", e->id);
+	return ha_remove(&e->cfg, client_id, topic);
 }
 
 static void on_signal(struct loop *l, int signo, void *arg)
@@ -249,6 +266,10 @@ int main(int argc, char **argv)
 		time_set_zone(e.cfg.timezone); /* once, before any thread starts */
 	if (e.id[0] == '\0')
 		host_id(e.id);
+	if (e.ha_remove) {
+		rc = remove_device(&e);
+		goto out;
+	}
 	if (e.concurrency == 0) /* no --concurrency */
 		e.concurrency = e.own.concurrency;
 	if (e.threads == 0)

@@ -2,7 +2,7 @@
 ENCODER_SRCS := encoder/job.c encoder/select.c encoder/colour.c encoder/decode.c \
 	encoder/pipeline.c encoder/deflicker.c encoder/mux.c encoder/fuse.c \
 	encoder/video.c encoder/keogram.c encoder/startrails.c encoder/state.c encoder/registry.c \
-	encoder/job_run.c encoder/worker.c encoder/cmd_encode.c
+	encoder/job_run.c encoder/worker.c encoder/ha_encoder.c encoder/cmd_encode.c
 ENCODER_PKGS := libavcodec libavformat libswscale libavutil libturbojpeg
 
 PROGRAMS += skylapse-encoder

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ha_encoder.h"
 #include "jsonx.h"
 #include "log.h"
 #include "registry.h"
@@ -60,6 +61,10 @@ struct worker {
 	char t_jobs[TOPIC_MAX], t_share[TOPIC_MAX], t_states[TOPIC_MAX], t_cancels[TOPIC_MAX];
 	char t_avails[TOPIC_MAX], p_jobs[TOPIC_MAX], p_encoder[TOPIC_MAX];
 	char t_thumb[TOPIC_MAX], t_keogram[TOPIC_MAX], t_startrails[TOPIC_MAX];
+	/* Home Assistant: the worker's device and status (ha_encoder.h) */
+	struct ha_encoder ha;
+	struct ha_announce announce;
+	char t_status[TOPIC_MAX], t_ha_config[TOPIC_MAX];
 };
 
 /* --- publishing --------------------------------------------------------- */
@@ -72,6 +77,7 @@ static void publish_text(struct worker *w, const char *job_id, const char *text)
 		return;
 	registry_note_published(&w->reg, job_id, text);
 	mqtt_set_state(w->mqtt, topic, text, strlen(text));
+	ha_encoder_note(&w->ha, text);
 }
 
 /* A state for a job without a run: queued, or an end before it ran. */
@@ -156,6 +162,41 @@ static int running_count(const struct worker *w)
 	for (const struct job_rec *r = w->jobs; r; r = r->next)
 		n += r->state == JOB_RUNNING;
 	return n;
+}
+
+/* R/encoder/<worker>/status when something changed (or `force`): the job
+ * list's counts, the last video and error (schema/encoder-status.json). */
+static void publish_status(struct worker *w, bool force)
+{
+	int running = running_count(w), queued = 0;
+	json_t *st;
+	char *text;
+
+	for (const struct job_rec *r = w->jobs; r; r = r->next)
+		queued += r->state == JOB_QUEUED;
+	ha_encoder_counts(&w->ha, running, queued);
+	if (!w->ha.changed && !force)
+		return;
+	w->ha.changed = false;
+	st = ha_encoder_status(&w->ha, w->id);
+	text = jx_dump(st);
+	if (text)
+		mqtt_set_state(w->mqtt, w->t_status, text, strlen(text));
+	free(text);
+	json_decref(st);
+}
+
+/* The worker's Home Assistant device, then its status. */
+static void publish_device(void *arg)
+{
+	struct worker *w = arg;
+	const char *url = w->cfg->backend_url[0] ? w->cfg->backend_url : NULL;
+	char dev_id[HA_ID_MAX];
+	json_t *d = w->cfg->ha_discovery ? ha_encoder_discovery(w->cfg, w->id, url, dev_id) : NULL;
+
+	ha_publish(w->mqtt, w->cfg, w->t_ha_config, d);
+	json_decref(d);
+	publish_status(w, true);
 }
 
 /* --- transitions ---------------------------------------------------------- */
@@ -449,6 +490,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	const char *rest;
 
 	(void)s;
+	if (ha_announce_message(&w->announce, m))
+		return;
 	if (strcmp(m->topic, w->t_jobs) == 0) {
 		on_job_message(w, m);
 	} else if (strncmp(m->topic, w->p_jobs, strlen(w->p_jobs)) == 0) {
@@ -552,6 +595,7 @@ static int64_t on_tick(struct loop *l, long id, void *arg)
 		}
 	if (w->synced && !w->stopping)
 		claim_orphans(w, now);
+	publish_status(w, false);
 	if (w->stopping && loop_now_ms() > w->stop_deadline) {
 		log_warn("jobs did not stop within %d ms; leaving them", WORKER_STOP_TIMEOUT_MS);
 		loop_stop(w->loop);
@@ -595,6 +639,8 @@ static int setup_topics(struct worker *w)
 	    topic_fmt(w->t_thumb, r, "encoder/thumbnail") ||
 	    topic_fmt(w->t_keogram, r, "encoder/keogram") ||
 	    topic_fmt(w->t_startrails, r, "encoder/startrails") ||
+	    topic_fmt(w->t_status, r, "encoder/%s/status", w->id) ||
+	    ha_encoder_config_topic(w->t_ha_config, w->cfg, w->id) ||
 	    topic_fmt(w->p_jobs, r, "encoder/jobs/") ||
 	    snprintf(w->t_share, sizeof(w->t_share), "$share/encoders/%s", w->t_jobs) >=
 		(int)sizeof(w->t_share) ||
@@ -642,8 +688,10 @@ int worker_new(struct loop *loop, struct mqtt_session *mqtt, const struct config
 	if ((rc = mqtt_subscribe(mqtt, w->t_states, 1)) ||
 	    (rc = mqtt_subscribe(mqtt, w->t_avails, 1)) ||
 	    (rc = mqtt_subscribe(mqtt, w->t_cancels, 1)) ||
-	    (rc = mqtt_subscribe(mqtt, w->t_share, 1)))
+	    (rc = mqtt_subscribe(mqtt, w->t_share, 1)) ||
+	    (rc = ha_announce_start(&w->announce, cfg, loop, mqtt, publish_device, w)))
 		goto fail;
+	publish_device(w);
 	*out = w;
 	return SL_OK;
 fail:
@@ -689,6 +737,8 @@ void worker_free(struct worker **wp)
 		unlink_rec(w, w->jobs); /* joins running threads */
 	if (w->tick_timer > 0)
 		loop_del_timer(w->loop, w->tick_timer);
+	if (w->announce.timer > 0)
+		loop_del_timer(w->loop, w->announce.timer);
 	if (w->notify[0] >= 0) {
 		loop_del_fd(w->loop, w->notify[0]);
 		close(w->notify[0]);

@@ -96,6 +96,8 @@ static void set_defaults(struct config *c)
 	profile_set_builtin(&c->profiles);
 	copy_str(c->mqtt_url, sizeof(c->mqtt_url), "mqtt://localhost:1883");
 	copy_str(c->topic_root, sizeof(c->topic_root), "skylapse");
+	copy_str(c->ha_prefix, sizeof(c->ha_prefix), "homeassistant");
+	c->ha_discovery = true;
 	default_host_id(c->camera_id);
 	default_host_id(c->backend_name);
 }
@@ -584,6 +586,8 @@ static void load_env(struct config *c, struct config_problems *p)
 	config_env_str(c, "BACKEND_URL", c->backend_url, sizeof(c->backend_url));
 	config_env_str(c, "PI_HOST", c->pi_host, sizeof(c->pi_host));
 	config_env_int(c, p, "PI_PORT", 1, 65535, &c->pi_port);
+	config_env_str(c, "HA_DISCOVERY_PREFIX", c->ha_prefix, sizeof(c->ha_prefix));
+	config_env_bool(c, p, "HA_DISCOVERY", &c->ha_discovery);
 	if (strncmp(c->mqtt_url, "mqtt://", 7) && strncmp(c->mqtt_url, "mqtts://", 8) &&
 	    strncmp(c->mqtt_url, "tcp://", 6) && strncmp(c->mqtt_url, "ssl://", 6))
 		config_problem(p, c, true, "broker URL '%s' must start with mqtt:// or mqtts://",
@@ -592,6 +596,11 @@ static void load_env(struct config *c, struct config_problems *p)
 	if (strchr(c->topic_root, '#') || strchr(c->topic_root, '+') || c->topic_root[0] == '\0')
 		config_problem(p, c, true, "env MQTT_TOPIC_ROOT: '%s' must be a plain topic prefix",
 			       c->topic_root);
+	if (c->ha_prefix[0] == '\0' || strpbrk(c->ha_prefix, "#+") || c->ha_prefix[0] == '/' ||
+	    c->ha_prefix[strlen(c->ha_prefix) - 1] == '/')
+		config_problem(p, c, true,
+			       "env HA_DISCOVERY_PREFIX: '%s' must be a plain topic prefix",
+			       c->ha_prefix);
 	clock = config_value(c, "SKYLAPSE_CLOCK");
 	if (clock && time_clock_parse(clock, time_real_ms(), &c->clock, why) != SL_OK)
 		config_problem(p, c, true, "env SKYLAPSE_CLOCK: %s", why);
@@ -724,7 +733,9 @@ int config_restart_needed(const struct config *old, const struct config *fresh)
 	       changed(old->camera_id, fresh->camera_id, "CAMERA_ID") +
 	       changed(old->backend_name, fresh->backend_name, "BACKEND_NAME") +
 	       changed(old->images_dir, fresh->images_dir, "IMAGES_DIR") +
-	       changed(old->timelapses_dir, fresh->timelapses_dir, "TIMELAPSES_DIR");
+	       changed(old->timelapses_dir, fresh->timelapses_dir, "TIMELAPSES_DIR") +
+	       changed(old->ha_prefix, fresh->ha_prefix, "HA_DISCOVERY_PREFIX") +
+	       config_changed(old->ha_discovery != fresh->ha_discovery, "HA_DISCOVERY");
 }
 
 const struct schedule *config_schedule(const struct config *c, const char *name)

@@ -100,6 +100,8 @@ struct config {
 	char images_dir[PATH_MAX];        /* "" = the program's default */
 	char timelapses_dir[PATH_MAX];
 	char backend_url[CONFIG_STR];
+	char ha_prefix[CONFIG_STR]; /* HA_DISCOVERY_PREFIX: Home Assistant's discovery prefix */
+	bool ha_discovery;          /* HA_DISCOVERY: announce devices to Home Assistant */
 	bool have_clock;	  /* SKYLAPSE_CLOCK (timeutil.h) is set */
 	struct time_clock clock; /* ... to this; cli_load_config() applies it once */
 };
@@ -127,7 +129,7 @@ const struct schedule *config_schedule(const struct config *c, const char *name)
 /* Logs a warning for each shared setting that differs between a running
  * `old` and a reloaded `fresh` and applies only after a restart in every
  * program: broker, credentials and TLS files, topic root, camera id, backend name,
- * folders. Returns how many. */
+ * folders, Home Assistant discovery. Returns how many. */
 int config_restart_needed(const struct config *old, const struct config *fresh);
 /* When `changed`, logs "reload: NAME changed; it applies after a restart".
  * Returns changed (0 or 1), to be summed. */

@@ -10,19 +10,44 @@
 
 #include "cli.h"
 #include "err.h"
+#include "jsonx.h"
 #include "log.h"
+
+void ha_device_id(char out[HA_ID_MAX], const char *kind, const char *name)
+{
+	if (kind)
+		snprintf(out, HA_ID_MAX, "skylapse_%s_%s", kind, name);
+	else
+		snprintf(out, HA_ID_MAX, "skylapse_%s", name);
+	for (char *p = out; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+json_t *ha_availability(const char *const *avail, int n)
+{
+	json_t *av = json_array();
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(av, json_pack("{s:s}", "topic", avail[i]));
+	return av;
+}
+
+json_t *ha_diagnostic(json_t *cmp)
+{
+	json_object_set_new(cmp, "entity_category", json_string("diagnostic"));
+	return cmp;
+}
 
 json_t *ha_discovery_new(const struct ha_device *dev, const char *const *avail, int n)
 {
-	json_t *d = json_object(), *device, *origin, *av = json_array();
+	json_t *d = json_object(), *device, *origin, *av = ha_availability(avail, n);
 
 	device = json_pack("{s:[s],s:s,s:s,s:s,s:s}", "identifiers", dev->id, "name", dev->name,
 			   "manufacturer", "Skylapse", "model", dev->model, "sw_version",
 			   SKYLAPSE_VERSION);
 	if (dev->config_url && *dev->config_url)
 		json_object_set_new(device, "configuration_url", json_string(dev->config_url));
-	for (int i = 0; i < n; i++)
-		json_array_append_new(av, json_pack("{s:s}", "topic", avail[i]));
 	json_object_set_new(d, "device", device);
 	origin = json_pack("{s:s,s:s}", "name", "skylapse", "sw_version", SKYLAPSE_VERSION);
 	/* the dashboard documents the system; without BACKEND_URL there is none */
@@ -49,13 +74,49 @@ void ha_add(json_t *discovery, const struct ha_device *dev, const char *key, con
 	json_object_set_new(json_object_get(discovery, "components"), key, cmp);
 }
 
-int ha_config_topic(char out[TOPIC_MAX], const char *device_id)
+void ha_add_sensors(json_t *discovery, const struct ha_device *dev, const char *state_topic,
+		    const struct ha_sensor *rows, size_t n)
 {
-	int n = snprintf(out, TOPIC_MAX, HA_PREFIX "/device/%s/config", device_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct ha_sensor *r = &rows[i];
+		json_t *c = json_pack("{s:s,s:s,s:s}", "name", r->name, "state_topic", state_topic,
+				      "value_template", r->tmpl);
+
+		if (r->unit)
+			json_object_set_new(c, "unit_of_measurement", json_string(r->unit));
+		if (r->class_key)
+			json_object_set_new(c, r->class_key, json_string(r->class));
+		if (r->icon)
+			json_object_set_new(c, "icon", json_string(r->icon));
+		if (r->diagnostic)
+			ha_diagnostic(c);
+		ha_add(discovery, dev, r->key, "sensor", c);
+	}
+}
+
+int ha_config_topic(char out[TOPIC_MAX], const struct config *cfg, const char *node,
+		    const char *id)
+{
+	int n = snprintf(out, TOPIC_MAX, "%s/device/%s%s%s/config", cfg->ha_prefix,
+			 node ? node : "", node ? "/" : "", id);
 
 	return n < 0 || n >= TOPIC_MAX ? SL_ERR_RANGE : SL_OK;
 }
 
+void ha_publish(struct mqtt_session *s, const struct config *cfg, const char *config_topic,
+		const json_t *d)
+{
+	char *text;
+
+	if (!cfg->ha_discovery || d == NULL)
+		return;
+	text = jx_dump(d);
+	if (text)
+		mqtt_set_state(s, config_topic, text, strlen(text));
+	free(text);
+}
+
+#define REMOVE_TIMEOUT_MS 10000
 #define ANNOUNCE_MIN_MS 500
 #define ANNOUNCE_SPREAD_MS 2500
 
@@ -122,6 +183,13 @@ out:
 	return rc;
 }
 
+int ha_remove(const struct config *cfg, const char *client_id, const char *config_topic)
+{
+	struct mqtt_opts mo = cli_mqtt_opts(cfg, client_id);
+
+	return ha_remove_device(&mo, config_topic, REMOVE_TIMEOUT_MS);
+}
+
 static int64_t announce_due(struct loop *l, long id, void *arg)
 {
 	struct ha_announce *an = arg;
@@ -131,6 +199,30 @@ static int64_t announce_due(struct loop *l, long id, void *arg)
 	an->timer = 0;
 	an->fn(an->arg);
 	return -1;
+}
+
+int ha_announce_start(struct ha_announce *an, const struct config *cfg, struct loop *loop,
+		      struct mqtt_session *s, void (*fn)(void *arg), void *arg)
+{
+	int n;
+
+	*an = (struct ha_announce){.loop = loop, .fn = fn, .arg = arg};
+	if (!cfg->ha_discovery)
+		return SL_OK;
+	n = snprintf(an->status_topic, TOPIC_MAX, "%s/status", cfg->ha_prefix);
+	if (n < 0 || n >= TOPIC_MAX) {
+		an->status_topic[0] = '\0';
+		return SL_ERR_RANGE;
+	}
+	return mqtt_subscribe(s, an->status_topic, 1);
+}
+
+bool ha_announce_message(struct ha_announce *an, const struct mqtt_message *m)
+{
+	if (an->status_topic[0] == '\0' || strcmp(m->topic, an->status_topic) != 0)
+		return false;
+	ha_announce_on_status(an, m->payload, m->len);
+	return true;
 }
 
 void ha_announce_on_status(struct ha_announce *an, const void *payload, size_t len)

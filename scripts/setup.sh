@@ -499,6 +499,7 @@ fi
 broker_args() {
 	printf '%s\n' --dir "$1" --backend "$BACKEND_NAME" --camera "$CAMERA_ID" --root "$MQTT_TOPIC_ROOT"
 	printf '%s\n' --passwords-from -
+	[ -z "$(old HA_DISCOVERY_PREFIX)" ] || printf '%s\n' --ha-prefix "$(old HA_DISCOVERY_PREFIX)"
 	for b in $secondaries; do printf '%s\n' --secondary-backend "$b"; done
 	[ -z "$secondary_capture" ] || printf '%s\n' --secondary-can-capture
 	[ -z "$2" ] || printf '%s\n' --owner "$2"
@@ -547,6 +548,10 @@ MQTT_TOPIC_ROOT=$MQTT_TOPIC_ROOT
 CAMERA_ID=$CAMERA_ID
 PRIMARY_BACKEND=$BACKEND_NAME
 EOF
+# Home Assistant's settings, when .env has them, go to the Pi as well
+for v in HA_DISCOVERY_PREFIX HA_DISCOVERY; do
+	[ -z "$(old $v)" ] || printf '%s=%s\n' "$v" "$(old $v)" >>"$camera_env.tmp"
+done
 chmod 600 "$camera_env.tmp"
 mv "$camera_env.tmp" "$camera_env"
 say "setup: wrote $camera_env"

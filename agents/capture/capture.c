@@ -418,6 +418,7 @@ void capture_account(struct capture_agent *a, const struct capture_job *job)
 	} else {
 		a->errors_total++;
 		snprintf(a->last_error, sizeof(a->last_error), "%s", job->why);
+		a->last_error_ms = time_now_ms();
 	}
 }
 

@@ -45,6 +45,7 @@ struct capture_agent {
 	long captures_total, errors_total;
 	char last_error[ERRMSG_MAX];
 	char config_error[ERRMSG_MAX]; /* the last reload's, "" when it loaded */
+	int64_t last_error_ms; /* when last_error happened (time_now_ms), 0 never */
 	char last_path[PATH_MAX];
 	int64_t last_capture_ms;
 	int64_t started_ms;

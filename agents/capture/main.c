@@ -262,8 +262,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		handle_request(a, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
 		offline_take_plan(&a->offline, a->own.primary_backend, m->payload, m->len);
-	else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0)
-		ha_announce_on_status(&a->ha, m->payload, m->len);
+	else
+		ha_announce_message(&a->ha, m);
 }
 
 static int64_t status_timer(struct loop *l, long id, void *arg)
@@ -390,8 +390,7 @@ static int run(struct agent *a)
 	mqtt_session_on_connection(a->mqtt, on_connection, a);
 	mqtt_subscribe(a->mqtt, a->t_request, 1);
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
-	mqtt_subscribe(a->mqtt, HA_STATUS_TOPIC, 1);
-	a->ha = (struct ha_announce){a->loop, reannounce, a, 0};
+	ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
 	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
 	a->offline.since_ms = time_now_ms();
 	offline_load_plan(&a->offline);
@@ -492,7 +491,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg, a.own.primary_backend) : run(&a);
+	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg) : run(&a);
 out:
 	mqtt_session_free(&a.mqtt);
 	camera_close(&a.cam);

@@ -77,6 +77,9 @@ json_t *status_build(const struct capture_agent *a)
 	jx_set_str(o, "last_error", camera_error ? camera_error
 						 : (a->last_error[0] ? a->last_error : NULL));
 	jx_set_str(o, "config_error", a->config_error[0] ? a->config_error : NULL);
+	json_object_set_new(o, "last_error_at",
+			    camera_error ? json_null()
+					 : jx_time_utc(a->last_error_ms > 0, a->last_error_ms));
 	json_object_set_new(o, "disk", disk_json(a->images_root));
 	json_object_set_new(o, "disk_low", json_boolean(a->disk_low));
 	json_object_set_new(o, "frames_today", json_integer(a->frames_today));

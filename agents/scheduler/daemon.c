@@ -32,7 +32,6 @@
 #define STATUS_MIN_GAP_MS 1000
 #define STATUS_PERIOD_MS 30000
 #define RESPONSE_MAX (256 * 1024)
-#define REMOVE_TIMEOUT_MS 10000
 
 struct scheduler {
 	struct config cfg;
@@ -247,9 +246,9 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 static void publish_retained(struct scheduler *sch, const json_t *removed, struct sched_out *out)
 {
 	const char *url = sch->cfg.backend_url[0] ? sch->cfg.backend_url : NULL;
-	json_t *d = ha_backend_discovery(&sch->cfg, url, removed);
+	json_t *d = sch->cfg.ha_discovery ? ha_backend_discovery(&sch->cfg, url, removed) : NULL;
 
-	if (sched_out_json(out, MSG_STATE, sch->t_ha_config, d) != SL_OK)
+	if (sch->cfg.ha_discovery && sched_out_json(out, MSG_STATE, sch->t_ha_config, d) != SL_OK)
 		log_error("Home Assistant discovery: cannot build %s", sch->t_ha_config);
 	json_decref(d);
 	core_switch_states(&sch->core, out);
@@ -301,8 +300,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	} else if (strcmp(m->topic, sch->t_config) == 0) {
 		if (!m->retained) /* a retained one would reload on every reconnect */
 			reload_file(sch, "config/changed");
-	} else if (strcmp(m->topic, HA_STATUS_TOPIC) == 0) {
-		ha_announce_on_status(&sch->ha, m->payload, m->len);
+	} else if (ha_announce_message(&sch->ha, m)) {
+		/* Home Assistant restarted: announce() is due */
 	} else if (strcmp(m->topic, sch->t_today) == 0) {
 		core_today(&sch->core, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_camera_prefix, "/profile/set", name)) {
@@ -349,7 +348,7 @@ static int name_topics(struct scheduler *sch)
 	    topic_fmt(sch->t_avail, r, "backend/%s/availability", b) ||
 	    topic_fmt(sch->t_relay_request, r, "backend/%s/capture/request", b) ||
 	    topic_fmt(sch->t_switch_prefix, r, "backend/%s/schedules/", b) ||
-	    ha_config_topic(sch->t_ha_config, dev_id) ||
+	    ha_config_topic(sch->t_ha_config, &sch->cfg, NULL, dev_id) ||
 	    topic_fmt(sch->t_today, r, "backend/%s/timelapse/today", b) ||
 	    topic_fmt(sch->t_camera_prefix, r, "backend/%s/cameras/", b) ||
 	    topic_fmt(sch->t_jobs_prefix, r, "encoder/jobs/") ||
@@ -384,7 +383,7 @@ static int subscribe(struct scheduler *sch)
 		"backend/%s/schedules/+/set", "backend/%s/timelapse/today",
 		"backend/%s/cameras/+/profile/set", "encoder/jobs/+", "backend/%s/config/changed"};
 	char filter[TOPIC_MAX];
-	int rc = mqtt_subscribe(sch->mqtt, HA_STATUS_TOPIC, 1);
+	int rc = ha_announce_start(&sch->ha, &sch->cfg, sch->loop, sch->mqtt, announce, sch);
 
 	for (size_t i = 0; rc == SL_OK && i < sizeof filters / sizeof filters[0]; i++) {
 		rc = topic_fmt(filter, sch->cfg.topic_root, filters[i], sch->cfg.backend_name);
@@ -467,17 +466,15 @@ static int reload(struct scheduler *sch, struct config *fresh)
 	return SL_OK;
 }
 
-static int ha_remove(struct scheduler *sch)
+static int remove_device(struct scheduler *sch)
 {
-	struct mqtt_opts mo;
 	char client_id[128];
 
 	if (name_topics(sch) != SL_OK)
 		return 1;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s-ha-remove",
 		 sch->cfg.backend_name);
-	mo = cli_mqtt_opts(&sch->cfg, client_id);
-	return ha_remove_device(&mo, sch->t_ha_config, REMOVE_TIMEOUT_MS);
+	return ha_remove(&sch->cfg, client_id, sch->t_ha_config);
 }
 
 /* SIGHUP, or the bridge saying it saved the file (PUT /config). */
@@ -544,7 +541,6 @@ static int run(struct scheduler *sch)
 		return 1;
 	if (loop_new(&sch->loop) || loop_watch_signals(sch->loop, on_signal, sch))
 		return 2;
-	sch->ha = (struct ha_announce){sch->loop, announce, sch, 0};
 	rc = start(sch, camera && *camera ? sch->cfg.camera_id : NULL);
 	if (rc == SL_ERR_RANGE) {
 		log_error("MQTT_TOPIC_ROOT or BACKEND_NAME is too long");
@@ -574,7 +570,7 @@ int daemon_run(struct config *cfg, const struct daemon_opts *o)
 	memset(cfg, 0, sizeof(*cfg));
 	sch->o = o;
 	sch->started_ms = time_now_ms();
-	rc = o->ha_remove ? ha_remove(sch) : run(sch);
+	rc = o->ha_remove ? remove_device(sch) : run(sch);
 	mqtt_session_free(&sch->mqtt);
 	core_free(&sch->core);
 	status_cache_clear(&sch->status);

@@ -4,8 +4,8 @@
  * Every sensor reads the one retained backend status (status.c), so Home
  * Assistant has a single state topic to follow and the values always agree
  * with what the bridge serves; the switches and the button are the
- * backend's own command topics (SPEC 4 and docs/SCHEDULER.md); the image
- * is the newest video's thumbnail, which the encoder keeps retained.
+ * backend's own command topics (SPEC 4 and docs/SCHEDULER.md). The newest
+ * video's thumbnail is the encoder's device's (encoder/ha_encoder.c).
  */
 #include "ha_backend.h"
 
@@ -23,41 +23,23 @@
 
 void ha_backend_device_id(const char *backend_name, char out[HA_DEVICE_ID_MAX])
 {
-	snprintf(out, HA_DEVICE_ID_MAX, "skylapse_backend_%s", backend_name);
-	for (char *p = out; *p; p++)
-		if (*p == '-')
-			*p = '_';
+	ha_device_id(out, "backend", backend_name);
 }
 
-/* The sensors, all on the retained status: key, name, value template,
- * icon, a class (device_class or state_class) and a unit. */
-static const struct {
-	const char *key, *name, *tmpl, *icon, *class_key, *class, *unit;
-} sensors[] = {
-	{"active_schedules", "Active schedules", "{{ value_json.active_schedules | length }}",
-	 "mdi:calendar-clock", "state_class", "measurement", NULL},
+/* The sensors, all on the retained status. */
+static const struct ha_sensor sensors[] = {
+	{"active_schedules", "Active schedules", "{{ value_json.active_schedules | length }}", NULL,
+	 "state_class", "measurement", "mdi:calendar-clock", false},
 	{"next_sunrise", "Next sunrise",
-	 "{{ value_json.next_sunrise if value_json.next_sunrise else None }}",
-	 "mdi:weather-sunset-up", "device_class", "timestamp", NULL},
+	 "{{ value_json.next_sunrise if value_json.next_sunrise else None }}", NULL,
+	 "device_class", "timestamp", "mdi:weather-sunset-up", false},
 	{"next_sunset", "Next sunset",
-	 "{{ value_json.next_sunset if value_json.next_sunset else None }}",
-	 "mdi:weather-sunset-down", "device_class", "timestamp", NULL},
-	{"encoder_queue", "Encoder queue", "{{ value_json.encoder_queue }}", "mdi:movie-cog",
-	 "state_class", "measurement", "jobs"},
+	 "{{ value_json.next_sunset if value_json.next_sunset else None }}", NULL, "device_class",
+	 "timestamp", "mdi:weather-sunset-down", false},
+	{"encoder_queue", "Encoder queue", "{{ value_json.encoder_queue }}", "jobs", "state_class",
+	 "measurement", "mdi:movie-cog", true},
+	{"version", "Version", "{{ value_json.version }}", NULL, NULL, NULL, "mdi:tag", true},
 };
-
-static void add_sensors(json_t *d, const struct ha_device *dev, const char *t_status)
-{
-	for (size_t i = 0; i < sizeof sensors / sizeof sensors[0]; i++) {
-		json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", sensors[i].name,
-				      "state_topic", t_status, "value_template", sensors[i].tmpl,
-				      "icon", sensors[i].icon, sensors[i].class_key, sensors[i].class);
-
-		if (sensors[i].unit)
-			json_object_set_new(c, "unit_of_measurement", json_string(sensors[i].unit));
-		ha_add(d, dev, sensors[i].key, "sensor", c);
-	}
-}
 
 /* Component keys are [a-z0-9_]: schedule_<name> with '-' written '_'. */
 static void base_key(const char *name, char out[96])
@@ -121,15 +103,14 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 {
 	const char *root = cfg->topic_root, *b = cfg->backend_name;
 	char dev_id[HA_DEVICE_ID_MAX], name[96], t_avail[TOPIC_MAX], t_status[TOPIC_MAX];
-	char t_today[TOPIC_MAX], t_thumb[TOPIC_MAX];
+	char t_today[TOPIC_MAX];
 	const char *avail[1] = {t_avail};
 	struct ha_device dev;
 	json_t *d;
 
 	if (topic_fmt(t_avail, root, "backend/%s/availability", b) ||
 	    topic_fmt(t_status, root, "backend/%s/status", b) ||
-	    topic_fmt(t_today, root, "backend/%s/timelapse/today", b) ||
-	    topic_fmt(t_thumb, root, "encoder/thumbnail"))
+	    topic_fmt(t_today, root, "backend/%s/timelapse/today", b))
 		return NULL;
 	ha_backend_device_id(b, dev_id);
 	snprintf(name, sizeof(name), "Skylapse backend %s", b);
@@ -137,7 +118,7 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 	d = ha_discovery_new(&dev, avail, 1);
 	if (d == NULL)
 		return NULL;
-	add_sensors(d, &dev, t_status);
+	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	if (add_switches(d, &dev, cfg) != SL_OK) {
 		json_decref(d);
 		return NULL;
@@ -147,9 +128,6 @@ json_t *ha_backend_discovery(const struct config *cfg, const char *config_url,
 	ha_add(d, &dev, "timelapse_today", "button",
 	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Timelapse of today", "command_topic",
 			 t_today, "payload_press", "PRESS", "icon", "mdi:movie-open-play"));
-	ha_add(d, &dev, "latest_timelapse", "image",
-	       json_pack("{s:s,s:s,s:s,s:s}", "name", "Latest timelapse", "image_topic", t_thumb,
-			 "content_type", "image/jpeg", "icon", "mdi:filmstrip"));
 	return d;
 }
 

@@ -2,8 +2,8 @@
  *
  * What the daemon publishes and the core decides, as pure functions the unit
  * tests reach: the device discovery payload (sensors read the retained
- * backend status; a switch per schedule on its set/state topics; the
- * "Timelapse of today" button), the table of encode jobs still queued or
+ * backend status, the technical ones as diagnostic entities; a switch per
+ * schedule on its set/state topics; the "Timelapse of today" button), the table of encode jobs still queued or
  * running (the encoder queue sensor), and which profile a request that
  * names none is given.
  */
@@ -16,7 +16,9 @@
 
 #include "config.h"
 
-#define HA_DEVICE_ID_MAX 96
+#include "ha.h"
+
+#define HA_DEVICE_ID_MAX HA_ID_MAX
 
 /* The backend device's id: skylapse_backend_<name>, '-' made '_'. */
 void ha_backend_device_id(const char *backend_name, char out[HA_DEVICE_ID_MAX]);

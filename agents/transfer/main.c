@@ -19,6 +19,7 @@
 #include "err.h"
 #include "config.h"
 #include "fsutil.h"
+#include "ha_transfer.h"
 #include "jsonx.h"
 #include "log.h"
 #include "loop.h"
@@ -44,6 +45,8 @@ struct agent {
 	struct transfer xfer;
 	bool xfer_ready;
 	bool once, once_done;
+	bool ha_remove;         /* --ha-remove: clear the Home Assistant device */
+	struct ha_announce ha; /* after Home Assistant restarts */
 	int exit_code;
 	int bwlimit;
 	long jobs_timer;
@@ -63,7 +66,9 @@ static void usage(FILE *f)
 	    "  --camera ID        the Pi's camera id (default $CAMERA_ID, else the first\n"
 	    "                     label of PI_HOST)\n"
 	    "  --images-dir DIR   server images root (default $IMAGES_DIR, else /data/images)\n"
-	    "  --bwlimit KBPS     limit rsync to KBPS KiB/s (default: no limit)\n" CLI_COMMON_HELP
+	    "  --bwlimit KBPS     limit rsync to KBPS KiB/s (default: no limit)\n"
+	    "  --ha-remove        remove the transfer from Home Assistant (empty retained\n"
+	    "                     discovery) and exit\n" CLI_COMMON_HELP
 	    "\nEnvironment: PI_HOST (a host name, or 'local' for a local PI_SOURCE) PI_USER\n"
 	    "PI_SOURCE PI_SSH_PORT SSH_KEY SSH_KNOWN_HOSTS TRANSFER_ENABLED\n"
 	    "TRANSFER_INTERVAL_MINUTES DELETE_AFTER_DAYS IMAGES_DIR CAMERA_ID MQTT_URL\n"
@@ -177,7 +182,7 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	const char *rest = topic_split(m->topic, a->cfg.topic_root, first, sizeof(first));
 
 	(void)s;
-	if (rest == NULL)
+	if (ha_announce_message(&a->ha, m) || rest == NULL)
 		return;
 	if (strcmp(rest, "frames") == 0 && id_is_valid(first)) {
 		on_frames(a, first, m);
@@ -322,6 +327,7 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 					     {"camera", required_argument, NULL, 'c'},
 					     {"images-dir", required_argument, NULL, 'i'},
 					     {"bwlimit", required_argument, NULL, 'b'},
+					     {"ha-remove", no_argument, NULL, 'r'},
 					     CLI_COMMON_OPTIONS};
 	char *end;
 	int opt, rc;
@@ -331,6 +337,7 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 			continue;
 		switch (opt) {
 		case 'o': a->once = true; break;
+		case 'r': a->ha_remove = true; break;
 		case 'c': cli_flag(cli, "CAMERA_ID", optarg); break;
 		case 'i': cli_flag(cli, "IMAGES_DIR", optarg); break;
 		case 'b':
@@ -347,6 +354,15 @@ static int parse_args(struct agent *a, struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	return cli_check_id(cli, PROG, "--camera", "CAMERA_ID") ? 1 : 0;
+}
+
+/* Home Assistant restarted (ha_announce): the device and its state again. */
+static void reannounce(void *arg)
+{
+	struct agent *a = arg;
+
+	ha_transfer_publish(a->mqtt, &a->cfg);
+	publish_status(a);
 }
 
 static int start_mqtt(struct agent *a)
@@ -375,6 +391,10 @@ static int start_mqtt(struct agent *a)
 	/* jobs are followed even with retention off: SIGHUP may turn it on */
 	mqtt_subscribe(a->mqtt, a->t_jobs, 1);
 	mqtt_subscribe(a->mqtt, a->t_job_states, 1);
+	if (!a->once) { /* the daemon is the device, not a cron run */
+		ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
+		ha_transfer_publish(a->mqtt, &a->cfg);
+	}
 	publish_status(a);
 	return mqtt_session_start(a->mqtt) ? 2 : 0;
 }
@@ -433,6 +453,10 @@ int main(int argc, char **argv)
 	if (retention_configure(&ret, a.cfg.retention, why) != SL_OK) {
 		log_error("%s", why); /* checked while loading: not expected */
 		rc = 1;
+		goto out;
+	}
+	if (a.ha_remove) {
+		rc = ha_transfer_remove(&a.cfg);
 		goto out;
 	}
 	if (setup_topics(&a)) {

@@ -5,4 +5,5 @@ TRANSFER_CORE_SRCS := agents/transfer/state.c agents/transfer/catalog.c \
 	agents/transfer/hashing.c agents/transfer/transfer.c
 
 PROGRAMS += skylapse-transfer
-skylapse-transfer_SRCS := agents/transfer/main.c agents/transfer/settings.c $(TRANSFER_CORE_SRCS)
+skylapse-transfer_SRCS := agents/transfer/main.c agents/transfer/settings.c \
+	agents/transfer/ha_transfer.c $(TRANSFER_CORE_SRCS)

@@ -159,6 +159,18 @@ WRITES = [
     ("encoder", "skylapse/encoder/jobs/j1", True, "encoder", None),
     ("encoder", "skylapse/encoder/w1/availability", True, "encoder", None),
     ("encoder", "skylapse/encoder/thumbnail", True, "encoder", None),
+    ("encoder", "skylapse/encoder/w1/status", True, "encoder", None),
+    ("helios", "skylapse/encoder/w1/status", False, "encoder", None),
+    # each service writes its own Home Assistant device, nobody else's
+    ("encoder", "homeassistant/device/skylapse_encoder/w1/config", True, "encoder", None),
+    ("encoder", "homeassistant/device/skylapse_transfer/config", False, "transfer", None),
+    ("encoder", "homeassistant/device/skylapse_helios/config", False, "helios", None),
+    ("encoder", "homeassistant/status", False, "readonly", None),
+    ("transfer", "homeassistant/device/skylapse_transfer/config", True, "transfer", None),
+    ("transfer", "homeassistant/device/skylapse_encoder/w1/config", False, "encoder", None),
+    ("transfer", "homeassistant/device/skylapse_backend_dagon/config", False, PRIMARY, None),
+    ("helios", "homeassistant/device/skylapse_encoder/w1/config", False, "encoder", None),
+    ("readonly", "homeassistant/device/skylapse_transfer/config", False, "transfer", None),
     ("helios", "skylapse/encoder/thumbnail", False, "encoder", None),
     ("encoder", "skylapse/encoder/keogram", True, "encoder", None),
     ("encoder", "skylapse/encoder/startrails", True, "encoder", None),
@@ -210,6 +222,13 @@ READS = [
     ("transfer", PRIMARY, REQUEST, False, "helios", "skylapse/helios/frames"),
     ("encoder", PRIMARY, "skylapse/encoder/jobs/j2/cancel", True, PRIMARY, None),
     ("encoder", PRIMARY, REQUEST, False, PRIMARY, "skylapse/encoder/jobs/j2/cancel"),
+    # the services hear Home Assistant's birth message, not the devices
+    ("encoder", "readonly", "homeassistant/status", True, "readonly", None),
+    ("transfer", "readonly", "homeassistant/status", True, "readonly", None),
+    ("encoder", "helios", "homeassistant/device/skylapse_helios/config", False,
+     "readonly", "homeassistant/status"),
+    ("transfer", "encoder", "homeassistant/device/skylapse_encoder/w1/config", False,
+     "readonly", "homeassistant/status"),
 ]
 
 
@@ -362,6 +381,38 @@ def test_new_camera_logs_in_after_sighup(tmp_path):
             c.close()
     finally:
         broker.stop()
+
+
+def test_discovery_prefix_moves_every_home_assistant_right(tmp_path):
+    """--ha-prefix: each user writes its device and reads the birth message
+    under Home Assistant's configured prefix, and no longer under the default."""
+    args = ["sh", str(SCRIPT), "--dir", str(tmp_path), "--backend", PRIMARY,
+            "--camera", "helios", "--ha-prefix", "home/ha"]
+    users = (PRIMARY, "helios", "encoder", "transfer", "readonly")
+    for user in users:
+        args += ["--password-for", f"{user}={password(user)}"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    acl = (tmp_path / "acl").read_text()
+    assert "homeassistant" not in acl and "@HA@" not in acl
+    broker = start_broker(tmp_path)
+    c = {u: login(broker, u) for u in users}
+    try:
+        for u in users:
+            c[u].subscribe("#")
+        for user, device in (("helios", "skylapse_helios"), ("encoder", "skylapse_encoder/w1"),
+                             ("transfer", "skylapse_transfer")):
+            assert probe(c[PRIMARY], c[user], f"home/ha/device/{device}/config", c[user])
+            assert not probe(c[PRIMARY], c[user], f"homeassistant/device/{device}/config",
+                             c[user], f"home/ha/device/{device}/config")
+            assert probe(c[user], c["readonly"], "home/ha/status", c["readonly"])
+    finally:
+        for client in c.values():
+            client.close()
+        broker.stop()
+    bad = subprocess.run(["sh", str(SCRIPT), "--dir", str(tmp_path / "b"), "--backend", PRIMARY,
+                          "--ha-prefix", "ha/#"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "--ha-prefix" in bad.stderr
 
 
 def test_users_script_is_idempotent_and_prunes_dropped_users(tmp_path):

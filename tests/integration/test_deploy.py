@@ -181,6 +181,26 @@ def test_setup_broker_users_acl_and_camera_settings(project):
         assert stat.S_IMODE((broker / f).stat().st_mode) == 0o600, f
 
 
+def test_setup_carries_home_assistants_prefix_to_the_acl_and_the_pi(tmp_path):
+    """HA_DISCOVERY_PREFIX and HA_DISCOVERY in .env: the broker's ACL grants Home
+    Assistant's topics under that prefix, and the Pi's settings carry both."""
+    home = tmp_path / "home"
+    home.mkdir()
+    proj = tmp_path / "p"
+    assert run_setup(proj, home, *SEED_FLAGS).returncode == 0
+    with open(proj / ".env", "a") as f:
+        f.write("HA_DISCOVERY_PREFIX=home/ha\nHA_DISCOVERY=false\n")
+    again = run_setup(proj, home)
+    assert again.returncode == 0, again.stdout + again.stderr
+    acl = (proj / "data" / "broker" / "acl").read_text()
+    assert "topic write home/ha/device/skylapse_helios/config" in acl
+    assert "topic write home/ha/device/skylapse_transfer/config" in acl
+    assert "homeassistant" not in acl
+    cam = read_env(proj / "data" / "broker" / "camera-helios.env")
+    assert cam["HA_DISCOVERY_PREFIX"] == "home/ha" and cam["HA_DISCOVERY"] == "false"
+    assert read_env(proj / ".env")["HA_DISCOVERY_PREFIX"] == "home/ha"
+
+
 def test_setup_interactive_answers_on_stdin(tmp_path):
     home = tmp_path / "home"
     home.mkdir()

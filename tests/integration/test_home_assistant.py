@@ -1,13 +1,14 @@
 """Home Assistant end to end: the real mosquitto, skylapse-capture (sim camera,
-primary backend dagon) and skylapse-scheduler (backend dagon); a client stands
-in for Home Assistant.
+primary backend dagon), skylapse-scheduler (backend dagon), an encoder worker
+and the transfer; a client stands in for Home Assistant.
 
 It does what Home Assistant does: announces itself on homeassistant/status,
 takes every device discovery payload, checks it against the keys of Home
-Assistant's MQTT documentation, renders the sensors' value templates with
-Jinja2 against the states they read, and drives the entities through their
-command topics: the camera's profile select and "Capture now" button, a
-schedule switch, "Timelapse of today".
+Assistant's MQTT documentation, works out each entity's availability from its
+availability topics, renders the sensors' value templates with Jinja2 against
+the states they read, and drives the entities through their command topics:
+the camera's profile select and "Capture now" button, a schedule switch,
+"Timelapse of today".
 """
 import json
 import signal
@@ -48,6 +49,7 @@ ENTITY_KEYS = {"platform", "unique_id", "default_entity_id", "name", "icon", "av
                "encoding", "entity_picture"}
 PLATFORMS = {
     # platform: (required keys, optional keys)
+    "camera": ({"topic"}, {"image_encoding"}),
     "sensor": ({"state_topic"}, {"value_template", "unit_of_measurement", "device_class",
                                  "state_class", "expire_after", "force_update",
                                  "suggested_display_precision", "last_reset_value_template"}),
@@ -68,14 +70,14 @@ ABBREVIATIONS = {"~", "p", "uniq_id", "def_ent_id", "obj_id", "object_id", "stat
                  "dev_cla", "stat_cla", "pl_on", "pl_off", "pl_prs", "ops"}
 
 
-def check_discovery(d):
+def check_discovery(d, url=URL):
     """Checks one device payload; returns its components."""
     assert set(d) <= TOP_KEYS, set(d) - TOP_KEYS
     assert {"device", "origin", "components"} <= set(d)
     dev = d["device"]
     assert set(dev) <= DEVICE_KEYS, set(dev) - DEVICE_KEYS
-    assert {"identifiers", "name", "model", "sw_version", "configuration_url"} <= set(dev)
-    assert dev["configuration_url"] == URL
+    assert {"identifiers", "name", "model", "sw_version"} <= set(dev)
+    assert dev.get("configuration_url") == url  # BACKEND_URL, the dashboard, when set
     assert {"name", "sw_version"} <= set(d["origin"]) <= ORIGIN_KEYS
     assert d["origin"]["sw_version"] == dev["sw_version"]
     assert d["availability_mode"] == "all"
@@ -90,9 +92,26 @@ def check_discovery(d):
         assert not set(c) & ABBREVIATIONS
         assert c["unique_id"].startswith(dev["identifiers"][0] + "_")
         assert c["default_entity_id"] == f"{platform}.{c['unique_id']}"
+        assert c.get("entity_category", "diagnostic") == "diagnostic"
+        if "availability" in c:  # an entity's own list replaces the device's
+            assert c["availability"] and all(a["topic"] for a in c["availability"])
+            assert c["availability_mode"] == "all"
         ids.add(c["unique_id"])
     assert len(ids) == len(d["components"])
     return d["components"]
+
+
+def available(ha, d, key):
+    """Whether Home Assistant shows entity `key` of device payload `d` as
+    available: every topic of its availability list (its own, else the
+    device's; mode all) last said "online"."""
+    c = d["components"][key]
+    topics = [a["topic"] for a in (c if "availability" in c else d)["availability"]]
+    last = {}
+    for m in ha.all("#"):
+        if m.topic in topics:
+            last[m.topic] = m.payload
+    return all(last.get(t) == b"online" for t in topics)
 
 
 def render(component, msg):
@@ -298,12 +317,144 @@ def test_ha_remove_without_a_broker_fails(tmp_path):
     assert out.returncode == 2 and "not removed" in out.stderr, out.stderr
 
 
+def test_camera_entities_stay_available_while_the_backend_is_down(system):
+    """The camera captures on its plan with the backend away: Home Assistant
+    keeps its entities; only what goes through the backend goes unavailable."""
+    ha, sched, start, _ = system
+    d = payload_json(ha.wait_message(CAM_CONFIG))
+    through_backend = {"capture_now", "profile"}
+    assert all(available(ha, d, k) for k in d["components"])
+    mark = ha.mark()
+    assert sched.stop() == 0
+    ha.wait_message(f"{ST}/availability", lambda m: m.payload == b"offline", start=mark)
+    for key in d["components"]:
+        assert available(ha, d, key) == (key not in through_backend), key
+    # the backend back: everything available again
+    mark = ha.mark()
+    start()
+    ha.wait_message(f"{ST}/availability", lambda m: m.payload == b"online", start=mark)
+    assert all(available(ha, d, k) for k in d["components"])
+
+
+def encoder_and_transfer(daemons, broker, tmp_path, config, **extra):
+    """An encoder worker w1 and an idle transfer on `broker`."""
+    env = {"MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(config), "MQTT_TOPIC_ROOT": R,
+           "BACKEND_URL": URL, **extra}
+    worker = daemons("skylapse-encoder", ["--worker", "w1"], env={
+        **env, "IMAGES_DIR": str(tmp_path / "srv-images"),
+        "TIMELAPSES_DIR": str(tmp_path / "timelapses")})
+    transfer = daemons("skylapse-transfer", env={
+        **env, "TRANSFER_ENABLED": "false", "CAMERA_ID": CAM, "PI_HOST": "local",
+        "PI_SOURCE": str(tmp_path / "pi"), "IMAGES_DIR": str(tmp_path / "srv-images"),
+        "SKYLAPSE_STATE_DIR": str(tmp_path / "transfer-state")})
+    return env, worker, transfer
+
+
+ENCODER_CONFIG = "homeassistant/device/skylapse_encoder/w1/config"
+TRANSFER_CONFIG = "homeassistant/device/skylapse_transfer/config"
+
+
+def test_encoder_and_transfer_are_devices_of_their_own(daemons, broker, client, tmp_path):
+    config = write_config(tmp_path, SCHEDULES)
+    ha = client()
+    ha.subscribe("homeassistant/#")
+    ha.subscribe(f"{R}/#")
+    env, worker, transfer = encoder_and_transfer(daemons, broker, tmp_path, config)
+    worker.wait_log("worker w1 ready")
+
+    enc_d = payload_json(ha.wait_message(ENCODER_CONFIG))
+    enc = check_discovery(enc_d)
+    assert enc_d["device"]["identifiers"] == ["skylapse_encoder_w1"]
+    assert [a["topic"] for a in enc_d["availability"]] == [f"{R}/encoder/w1/availability"]
+    assert enc["latest_timelapse"]["image_topic"] == f"{R}/encoder/thumbnail"
+    assert {"last_error", "error_kind", "jobs_done", "jobs_failed", "version"} == \
+        {k for k, c in enc.items() if c.get("entity_category") == "diagnostic"}
+    status = ha.wait_message(f"{R}/encoder/w1/status")
+    validate(payload_json(status), "encoder-status")
+    assert render(enc["running"], status) == "0" and render(enc["last_error"], status) == "none"
+
+    tr_d = payload_json(ha.wait_message(TRANSFER_CONFIG))
+    tr = check_discovery(tr_d)
+    assert [a["topic"] for a in tr_d["availability"]] == [f"{R}/transfer/availability"]
+    assert {"last_sync", "backlog", "error_kind", "state"} <= set(tr)
+    assert tr["error_kind"]["entity_category"] == "diagnostic"
+    assert tr["last_sync"]["device_class"] == "timestamp"
+    status = ha.wait_message(f"{R}/transfer/status")
+    validate(payload_json(status), "transfer-status")
+    assert render(tr["error_kind"], status) == "none"
+    assert render(tr["last_sync"], status) == "None"  # no sync yet: unknown
+    for key in tr:
+        render(tr[key], status)  # every template renders on the real status
+
+    # a job that fails: the worker's status says why, in a word and a sentence
+    mark = ha.mark()
+    ha.publish(f"{R}/encoder/jobs", json.dumps({"job_id": "bad-1", "camera": "Not An Id"}))
+    msg = ha.wait_message(f"{R}/encoder/w1/status",
+                          lambda m: payload_json(m)["jobs_failed"] == 1, start=mark)
+    failed = payload_json(msg)
+    validate(failed, "encoder-status")
+    assert failed["error_kind"] == "invalid" and failed["last_error"]
+    assert render(enc["error_kind"], msg) == "invalid"
+    assert render(enc["last_error"], msg) == failed["last_error"]
+
+    # Home Assistant restarts: both announce themselves again
+    mark = ha.mark()
+    ha.publish("homeassistant/status", "online")
+    ha.wait_message(ENCODER_CONFIG, start=mark)
+    ha.wait_message(TRANSFER_CONFIG, start=mark)
+
+    # removed from service
+    for prog, args, topic in (("skylapse-encoder", ["--worker", "w1", "--ha-remove"],
+                               ENCODER_CONFIG),
+                              ("skylapse-transfer", ["--ha-remove"], TRANSFER_CONFIG)):
+        out = subprocess.run([str(BIN / prog), *args],
+                             env={**env, "PATH": "/usr/bin:/bin", "CAMERA_ID": CAM,
+                                  "PI_HOST": "local", "PI_SOURCE": str(tmp_path / "pi")},
+                             capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        ha.wait_message(topic, lambda m: m.payload == b"", start=mark)
+
+
+def test_prefix_and_switch_for_every_program(daemons, broker, client, tmp_path):
+    """HA_DISCOVERY_PREFIX moves all four devices; HA_DISCOVERY=false keeps them all out."""
+    config = write_config(tmp_path, SCHEDULES)
+    ha = client()
+    ha.subscribe("#")
+    prefix = {"HA_DISCOVERY_PREFIX": "home/ha"}
+    env, worker, transfer = encoder_and_transfer(daemons, broker, tmp_path, config, **prefix)
+    sched_env = {"MQTT_URL": broker.url, "BACKEND_NAME": BACKEND, "SKYLAPSE_CONFIG": str(config),
+                 "CAMERA_ID": "", "SKYLAPSE_STATE_DIR": str(tmp_path / "s"), **prefix}
+    sched = daemons("skylapse-scheduler", args=["--now", NOW], env=sched_env, workdir=tmp_path)
+    for device in ("skylapse_encoder/w1", "skylapse_transfer", f"skylapse_backend_{BACKEND}"):
+        ha.wait_message(f"home/ha/device/{device}/config")
+    mark = ha.mark()
+    ha.publish("home/ha/status", "online")
+    ha.wait_message(f"home/ha/device/skylapse_backend_{BACKEND}/config", start=mark)
+    ha.wait_message("home/ha/device/skylapse_transfer/config", start=mark)
+    assert not [m for m in ha.all("#") if m.topic.startswith("homeassistant/")]
+    for d in (worker, transfer, sched):
+        assert d.stop() == 0
+    for m in [m for m in ha.all("#") if m.retain or m.topic.endswith("/config")]:
+        ha.publish(m.topic, b"", retain=True)  # a clean broker for the second run
+
+    # discovery off: the programs publish their states, and no device
+    off = {"HA_DISCOVERY": "false"}
+    mark = ha.mark()
+    env, worker, transfer = encoder_and_transfer(daemons, broker, tmp_path, config, **off)
+    daemons("skylapse-scheduler", args=["--now", NOW], env={**sched_env, **off,
+                                                            "HA_DISCOVERY_PREFIX": ""},
+            workdir=tmp_path)
+    # each session sends its discovery before the states it feeds
+    ha.wait_message(f"{R}/encoder/w1/status", start=mark)
+    ha.wait_message(f"{R}/transfer/status", start=mark)
+    ha.wait_message(f"{ST}/status", start=mark)
+    assert not [m for m in ha.all("#", mark) if m.topic.endswith("/config") and m.payload]
+
+
 def test_the_newest_videos_thumbnail_is_an_image_entity(system, client, daemons, broker, tmp_path):
     ha = system[0]
-    back = check_discovery(payload_json(ha.wait_message(BACKEND_CONFIG)))
-    image = back["latest_timelapse"]
-    assert image["platform"] == "image" and image["content_type"] == "image/jpeg"
-    assert image["image_topic"] == f"{R}/encoder/thumbnail"
+    # the newest video's picture is the encoder's, no longer the backend's
+    assert "latest_timelapse" not in payload_json(ha.wait_message(BACKEND_CONFIG))["components"]
     # two videos, a dark one then a bright one, made by an encoder worker
     images, videos = tmp_path / "srv-images", tmp_path / "timelapses"
     day = images / CAM / "profile-a" / "2026-11-27"
@@ -323,6 +474,10 @@ def test_the_newest_videos_thumbnail_is_an_image_entity(system, client, daemons,
            "SKYLAPSE_CONFIG": system[3]["SKYLAPSE_CONFIG"], "MQTT_TOPIC_ROOT": R}
     worker = daemons("skylapse-encoder", ["--worker", "w1"], env=env)
     worker.wait_log("worker w1 ready")
+    enc = check_discovery(payload_json(ha.wait_message(ENCODER_CONFIG)), url=None)
+    image = enc["latest_timelapse"]
+    assert image["platform"] == "image" and image["content_type"] == "image/jpeg"
+    assert image["image_topic"] == f"{R}/encoder/thumbnail"
     thumbs = []
     for n, hour in enumerate((6, 7)):
         mark = ha.mark()
@@ -335,6 +490,11 @@ def test_the_newest_videos_thumbnail_is_an_image_entity(system, client, daemons,
             timeout=30))
         assert done["state"] == "done", done
         thumbs.append((videos / done["thumbnail"]).read_bytes())
+        # the worker's device: the last video and how many, once the job is done
+        status = ha.wait_message(f"{R}/encoder/w1/status",
+                                 lambda m, n=n: payload_json(m)["jobs_done"] == n + 1, start=mark)
+        assert payload_json(status)["last_job"] == f"thumb-{n}"
+        assert render(enc["last_video"], status) == done["finished_at"]
         ha.wait_message(image["image_topic"], lambda m, t=thumbs[-1]: m.payload == t, start=mark)
     # what Home Assistant gets when it subscribes: the newest video's JPEG
     newest = retained(client, image["image_topic"])

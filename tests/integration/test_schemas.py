@@ -91,7 +91,7 @@ def test_asyncapi_has_every_topic_with_its_parameters(asyncapi):
     channels = asyncapi["channels"]
     addresses = {ch["address"] for ch in channels.values()}
     assert not set(SPEC_TOPICS) - addresses
-    assert any(a.startswith("homeassistant/") for a in addresses)
+    assert any(a.startswith("{ha_prefix}/") for a in addresses)
     for name, ch in channels.items():
         wanted = set(re.findall(r"\{(\w+)\}", ch["address"]))
         assert set(ch.get("parameters", {})) == wanted, name

@@ -39,6 +39,8 @@ static int setup(void **state)
 	unsetenv("BACKEND_PORT");
 	unsetenv("PRIMARY_BACKEND");
 	unsetenv("SKYLAPSE_CLOCK");
+	unsetenv("HA_DISCOVERY_PREFIX");
+	unsetenv("HA_DISCOVERY");
 	return 0;
 }
 
@@ -226,6 +228,39 @@ static void test_clock_from_the_environment(void **state)
 	assert_true(has_problem(&p, "env SKYLAPSE_CLOCK: '2026-06-21T18:00:00' is not an ISO"));
 	config_free(&c);
 	unsetenv("SKYLAPSE_CLOCK");
+}
+
+/* Home Assistant discovery: on under "homeassistant" by default; the
+ * prefix and the switch come from the environment, checked like the rest. */
+static void test_home_assistant_settings(void **state)
+{
+	const char *path = write_config(
+		"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"}}");
+	struct config_problems p;
+	struct config c;
+
+	(void)state;
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_string_equal(c.ha_prefix, "homeassistant");
+	assert_true(c.ha_discovery);
+	config_free(&c);
+	setenv("HA_DISCOVERY_PREFIX", "home/ha", 1);
+	setenv("HA_DISCOVERY", "false", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), 0);
+	assert_string_equal(c.ha_prefix, "home/ha");
+	assert_false(c.ha_discovery);
+	config_free(&c);
+	setenv("HA_DISCOVERY_PREFIX", "ha/#", 1);
+	setenv("HA_DISCOVERY", "perhaps", 1);
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	assert_true(has_problem(&p, "env HA_DISCOVERY_PREFIX: 'ha/#' must be a plain topic prefix"));
+	assert_true(has_problem(&p, "env HA_DISCOVERY: 'perhaps' is not true or false"));
+	config_free(&c);
+	setenv("HA_DISCOVERY_PREFIX", "ha/", 1);
+	unsetenv("HA_DISCOVERY");
+	assert_int_equal(config_load(&c, path, NULL, &p), SL_ERR_INVAL);
+	config_free(&c);
+	unsetenv("HA_DISCOVERY_PREFIX");
 }
 
 static void test_legacy_is_accepted(void **state)
@@ -476,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_check_rejections),
 		cmocka_unit_test(test_timelapse_auto_by_default),
 		cmocka_unit_test(test_clock_from_the_environment),
+		cmocka_unit_test(test_home_assistant_settings),
 		cmocka_unit_test(test_legacy_is_accepted),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_flags),

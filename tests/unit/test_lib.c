@@ -670,6 +670,35 @@ static void test_ha_announce(void **state)
 	loop_free(&an.loop);
 }
 
+/* Device ids as entity ids want them, topics under the configured prefix,
+ * diagnostic entities, per-entity availability lists. */
+static void test_ha_names(void **state)
+{
+	struct config c = {.ha_prefix = "home/ha", .ha_discovery = true};
+	const char *const avail[2] = {"sky/a/availability", "sky/backend/b/availability"};
+	char id[HA_ID_MAX], topic[TOPIC_MAX];
+	json_t *c1, *av;
+
+	(void)state;
+	ha_device_id(id, NULL, "sky-1");
+	assert_string_equal(id, "skylapse_sky_1");
+	ha_device_id(id, "encoder", "w-1");
+	assert_string_equal(id, "skylapse_encoder_w_1");
+	assert_int_equal(ha_config_topic(topic, &c, NULL, id), 0);
+	assert_string_equal(topic, "home/ha/device/skylapse_encoder_w_1/config");
+	assert_int_equal(ha_config_topic(topic, &c, "skylapse_encoder", "w-1"), 0);
+	assert_string_equal(topic, "home/ha/device/skylapse_encoder/w-1/config");
+	c1 = ha_diagnostic(json_object());
+	assert_string_equal(json_string_value(json_object_get(c1, "entity_category")),
+			    "diagnostic");
+	json_decref(c1);
+	av = ha_availability(avail, 2);
+	assert_int_equal(json_array_size(av), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(av, 1), "topic")),
+			    avail[1]);
+	json_decref(av);
+}
+
 /* --ha-remove without a broker gives up after its timeout: status 2; a bad
  * URL is status 1. */
 static void test_ha_remove_device_unreachable(void **state)
@@ -710,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_jx_time),
 		cmocka_unit_test(test_mqtt_reply_to),
 		cmocka_unit_test(test_ha_announce),
+		cmocka_unit_test(test_ha_names),
 		cmocka_unit_test(test_ha_remove_device_unreachable),
 		cmocka_unit_test(test_topics),
 		cmocka_unit_test(test_err_kind_round_trip),

@@ -1,7 +1,8 @@
 /* test_scheduler_ha.c - the backend's Home Assistant side without a broker.
  *
  * The device discovery payload (every component keyed, platformed and
- * uniquely identified; a switch per schedule on its set/state topics), the
+ * uniquely identified; a switch per schedule on its set/state topics;
+ * technical sensors diagnostic), the
  * table of unfinished encode jobs behind the encoder queue sensor, profile
  * selections (parsing, keeping them in the state file beside the schedule
  * switches, the profile a request naming none gets), today's timelapse job
@@ -67,7 +68,7 @@ static void test_backend_discovery(void **state)
 	static const char *const keys[] = {
 		"active_schedules", "next_sunrise",	 "next_sunset",	   "encoder_queue",
 		"schedule_sunrise", "schedule_a_b",	 "schedule_a_b_2", "timelapse_today",
-		"latest_timelapse",
+		"version",
 	};
 	char dev_id[HA_DEVICE_ID_MAX];
 	struct config c;
@@ -100,10 +101,13 @@ static void test_backend_discovery(void **state)
 		json_object_set_new(ids, str(cmp, "unique_id"), json_true());
 		assert_true(strncmp(str(cmp, "unique_id"), dev_id, strlen(dev_id)) == 0);
 	}
-	cmp = json_object_get(cmps, "latest_timelapse");
-	assert_string_equal(str(cmp, "platform"), "image");
-	assert_string_equal(str(cmp, "image_topic"), "sky/test/encoder/thumbnail");
-	assert_string_equal(str(cmp, "content_type"), "image/jpeg");
+	/* the technical sensors are diagnostic entities, the others primary */
+	assert_string_equal(str(json_object_get(cmps, "encoder_queue"), "entity_category"),
+			    "diagnostic");
+	assert_string_equal(str(json_object_get(cmps, "version"), "entity_category"),
+			    "diagnostic");
+	assert_null(json_object_get(json_object_get(cmps, "next_sunset"), "entity_category"));
+	assert_null(json_object_get(json_object_get(cmps, "schedule_a_b"), "entity_category"));
 	/* the two schedules that differ by '-' and '_' keep their own topics */
 	cmp = json_object_get(cmps, "schedule_a_b");
 	assert_string_equal(str(cmp, "platform"), "switch");
