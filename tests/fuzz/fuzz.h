@@ -66,14 +66,18 @@ static inline void fuzz_tmpdir_remove(void)
 	nftw(fuzz_dir, fuzz_remove, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A private folder for the files a target needs, made on the first call and
- * removed with what it holds when the process exits. */
+/* A private folder for the files a target needs (in memory, /dev/shm, where
+ * there is one), made on the first call and removed with what it holds when
+ * the process exits. */
 static inline const char *fuzz_tmpdir(void)
 {
 	if (fuzz_dir[0] == '\0') {
-		snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/skylapse-fuzz-XXXXXX");
-		if (mkdtemp(fuzz_dir) == NULL)
-			abort();
+		snprintf(fuzz_dir, sizeof(fuzz_dir), "/dev/shm/skylapse-fuzz-XXXXXX");
+		if (mkdtemp(fuzz_dir) == NULL) {
+			snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/skylapse-fuzz-XXXXXX");
+			if (mkdtemp(fuzz_dir) == NULL)
+				abort();
+		}
 		atexit(fuzz_tmpdir_remove);
 	}
 	return fuzz_dir;

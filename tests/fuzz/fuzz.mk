@@ -5,7 +5,7 @@
 # Each target's corpus is tests/fuzz/corpus/NAME/; NAME_SRCS are the
 # production sources it links beside lib/, as tests/unit/*.mk name them.
 FUZZ_TARGETS := capture_request encode_job scheduler config http_path http_range sidecar \
-	announcement plan
+	announcement bridge_state job_state plan
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_DIR := build/fuzz
@@ -33,6 +33,11 @@ fuzz_sidecar_SRCS := agents/transfer/verify.c
 fuzz_sidecar_INC := -Iagents/transfer
 fuzz_announcement_SRCS := agents/transfer/verify.c agents/transfer/catalog.c bridge-http/state.c
 fuzz_announcement_INC := -Ibridge-http -Iagents/transfer
+fuzz_bridge_state_SRCS := bridge-http/state.c
+fuzz_bridge_state_INC := -Ibridge-http
+fuzz_job_state_SRCS := $(ENCODER_TEST_SRCS) agents/transfer/retention.c
+fuzz_job_state_PKGS := $(ENCODER_TEST_PKGS)
+fuzz_job_state_INC := -Iencoder -Iagents/transfer
 fuzz_plan_SRCS := agents/capture/plan.c
 fuzz_plan_INC := -Iagents/capture
 

@@ -2,13 +2,19 @@
  * (bridge-http/http.c: url_path_len(), http_method_parse(), then
  * router_match() over the real route tables of routes.c, the bridge's and
  * the Pi API's), with the parameters' decoding, the Allow list of a 405,
- * and the strict percent-decoding of the query part (urlparse.c).
+ * and the strict percent-decoding of the query part (urlparse.c). A path
+ * parameter ("/images/{path*}", "/{path*}") then goes where route_image()
+ * and route_static() send it: files_content_type() and files_resolve()
+ * under a folder holding a frame, a hidden temporary and a symlink out.
  *
  * The input is "<METHOD> <target>"; without a space, all of it is a GET's
  * target. */
 #include "fuzz.h"
 
+#include <sys/stat.h>
+
 #include "bridge.h"
+#include "files.h"
 #include "router.h"
 #include "routes.h"
 #include "urlparse.h"
@@ -26,10 +32,24 @@ bool bridge_state_ready(const struct bridge *b)
 	return true;
 }
 
+static char root[128];
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char path[256];
+
 	(void)argc, (void)argv;
 	fuzz_quiet();
+	snprintf(root, sizeof(root), "%s", fuzz_tmpdir());
+	snprintf(path, sizeof(path), "%s/helios", root);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/helios/capture_20260621_120000.jpg", root);
+	fuzz_write_file(path, "frame\n", 6);
+	snprintf(path, sizeof(path), "%s/helios/.capture_20260621_120000.jpg.tmp", root);
+	fuzz_write_file(path, "part", 4);
+	snprintf(path, sizeof(path), "%s/escape", root);
+	if (symlink("/etc", path) != 0)
+		abort();
 	return 0;
 }
 
@@ -47,6 +67,14 @@ static void route(const struct route *table, size_t n, unsigned method, const ch
 		for (int i = 0; i < m.nparams; i++)
 			if (strlen(m.params[i]) >= buflen) /* each within the caller's buffer */
 				abort();
+		if (m.nparams == 1 && strstr(m.route->pattern, "{path*}")) {
+			char file[PATH_MAX];
+
+			files_content_type(m.params[0]);
+			if (files_resolve(root, m.params[0], file, sizeof(file)) == SL_OK &&
+			    (strncmp(file, root, strlen(root)) != 0 || strstr(file, "/.")))
+				abort(); /* out of the root, or a hidden temporary */
+		}
 	} else if (rc == SL_ERR_UNSUPPORTED) {
 		router_allow_list(allowed, allow, sizeof(allow));
 	}
