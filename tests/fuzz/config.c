@@ -1,10 +1,15 @@
 /* config.c - fuzzes config.json as every program reads it (lib/config.c:
  * config_load() through a file), then what a loaded configuration feeds:
- * the time zone, each schedule's window of a summer and a winter day
- * (lib/window.c), the restart check of a reload against the default
- * configuration, and the problem lines. */
+ * each program's own section (its settings module), the time zone, each
+ * schedule's window of a summer and a winter day (lib/window.c), the
+ * restart check of a reload against the default configuration, and the
+ * problem lines. */
 #include "fuzz.h"
 
+#include "../../agents/capture/settings.h"
+#include "../../agents/transfer/settings.h"
+#include "../../bridge-http/settings.h"
+#include "../../encoder/settings.h"
 #include "timeutil.h"
 #include "window.h"
 
@@ -31,7 +36,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct window w;
 
 	fuzz_write_file(path, data, size);
-	if (config_load(&c, path, NULL, &p) == SL_OK && time_set_zone(c.timezone) == SL_OK) {
+	if (config_load(&c, path, NULL, &p) == SL_OK) {
+		struct capture_settings cs;
+		struct transfer_settings ts;
+		struct bridge_settings bs;
+		struct encoder_settings es;
+
+		capture_settings_load(&c, &cs, &p);
+		transfer_settings_load(&c, &ts, &p);
+		bridge_settings_load(&c, &bs, &p);
+		encoder_settings_load(&c, &es, &p);
+	}
+	if (p.errors == 0 && time_set_zone(c.timezone) == SL_OK) {
 		for (int i = 0; i < c.nschedules; i++) {
 			const struct schedule *s = &c.schedules[i];
 

@@ -24,6 +24,9 @@ fuzz_encode_job_SRCS := encoder/job.c
 fuzz_encode_job_INC := -Iencoder
 fuzz_scheduler_SRCS := $(SCHEDULER_LOGIC_SRCS)
 fuzz_scheduler_INC := -Iagents/scheduler
+fuzz_config_SRCS := agents/capture/settings.c agents/transfer/settings.c \
+	agents/transfer/retention.c agents/transfer/rsync.c bridge-http/settings.c bridge-http/auth_cors.c \
+	encoder/settings.c encoder/job.c
 fuzz_http_path_SRCS := $(filter-out bridge-http/main.c,$(skylapse-bridge_SRCS))
 fuzz_http_path_PKGS := $(skylapse-bridge_PKGS)
 fuzz_http_path_INC := -Ibridge-http
