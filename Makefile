@@ -1,7 +1,8 @@
 # Skylapse: one Makefile for every program, library and test.
 #
 #   make                 build everything into build/bin/
-#   make test            unit tests (cmocka) then integration tests (pytest)
+#   make test            unit tests (cmocka), the fuzz corpora, integration tests (pytest)
+#   make fuzz            the libFuzzer targets, FUZZ_SECONDS each (tests/fuzz/fuzz.mk)
 #   make run             the whole system on this machine (see scripts/run.sh)
 #   make demo            the same on today's sunset, 40 times faster, to its video
 #   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
@@ -73,6 +74,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 
 -include $(wildcard agents/*/program.mk encoder/program.mk bridge-http/program.mk)
 -include $(wildcard tests/unit/*.mk)
+include tests/fuzz/fuzz.mk
 include scripts/install.mk
 
 .PHONY: all deps test unit integration e2e run clean bench format fresh-check
@@ -124,7 +126,7 @@ $(BUILD)/tests/$(1): $(OBJ)/tests/unit/$(1).o $$(call objs,$$($(1)_SRCS)) $(LIBS
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
-test: unit integration e2e
+test: unit fuzz-replay integration e2e
 
 unit: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(EXTRA_TARGETS)
 	@scripts/run-unit.sh $^

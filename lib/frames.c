@@ -227,8 +227,9 @@ json_t *frames_load_sidecar(const char *root, const char *rel)
 	char path[PATH_MAX];
 	size_t n = strlen(rel);
 
+	/* one byte short of the buffer: ".json" is one longer than ".jpg" */
 	if (n < 5 || strcmp(rel + n - 4, ".jpg") != 0 ||
-	    path_join_safe(root, rel, path, sizeof(path)) != SL_OK)
+	    path_join_safe(root, rel, path, sizeof(path) - 1) != SL_OK)
 		return NULL;
 	memcpy(path + strlen(path) - 4, ".json", 6);
 	return json_load_file(path, JSON_REJECT_DUPLICATES, NULL);

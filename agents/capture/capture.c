@@ -115,11 +115,7 @@ struct capture_job *capture_job_new(struct capture_agent *a, const struct captur
 	job->slot_ms = req->slot_ms;
 	snprintf(job->camera_id, sizeof(job->camera_id), "%s", a->cfg->camera_id);
 	snprintf(job->images_root, sizeof(job->images_root), "%s", a->images_root);
-	if (a->cam)
-		snprintf(job->camera_model, sizeof(job->camera_model), "%s",
-			 camera_info(a->cam)->model);
-	job->exif = (struct exif_info){.camera_model = job->camera_model[0] ? job->camera_model
-									 : NULL,
+	job->exif = (struct exif_info){.camera_model = job->camera_model, /* set by the shoot */
 				       .software = "skylapse " SKYLAPSE_VERSION,
 				       .have_location = a->cfg->have_location,
 				       .latitude = a->cfg->latitude,
@@ -244,6 +240,8 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	}
 	job->profile = p->id;
 	job->bracket_count = p->bracket_count;
+	snprintf(job->camera_model, sizeof(job->camera_model), "%s",
+		 a->cam ? camera_info(a->cam)->model : "");
 	if ((rc = capture_check_disk(a, job->why)) != SL_OK ||
 	    (rc = camera_meter(a->cam, now_ms, &m, job->why)) != SL_OK ||
 	    (rc = profile_controls(p, m.lux, job->overrides, &ctl, job->why)) != SL_OK)

@@ -100,7 +100,7 @@ static void fill(ExifData *ed, const struct exif_info *in)
 		 off / 60, off % 60);
 	snprintf(sub, sizeof(sub), "%03d", (int)(((in->captured_ms % 1000) + 1000) % 1000));
 	add_ascii(ed, EXIF_IFD_0, EXIF_TAG_MAKE, "Skylapse");
-	if (in->camera_model)
+	if (in->camera_model && in->camera_model[0])
 		add_ascii(ed, EXIF_IFD_0, EXIF_TAG_MODEL, in->camera_model);
 	if (in->software)
 		add_ascii(ed, EXIF_IFD_0, EXIF_TAG_SOFTWARE, in->software);

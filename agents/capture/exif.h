@@ -21,7 +21,7 @@ struct exif_info {
 	int utc_offset_minutes;	  /* of the local time at captured_ms (east positive) */
 	int exposure_us;	  /* <= 0: unknown, not written */
 	double analogue_gain;	  /* <= 0: unknown, not written */
-	const char *camera_model; /* NULL: not written */
+	const char *camera_model; /* NULL or "": not written */
 	const char *software;	  /* "skylapse 0.1.0" */
 	bool have_location;
 	double latitude, longitude; /* degrees, north and east positive */

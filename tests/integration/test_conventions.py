@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-SOURCES = ("lib", "agents", "encoder", "bridge-http", "tests/unit", "bench")
+SOURCES = ("lib", "agents", "encoder", "bridge-http", "tests/unit", "tests/fuzz", "bench")
 
 
 def tracked(*patterns):

@@ -112,11 +112,30 @@ static void test_list(void **state)
 	assert_int_equal(frames_list(root, &q, &l), SL_ERR_NOTFOUND);
 }
 
+/* A frame path that just fits PATH_MAX leaves no room for its sidecar's one
+ * more byte (".json"): no sidecar, and no write past the buffer (which the
+ * sanitizer build would see). */
+static void test_sidecar_path_at_limit(void **state)
+{
+	static char long_root[PATH_MAX];
+	const char *rel = "helios/profile-a/2026-11-27/capture_20261127_120000.jpg";
+	size_t n = PATH_MAX - 2 - strlen(rel); /* root + "/" + rel: PATH_MAX - 1 bytes */
+
+	(void)state;
+	memset(long_root, 'a', n);
+	long_root[0] = '/';
+	long_root[n] = '\0';
+	assert_null(frames_load_sidecar(long_root, rel));
+	long_root[n - 1] = '\0';
+	assert_null(frames_load_sidecar(long_root, rel)); /* fits; no such file */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_name),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_sidecar_path_at_limit),
 	};
 
 	return cmocka_run_group_tests_name("frames", tests, setup, teardown);
