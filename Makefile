@@ -8,6 +8,8 @@
 #   make SANITIZE=1 test the same with ASan + UBSan, in build/sanitize/
 #   make SANITIZE=thread test  the same with ThreadSanitizer, in build/tsan/
 #   make fresh-check     make test and make run on a fresh Debian 12 (scripts/fresh-check.sh)
+#   make docker-check    the compose stack built and run in a Docker engine (scripts/docker-check.sh)
+#   make systemd-check   the Pi's units under systemd in a container (scripts/systemd-check.sh)
 #
 # Each program folder brings a program.mk that appends to PROGRAMS and names
 # its sources; each unit test is declared in tests/unit/*.mk. Missing Debian
@@ -77,7 +79,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 include tests/fuzz/fuzz.mk
 include scripts/install.mk
 
-.PHONY: all deps test unit integration e2e run clean bench format fresh-check
+.PHONY: all deps test unit integration e2e run clean bench format fresh-check docker-check systemd-check
 all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS) dashboard/vendor/uPlot.esm.js
 
 # the dashboard's one library (uPlot), copied from npm's node_modules
@@ -151,6 +153,14 @@ bench: all
 # the README's promise, kept: a clean clone of HEAD on a debootstrap'd Debian 12
 fresh-check:
 	@scripts/fresh-check.sh
+
+# the compose stack built and brought up by its own dockerd, a frame from a stand-in Pi through it
+docker-check: all
+	@scripts/docker-check.sh
+
+# deploy-capture.sh into a systemd-nspawn Debian 12 booted as the Pi
+systemd-check: all
+	@scripts/systemd-check.sh
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h' '*.cpp')

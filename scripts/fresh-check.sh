@@ -15,6 +15,7 @@
 # The base system is made once and kept in $SKYLAPSE_FRESH_CACHE (default
 # ~/.cache/skylapse-fresh); each run works on a new copy, left in place for inspection until the
 # next run. Needs root (debootstrap, namespaces). Exit 0 when both commands held.
+# `fresh-check.sh --base` only makes the base system (docker-check and systemd-check start from it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SKYLAPSE_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-fresh}
@@ -25,10 +26,6 @@ mirror=${SKYLAPSE_FRESH_MIRROR:-http://deb.debian.org/debian}
 say() { printf 'fresh-check: %s\n' "$*" >&2; }
 if [ "$(id -u)" -ne 0 ]; then
 	exec sudo --preserve-env=SKYLAPSE_FRESH_CACHE,SKYLAPSE_FRESH_MIRROR,NODE_EXTRA_CA_CERTS "$0" "$@"
-fi
-commit=$(git -C "$root" rev-parse HEAD)
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
-	say "uncommitted changes are not checked: the fresh clone is of $commit"
 fi
 
 # the network settings and proxy CA a networked Debian machine would have
@@ -59,6 +56,15 @@ if [ ! -x "$base/usr/bin/make" ]; then
 	mv "$base.tmp" "$base"
 fi
 
+if [ "${1:-}" = --base ]; then
+	say "the base system is in $base"
+	exit 0
+fi
+
+commit=$(git -C "$root" rev-parse HEAD)
+if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
+	say "uncommitted changes are not checked: the fresh clone is of $commit"
+fi
 say "copying the base system to $sys"
 rm -rf "$sys"
 cp -a "$base" "$sys"

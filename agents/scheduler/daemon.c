@@ -25,6 +25,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "relay.h"
+#include "service.h"
 #include "status.h"
 #include "timeutil.h"
 
@@ -553,7 +554,10 @@ static int run(struct scheduler *sch)
 	log_info("backend '%s': %d schedules, time zone %s, broker %s, switches in %s",
 		 sch->cfg.backend_name, sch->core.nruns, sch->cfg.timezone, sch->cfg.mqtt_url,
 		 sch->sw.path);
+	/* Type=notify: without READY=1 systemd would hold the unit in "activating" */
+	service_ready(sch->loop, "scheduling");
 	rc = loop_run(sch->loop);
+	service_stopping();
 	return rc ? 2 : 0;
 }
 

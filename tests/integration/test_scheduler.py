@@ -363,6 +363,27 @@ def test_broker_restart_and_clean_stop(start_scheduler, broker, client, tmp_path
     w2.wait_message(f"{ST}/availability", lambda m: m.payload == b"offline", start=mark)
 
 
+def test_systemd_notify_ready_watchdog_stopping(start_scheduler, tmp_path):
+    """Type=notify, as its unit says: READY=1 once set up (without it systemd holds the unit
+    in "activating"), WATCHDOG=1 at half of WatchdogSec, STOPPING=1 on the way out."""
+    import socket
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    cfg = write_config(tmp_path, {"day": tod("12:00", "13:00", interval=5)})
+    d, w = start_scheduler(cfg, now=f"{DAY}T12:10:00-06:00", camera_id=CAM,
+                           extra_env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "200000"})
+    got = []
+    while sum(b"WATCHDOG=1" in g for g in got) < 2:
+        got.append(sock.recv(4096))
+    assert b"READY=1" in got[0]
+    assert d.stop() == 0
+    while b"STOPPING=1" not in got[-1]:
+        got.append(sock.recv(4096))
+    sock.close()
+
+
 def test_sighup_reload(start_scheduler, client, tmp_path):
     cfg = write_config(tmp_path, {"day": tod("12:00", "13:00", interval=2)})
     d, w = start_scheduler(cfg, now=f"{DAY}T12:10:00-06:00", camera_id=CAM)
