@@ -116,7 +116,8 @@ static json_t *all_jobs(struct bridge *b)
 		while ((de = readdir(d)) != NULL)
 			if (id_is_valid(de->d_name))
 				scan_camera(b, de->d_name, jobs, videos);
-		videos = videos_named(jobs);
+		if (pass == 0)
+			videos = videos_named(jobs);
 	}
 	json_decref(videos);
 	if (d)
