@@ -25,6 +25,10 @@ def stack(tmp_path_factory):
     s.port2 = free_port()
     s.bridge2 = s.start_bridge(port=s.port2)
     wait_for(lambda: status_interval(s, "sunrise") == 5, 15, "the scheduler's status at the bridge")
+    # the notice is not retained: both bridges must be on the broker before a PUT
+    # (/health answers 200 once the retained state is in, which needs the connection)
+    for port in (s.port, s.port2):
+        wait_for(lambda: s.get("/health", port=port).status == 200, 15, f"bridge {port} ready")
     yield s
     s.stop()
 

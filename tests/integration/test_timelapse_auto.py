@@ -130,7 +130,8 @@ def test_killed_over_the_close_still_one_video(stack):
     stack.start(timelapse={"fps": 12, "width": 160, "deflicker": False})
     stack.watcher.wait_message(f"{R}/{CAM}/frames", timeout=stack.close_real - time.time())
     journal = stack.tmp / "scheduler-state" / f"scheduler-{BACKEND}-windows.json"
-    wait_for(lambda: "all_day" in json.loads(journal.read_text() or "{}"), 5, "the journal")
+    wait_for(lambda: journal.exists() and "all_day" in json.loads(journal.read_text() or "{}"),
+             5, "the journal")
     stack.scheduler.kill9()
     assert time.time() < stack.close_real, "killed before the close (machine too slow?)"
     # the close passes while the scheduler is down: no job
