@@ -105,9 +105,11 @@ class Stack:
         for s in (v[0] for v in by_slot.values()):
             assert s["schedule"] == "minute" and s["backend_name"] == BACKEND
             assert s["profile"] == "a"
-        # every frame announced (the broker's restart may repeat one: at least once)
+        # every frame announced (the broker's restart may repeat one: at least once); frames
+        # taken while the broker was away go out on the agent's reconnect, whose back-off
+        # reaches 30 s (lib/mqtt.h)
         on_disk = {v[0]["path"] for v in by_slot.values()}
-        wait_for(lambda: on_disk <= self.announced(), 20, "every frame announced")
+        wait_for(lambda: on_disk <= self.announced(), 45, "every frame announced")
         assert self.announced() == on_disk
 
     def announced(self):
