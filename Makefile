@@ -76,7 +76,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 
 -include $(wildcard agents/*/program.mk encoder/program.mk bridge-http/program.mk)
 -include $(wildcard tests/unit/*.mk)
-include tests/fuzz/fuzz.mk
+-include $(wildcard tests/fuzz/fuzz.mk)
 include scripts/install.mk
 
 .PHONY: all deps test unit integration e2e run clean bench format fresh-check docker-check systemd-check
