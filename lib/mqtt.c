@@ -34,11 +34,15 @@
 #define STOP_MAX_MS  2000 /* for "offline" and the messages in flight at the end */
 
 enum conn_state { ST_IDLE, ST_CONNECTING, ST_WAITING, ST_CONNECTED, ST_STOPPED };
-enum event_kind { EV_MESSAGE, EV_CONNECTED, EV_LOST, EV_CONNECT_FAILED };
+enum event_kind { EV_MESSAGE, EV_CONNECTED, EV_LOST, EV_CONNECT_FAILED, EV_RESEND };
+
+/* An event is also the copy of a QoS 1 message kept until the broker takes
+ * it (kind EV_RESEND, on the session's unacked list until then). */
 
 struct event {
 	enum event_kind kind;
-	struct event *next;
+	struct event *next, *prev; /* prev: on the unacked list only */
+	struct mqtt_session *owner; /* of an unacked message */
 	char *topic;
 	unsigned char *payload;
 	size_t len;
@@ -48,6 +52,7 @@ struct event {
 	unsigned char *correlation;
 	size_t correlation_len;
 	int64_t expires_at_ms;
+	int expiry_seconds; /* of an unacked message */
 	char reason[ERRMSG_MAX];
 };
 
@@ -75,6 +80,8 @@ struct mqtt_session {
 	int efd;
 	pthread_mutex_t lock;
 	struct event *head, *tail;
+	struct event *unacked; /* QoS 1 messages the broker has not taken, under lock */
+	int nunacked;
 	struct filter *filters;
 	int nfilters;
 	struct state *states;
@@ -269,12 +276,101 @@ static void subscribe_one(struct mqtt_session *s, const struct filter *f)
 		log_warn("mqtt: subscribe %s failed: %s", f->topic, MQTTAsync_strerror(rc));
 }
 
+static void unacked_unlink(struct mqtt_session *s, struct event *e)
+{
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		s->unacked = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	e->next = e->prev = NULL;
+	s->nunacked--;
+}
+
+/* Paho's threads: the broker took an unacked message. */
+static void on_delivered(void *ctx, MQTTAsync_successData5 *d)
+{
+	struct event *e = ctx;
+	struct mqtt_session *s = e->owner;
+
+	(void)d;
+	pthread_mutex_lock(&s->lock);
+	unacked_unlink(s, e);
+	pthread_mutex_unlock(&s->lock);
+	event_free(e);
+}
+
+/* Paho's threads: an unacked message was dropped with the session it was in
+ * flight in (the broker came back without it, or the client is being
+ * destroyed): the loop sends it again. A broker's refusal is final. */
+static void on_undelivered(void *ctx, MQTTAsync_failureData5 *f)
+{
+	struct event *e = ctx;
+	struct mqtt_session *s = e->owner;
+	bool again = f->code == MQTTASYNC_OPERATION_INCOMPLETE || f->code == MQTTASYNC_DISCONNECTED;
+
+	pthread_mutex_lock(&s->lock);
+	unacked_unlink(s, e);
+	pthread_mutex_unlock(&s->lock);
+	if (again)
+		push_event(s, e);
+	else
+		event_free(e);
+}
+
+/* A copy of a QoS 1 message for on_undelivered(), on the unacked list; NULL
+ * when out of memory or when BUFFERED_MAX are kept already (the message is
+ * then Paho's alone, as every message was before). */
+static struct event *unacked_new(struct mqtt_session *s, const char *topic, const void *payload,
+				 size_t len, const struct mqtt_pub_props *pp)
+{
+	struct event *e;
+	bool full;
+
+	pthread_mutex_lock(&s->lock);
+	full = s->nunacked >= BUFFERED_MAX;
+	pthread_mutex_unlock(&s->lock);
+	if (full || (e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->kind = EV_RESEND;
+	e->owner = s;
+	e->topic = strdup(topic);
+	e->payload = malloc(len + 1);
+	if (pp && pp->response_topic)
+		e->response_topic = strdup(pp->response_topic);
+	if (pp && pp->correlation && (e->correlation = malloc(pp->correlation_len + 1)) != NULL) {
+		memcpy(e->correlation, pp->correlation, pp->correlation_len);
+		e->correlation_len = pp->correlation_len;
+	}
+	e->expiry_seconds = pp ? pp->expiry_seconds : 0;
+	if (!e->topic || !e->payload || (pp && pp->response_topic && !e->response_topic) ||
+	    (pp && pp->correlation && !e->correlation)) {
+		event_free(e);
+		return NULL;
+	}
+	memcpy(e->payload, payload, len);
+	e->len = len;
+	pthread_mutex_lock(&s->lock);
+	e->next = s->unacked;
+	if (s->unacked)
+		s->unacked->prev = e;
+	s->unacked = e;
+	s->nunacked++;
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+/* Sends one message. A QoS 1 message that is not retained is also kept
+ * until the broker takes it (a retained state is sent again on every
+ * connect anyway, and an old copy must never overwrite a newer one). */
 static int send_raw(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
 		    int qos, bool retain, const struct mqtt_pub_props *pp)
 {
 	MQTTAsync_message msg = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	MQTTProperty prop;
+	struct event *kept = qos == 1 && !retain ? unacked_new(s, topic, payload, len, pp) : NULL;
 	int rc;
 
 	msg.payload = (void *)payload;
@@ -298,9 +394,20 @@ static int send_raw(struct mqtt_session *s, const char *topic, const void *paylo
 		prop.value.integer4 = (unsigned)pp->expiry_seconds;
 		MQTTProperties_add(&msg.properties, &prop);
 	}
+	if (kept) {
+		ro.onSuccess5 = on_delivered;
+		ro.onFailure5 = on_undelivered;
+		ro.context = kept;
+	}
 	rc = MQTTAsync_sendMessage(s->client, topic, &msg, &ro);
 	MQTTProperties_free(&msg.properties);
 	if (rc != MQTTASYNC_SUCCESS) {
+		if (kept) {
+			pthread_mutex_lock(&s->lock);
+			unacked_unlink(s, kept);
+			pthread_mutex_unlock(&s->lock);
+			event_free(kept);
+		}
 		log_debug("mqtt: publish %s failed: %s", topic, MQTTAsync_strerror(rc));
 		return SL_ERR_BROKER;
 	}
@@ -455,6 +562,14 @@ static void handle_event(struct mqtt_session *s, struct event *e)
 		s->state = ST_WAITING;
 		s->retry_timer = loop_add_timer(s->loop, s->retry_ms, retry_timer_fired, s);
 		s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
+		return;
+	case EV_RESEND:
+		if (s->state == ST_STOPPED)
+			return;
+		log_debug("mqtt: %s again (the broker lost it in flight)", e->topic);
+		send_raw(s, e->topic, e->payload, e->len, 1, false,
+			 &(struct mqtt_pub_props){e->response_topic, e->correlation,
+						  e->correlation_len, e->expiry_seconds});
 		return;
 	}
 }
@@ -851,6 +966,12 @@ void mqtt_session_free(struct mqtt_session **sp)
 		struct event *e = s->head;
 
 		s->head = e->next;
+		event_free(e);
+	}
+	while (s->unacked) { /* dropped by Paho from a full buffer, never reported */
+		struct event *e = s->unacked;
+
+		s->unacked = e->next;
 		event_free(e);
 	}
 	for (int i = 0; i < s->nfilters; i++)

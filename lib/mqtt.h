@@ -92,7 +92,11 @@ int mqtt_subscribe(struct mqtt_session *s, const char *filter, int qos);
 int mqtt_unsubscribe(struct mqtt_session *s, const char *filter);
 
 /* Publishes; while disconnected QoS 1 messages are buffered (up to 1000,
- * oldest dropped) and sent on reconnect. 0, SL_ERR_BROKER or SL_ERR_NOMEM. */
+ * oldest dropped) and sent on reconnect. A QoS 1 message that is not
+ * retained is kept until the broker takes it: one in flight when the broker
+ * died, which comes back without the session (Paho then drops what was in
+ * flight), is sent again. At least once: a receiver may see it twice.
+ * 0, SL_ERR_BROKER or SL_ERR_NOMEM. */
 int mqtt_publish(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
 		 int qos, bool retain);
 int mqtt_publish_props(struct mqtt_session *s, const char *topic, const void *payload, size_t len,

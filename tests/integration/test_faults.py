@@ -10,6 +10,7 @@ frame a slot, every one announced, none twice on disk. A late request for a
 slot already taken is answered with that slot's frames, nothing shot.
 """
 import json
+import signal
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -176,6 +177,26 @@ def test_broker_killed_mid_window(stack, broker):
     by_request, by_plan = stack.takers(by_slot)
     print(f"\nbroker killed: {by_request} slots by request, {by_plan} by plan")
     assert by_plan >= 14, by_plan
+
+
+def test_broker_stalled_then_killed(stack, broker):
+    """Announcements sent into a broker that takes them and answers nothing,
+    which then dies: the restarted broker has no session, Paho drops what was
+    in flight, and the agent's session sends it again (lib/mqtt.h)."""
+    stack.start()
+    stack.wait_until_slot(15)
+    broker.proc.send_signal(signal.SIGSTOP)  # the TCP connection stays up, no PUBACK comes
+    stack.wait_until_slot(24)  # slots taken by the plan, announced into the stalled broker
+    broker.proc.kill()
+    broker.proc.wait()
+    stack.wait_until_slot(28)
+    broker.start()
+    stack.watcher = Client(broker.port)
+    stack.watcher.subscribe(f"{T}/#")
+    stack.watchers.append(stack.watcher)
+    by_slot = stack.finish()
+    stack.assert_each_slot_once(by_slot)
+    assert "capturing per the plan" in stack.capture.log()
 
 
 def test_late_request_gets_the_slots_frames(stack):
