@@ -21,27 +21,14 @@
 # build's layers; the run's folder (/tmp/skylapse-docker-check.*) is removed unless it failed.
 # Needs root. Exit 0 when every step held.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+check=docker-check keep_env=SKYLAPSE_DOCKER_CACHE,SKYLAPSE_FRESH_CACHE,NODE_EXTRA_CA_CERTS
+# shellcheck source=scripts/check-common.sh
+. "$(dirname "$0")/check-common.sh"
 cache=${SKYLAPSE_DOCKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-docker}
 fresh=${SKYLAPSE_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-fresh}
 base_image=debian:12-slim
 camera=helios
 backend=dagon
-t0=$SECONDS
-
-say() { printf 'docker-check: %s\n' "$*" >&2; }
-passed=()
-pass() {
-	passed+=("$*")
-	say "ok ($((SECONDS - t0))s): $*"
-}
-fail() {
-	say "FAILED ($((SECONDS - t0))s): $*"
-	exit 1
-}
-if [ "$(id -u)" -ne 0 ]; then
-	exec sudo --preserve-env=SKYLAPSE_DOCKER_CACHE,SKYLAPSE_FRESH_CACHE,NODE_EXTRA_CA_CERTS "$0" "$@"
-fi
 [ -x "$root/build/bin/skylapse-capture" ] || fail "build/bin/skylapse-capture is missing: run make"
 missing=""
 command -v dockerd >/dev/null || missing="$missing docker.io"
@@ -57,29 +44,12 @@ docker=/usr/bin/docker
 [ -x "$docker" ] || docker=$(command -v docker)
 [ -x "$fresh/bookworm-minbase/usr/bin/make" ] || SKYLAPSE_FRESH_CACHE=$fresh "$root/scripts/fresh-check.sh" --base
 
-commit=$(git -C "$root" rev-parse HEAD)
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
-	say "uncommitted changes are not checked: the image is built from $commit"
-fi
 work=$(mktemp -d /tmp/skylapse-docker-check.XXXXXX)
 chmod 755 "$work"
 proj=$work/skylapse # the compose project is named after this folder
 export DOCKER_HOST=unix://$work/docker.sock
 pids=()
 ok=0
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'
-}
-# wait_for SECONDS WHAT COMMAND...: runs COMMAND every half second until it succeeds.
-wait_for() {
-	local limit=$((SECONDS + $1)) what=$2
-	shift 2
-	until "$@"; do
-		[ "$SECONDS" -lt "$limit" ] || fail "$what"
-		sleep 0.5
-	done
-}
 
 finish() {
 	local rc=$?
@@ -188,9 +158,6 @@ running() { # every service's container is running
 		[ "$("$docker" inspect -f '{{.State.Running}}' "skylapse_${s}_1" 2>/dev/null)" = true ] || return 1
 	done
 }
-health() { # port: /health answers 200 with the broker connected
-	curl -fsS "http://127.0.0.1:$1/health" 2>/dev/null | grep -q '"mqtt": *"connected"'
-}
 set -a
 # shellcheck disable=SC1091 # written by setup.sh above
 . ./.env
@@ -262,5 +229,4 @@ pass "docker-compose -f docker-compose.prod.yml down: no container left"
 rm -f "$proj/docker-compose.prod.yml" # nothing left for finish to bring down
 
 ok=1
-say "PASSED in $((SECONDS - t0))s ($commit):"
-for p in "${passed[@]}"; do say "  $p"; done
+check_passed

@@ -17,16 +17,14 @@
 # next run. Needs root (debootstrap, namespaces). Exit 0 when both commands held.
 # `fresh-check.sh --base` only makes the base system (docker-check and systemd-check start from it).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+check=fresh-check keep_env=SKYLAPSE_FRESH_CACHE,SKYLAPSE_FRESH_MIRROR,NODE_EXTRA_CA_CERTS
+# shellcheck source=scripts/check-common.sh
+. "$(dirname "$0")/check-common.sh"
 cache=${SKYLAPSE_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-fresh}
 base=$cache/bookworm-minbase
 sys=$cache/run
 mirror=${SKYLAPSE_FRESH_MIRROR:-http://deb.debian.org/debian}
 
-say() { printf 'fresh-check: %s\n' "$*" >&2; }
-if [ "$(id -u)" -ne 0 ]; then
-	exec sudo --preserve-env=SKYLAPSE_FRESH_CACHE,SKYLAPSE_FRESH_MIRROR,NODE_EXTRA_CA_CERTS "$0" "$@"
-fi
 
 # the network settings and proxy CA a networked Debian machine would have
 give_network() {
@@ -61,10 +59,6 @@ if [ "${1:-}" = --base ]; then
 	exit 0
 fi
 
-commit=$(git -C "$root" rev-parse HEAD)
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
-	say "uncommitted changes are not checked: the fresh clone is of $commit"
-fi
 say "copying the base system to $sys"
 rm -rf "$sys"
 cp -a "$base" "$sys"

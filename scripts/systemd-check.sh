@@ -19,28 +19,15 @@
 #   - `systemctl reboot` in the container: it boots again and the agent comes back by itself.
 # Needs root. Exit 0 when every step held.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+check=systemd-check keep_env=SKYLAPSE_SYSTEMD_CACHE,SKYLAPSE_FRESH_CACHE
+# shellcheck source=scripts/check-common.sh
+. "$(dirname "$0")/check-common.sh"
 cache=${SKYLAPSE_SYSTEMD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-systemd}
 fresh=${SKYLAPSE_FRESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skylapse-fresh}
 image=$cache/bookworm-pi
 sys=$cache/run
 camera=helios
 backend=dagon
-t0=$SECONDS
-
-say() { printf 'systemd-check: %s\n' "$*" >&2; }
-passed=()
-pass() {
-	passed+=("$*")
-	say "ok ($((SECONDS - t0))s): $*"
-}
-fail() {
-	say "FAILED ($((SECONDS - t0))s): $*"
-	exit 1
-}
-if [ "$(id -u)" -ne 0 ]; then
-	exec sudo --preserve-env=SKYLAPSE_SYSTEMD_CACHE,SKYLAPSE_FRESH_CACHE "$0" "$@"
-fi
 if ! command -v systemd-nspawn >/dev/null; then
 	say "installing systemd-container (systemd-nspawn)"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container >/dev/null
@@ -73,10 +60,6 @@ if [ ! -x "$image/usr/sbin/mosquitto" ]; then
 	mv "$image.tmp" "$image"
 fi
 
-commit=$(git -C "$root" rev-parse HEAD)
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
-	say "uncommitted changes are not checked: deployed is a clone of $commit"
-fi
 say "copying the Pi's system to $sys (left there for inspection)"
 rm -rf "$sys"
 cp -a "$image" "$sys"
@@ -86,19 +69,6 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 pids=()
 booted=0
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# wait_for SECONDS WHAT COMMAND...: runs COMMAND every half second until it succeeds.
-wait_for() {
-	local limit=$((SECONDS + $1)) what=$2
-	shift 2
-	until "$@"; do
-		[ "$SECONDS" -lt "$limit" ] || fail "$what"
-		sleep 0.5
-	done
-}
 
 # --- the Pi's SSH, and the container booted ------------------------------------
 
@@ -181,9 +151,6 @@ set -a
 # shellcheck disable=SC1091 # written by setup.sh above
 . "$server/.env"
 set +a
-health() { # port: the bridge's /health answers with the broker connected
-	curl -fsS "http://127.0.0.1:$1/health" 2>/dev/null | grep -q '"mqtt": *"connected"'
-}
 online() { # the camera's retained availability says online
 	mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u readonly -P "$MQTT_READONLY_PASSWORD" \
 		-t "skylapse/$camera/availability" --retained-only -C 1 -W 2 2>/dev/null | grep -qx online
@@ -286,5 +253,4 @@ wait_for 30 "the bridge's /health on 8082 (under systemd)" health 8082
 wait_for 30 "the frontend's /health on 3000 (under systemd)" health 3000
 pass "scripts/setup.sh --start systemd: $units active (Type=notify), /health on 8082 and 3000"
 
-say "PASSED in $((SECONDS - t0))s ($commit):"
-for p in "${passed[@]}"; do say "  $p"; done
+check_passed

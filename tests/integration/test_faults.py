@@ -113,6 +113,13 @@ class Stack:
         wait_for(lambda: on_disk <= self.announced(), 45, "every frame announced")
         assert self.announced() == on_disk
 
+    def restart_broker(self):
+        """Starts the killed broker again, watched by a new client."""
+        self.broker.start()
+        self.watcher = Client(self.broker.port)
+        self.watcher.subscribe(f"{T}/#")
+        self.watchers.append(self.watcher)
+
     def announced(self):
         return {payload_json(m)["path"] for w in self.watchers for m in w.all(f"{T}/frames")}
 
@@ -166,11 +173,7 @@ def test_broker_killed_mid_window(stack, broker):
     broker.proc.kill()
     broker.proc.wait()
     stack.wait_until_slot(30)
-    broker.start()
-    # subscribed long before the agent's next attempt (1, 3, 7 s after the loss)
-    stack.watcher = Client(broker.port)
-    stack.watcher.subscribe(f"{T}/#")
-    stack.watchers.append(stack.watcher)
+    stack.restart_broker()  # watched long before the agent's next attempt (1, 3, 7 s after the loss)
     stack.capture.wait_log("taken while the broker was away", timeout=30)
     by_slot = stack.finish()
     stack.assert_each_slot_once(by_slot)
@@ -190,10 +193,7 @@ def test_broker_stalled_then_killed(stack, broker):
     broker.proc.kill()
     broker.proc.wait()
     stack.wait_until_slot(28)
-    broker.start()
-    stack.watcher = Client(broker.port)
-    stack.watcher.subscribe(f"{T}/#")
-    stack.watchers.append(stack.watcher)
+    stack.restart_broker()
     by_slot = stack.finish()
     stack.assert_each_slot_once(by_slot)
     assert "capturing per the plan" in stack.capture.log()
