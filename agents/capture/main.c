@@ -446,12 +446,19 @@ static int list_cameras(struct agent *a)
 
 int main(int argc, char **argv)
 {
-	struct agent a = {0};
+	/* 170 KiB, mostly room for what a configuration may hold: on the heap
+	 * (mapped before the threshold below is raised) only the pages used
+	 * become resident, where a zeroed stack copy made all of it so */
+	struct agent *a = calloc(1, sizeof(*a));
 	char why[ERRMSG_MAX];
 	bool list = false;
 	int rc;
 
 	log_init("skylapse-capture");
+	if (a == NULL) {
+		log_error("out of memory");
+		return 1;
+	}
 	srandom((unsigned)getpid() ^ (unsigned)time_now_ms());
 	/* frames are megabytes: without this glibc maps and unmaps every JPEG
 	 * and preview buffer, and each frame pays hundreds of page faults */
@@ -460,44 +467,47 @@ int main(int argc, char **argv)
 	/* libcamera logs every IPA detail at info level; keep its errors only
 	 * unless the user asked otherwise */
 	setenv("LIBCAMERA_LOG_LEVELS", "*:ERROR", 0);
-	rc = parse_args(&a, &a.cli, &list, argc, argv);
-	if (rc)
+	rc = parse_args(a, &a->cli, &list, argc, argv);
+	if (rc) {
+		free(a);
 		return rc < 0 ? 0 : rc;
-	rc = cli_load_config(&a.cli, "skylapse-capture", &a.cfg, capture_settings_load, &a.own);
-	if (rc || a.cli.check)
+	}
+	rc = cli_load_config(&a->cli, "skylapse-capture", &a->cfg, capture_settings_load, &a->own);
+	if (rc || a->cli.check)
 		goto out;
-	if (path_expand_home(a.cfg.images_dir[0] ? a.cfg.images_dir : "~/skylapse-images",
-			     a.cap.images_root, sizeof(a.cap.images_root)) ||
-	    mkdir_p(a.cap.images_root, 0755) < 0) {
-		log_error("images folder %s: %s", a.cap.images_root, strerror(errno));
+	if (path_expand_home(a->cfg.images_dir[0] ? a->cfg.images_dir : "~/skylapse-images",
+			     a->cap.images_root, sizeof(a->cap.images_root)) ||
+	    mkdir_p(a->cap.images_root, 0755) < 0) {
+		log_error("images folder %s: %s", a->cap.images_root, strerror(errno));
 		rc = 1;
 		goto out;
 	}
-	if (state_paths(&a) < 0) {
+	if (state_paths(a) < 0) {
 		log_error("state folder: %s", strerror(errno));
 		rc = 1;
 		goto out;
 	}
-	a.cap.cfg = &a.cfg;
-	a.cap.set = &a.own;
-	a.cap.expo = &a.expo;
-	if (exposure_run_load(&a.expo, a.cap.expo_path, why) < 0)
+	a->cap.cfg = &a->cfg;
+	a->cap.set = &a->own;
+	a->cap.expo = &a->expo;
+	if (exposure_run_load(&a->expo, a->cap.expo_path, why) < 0)
 		log_warn("exposure state unusable, starting afresh: %s", why);
-	a.cap.started_ms = time_now_ms();
-	if (time_set_zone(a.cfg.timezone) != SL_OK)
-		log_warn("time zone %s unknown: days are counted in UTC", a.cfg.timezone);
-	if (setup_topics(&a)) {
+	a->cap.started_ms = time_now_ms();
+	if (time_set_zone(a->cfg.timezone) != SL_OK)
+		log_warn("time zone %s unknown: days are counted in UTC", a->cfg.timezone);
+	if (setup_topics(a)) {
 		log_error("MQTT_TOPIC_ROOT is too long");
 		rc = 1;
 		goto out;
 	}
-	rc = list ? list_cameras(&a) : a.ha_remove ? ha_camera_remove(&a.cfg) : run(&a);
+	rc = list ? list_cameras(a) : a->ha_remove ? ha_camera_remove(&a->cfg) : run(a);
 out:
-	mqtt_session_free(&a.mqtt);
-	camera_close(&a.cam);
-	json_decref(a.cap.last_frame);
-	offline_free(&a.offline);
-	loop_free(&a.loop);
-	config_free(&a.cfg);
+	mqtt_session_free(&a->mqtt);
+	camera_close(&a->cam);
+	json_decref(a->cap.last_frame);
+	offline_free(&a->offline);
+	loop_free(&a->loop);
+	config_free(&a->cfg);
+	free(a);
 	return rc;
 }
