@@ -4,9 +4,11 @@ import pytest
 import harness
 from harness import BIN, Broker, Client, Daemon
 
-# what the sanitizers print (make SANITIZE=1 / SANITIZE=thread test)
+# what the sanitizers (make SANITIZE=1 / SANITIZE=thread test) and valgrind (make valgrind) print
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                     "WARNING: ThreadSanitizer", "runtime error:")
+                     "WARNING: ThreadSanitizer", "runtime error:", "are definitely lost",
+                     "Invalid read of", "Invalid write of", "Invalid free",
+                     "Conditional jump or move depends", "uninitialised value")
 
 
 @pytest.fixture(autouse=True)

@@ -31,8 +31,18 @@ def free_port():
         return s.getsockname()[1]
 
 
+# SKYLAPSE_VALGRIND=1 (make valgrind): every daemon under valgrind's memcheck, its reports in
+# the daemon's log, where conftest.py looks for them (a definite leak is a report)
+VALGRIND = ["valgrind", "-q", "--leak-check=full", "--show-leak-kinds=definite",
+            "--errors-for-leak-kinds=definite", "--num-callers=30"] \
+    if os.environ.get("SKYLAPSE_VALGRIND") == "1" else []
+SLOWER = 8 if VALGRIND else 1
+
+
 def wait_for(predicate, timeout=10.0, what="condition", interval=0.02):
-    """Polls predicate() until it returns a true value; raises on timeout."""
+    """Polls predicate() until it returns a true value; raises on timeout
+    (SLOWER times later under valgrind, whose daemons run many times slower)."""
+    timeout *= SLOWER
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -111,7 +121,7 @@ class Daemon:
 
     def start(self):
         self.logfile = open(self.logpath, "ab")
-        self.proc = subprocess.Popen([str(BIN / self.name)] + self.args, env=self.env,
+        self.proc = subprocess.Popen(VALGRIND + [str(BIN / self.name)] + self.args, env=self.env,
                                      stdout=self.logfile, stderr=subprocess.STDOUT,
                                      cwd=str(ROOT))
         STARTED.append(self)
@@ -133,7 +143,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.terminate()
         try:
-            rc = self.proc.wait(timeout)
+            rc = self.proc.wait(timeout * SLOWER)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
