@@ -2,18 +2,24 @@
 
 Two network namespaces made by the test, joined by a veth pair on a private
 /30: the Pi's runs the capture agent (sim camera) and the sshd the transfer
-pulls from; the server's runs mosquitto, the scheduler and the transfer, and
-the test's own observers (the test's main thread enters it, so its clients
-and the daemons it starts live there). All share a simulated clock at 4 times
-the real speed. A minute into nothing: each side's input from the veth is
-dropped by nftables, so packets vanish as on a Wi-Fi drop (no RST, no ICMP:
-connections hang, connects time out; ARP still answers, as the link itself
-stays up); then the rules go and everything must flow again.
+pulls from; the server's runs mosquitto, the scheduler, the transfer and an
+encoder worker, and the test's own observers (the test's main thread enters
+it, so its clients and the daemons it starts live there). All share a
+simulated clock at 4 times the real speed.
+
+The partition: each side drops its input from the veth (nftables), so packets
+vanish on the way as when a Wi-Fi link drops out: no RST, no ICMP, open
+connections hang until a keep-alive gives up, new ones time out. Taking the
+link down instead would tell both kernels at once (routes gone, errors
+straight away), and tc netem is not in every kernel (not in this one). ARP,
+below nftables' inet family, still answers, as it would across a routed
+network.
 
 Counted end to end: slots planned = frames captured on the Pi (one a slot)
 = frames announced (an at-least-once repeat allowed, counted) = frames
 transferred and verified on the server; no file under a final name that is
-not whole; neither the camera nor the transfer left busy.
+not whole, no temporary left; neither the camera nor the transfer left busy,
+and the window's video job ends.
 """
 import ctypes
 import hashlib
@@ -38,10 +44,11 @@ START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))
 SLOTS = 360           # 12:01:00 .. 12:06:59, one a second: 90 real seconds
 CUT_AT = 40           # the slot the link goes at (10 real seconds into the window)
 CUT_SECONDS = 60.0    # real seconds without a link
-LEAD = 8.0            # real seconds from the daemons' start to the window's
+LEAD = 10.0           # real seconds from the daemons' start to the window's
 SERVER_ADDR, PI_ADDR = "10.215.0.1", "10.215.0.2"
 CLONE_NEWNET = 0x40000000
 NFT_TABLE = "skylapse_partition"
+JOB_ID = f"{CAM}-long-{START:%Y-%m-%d}-a"
 
 
 def utc_ms(t):
@@ -127,8 +134,6 @@ class Net:
 
 @pytest.fixture
 def net():
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
     n = Net()
     try:
         n.create()
@@ -146,18 +151,35 @@ def sha(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def visible(root):
+    """The relative paths of the files under root that are not hidden."""
+    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and
+            not any(part.startswith(".") for part in p.relative_to(root).parts)}
+
+
+def jpgs(root):
+    return {p for p in visible(root) if p.endswith(".jpg")}
+
+
+def sidecars(root):
+    """{frame path: sidecar} by the sidecars under root (each written whole,
+    after its frame)."""
+    return {p[:-5] + ".jpg": json.loads((Path(root) / p).read_text())
+            for p in visible(root) if p.endswith(".json")}
+
+
 def frames_whole(root):
-    """{relative path: sidecar} of the visible frames under root, each
-    checked whole: its sidecar parses and names its size and sha256."""
+    """{relative path: sidecar} of the frames under root, each checked
+    whole (its sidecar names its path, size and sha256), and nothing else
+    visible there."""
     out = {}
-    for jpg in sorted(Path(root).rglob("*.jpg")):
-        rel = jpg.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
+    for rel in sorted(jpgs(root)):
+        jpg = Path(root) / rel
         side = json.loads(jpg.with_suffix(".json").read_text())
-        assert side["path"] == str(rel), (rel, side)
+        assert side["path"] == rel, (rel, side)
         assert jpg.stat().st_size == side["size"] and sha(jpg) == side["sha256"], rel
-        out[str(rel)] = side
+        out[rel] = side
+    assert visible(root) == set(out) | {p[:-4] + ".json" for p in out}
     return out
 
 
@@ -182,7 +204,9 @@ class Stack:
         cfg = {"location": seed["location"],
                "schedules": {"long": {"type": "time_of_day", "start_time": f"{START:%H:%M}",
                                       "end_time": f"{end:%H:%M}", "interval_seconds": 1,
-                                      "profile": "A"}},
+                                      "profile": "A",
+                                      "timelapse": {"fps": 30, "width": 160,
+                                                    "deflicker": False}}},
                "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
                "capture": {"sim_width": 160, "sim_height": 120}}
         self.config = tmp_path / "config.json"
@@ -203,6 +227,10 @@ class Stack:
             workdir=self.tmp)
         self.watcher.wait_message(f"{T}/availability", lambda m: m.payload == b"online",
                                   timeout=20)
+        self.encoder = self.daemons("skylapse-encoder", ["--worker", "w1"], env={
+            **self.common, "MQTT_URL": self.broker.url, "IMAGES_DIR": str(self.server_images),
+            "TIMELAPSES_DIR": str(self.tmp / "timelapses"),
+            "SKYLAPSE_STATE_DIR": str(self.tmp / "encoder-state")}, workdir=self.tmp)
         self.scheduler = self.daemons("skylapse-scheduler", env={
             **self.common, "MQTT_URL": self.broker.url, "BACKEND_NAME": BACKEND,
             "CAMERA_ID": CAM, "SKYLAPSE_STATE_DIR": str(self.tmp / "scheduler-state")},
@@ -235,9 +263,9 @@ def test_partition_for_a_minute_mid_window(net, daemons, tmp_path):
     try:
         run_partition(s, t_test)
     finally:
-        for d in (getattr(s, name, None) for name in ("capture", "scheduler", "transfer")):
-            if d:
-                d.stop()
+        for name in ("capture", "scheduler", "transfer", "encoder"):
+            if getattr(s, name, None):
+                getattr(s, name).stop()
         s.watcher.close()
         s.sshd.stop()
         s.broker.stop()
@@ -262,28 +290,27 @@ def run_partition(s, t_test):
                            start=mark, timeout=90)
     t_back = time.monotonic()
     # recovery: the frames taken before the join announced, then on the server
-    before = {p for p, f in frames_whole(s.pi_images).items()
+    before = {p for p, f in sidecars(s.pi_images).items()
               if PLANNED.index(f["slot"]) < (wall_join - s.anchor) * SPEED}
-    wait_for(lambda: set(s.announced()) >= before, 90, "the partition's frames announced")
+    wait_for(lambda: set(s.announced()) >= before, 90, "the partition's frames announced",
+             interval=0.2)
     t_announced = time.monotonic()
-    wait_for(lambda: set(frames_whole(s.server_images / CAM)) >= before, 180,
-             "the partition's frames on the server")
-    t_transferred = time.monotonic()
+    wait_for(lambda: jpgs(s.server_images / CAM) >= before, 180,
+             "the partition's frames on the server", interval=0.2)
+    t_transferred, wall_transferred = time.monotonic(), time.time()
     s.wait_until_slot(SLOTS + 1)
 
     # captured: one frame a slot on the Pi, each whole
-    def on_pi():
-        return frames_whole(s.pi_images)
-    wait_for(lambda: {f.get("slot") for f in on_pi().values()} >= set(PLANNED), 30,
-             "a frame for every planned slot on the Pi")
-    pi = on_pi()
+    wait_for(lambda: len(sidecars(s.pi_images)) >= SLOTS, 30,
+             "as many frames as slots on the Pi", interval=0.2)
+    pi = frames_whole(s.pi_images)
     per_slot = Counter(f.get("slot") for f in pi.values())
     assert sorted(per_slot) == PLANNED and set(per_slot.values()) == {1}, \
         {k: n for k, n in per_slot.items() if n != 1 or k not in PLANNED}
     assert all(f["schedule"] == "long" and f["backend_name"] == BACKEND for f in pi.values())
 
     # announced: every frame, nothing else; at least once, so a repeat is allowed
-    wait_for(lambda: set(s.announced()) >= set(pi), 90, "every frame announced")
+    wait_for(lambda: set(s.announced()) >= set(pi), 90, "every frame announced", interval=0.2)
     announced = s.announced()
     assert set(announced) == set(pi), set(announced) ^ set(pi)
     assert max(announced.values()) <= 2, announced.most_common(3)
@@ -294,8 +321,9 @@ def run_partition(s, t_test):
     def caught_up():
         st = s.transfer_status()
         return (st.get("state") == "idle" and st.get("backlog") == 0 and
-                set(frames_whole(server_cam)) >= set(pi))
-    wait_for(caught_up, 180, "every frame transferred and verified, the transfer idle")
+                jpgs(server_cam) >= set(pi))
+    wait_for(caught_up, 180, "every frame transferred and verified, the transfer idle",
+             interval=0.2)
     server = frames_whole(server_cam)
     assert server == pi
     st = s.transfer_status()
@@ -308,11 +336,20 @@ def run_partition(s, t_test):
     assert cam["state"] == "idle", cam
     assert s.capture.alive() and s.scheduler.alive() and s.transfer.alive()
 
+    # the window's video, made at its close, ends (no job left running); it holds what was
+    # on the server then: the partition's frames, not the last second's, still on their way
+    job = payload_json(s.watcher.wait_message(
+        f"skylapse/encoder/jobs/{JOB_ID}",
+        lambda m: m.payload and payload_json(m)["state"] in ("done", "failed"), timeout=60))
+    assert job["state"] == "done" and job["frames_skipped"] == 0, job
+    if wall_transferred < s.real_at(SLOTS):
+        assert len(before) <= job["frames_total"] <= SLOTS, job
     by_plan = sum(1 for f in pi.values() if f["request_id"].startswith("plan-"))
     repeats = sum(n - 1 for n in announced.values())
     print(f"\npartition: {SLOTS} slots planned, {len(pi)} captured ({SLOTS - by_plan} by "
           f"request, {by_plan} by plan), {len(announced)} announced ({repeats} repeated), "
-          f"{len(server)} transferred and verified")
+          f"{len(server)} transferred and verified, {job['frames_total']} in the window's "
+          f"video")
     print(f"partition: link cut {cut_for:.1f} s; after the join: camera online in "
           f"{t_back - t_join:.1f} s, the {len(before)} frames taken before it announced in "
           f"{t_announced - t_join:.1f} s and on the server in {t_transferred - t_join:.1f} s; "
