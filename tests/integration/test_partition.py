@@ -138,9 +138,10 @@ def net():
     try:
         n.create()
     except subprocess.CalledProcessError as e:
+        refused = not n.made  # the first `ip netns add`
         n.destroy()
-        if not n.made and "netns" in e.cmd[:2]:
-            pytest.skip(f"`ip netns add` refused: {e.stderr.strip()}")
+        if refused:
+            pytest.skip(f"`ip netns add` refused: {e.stderr}")
         raise
     n.enter_server()
     yield n
