@@ -343,6 +343,8 @@ def run_partition(s, t_test):
         f"skylapse/encoder/jobs/{JOB_ID}",
         lambda m: m.payload and payload_json(m)["state"] in ("done", "failed"), timeout=60))
     assert job["state"] == "done" and job["frames_skipped"] == 0, job
+    assert (s.tmp / "timelapses" / job["output"]).stat().st_size == job["size"] > 0
+    assert leftovers(s.tmp / "timelapses") == []
     if wall_transferred < s.real_at(SLOTS):
         assert len(before) <= job["frames_total"] <= SLOTS, job
     by_plan = sum(1 for f in pi.values() if f["request_id"].startswith("plan-"))
