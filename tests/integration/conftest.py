@@ -36,12 +36,12 @@ def broker(tmp_path):
 def daemons():
     started = []
 
-    def start(name, args=(), env=None, workdir=None):
+    def start(name, args=(), env=None, workdir=None, prefix=()):
         # Checked here, not at start-up, so tests that need no binary (broker,
         # schemas) run before anything is built; these fail, never skip.
         if not (BIN / name).exists():
             pytest.fail(f"build first (make): {name} is missing in {BIN}", pytrace=False)
-        d = Daemon(name, args, env, workdir).start()
+        d = Daemon(name, args, env, workdir, prefix).start()
         started.append(d)
         return d
     yield start

@@ -106,11 +106,13 @@ class Broker:
 
 
 class Daemon:
-    """One of our binaries, with its stderr kept in a log file."""
+    """One of our binaries, with its stderr kept in a log file; `prefix` runs
+    it through a wrapper that ends in exec (`ip netns exec NAME`)."""
 
-    def __init__(self, name, args=(), env=None, workdir=None):
+    def __init__(self, name, args=(), env=None, workdir=None, prefix=()):
         self.name = name
         self.args = list(args)
+        self.prefix = list(prefix)
         self.env = dict(os.environ)
         self.workdir = Path(workdir or tempfile.mkdtemp())
         # agents keep state files (plan, journal): one folder per daemon unless the test shares one
@@ -121,7 +123,8 @@ class Daemon:
 
     def start(self):
         self.logfile = open(self.logpath, "ab")
-        self.proc = subprocess.Popen(VALGRIND + [str(BIN / self.name)] + self.args, env=self.env,
+        self.proc = subprocess.Popen([*self.prefix, *VALGRIND, str(BIN / self.name), *self.args],
+                                     env=self.env,
                                      stdout=self.logfile, stderr=subprocess.STDOUT,
                                      cwd=str(ROOT))
         STARTED.append(self)
