@@ -31,6 +31,7 @@
 #define RETRY_MIN_MS 1000
 #define RETRY_MAX_MS 30000
 #define BUFFERED_MAX 1000
+#define USER_TIMEOUT_MS 30000 /* see set_socket_options() */
 #define STOP_MAX_MS  2000 /* for "offline" and the messages in flight at the end */
 
 enum conn_state { ST_IDLE, ST_CONNECTING, ST_WAITING, ST_CONNECTED, ST_STOPPED };
@@ -416,13 +417,19 @@ static int send_raw(struct mqtt_session *s, const char *topic, const void *paylo
 
 /* Paho offers no socket options, and without TCP_NODELAY every small
  * publish that follows another (a PUBACK, then a status) waits for the
- * broker's delayed ACK: about 40 ms a message. So the session finds its own
- * connection among the process's descriptors, by the broker's port, and sets
- * it. Called on the main thread right after each (re)connect. */
-static void set_nodelay(const struct mqtt_session *s)
+ * broker's delayed ACK: about 40 ms a message. And when the link drops
+ * without a word (Wi-Fi gone, no RST), Paho notices only after one and a
+ * half keep-alives with nothing back, which measured 52 s with our QoS 1
+ * messages held in memory all that time; TCP_USER_TIMEOUT closes the
+ * connection once sent data has gone unacknowledged for USER_TIMEOUT_MS, so
+ * the agents turn to their offline paths (the capture agent's journal)
+ * sooner. The session finds its own connection among the process's
+ * descriptors, by the broker's port, and sets both. Called on the main
+ * thread right after each (re)connect. */
+static void set_socket_options(const struct mqtt_session *s)
 {
 	const char *colon = strrchr(s->paho_url, ':');
-	int port = colon ? atoi(colon + 1) : 0, one = 1;
+	int port = colon ? atoi(colon + 1) : 0, one = 1, user_timeout = USER_TIMEOUT_MS;
 	struct dirent *de;
 	DIR *d;
 
@@ -442,8 +449,11 @@ static void set_nodelay(const struct mqtt_session *s)
 			peer_port = ntohs(((struct sockaddr_in *)&peer)->sin_port);
 		else if (peer.ss_family == AF_INET6)
 			peer_port = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
-		if (peer_port == port)
+		if (peer_port == port) {
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
+				   sizeof(user_timeout));
+		}
 	}
 	closedir(d);
 }
@@ -513,7 +523,7 @@ static void handle_connected(struct mqtt_session *s)
 {
 	s->state = ST_CONNECTED;
 	s->retry_ms = RETRY_MIN_MS;
-	set_nodelay(s);
+	set_socket_options(s);
 	log_info("mqtt: connected to %s", s->url);
 	for (int i = 0; i < s->nfilters; i++)
 		subscribe_one(s, &s->filters[i]);
