@@ -13,8 +13,9 @@
  * Manual exposure is exact; auto exposure has the imperfections of a Pi's
  * (a per-shot error, whole sensor lines), modelled and sourced in
  * camera_sim.h. Auto white balance settles on sim_scene_cct() of the sun's
- * elevation, within 2500..8000 K. Sharpness and the focus controls have no
- * effect here; contrast and saturation do.
+ * elevation, within 2500..8000 K. Contrast and saturation have their
+ * effect, sharpness has none; a manual lens position defocuses the frame
+ * (camera_sim.h).
  */
 #include "camera_sim.h"
 #include "err.h"
@@ -344,6 +345,13 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	strides[0] = w;
 	strides[1] = strides[2] = tjPlaneWidth(1, w, TJSAMP_420);
 	sim_sky_render(&cs->sky, &shot, cs->planes, strides);
+	if (strcmp(ctl->af_mode, "manual") == 0 && ctl->lens_position >= 0 &&
+	    sim_defocus(cs->planes, strides, w, h,
+			SIM_BLUR_PX_PER_DIOPTRE * fabs(ctl->lens_position - SIM_SHARP_DIOPTRES) * w /
+			    SIM_WIDTH) < 0) {
+		err_why(why, "sim: out of memory for the defocus");
+		return SL_ERR_NOMEM;
+	}
 	quality =
 	    ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : JPEG_QUALITY;
 	rc = compress(cs, w, h, quality, out, why);

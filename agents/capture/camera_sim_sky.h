@@ -154,6 +154,12 @@ static inline uint32_t sim_hash32(uint32_t x)
 void sim_sky_render(struct sim_sky *s, const struct sim_shot *shot, unsigned char *planes[3],
 		    const int strides[3]);
 
+/* Blurs a rendered frame as a lens focused away from the scene would: a
+ * blur circle `blur_px` wide (camera_sim.h), luma and chroma, the noise
+ * with them (a simplification: on a sensor noise comes after the lens).
+ * 0, or -1 when out of memory (the frame is then partly blurred). */
+int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, double blur_px);
+
 /* The light model, exposed for tests: illuminance (lux) and the colour
  * temperature (K) auto white balance settles on, for a sun elevation. */
 double sim_scene_lux(double sun_elevation_deg);
