@@ -14,33 +14,11 @@
 #ifndef SKYLAPSE_AGENTS_CAPTURE_FOCUS_MEASURE_H
 #define SKYLAPSE_AGENTS_CAPTURE_FOCUS_MEASURE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
-
-#define FOCUS_DURATION_DEFAULT_S 180
-#define FOCUS_DURATION_MAX_S 600
-#define FOCUS_CROP_DEFAULT 0.25
-/* Half the width at most: a full 12 MP frame in base64 would pass the
- * broker's 4 MiB packet limit. */
-#define FOCUS_CROP_MAX 0.5
-
-enum focus_action { FOCUS_START, FOCUS_STOP };
-
-/* A focus request (schema/focus-request.json). Numbers < 0: not given. */
-struct focus_request {
-	enum focus_action action;
-	const char *backend_name; /* borrowed from the payload; NULL when missing */
-	const char *request_id;   /* borrowed; NULL when missing */
-	int duration_s;           /* 1..FOCUS_DURATION_MAX_S */
-	double crop;              /* crop width / frame width, 0.05..FOCUS_CROP_MAX */
-	double x, y;              /* crop centre, fractions of the frame */
-	int exposure_us;          /* < 0: the exposure metered at the start */
-	double analogue_gain;     /* < 0: likewise */
-	double lens_position;     /* dioptres; < 0: the lens is left alone */
-};
+#include "focus_request.h"
 
 /* A rectangle of a frame, even-aligned (4:2:0 chroma stays whole). */
 struct focus_rect {
@@ -50,10 +28,6 @@ struct focus_rect {
 /* Tenengrad of the width x height luma plane (borrowed, rows `stride`
  * bytes apart) over its interior; 0 for a plane narrower or lower than 3. */
 double focus_tenengrad(const unsigned char *luma, int stride, int width, int height);
-
-/* Reads a request object (borrowed). 0, or SL_ERR_INVAL with why naming
- * the field. Strings stay borrowed from obj. */
-int focus_request_parse(const json_t *obj, struct focus_request *out, char why[ERRMSG_MAX]);
 
 /* The crop of a frame_w x frame_h frame: crop x frame_w wide, of the
  * frame's aspect ratio, centred on (x, y) and moved inside the frame. */

@@ -145,3 +145,35 @@ def test_focus_refusals_and_stop(agent, broker):
                                      lambda m: not payload_json(m)["active"], start=mark))
     assert st["ended"] == "stopped" and "error" not in st
     assert not list(Path(images).rglob("*.jpg"))
+
+
+def test_focus_through_the_bridge(tmp_path):
+    """POST /cameras/{id}/focus starts it; GET shows the newest frame and its
+    JPEG; /events sends each one; a bad body is a 400; stop ends it."""
+    from bridge_stack import SseClient, Stack
+
+    s = Stack(tmp_path).start()
+    try:
+        sse = SseClient(s.port)
+        assert s.post("/cameras/helios/focus", {"crop": 0.9}).status == 400
+        assert s.post("/cameras/nobody/focus", {}).status == 404
+        assert s.get("/cameras/helios/focus.jpg").status == 404
+        r = s.post("/cameras/helios/focus", {"duration_s": 30, "crop": 0.1})
+        assert r.status == 202, r
+        assert r.json()["sent"]["backend_name"] == "dagon"
+        _, _, ev = sse.wait_event("focus", lambda d: "frame" in d, timeout=30)
+        assert ev["camera"] == CAM and "jpeg" not in ev["frame"]
+        assert ev["frame"]["crop"]["width"] == 64 and ev["frame"]["sharpness"] >= 0
+        body = s.get("/cameras/helios/focus").json()
+        assert body["state"]["active"] is True and body["frame"]["url"].startswith(
+            "/cameras/helios/focus.jpg?seq=")
+        jpg = s.get(body["frame"]["url"])
+        assert jpg.status == 200 and jpg.header("content-type") == "image/jpeg"
+        assert jpg.body[:2] == b"\xff\xd8"
+        assert s.post("/cameras/helios/focus", {"action": "stop"}).status == 202
+        _, _, ev = sse.wait_event("focus", lambda d: "state" in d and not d["state"]["active"],
+                                  timeout=30)
+        assert ev["state"]["ended"] == "stopped"
+        sse.close()
+    finally:
+        s.stop()
