@@ -268,7 +268,8 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	if (f->offline->have_plan)
 		plan_slots_around(&f->offline->plan, now, &prev, &next);
 	if (f->cap->cam == NULL ||
-	    !focus_may_shoot(f->cap->jobs_open, now, prev, next, f->expected_ms))
+	    !focus_may_shoot(f->cap->jobs_open, now, prev, next, f->expected_ms,
+			     f->cap->last_capture_ms))
 		return FOCUS_WAIT_MS;
 	rc = shoot(f, why);
 	if (rc != SL_OK) {

@@ -49,11 +49,12 @@ void focus_crop_rect(int frame_w, int frame_h, double crop, double x, double y,
 }
 
 bool focus_may_shoot(int jobs_open, int64_t now_ms, int64_t prev_ms, int64_t next_ms,
-		     int64_t expected_ms)
+		     int64_t expected_ms, int64_t last_shot_ms)
 {
 	if (jobs_open > 0)
 		return false;
-	if (prev_ms > 0 && now_ms >= prev_ms && now_ms - prev_ms < FOCUS_SLOT_AFTER_MS)
+	if (prev_ms > 0 && now_ms >= prev_ms && now_ms - prev_ms < FOCUS_SLOT_AFTER_MS &&
+	    last_shot_ms < prev_ms - FOCUS_SLOT_EARLY_MS)
 		return false;
 	if (next_ms > 0 && next_ms >= now_ms &&
 	    next_ms - now_ms < expected_ms + FOCUS_SLOT_MARGIN_MS)

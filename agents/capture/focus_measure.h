@@ -35,14 +35,17 @@ void focus_crop_rect(int frame_w, int frame_h, double crop, double x, double y,
 		     struct focus_rect *out);
 
 /* Whether a focus frame expected to take `expected_ms` may start at now_ms
- * (all in the plan's clock): not while a capture job is open, and not from
- * `expected_ms` plus a margin before a planned slot until a little after it
- * (the slot's request may come late). prev_ms, next_ms: the plan's slots
- * around now (0: none). */
+ * (all in the plan's clock): not while a capture job is open; not from
+ * `expected_ms` plus a margin before a planned slot; and after a slot, not
+ * until a capture was shot for it (its request may come a little late),
+ * for FOCUS_SLOT_AFTER_MS at most. prev_ms, next_ms: the plan's slots
+ * around now (0: none); last_shot_ms: the latest capture's time (0: none).
+ */
 bool focus_may_shoot(int jobs_open, int64_t now_ms, int64_t prev_ms, int64_t next_ms,
-		     int64_t expected_ms);
+		     int64_t expected_ms, int64_t last_shot_ms);
 
 #define FOCUS_SLOT_MARGIN_MS 1500 /* before a slot, beyond a frame's expected time */
+#define FOCUS_SLOT_EARLY_MS 1000  /* a capture this early still counts for its slot */
 #define FOCUS_SLOT_AFTER_MS 3000  /* after a slot, for its request to come */
 
 #endif

@@ -201,23 +201,25 @@ static void test_may_shoot(void **state)
 {
 	static const struct {
 		int jobs;
-		int64_t now, prev, next, expected;
+		int64_t now, prev, next, expected, shot;
 		bool ok;
 	} cases[] = {
-	    {0, 100000, 0, 0, 500, true},	       /* no plan */
-	    {1, 100000, 0, 0, 500, false},	       /* a capture is open */
-	    {0, 100000, 90000, 130000, 500, true},     /* between slots */
-	    {0, 100000, 0, 101000, 500, false},	       /* a slot within the frame + margin */
-	    {0, 100000, 0, 102100, 500, true},	       /* just clear of it */
-	    {0, 100000, 0, 105000, 4000, false},       /* a long exposure reaches it */
-	    {0, 100000, 99000, 0, 500, false},	       /* a slot just passed: its request may be late */
-	    {0, 100000, 100000 - FOCUS_SLOT_AFTER_MS, 0, 500, true},
+	    {0, 100000, 0, 0, 500, 0, true},		   /* no plan */
+	    {1, 100000, 0, 0, 500, 0, false},		   /* a capture is open */
+	    {0, 100000, 90000, 130000, 500, 0, true},	   /* between slots */
+	    {0, 100000, 0, 101000, 500, 0, false},	   /* a slot within the frame + margin */
+	    {0, 100000, 0, 102100, 500, 0, true},	   /* just clear of it */
+	    {0, 100000, 0, 105000, 4000, 0, false},	   /* a long exposure reaches it */
+	    {0, 100000, 99000, 0, 500, 80000, false},	   /* a slot passed, its request not yet in */
+	    {0, 100000, 99000, 0, 500, 99050, true},	   /* ... and once it was shot */
+	    {0, 100000, 99000, 0, 500, 98500, true},	   /* shot a little early counts */
+	    {0, 100000, 100000 - FOCUS_SLOT_AFTER_MS, 0, 500, 0, true}, /* waited long enough */
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_int_equal(focus_may_shoot(cases[i].jobs, cases[i].now, cases[i].prev,
-						 cases[i].next, cases[i].expected),
+						 cases[i].next, cases[i].expected, cases[i].shot),
 				 cases[i].ok);
 }
 
