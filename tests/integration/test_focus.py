@@ -4,6 +4,7 @@ a capture meanwhile is shot and saved as usual (focus frames never are), the
 sim's lens turned away from sharp lowers the figure, and the session ends by
 itself when nobody renews it."""
 import base64
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -20,13 +21,14 @@ SHARP = 2.45  # the sim's lens position sharp on the sky (camera_sim.h)
 
 @pytest.fixture
 def agent(tmp_path, broker, daemons, client):
-    def start(primary=""):
+    def start(primary="", **extra):
         cfg = json.loads((ROOT / "config" / "config.json").read_text())
         cfg["capture"] = {"sim_width": 640, "sim_height": 480}
         (tmp_path / "config.json").write_text(json.dumps(cfg))
         env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
                "IMAGES_DIR": str(tmp_path / "images"),
-               "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "PRIMARY_BACKEND": primary}
+               "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "PRIMARY_BACKEND": primary,
+               "SKYLAPSE_STATE_DIR": str(tmp_path / "state"), **extra}
         watcher = client()
         watcher.subscribe(f"{T}/#")
         d = daemons("skylapse-capture", env=env)
@@ -120,6 +122,47 @@ def test_focus_session_frames_capture_and_timeout(agent, broker):
     # focus frames were never saved: the two captures are all there is
     assert len(sorted(Path(images).rglob("*.jpg"))) == 2
     assert "focus: ended (timeout)" in d.log()
+
+
+def when(iso):
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def test_planned_slots_go_first(agent, broker, client):
+    """With a plan and no scheduler, the camera shoots each slot itself half
+    an interval late; focus frames stop before each slot and wait for its
+    shot (FOCUS_SLOT_MARGIN_MS before, FOCUS_SLOT_AFTER_MS after at most)."""
+    d, w, images = agent()
+    start = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(seconds=3)
+    iso = lambda t: t.isoformat(timespec="seconds")
+    plan = {"camera": CAM, "backend_name": "dagon", "generated_at": iso(start),
+            "windows": [{"schedule": "sunrise", "start": iso(start),
+                         "end": iso(start + dt.timedelta(seconds=9)), "interval_seconds": 4,
+                         "profiles": ["a"]}]}
+    client().publish(f"{T}/plan", json.dumps(plan), retain=True)
+    d.wait_log("plan from 'dagon'")
+    mark = w.mark()
+    focus(broker, duration_s=60)
+    planned = []
+
+    def two(m):
+        a = payload_json(m)
+        if str(a.get("request_id")).startswith("plan-") and a not in planned:
+            planned.append(a)
+        return len(planned) >= 2
+    w.wait_message(f"{T}/frames", two, start=mark, timeout=60)
+    focus(broker, action="stop")
+    shots = [payload_json(m) for m in w.all(f"{T}/focus/frame", mark)]
+    for a in planned:
+        assert (Path(images) / a["path"]).exists()
+        slot, shot = when(a["slot"]), when(a["captured_at"])
+        hold_end = min(shot, slot + dt.timedelta(seconds=3))
+        early = [f["captured_at"] for f in shots
+                 if slot - dt.timedelta(seconds=1.5) <= when(f["captured_at"]) < hold_end]
+        assert not early, (a["slot"], a["captured_at"], early)
+    # and between the slots the focus frames went on
+    first = when(planned[0]["captured_at"])
+    assert any(first < when(f["captured_at"]) < when(planned[1]["slot"]) for f in shots)
 
 
 def test_focus_refusals_and_stop(agent, broker):
