@@ -254,7 +254,7 @@ static int shoot(struct focus *f, char why[ERRMSG_MAX])
 static int64_t tick(struct loop *l, long id, void *arg)
 {
 	struct focus *f = arg;
-	int64_t prev = 0, next = 0, now = time_now_ms();
+	int64_t prev = 0, next = 0, now = time_now_ms(), expected;
 	char why[ERRMSG_MAX];
 	int rc;
 
@@ -267,9 +267,10 @@ static int64_t tick(struct loop *l, long id, void *arg)
 	}
 	if (f->offline->have_plan)
 		plan_slots_around(&f->offline->plan, now, &prev, &next);
+	/* before the first frame its exposure is all that is known of its time */
+	expected = f->expected_ms > f->exposure_us / 1000 ? f->expected_ms : f->exposure_us / 1000;
 	if (f->cap->cam == NULL ||
-	    !focus_may_shoot(f->cap->jobs_open, now, prev, next, f->expected_ms,
-			     f->cap->last_capture_ms))
+	    !focus_may_shoot(f->cap->jobs_open, now, prev, next, expected, f->cap->last_capture_ms))
 		return FOCUS_WAIT_MS;
 	rc = shoot(f, why);
 	if (rc != SL_OK) {
@@ -307,6 +308,8 @@ static void start(struct focus *f, const struct focus_request *req)
 {
 	bool moved = !f->active || req->crop != f->req.crop || req->x != f->req.x ||
 		     req->y != f->req.y;
+	int exposure_us = f->exposure_us;
+	double gain = f->analogue_gain;
 	char why[ERRMSG_MAX];
 	int rc = lock_exposure(f, req, why);
 
@@ -323,8 +326,8 @@ static void start(struct focus *f, const struct focus_request *req)
 		log_info("focus: started for %d s (exposure %d us, gain %.2f)", req->duration_s,
 			 f->exposure_us, f->analogue_gain);
 	}
-	if (moved)
-		f->best = 0; /* best so far is of one crop */
+	if (moved || exposure_us != f->exposure_us || gain != f->analogue_gain)
+		f->best = 0; /* best so far is of one crop at one exposure */
 	f->req = *req;
 	f->req.backend_name = f->req.request_id = NULL;
 	f->active = true;

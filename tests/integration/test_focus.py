@@ -137,7 +137,7 @@ def test_planned_slots_go_first(agent, broker, client):
     iso = lambda t: t.isoformat(timespec="seconds")
     plan = {"camera": CAM, "backend_name": "dagon", "generated_at": iso(start),
             "windows": [{"schedule": "sunrise", "start": iso(start),
-                         "end": iso(start + dt.timedelta(seconds=9)), "interval_seconds": 4,
+                         "end": iso(start + dt.timedelta(seconds=9)), "interval_seconds": 8,
                          "profiles": ["a"]}]}
     client().publish(f"{T}/plan", json.dumps(plan), retain=True)
     d.wait_log("plan from 'dagon'")
