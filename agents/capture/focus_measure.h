@@ -1,15 +1,15 @@
 /* focus_measure.h - the focus aid's decisions, with no camera and no I/O:
  * the sharpness figure of a luma plane, where the crop lies in a frame,
- * what a focus request asks, and whether a focus frame may be shot now
- * without delaying a planned slot. focus.c does the rest.
+ * and whether a focus frame may be shot now without delaying a planned
+ * slot (lib/focus_request.h reads the request). focus.c does the rest.
  *
  * The figure is Tenengrad: the mean over the crop of Gx^2 + Gy^2, the
- * squared Sobel gradients of luma (each divided by 4, the kernel's weight,
- * so a step of one level between neighbours counts about 1). Why Tenengrad
- * and not the variance of the Laplacian is written in docs/FOCUS.md: a sky
- * camera is focused on stars at gain 16, and the second derivative
- * amplifies sensor noise the most, while the Sobel kernel smooths across
- * the gradient it measures.
+ * squared Sobel gradients of luma, each divided by 4, the kernel's weight
+ * (a ramp of one level a pixel reads 4). Why Tenengrad and not the
+ * variance of the Laplacian is written in docs/FOCUS.md: a sky camera is
+ * focused on stars at gain 16, and the second derivative amplifies sensor
+ * noise the most, while the Sobel kernel smooths across the gradient it
+ * measures (about five times the signal to noise on an edge).
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_FOCUS_MEASURE_H
 #define SKYLAPSE_AGENTS_CAPTURE_FOCUS_MEASURE_H

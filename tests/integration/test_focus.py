@@ -220,3 +220,29 @@ def test_focus_through_the_bridge(tmp_path):
         sse.close()
     finally:
         s.stop()
+
+
+def test_focus_on_a_dir_source(agent, broker, daemons, client, tmp_path):
+    """A source without planes (dir:, frames replayed from a folder): the
+    crop is cut from the decoded JPEG."""
+    d, w, images = agent()
+    mark = w.mark()
+    pub(broker, f"{T}/capture/request", {"profile": "a", "request_id": "seed"})
+    res = payload_json(w.wait_message(f"{T}/capture/response", start=mark, timeout=30))
+    folder = (Path(images) / res["frames"][0]["path"]).parent
+    replay = "skylapse/replay"
+    watcher = client()
+    watcher.subscribe(f"{replay}/#")
+    daemons("skylapse-capture", env={
+        "MQTT_URL": broker.url, "CAMERA_ID": "replay", "CAMERA_SOURCE": f"dir:{folder}",
+        "IMAGES_DIR": str(tmp_path / "replay-images"), "PRIMARY_BACKEND": "",
+        "SKYLAPSE_CONFIG": str(tmp_path / "config.json"),
+        "SKYLAPSE_STATE_DIR": str(tmp_path / "replay-state")})
+    watcher.wait_message(f"{replay}/availability", lambda m: m.payload == b"online")
+    pub(broker, f"{replay}/focus/request", {"crop": 0.5, "duration_s": 10})
+    f = payload_json(watcher.wait_message(f"{replay}/focus/frame", timeout=30))
+    validate(f, "focus-frame")
+    assert (f["frame_width"], f["frame_height"]) == (640, 480)
+    assert (f["crop"]["width"], f["crop"]["height"]) == (320, 240)
+    assert f["sharpness"] > 0
+    assert base64.b64decode(f["jpeg"])[:2] == b"\xff\xd8"
