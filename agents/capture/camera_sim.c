@@ -315,7 +315,7 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	struct sim_shot shot;
 	struct exposure x;
 	enum camera_awb awb_value;
-	double r, b, r0, b0;
+	double r, b, r0, b0, blur = 0;
 	int w, h, kelvin, rc, quality;
 	int strides[3];
 
@@ -344,13 +344,21 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	shot.seed = (uint32_t)when_ms ^ (uint32_t)((uint64_t)when_ms >> 32);
 	strides[0] = w;
 	strides[1] = strides[2] = tjPlaneWidth(1, w, TJSAMP_420);
-	sim_sky_render(&cs->sky, &shot, cs->planes, strides);
-	if (strcmp(ctl->af_mode, "manual") == 0 && ctl->lens_position >= 0 &&
-	    sim_defocus(cs->planes, strides, w, h,
-			SIM_BLUR_PX_PER_DIOPTRE * fabs(ctl->lens_position - SIM_SHARP_DIOPTRES) * w /
-			    SIM_WIDTH) < 0) {
-		err_why(why, "sim: out of memory for the defocus");
-		return SL_ERR_NOMEM;
+	if (strcmp(ctl->af_mode, "manual") == 0 && ctl->lens_position >= 0)
+		blur = SIM_BLUR_PX_PER_DIOPTRE * fabs(ctl->lens_position - SIM_SHARP_DIOPTRES) * w /
+		       SIM_WIDTH;
+	if (sim_defocus_radius(blur) > 0) {
+		/* the lens blurs the scene; the sensor's noise comes after it */
+		double noise = shot.noise_sigma;
+
+		shot.noise_sigma = 0;
+		sim_sky_render(&cs->sky, &shot, cs->planes, strides);
+		if (sim_defocus(cs->planes, strides, w, h, blur, noise, shot.seed) < 0) {
+			err_why(why, "sim: out of memory for the defocus");
+			return SL_ERR_NOMEM;
+		}
+	} else {
+		sim_sky_render(&cs->sky, &shot, cs->planes, strides);
 	}
 	quality =
 	    ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : JPEG_QUALITY;

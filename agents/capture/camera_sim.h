@@ -79,8 +79,10 @@
  * lens_position sets) leaves a blur circle f^2 x D / N wide, thin-lens
  * optics for a far scene: 6 mm^2 / 2.8 = 12.9 um a dioptre, 8.3 pixels of
  * the HQ camera's 1.55 um (SIM_BLUR_PX_PER_DIOPTRE, at 4056 pixels wide,
- * scaled with the frame). So the focus aid's figure rises and falls as
- * requests turn the lens.
+ * scaled with the frame). The sensor's noise comes after the lens: it stays
+ * sharp, so on featureless sky the focus aid's figure stays at the noise's
+ * level whatever the lens does, and on an edge (the skyline, a star) it
+ * rises and falls as requests turn the lens.
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_H
 #define SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_H

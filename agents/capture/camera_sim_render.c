@@ -412,9 +412,33 @@ static int box_blur(uint8_t *plane, int stride, int w, int h, int r)
 	return 0;
 }
 
-int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, double blur_px)
+/* Sensor noise of deviation `sigma` on a luma plane, from the pixel's
+ * index and `seed`: the render's noise (the sum of four uniform bytes,
+ * scaled as noise_scale() scales it), drawn afresh because it comes after
+ * the lens. */
+static void add_sensor_noise(uint8_t *plane, int stride, int w, int h, double sigma,
+			     uint32_t seed)
 {
-	int r = (int)lround(blur_px / 4), cw = (w + 1) / 2, ch = (h + 1) / 2;
+	int scale = (int)lround(sigma / SIM_NOISE_SIGMA * 256);
+
+	for (int y = 0; y < h; y++) {
+		uint8_t *p = plane + (size_t)y * stride;
+
+		for (int x = 0; x < w; x++) {
+			uint32_t r = sim_hash32(seed ^ (uint32_t)(y * w + x) * 0x9e3779b9U);
+			int n = ((int)(r & 255) + (int)((r >> 8) & 255) + (int)((r >> 16) & 255) +
+				 (int)(r >> 24) - 510) / 4;
+			int v = p[x] + n * scale / 256; /* rounded as noise_scale() does */
+
+			p[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+	}
+}
+
+int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, double blur_px,
+		double noise_sigma, uint32_t seed)
+{
+	int r = sim_defocus_radius(blur_px), cw = (w + 1) / 2, ch = (h + 1) / 2;
 
 	/* two boxes of 2r + 1 make a hump 4r + 1 wide, close to the blur disc */
 	for (int pass = 0; r > 0 && pass < 2; pass++) {
@@ -423,5 +447,11 @@ int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, do
 		    box_blur(planes[2], strides[2], cw, ch, (r + 1) / 2) < 0)
 			return -1;
 	}
+	add_sensor_noise(planes[0], strides[0], w, h, noise_sigma, seed);
 	return 0;
+}
+
+int sim_defocus_radius(double blur_px)
+{
+	return (int)lround(blur_px / 4);
 }

@@ -60,7 +60,8 @@ def frames_from(watcher, n, start, pred=lambda f: True, timeout=60):
 
 
 def test_focus_session_frames_capture_and_timeout(agent, broker):
-    d, w, images = agent()
+    # noon at the configured place (Colorado): a bright sky over dark hills
+    d, w, images = agent(SKYLAPSE_CLOCK="2026-06-21T18:00:00Z")
     mark = w.mark()
     focus(broker, request_id="f1", duration_s=20, y=0.78, lens_position=SHARP)
     st = payload_json(w.wait_message(f"{T}/focus/state", lambda m: payload_json(m)["active"],
