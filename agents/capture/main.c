@@ -4,13 +4,13 @@
  * (R/<camera>/capture/request), writes frames and sidecars, and announces
  * them (R/<camera>/frames), answering on R/<camera>/capture/response and on
  * an MQTT 5 Response Topic. Keeps R/<camera>/status, /preview and
- * /availability retained. Runs the focus aid on R/<camera>/focus/ (focus.c). Everything runs on the main loop; a capture
- * blocks it for the length of the shot, and requests that arrive meanwhile
- * wait their turn in order. This file is the agent's shell: flags,
- * configuration, MQTT, timers and signals; the work is in request.c (a
- * message to a job), capture.c (shoot and store), writer.c (the store's
- * thread), offline.c (each slot of the plan taken once, by request or by
- * the plan itself) and status.c.
+ * /availability retained, and runs the focus aid on R/<camera>/focus/
+ * (focus.c). Everything runs on the main loop; a capture blocks it for the
+ * length of the shot, and requests that arrive meanwhile wait their turn in
+ * order. This file is the agent's shell: flags, configuration, MQTT, timers
+ * and signals; the work is in request.c (a message to a job), capture.c
+ * (shoot and store), writer.c (the store's thread), offline.c (each slot of
+ * the plan taken once, by request or by the plan itself) and status.c.
  */
 #include <errno.h>
 #include <getopt.h>
