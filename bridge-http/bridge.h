@@ -13,6 +13,7 @@
 
 #include "auth_cors.h"
 #include "config.h"
+#include "focus.h"
 #include "settings.h"
 #include "fsutil.h"
 #include "loop.h"
@@ -35,6 +36,7 @@ struct bridge {
 	struct sse_hub *sse;
 	struct capture_hub *capture;
 	struct bridge_state state;
+	struct focus_cache focus; /* the focus aid's newest state and frame per camera */
 	const struct cli *cli; /* the flags, for reloads on SIGHUP */
 
 	bool pi_compat;

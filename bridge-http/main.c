@@ -184,10 +184,20 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 {
 	struct bridge *b = arg;
 	struct state_change ch;
+	json_t *focus_event = NULL;
 
 	(void)s;
 	if (!b->pi_compat)
 		config_on_notice(b, m);
+	if (focus_cache_apply(&b->focus, b->cfg.topic_root, m->topic, m->payload, m->len,
+			      &focus_event) != SL_OK)
+		log_warn("out of memory keeping %s", m->topic);
+	if (focus_event) {
+		if (b->sse)
+			sse_publish(b->sse, "focus", focus_event);
+		json_decref(focus_event);
+		return;
+	}
 	if (state_apply(&b->state, b->cfg.topic_root, m->topic, m->payload, m->len, &ch) != SL_OK) {
 		log_warn("out of memory keeping %s", m->topic);
 		return;
@@ -371,6 +381,7 @@ static void teardown(struct bridge *b)
 	sky_cache_free(&b->sky);
 	mqtt_session_free(&b->mqtt);
 	state_free(&b->state);
+	focus_cache_free(&b->focus);
 	loop_free(&b->loop);
 	free(b->openapi);
 	config_free(&b->cfg);

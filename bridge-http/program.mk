@@ -4,7 +4,7 @@ BRIDGE_LOGIC_SRCS := bridge-http/router.c bridge-http/urlparse.c bridge-http/aut
 PROGRAMS += skylapse-bridge
 skylapse-bridge_SRCS := bridge-http/main.c bridge-http/http.c bridge-http/http_reply.c bridge-http/routes.c \
 	bridge-http/routes_status.c bridge-http/routes_images.c \
-	bridge-http/routes_timelapses.c bridge-http/capture.c bridge-http/files.c \
+	bridge-http/routes_timelapses.c bridge-http/capture.c bridge-http/focus.c bridge-http/files.c \
 	bridge-http/sse.c bridge-http/settings.c bridge-http/routes_config.c \
 	agents/scheduler/check.c $(BRIDGE_LOGIC_SRCS)
 skylapse-bridge_PKGS := libmicrohttpd libturbojpeg

@@ -2,7 +2,7 @@
  *
  * routes.c holds the two tables (the REST API of SPEC 5, and the Pi
  * compatibility mode); handlers live in routes_status.c, routes_images.c,
- * routes_timelapses.c, routes_config.c, capture.c, files.c and sse.c. Query parameters are
+ * routes_timelapses.c, routes_config.c, capture.c, focus.c, files.c and sse.c. Query parameters are
  * read with the helpers below, which answer 400 themselves on bad input.
  */
 #ifndef SKYLAPSE_BRIDGE_HTTP_ROUTES_H
@@ -52,6 +52,10 @@ void config_on_notice(struct bridge *b, const struct mqtt_message *m);
 
 /* capture.c */
 int route_capture(struct bridge *b, struct request *rq);
+
+/* focus.c */
+int route_focus(struct bridge *b, struct request *rq);
+int route_focus_jpeg(struct bridge *b, struct request *rq);
 
 /* files.c */
 int route_index(struct bridge *b, struct request *rq);

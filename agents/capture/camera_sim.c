@@ -13,8 +13,9 @@
  * Manual exposure is exact; auto exposure has the imperfections of a Pi's
  * (a per-shot error, whole sensor lines), modelled and sourced in
  * camera_sim.h. Auto white balance settles on sim_scene_cct() of the sun's
- * elevation, within 2500..8000 K. Sharpness and the focus controls have no
- * effect here; contrast and saturation do.
+ * elevation, within 2500..8000 K. Contrast and saturation have their
+ * effect, sharpness has none; a manual lens position defocuses the frame
+ * (camera_sim.h).
  */
 #include "camera_sim.h"
 #include "err.h"
@@ -314,7 +315,7 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	struct sim_shot shot;
 	struct exposure x;
 	enum camera_awb awb_value;
-	double r, b, r0, b0;
+	double r, b, r0, b0, blur = 0;
 	int w, h, kelvin, rc, quality;
 	int strides[3];
 
@@ -343,7 +344,22 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	shot.seed = (uint32_t)when_ms ^ (uint32_t)((uint64_t)when_ms >> 32);
 	strides[0] = w;
 	strides[1] = strides[2] = tjPlaneWidth(1, w, TJSAMP_420);
-	sim_sky_render(&cs->sky, &shot, cs->planes, strides);
+	if (strcmp(ctl->af_mode, "manual") == 0 && ctl->lens_position >= 0)
+		blur = SIM_BLUR_PX_PER_DIOPTRE * fabs(ctl->lens_position - SIM_SHARP_DIOPTRES) * w /
+		       SIM_WIDTH;
+	if (sim_defocus_radius(blur) > 0) {
+		/* the lens blurs the scene; the sensor's noise comes after it */
+		double noise = shot.noise_sigma;
+
+		shot.noise_sigma = 0;
+		sim_sky_render(&cs->sky, &shot, cs->planes, strides);
+		if (sim_defocus(cs->planes, strides, w, h, blur, noise, shot.seed) < 0) {
+			err_why(why, "sim: out of memory for the defocus");
+			return SL_ERR_NOMEM;
+		}
+	} else {
+		sim_sky_render(&cs->sky, &shot, cs->planes, strides);
+	}
 	quality =
 	    ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : JPEG_QUALITY;
 	rc = compress(cs, w, h, quality, out, why);

@@ -70,6 +70,19 @@
  * Pixels clip at full scale before the tone curve (a sunset's sun is white).
  * Sensor noise grows with the total gain, sigma = 0.6 + 0.22 x gain levels
  * (4 levels at gain 16, the grain of an HQ camera's night frames).
+ *
+ * Focus: the sim's lens is sharp on the sky at lens position
+ * SIM_SHARP_DIOPTRES = 2.45, the position the built-in b and d profiles fix
+ * (the earlier stack's focus for its camera), and with no manual lens
+ * position at all (a lens focused by hand at install). A manual position
+ * D dioptres away from it (af_mode "manual", which a focus request's
+ * lens_position sets) leaves a blur circle f^2 x D / N wide, thin-lens
+ * optics for a far scene: 6 mm^2 / 2.8 = 12.9 um a dioptre, 8.3 pixels of
+ * the HQ camera's 1.55 um (SIM_BLUR_PX_PER_DIOPTRE, at 4056 pixels wide,
+ * scaled with the frame). The sensor's noise comes after the lens: it stays
+ * sharp, so on featureless sky the focus aid's figure stays at the noise's
+ * level whatever the lens does, and on an edge (the skyline, a star) it
+ * rises and falls as requests turn the lens.
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_H
 #define SKYLAPSE_AGENTS_CAPTURE_CAMERA_SIM_H
@@ -80,6 +93,8 @@
 
 #define SIM_AE_ERROR_EV 0.08		  /* sigma of auto exposure's per-shot error */
 #define SIM_LINE_US	(24000.0 / 840.0) /* one sensor line: the shutter's step */
+#define SIM_SHARP_DIOPTRES 2.45	  /* the lens position sharp on the sky */
+#define SIM_BLUR_PX_PER_DIOPTRE 8.3	  /* blur circle at 4056 pixels wide */
 
 /* Sets the seed of auto exposure's per-shot error of `cam`, a camera opened
  * as "sim" (borrowed); 0, the default, is a seed like any other. Frames

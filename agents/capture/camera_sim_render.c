@@ -11,6 +11,7 @@
 #include "camera_sim_sky.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STAR_GAIN 0.2 /* brightest star: linear 1.6 at 0.5 s x gain 16 */
@@ -359,4 +360,98 @@ void sim_sky_render(struct sim_sky *s, const struct sim_shot *shot, unsigned cha
 	fill_chroma(s, shot, planes[1], planes[2], strides, sat);
 	draw_sun(s, shot, planes, strides, sat);
 	draw_stars(s, shot, planes[0], strides[0]);
+}
+
+/* One box blur of radius r over a w x h plane, in place: rows through a
+ * copy of the row, then columns through running column sums. */
+static int box_blur(uint8_t *plane, int stride, int w, int h, int r)
+{
+	uint8_t *row = malloc((size_t)w), *rows = malloc((size_t)w * (h > 0 ? h : 1));
+	int32_t *sum = calloc((size_t)w, sizeof(*sum));
+	int x, y, n = 2 * r + 1;
+
+	if (row == NULL || rows == NULL || sum == NULL) {
+		free(row);
+		free(rows);
+		free(sum);
+		return -1;
+	}
+	for (y = 0; y < h; y++) {
+		uint8_t *p = plane + (size_t)y * stride;
+		int32_t acc = 0;
+
+		memcpy(row, p, (size_t)w);
+		for (x = -r; x <= r; x++)
+			acc += row[x < 0 ? 0 : x >= w ? w - 1 : x];
+		for (x = 0; x < w; x++) {
+			p[x] = (uint8_t)((acc + n / 2) / n);
+			acc += row[x + r + 1 < w ? x + r + 1 : w - 1] - row[x - r > 0 ? x - r : 0];
+		}
+	}
+	for (y = 0; y < h; y++)
+		memcpy(rows + (size_t)y * w, plane + (size_t)y * stride, (size_t)w);
+	for (y = -r; y <= r; y++) {
+		const uint8_t *src = rows + (size_t)(y < 0 ? 0 : y >= h ? h - 1 : y) * w;
+
+		for (x = 0; x < w; x++)
+			sum[x] += src[x];
+	}
+	for (y = 0; y < h; y++) {
+		const uint8_t *in = rows + (size_t)(y + r + 1 < h ? y + r + 1 : h - 1) * w;
+		const uint8_t *outr = rows + (size_t)(y - r > 0 ? y - r : 0) * w;
+		uint8_t *p = plane + (size_t)y * stride;
+
+		for (x = 0; x < w; x++) {
+			p[x] = (uint8_t)((sum[x] + n / 2) / n);
+			sum[x] += in[x] - outr[x];
+		}
+	}
+	free(row);
+	free(rows);
+	free(sum);
+	return 0;
+}
+
+/* Sensor noise of deviation `sigma` on a luma plane, from the pixel's
+ * index and `seed`: the render's noise (the sum of four uniform bytes,
+ * scaled as noise_scale() scales it), drawn afresh because it comes after
+ * the lens. */
+static void add_sensor_noise(uint8_t *plane, int stride, int w, int h, double sigma,
+			     uint32_t seed)
+{
+	int scale = (int)lround(sigma / SIM_NOISE_SIGMA * 256);
+
+	for (int y = 0; y < h; y++) {
+		uint8_t *p = plane + (size_t)y * stride;
+
+		for (int x = 0; x < w; x++) {
+			uint32_t r = sim_hash32(seed ^ (uint32_t)(y * w + x) * 0x9e3779b9U);
+			int n = ((int)(r & 255) + (int)((r >> 8) & 255) + (int)((r >> 16) & 255) +
+				 (int)(r >> 24) - 510) / 4;
+			int v = p[x] + n * scale / 256; /* rounded as noise_scale() does */
+
+			p[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+	}
+}
+
+int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, double blur_px,
+		double noise_sigma, uint32_t seed)
+{
+	int r = sim_defocus_radius(blur_px), cw = (w + 1) / 2, ch = (h + 1) / 2;
+
+	/* two boxes of 2r + 1 make a hump 4r + 1 wide, close to the blur disc */
+	for (int pass = 0; r > 0 && pass < 2; pass++) {
+		if (box_blur(planes[0], strides[0], w, h, r) < 0 ||
+		    box_blur(planes[1], strides[1], cw, ch, (r + 1) / 2) < 0 ||
+		    box_blur(planes[2], strides[2], cw, ch, (r + 1) / 2) < 0)
+			return -1;
+	}
+	add_sensor_noise(planes[0], strides[0], w, h, noise_sigma, seed);
+	return 0;
+}
+
+int sim_defocus_radius(double blur_px)
+{
+	return (int)lround(blur_px / 4);
 }

@@ -154,6 +154,16 @@ static inline uint32_t sim_hash32(uint32_t x)
 void sim_sky_render(struct sim_sky *s, const struct sim_shot *shot, unsigned char *planes[3],
 		    const int strides[3]);
 
+/* Blurs a frame rendered without noise as a lens focused away from the
+ * scene would (a blur circle `blur_px` wide, camera_sim.h), luma and
+ * chroma, then adds the sensor's noise of deviation `noise_sigma`, which
+ * comes after the lens and stays sharp. 0, or -1 when out of memory (the
+ * frame is then partly blurred). */
+int sim_defocus(unsigned char *planes[3], const int strides[3], int w, int h, double blur_px,
+		double noise_sigma, uint32_t seed);
+/* The box radius sim_defocus() uses for a blur circle; 0: no blur at all. */
+int sim_defocus_radius(double blur_px);
+
 /* The light model, exposed for tests: illuminance (lux) and the colour
  * temperature (K) auto white balance settles on, for a sun elevation. */
 double sim_scene_lux(double sun_elevation_deg);

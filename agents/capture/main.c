@@ -4,13 +4,13 @@
  * (R/<camera>/capture/request), writes frames and sidecars, and announces
  * them (R/<camera>/frames), answering on R/<camera>/capture/response and on
  * an MQTT 5 Response Topic. Keeps R/<camera>/status, /preview and
- * /availability retained. Everything runs on the main loop; a capture
- * blocks it for the length of the shot, and requests that arrive meanwhile
- * wait their turn in order. This file is the agent's shell: flags,
- * configuration, MQTT, timers and signals; the work is in request.c (a
- * message to a job), capture.c (shoot and store), writer.c (the store's
- * thread), offline.c (each slot of the plan taken once, by request or by
- * the plan itself) and status.c.
+ * /availability retained, and runs the focus aid on R/<camera>/focus/
+ * (focus.c). Everything runs on the main loop; a capture blocks it for the
+ * length of the shot, and requests that arrive meanwhile wait their turn in
+ * order. This file is the agent's shell: flags, configuration, MQTT, timers
+ * and signals; the work is in request.c (a message to a job), capture.c
+ * (shoot and store), writer.c (the store's thread), offline.c (each slot of
+ * the plan taken once, by request or by the plan itself) and status.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +26,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "config.h"
+#include "focus.h"
 #include "fsutil.h"
 #include "ha.h"
 #include "ha_camera.h"
@@ -61,6 +62,7 @@ struct agent {
 	char t_plan[TOPIC_MAX];
 	struct offline offline;
 	struct exposure_run expo; /* "exposure": "agent" profiles' controllers */
+	struct focus focus;	  /* the focus aid (focus.h) */
 	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
 	/* Home Assistant */
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
@@ -260,6 +262,8 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 	(void)s;
 	if (strcmp(m->topic, a->t_request) == 0)
 		handle_request(a, m);
+	else if (strcmp(m->topic, a->focus.t_request) == 0)
+		focus_on_request(&a->focus, m);
 	else if (strcmp(m->topic, a->t_plan) == 0)
 		offline_take_plan(&a->offline, a->own.primary_backend, m->payload, m->len);
 	else
@@ -390,6 +394,10 @@ static int run(struct agent *a)
 	mqtt_session_on_connection(a->mqtt, on_connection, a);
 	mqtt_subscribe(a->mqtt, a->t_request, 1);
 	mqtt_subscribe(a->mqtt, a->t_plan, 1);
+	if (focus_init(&a->focus, a->loop, a->mqtt, &a->cap, &a->offline, a->cfg.topic_root,
+		       a->cfg.camera_id))
+		return 1;
+	mqtt_subscribe(a->mqtt, a->focus.t_request, 1);
 	ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
 	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
 	a->offline.since_ms = time_now_ms();
@@ -409,6 +417,7 @@ static int run(struct agent *a)
 	service_ready(a->loop, "capturing on request");
 	rc = loop_run(a->loop);
 	service_stopping();
+	focus_end(&a->focus, "stopped");
 	writer_stop(&a->writer); /* frames already shot are written and announced */
 	return rc ? 2 : 0;
 }

@@ -82,3 +82,26 @@ int64_t plan_slot_at(const struct plan_window *w, int64_t now_ms)
 
 	return slot_time(w->start_ms, step, slot_index_at(w->start_ms, step, now_ms));
 }
+
+void plan_slots_around(const struct plan *p, int64_t now_ms, int64_t *prev_ms, int64_t *next_ms)
+{
+	*prev_ms = *next_ms = 0;
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_window *w = &p->w[i];
+		int64_t step = (int64_t)w->interval_s * 1000, prev, next;
+
+		if (w->end_ms <= w->start_ms || step <= 0)
+			continue;
+		if (now_ms < w->start_ms) {
+			prev = 0;
+			next = w->start_ms;
+		} else {
+			prev = plan_slot_at(w, now_ms < w->end_ms ? now_ms : w->end_ms - 1);
+			next = prev + step < w->end_ms && prev + step > now_ms ? prev + step : 0;
+		}
+		if (prev > *prev_ms)
+			*prev_ms = prev;
+		if (next && (*next_ms == 0 || next < *next_ms))
+			*next_ms = next;
+	}
+}

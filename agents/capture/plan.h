@@ -42,4 +42,8 @@ int plan_window_at(const struct plan *p, int64_t now_ms);
  * largest k such that the slot is not after now. */
 int64_t plan_slot_at(const struct plan_window *w, int64_t now_ms);
 
+/* The plan's latest slot at or before now_ms and its first slot after it,
+ * over every window (0 where there is none). */
+void plan_slots_around(const struct plan *p, int64_t now_ms, int64_t *prev_ms, int64_t *next_ms);
+
 #endif

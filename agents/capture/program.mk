@@ -12,6 +12,7 @@ skylapse-capture_SRCS := agents/capture/main.c agents/capture/request.c agents/c
 	agents/capture/plan.c agents/capture/offline.c agents/capture/slotbook.c \
 	agents/capture/journal.c agents/capture/writer.c \
 	agents/capture/ha_camera.c agents/capture/settings.c agents/capture/exif.c \
+	agents/capture/focus.c agents/capture/focus_measure.c \
 	$(CAPTURE_CAMERA_SRCS)
 skylapse-capture_PKGS := libturbojpeg libexif
 skylapse-capture_LIBS := -ldl

@@ -126,6 +126,10 @@ export const capture = (camera, profile) => request("POST", "capture", { camera,
 
 export const createJob = (job) => request("POST", "timelapses", job);
 
+// The focus aid (docs/FOCUS.md): {camera, state, frame}; POST starts, renews or stops it.
+export const focus = (camera) => request("GET", `cameras/${enc(camera)}/focus`);
+export const focusSend = (camera, body) => request("POST", `cameras/${enc(camera)}/focus`, body);
+
 export async function jobs() {
 	const data = await request("GET", "timelapses");
 	if (data && !Array.isArray(data) && typeof data === "object" && !data.timelapses && !data.jobs &&

@@ -11,8 +11,9 @@ import * as gallery from "./views/gallery.js";
 import * as charts from "./views/charts.js";
 import * as timelapses from "./views/timelapses.js";
 import * as settings from "./views/settings.js";
+import * as focus from "./views/focus.js";
 
-const VIEWS = { overview, gallery, charts, timelapses, settings };
+const VIEWS = { overview, gallery, charts, timelapses, settings, focus };
 const started = new Set();
 let current = null;
 

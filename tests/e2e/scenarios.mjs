@@ -358,6 +358,27 @@ const scenarios = {
 		await shot(page, "settings");
 	},
 
+	// The focus aid: started, the crop shows with its figure and the best so
+	// far, then stopped.
+	async focus(page) {
+		await open(page, "focus");
+		await page.waitForFunction(() => document.querySelector("#view-focus select")?.value === "helios",
+			null, { timeout: 15000 });
+		await page.click("#view-focus .btn.primary");
+		await page.waitForFunction(() => {
+			const i = document.querySelector(".focus-img");
+			return i && i.complete && i.naturalWidth > 0;
+		}, null, { timeout: 20000 });
+		const v = (await page.locator(".focus-value").textContent()).trim();
+		check(/^[0-9.]+$/.test(v), `no sharpness figure: ${v}`);
+		check(/^best [0-9.]+$/.test((await page.locator(".focus-best").textContent()).trim()), "no best");
+		check((await page.locator(".focus-meta").textContent()).includes("crop "), "no crop described");
+		await shot(page, "focus");
+		await page.click("#view-focus .btn.ghost");
+		await page.waitForFunction(() => document.querySelector("#view-focus [role=status]")
+			?.textContent.startsWith("Ended (stopped)"), null, { timeout: 15000 });
+	},
+
 	// A phone: every view fits the width, nothing scrolls sideways.
 	async phone(page) {
 		await page.setViewportSize({ width: 390, height: 844 });

@@ -114,6 +114,10 @@ def test_star_trails_show_as_a_picture(stack):
     run(stack, "startrails", extra={"E2E_JOB": f"stars-{os.getpid()}", "E2E_KIND": "startrails"})
 
 
+def test_focus_aid_shows_the_crop_and_its_figure(stack):
+    run(stack, "focus")
+
+
 def test_phone_layout_and_charts(stack):
     run(stack, "phone")
 
