@@ -33,8 +33,7 @@ static const char **sorted_keys(json_t *obj, size_t *n)
 	*n = json_object_size(obj);
 	if (*n == 0 || (keys = malloc(*n * sizeof(*keys))) == NULL)
 		return NULL;
-	json_object_foreach(obj, k, v)
-		keys[i++] = k;
+	json_object_foreach(obj, k, v) keys[i++] = k;
 	qsort(keys, *n, sizeof(*keys), cmp_str);
 	return keys;
 }
@@ -47,9 +46,10 @@ static void add_errors(json_t *errors, const char *kind, const char *id, json_t 
 
 	if (json_is_string(err) && json_string_length(err) > 0)
 		json_array_append_new(
-		    errors, json_pack("{s:s, s:s, s:O, s:O, s:O}", "kind", kind, "id", id, "error", err,
-				      "error_kind", or_null(json_object_get(status, "error_kind")),
-				      "at", or_null(json_object_get(status, "last_error_at"))));
+		    errors,
+		    json_pack("{s:s, s:s, s:O, s:O, s:O}", "kind", kind, "id", id, "error", err,
+			      "error_kind", or_null(json_object_get(status, "error_kind")), "at",
+			      or_null(json_object_get(status, "last_error_at"))));
 	if (json_is_string(cfg) && json_string_length(cfg) > 0)
 		json_array_append_new(errors,
 				      json_pack("{s:s, s:s, s:O, s:s, s:n}", "kind", kind, "id", id,
@@ -60,8 +60,8 @@ static void add_errors(json_t *errors, const char *kind, const char *id, json_t 
  * last_error_at}, the figures every agent's status shares. */
 static json_t *agent_line(const char *kind, const char *id, json_t *avail, json_t *status)
 {
-	static const char *keys[] = {"version", "state", "last_error", "error_kind",
-				     "last_error_at", "config_error"};
+	static const char *keys[] = {"version",	   "state",	    "last_error",
+				     "error_kind", "last_error_at", "config_error"};
 	json_t *a = json_pack("{s:s, s:s, s:O}", "kind", kind, "id", id, "availability",
 			      or_null(json_is_string(avail) ? avail : NULL));
 
@@ -76,8 +76,8 @@ static json_t *disk_line(const char *where, const char *id, json_t *free_b, json
 			 json_t *pct, bool low)
 {
 	return json_pack("{s:s, s:s, s:O, s:O, s:O, s:b}", "where", where, "id", id, "free_bytes",
-			 or_null(free_b), "total_bytes", or_null(total_b), "free_pct",
-			 or_null(pct), "low", low);
+			 or_null(free_b), "total_bytes", or_null(total_b), "free_pct", or_null(pct),
+			 "low", low);
 }
 
 static void add_cameras(const struct bridge_state *st, json_t *agents, json_t *disks,
@@ -93,9 +93,9 @@ static void add_cameras(const struct bridge_state *st, json_t *agents, json_t *d
 
 		if (!state_camera_known(st, ids[i]))
 			continue;
-		json_array_append_new(agents, agent_line("camera", ids[i],
-							 json_object_get(cam, "availability"),
-							 status));
+		json_array_append_new(
+		    agents,
+		    agent_line("camera", ids[i], json_object_get(cam, "availability"), status));
 		if (json_is_object(disk))
 			json_array_append_new(
 			    disks, disk_line("camera", ids[i], json_object_get(disk, "free_bytes"),
@@ -118,9 +118,9 @@ static void add_schedulers(const struct bridge_state *st, json_t *agents, json_t
 
 		if (!json_object_get(be, "availability") && !json_object_get(be, "status"))
 			continue; /* only schedule switches were seen */
-		json_array_append_new(agents, agent_line("scheduler", ids[i],
-							 json_object_get(be, "availability"),
-							 status));
+		json_array_append_new(
+		    agents,
+		    agent_line("scheduler", ids[i], json_object_get(be, "availability"), status));
 		add_errors(errors, "scheduler", ids[i], status);
 	}
 	free(ids);
@@ -139,18 +139,20 @@ static json_t *add_encoders(const struct bridge_state *st, json_t *agents, json_
 	for (size_t i = 0; ids && i < n; i++) {
 		json_t *w = json_object_get(st->workers, ids[i]);
 		json_t *status = json_object_get(w, "status");
-		json_t *line = agent_line("encoder", ids[i], json_object_get(w, "availability"),
-					  status);
+		json_t *line =
+		    agent_line("encoder", ids[i], json_object_get(w, "availability"), status);
 
 		json_object_set(line, "running", or_null(json_object_get(status, "running")));
 		json_object_set(line, "queued", or_null(json_object_get(status, "queued")));
 		json_array_append_new(agents, line);
-		online += json_is_string(json_object_get(w, "availability")) &&
-			  strcmp(json_string_value(json_object_get(w, "availability")), "online") == 0;
+		online +=
+		    json_is_string(json_object_get(w, "availability")) &&
+		    strcmp(json_string_value(json_object_get(w, "availability")), "online") == 0;
 		add_errors(errors, "encoder", ids[i], status);
 	}
 	free(ids);
-	json_object_foreach(st->jobs, id, job) {
+	json_object_foreach(st->jobs, id, job)
+	{
 		const char *s = json_string_value(json_object_get(job, "state"));
 
 		queued += s && strcmp(s, "queued") == 0;
@@ -162,14 +164,14 @@ static json_t *add_encoders(const struct bridge_state *st, json_t *agents, json_
 
 static json_t *add_transfer(const struct bridge_state *st, json_t *agents, json_t *errors)
 {
-	static const char *keys[] = {"state", "backlog", "last_sync", "on_pi", "unverified",
-				     "next_sync_at"};
+	static const char *keys[] = {"state", "backlog",    "last_sync",
+				     "on_pi", "unverified", "next_sync_at"};
 	json_t *status = json_is_object(st->transfer) ? st->transfer : NULL, *t;
 
 	if (status == NULL && !json_is_string(st->transfer_availability))
 		return json_null();
-	json_array_append_new(agents, agent_line("transfer", "transfer",
-						 st->transfer_availability, status));
+	json_array_append_new(
+	    agents, agent_line("transfer", "transfer", st->transfer_availability, status));
 	add_errors(errors, "transfer", "transfer", status);
 	t = json_pack("{s:O}", "availability", st->transfer_availability);
 	for (size_t i = 0; t && i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -217,38 +219,39 @@ json_t *system_report(const struct bridge_state *st, const struct system_self *s
 
 	if (!agents || !disks || !errors)
 		goto out;
-	bridge = json_pack("{s:s, s:s, s:s, s:s, s:n, s:s?, s:n, s:n, s:n, s:I}", "kind", "bridge", "id",
-			   self->backend_name, "availability", "online", "version", self->version,
-			   "state", "config_error",
+	bridge = json_pack("{s:s, s:s, s:s, s:s, s:n, s:s?, s:n, s:n, s:n, s:I}", "kind", "bridge",
+			   "id", self->backend_name, "availability", "online", "version",
+			   self->version, "state", "config_error",
 			   self->config_error && self->config_error[0] ? self->config_error : NULL,
 			   "last_error", "error_kind", "last_error_at", "uptime_seconds",
 			   (json_int_t)self->uptime_seconds);
 	json_array_append_new(agents, bridge);
 	if (self->config_error && self->config_error[0])
-		json_array_append_new(errors, json_pack("{s:s, s:s, s:s, s:s, s:n}", "kind", "bridge",
-							"id", self->backend_name, "error",
-							self->config_error, "error_kind", "invalid",
-							"at"));
+		json_array_append_new(errors,
+				      json_pack("{s:s, s:s, s:s, s:s, s:n}", "kind", "bridge", "id",
+						self->backend_name, "error", self->config_error,
+						"error_kind", "invalid", "at"));
 	add_schedulers(st, agents, errors);
 	add_cameras(st, agents, disks, errors);
 	encoder = add_encoders(st, agents, errors);
 	transfer = add_transfer(st, agents, errors);
 	for (int d = 0; d < self->ndisks; d++) {
 		const struct system_disk *k = &self->disks[d];
-		double pct = k->total_bytes ? 100.0 * (double)k->free_bytes / (double)k->total_bytes
-					    : 0.0;
-		json_t *line = k->known ? json_pack("{s:s, s:s, s:I, s:I, s:f, s:b}", "where",
-						    "server", "id", k->id, "free_bytes",
-						    (json_int_t)k->free_bytes, "total_bytes",
-						    (json_int_t)k->total_bytes, "free_pct",
-						    (double)(int64_t)(pct * 10 + 0.5) / 10,
-						    "low", pct < self->disk_low_pct)
-					: disk_line("server", k->id, NULL, NULL, NULL, false);
+		double pct =
+		    k->total_bytes ? 100.0 * (double)k->free_bytes / (double)k->total_bytes : 0.0;
+		json_t *line = k->known
+				   ? json_pack("{s:s, s:s, s:I, s:I, s:f, s:b}", "where", "server",
+					       "id", k->id, "free_bytes", (json_int_t)k->free_bytes,
+					       "total_bytes", (json_int_t)k->total_bytes,
+					       "free_pct", (double)(int64_t)(pct * 10 + 0.5) / 10,
+					       "low", pct < self->disk_low_pct)
+				   : disk_line("server", k->id, NULL, NULL, NULL, false);
 
 		json_object_set_new(line, "path", json_string(k->path));
 		json_array_append_new(disks, line);
 	}
-	json_array_foreach(agents, i, a) {
+	json_array_foreach(agents, i, a)
+	{
 		const char *av = json_string_value(json_object_get(a, "availability"));
 
 		online += av && strcmp(av, "online") == 0;
