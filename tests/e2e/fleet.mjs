@@ -138,9 +138,15 @@ const scenarios = {
 		const api = await page.evaluate(async () => {
 			const all = await fetch("cameras").then(async (r) => ({ bytes: (await r.text()).length }));
 			const p = await fetch("cameras?limit=10&offset=95").then((r) => r.json());
-			return { bytes: all.bytes, page: p.cameras.map((c) => c.camera), total: p.total };
+			const sys = await fetch("system").then(async (r) => ({ text: await r.text() }));
+			const body = JSON.parse(sys.text);
+			return { bytes: all.bytes, page: p.cameras.map((c) => c.camera), total: p.total,
+				systemBytes: sys.text.length, systemCameras: body.agents.filter((a) => a.kind === "camera").length,
+				offline: body.summary.offline, cameraDisks: body.disks.filter((d) => d.where === "camera").length };
 		});
-		console.log(`GET /cameras with ${total} cameras: ${api.bytes} bytes`);
+		console.log(`GET /cameras with ${total} cameras: ${api.bytes} bytes; GET /system: ${api.systemBytes} bytes`);
+		check(api.systemCameras === total && api.cameraDisks >= FLEET && api.offline >= expect("offline") + 1,
+			`GET /system with the fleet: ${JSON.stringify(api)}`);
 		check(api.total === total && api.page.length === total - 95 && api.page.at(-1) === "helios",
 			`GET /cameras?limit=10&offset=95 gave ${JSON.stringify(api)}`);
 
