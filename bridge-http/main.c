@@ -167,10 +167,13 @@ static void publish_change(struct bridge *b, const struct state_change *ch)
 		sse_publish(b->sse, "job", ev);
 		break;
 	case STATE_WORKER:
-		ev = json_pack("{s:s, s:O}", "worker", ch->id, "availability",
-			       json_object_get(b->state.workers, ch->id)
-				       ? json_object_get(b->state.workers, ch->id)
-				       : json_null());
+		e = json_object_get(b->state.workers, ch->id);
+		ev = json_pack("{s:s, s:O, s:O}", "worker", ch->id, "availability",
+			       json_object_get(e, "availability") ? json_object_get(e, "availability")
+								  : json_null(),
+			       "status",
+			       json_object_get(e, "status") ? json_object_get(e, "status")
+							    : json_null());
 		sse_publish(b->sse, "encoder", ev);
 		break;
 	case STATE_TRANSFER: sse_publish(b->sse, "transfer", ch->data); break;

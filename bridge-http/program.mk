@@ -1,6 +1,6 @@
 # skylapse-bridge: the REST API over MQTT, the dashboard's server (SPEC 5).
 BRIDGE_LOGIC_SRCS := bridge-http/router.c bridge-http/urlparse.c bridge-http/auth_cors.c \
-	bridge-http/state.c bridge-http/sky.c bridge-http/result_status.c
+	bridge-http/state.c bridge-http/sky.c bridge-http/result_status.c bridge-http/system.c
 PROGRAMS += skylapse-bridge
 skylapse-bridge_SRCS := bridge-http/main.c bridge-http/http.c bridge-http/http_reply.c bridge-http/routes.c \
 	bridge-http/routes_status.c bridge-http/routes_images.c \

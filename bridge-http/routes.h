@@ -27,6 +27,7 @@ int route_schedules(struct bridge *b, struct request *rq);
 int route_sun(struct bridge *b, struct request *rq);
 int route_cameras(struct bridge *b, struct request *rq);
 int route_camera(struct bridge *b, struct request *rq);
+int route_system(struct bridge *b, struct request *rq);
 int route_pi_status(struct bridge *b, struct request *rq);
 int route_pi_health(struct bridge *b, struct request *rq);
 

@@ -1,4 +1,4 @@
-/* routes_status.c - /health, /status, /schedules, /sun, /cameras.
+/* routes_status.c - /health, /status, /schedules, /sun, /cameras, /system.
  *
  * /status prefers the scheduler's retained backend status (SPEC 4) when
  * that backend is online, and otherwise computes the same figures from the
@@ -20,7 +20,14 @@
 #include "routes.h"
 #include "sky.h"
 #include "sse.h"
+#include "system.h"
 #include "timeutil.h"
+
+/* The most cameras one GET /cameras answers (its largest ?limit=). */
+#define CAMERAS_LIMIT_MAX 10000
+/* A server folder with less free space than this is shown as low, the
+ * capture agent's default minimum (capture.min_free_pct). */
+#define SERVER_DISK_LOW_PCT 5.0
 
 static json_t *backend_entry(const struct bridge *b)
 {
@@ -246,15 +253,70 @@ static json_t *camera_view(struct bridge *b, const char *id, json_t *entry, bool
 	return v;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ?limit=&offset= page through the cameras sorted by id; without them, all. */
 int route_cameras(struct bridge *b, struct request *rq)
 {
 	json_t *list = json_array(), *entry;
+	const char **ids = malloc((json_object_size(b->state.cameras) + 1) * sizeof(*ids));
 	const char *id;
+	long limit = CAMERAS_LIMIT_MAX, offset = 0;
+	size_t n = 0;
 
+	if (ids == NULL || list == NULL) {
+		free(ids);
+		json_decref(list);
+		return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
+	}
+	if (query_int(rq, "limit", 1, CAMERAS_LIMIT_MAX, &limit) ||
+	    query_int(rq, "offset", 0, CAMERAS_LIMIT_MAX, &offset)) {
+		free(ids);
+		json_decref(list);
+		return SL_OK;
+	}
 	json_object_foreach(b->state.cameras, id, entry)
 		if (state_camera_known(&b->state, id))
-			json_array_append_new(list, camera_view(b, id, entry, false));
-	return http_reply_json(rq, 200, json_pack("{s:o}", "cameras", list));
+			ids[n++] = id;
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	for (size_t i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
+		json_array_append_new(list, camera_view(b, ids[i], state_camera(&b->state, ids[i]),
+							false));
+	free(ids);
+	return http_reply_json(rq, 200,
+			       json_pack("{s:o, s:I, s:I, s:I}", "cameras", list, "total",
+					 (json_int_t)n, "limit", (json_int_t)limit, "offset",
+					 (json_int_t)offset));
+}
+
+/* GET /system: system.h's report with the bridge's own figures. */
+int route_system(struct bridge *b, struct request *rq)
+{
+	struct system_disk disks[2] = {{.id = "images", .path = b->images_dir},
+				       {.id = "timelapses", .path = b->timelapses_dir}};
+	struct system_self self = {
+	    .backend_name = b->cfg.backend_name,
+	    .version = SKYLAPSE_VERSION,
+	    .broker_url = mqtt_session_url(b->mqtt),
+	    .config_error = b->config_error,
+	    .broker_up = bridge_broker_up(b),
+	    .uptime_seconds = (time_now_ms() - b->started_ms) / 1000,
+	    .disks = disks,
+	    .ndisks = 2,
+	    .disk_low_pct = SERVER_DISK_LOW_PCT,
+	};
+	json_t *report;
+
+	for (int i = 0; i < self.ndisks; i++)
+		disks[i].known = disk_space(disks[i].path, &disks[i].free_bytes,
+					    &disks[i].total_bytes) == 0;
+	report = system_report(&b->state, &self);
+	if (report == NULL)
+		return http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
+	return http_reply_json(rq, 200, report);
 }
 
 int route_camera(struct bridge *b, struct request *rq)

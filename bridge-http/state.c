@@ -23,6 +23,7 @@ int state_init(struct bridge_state *st)
 	st->jobs = json_object();
 	st->workers = json_object();
 	st->transfer = json_null();
+	st->transfer_availability = json_null();
 	if (!st->cameras || !st->backends || !st->jobs || !st->workers) {
 		state_free(st);
 		return SL_ERR_NOMEM;
@@ -48,6 +49,7 @@ void state_free(struct bridge_state *st)
 	json_decref(st->jobs);
 	json_decref(st->workers);
 	json_decref(st->transfer);
+	json_decref(st->transfer_availability);
 	previews_clear(st);
 	memset(st, 0, sizeof(*st));
 }
@@ -62,6 +64,8 @@ void state_clear_retained(struct bridge_state *st)
 	json_object_clear(st->workers);
 	json_decref(st->transfer);
 	st->transfer = json_null();
+	json_decref(st->transfer_availability);
+	st->transfer_availability = json_null();
 	json_object_foreach_safe(st->jobs, tmp, id, job)
 		if (!json_is_string(json_object_get(job, "source")))
 			json_object_del(st->jobs, id);
@@ -318,8 +322,8 @@ static int apply_backend(struct bridge_state *st, const char *rest, const void *
 static int apply_encoder(struct bridge_state *st, const char *rest, const void *payload,
 			 size_t len, struct state_change *out)
 {
-	size_t rl;
-	json_t *v;
+	const char *slash, *key;
+	json_t *v, *e;
 
 	if (strncmp(rest, "jobs/", 5) == 0 && id_is_valid(rest + 5)) {
 		snprintf(out->id, sizeof(out->id), "%s", rest + 5);
@@ -338,21 +342,59 @@ static int apply_encoder(struct bridge_state *st, const char *rest, const void *
 		out->data = json_incref(v);
 		return json_object_set_new(st->jobs, out->id, v) ? SL_ERR_NOMEM : SL_OK;
 	}
-	rl = strlen(rest);
-	if (rl > 13 && strcmp(rest + rl - 13, "/availability") == 0 && rl - 13 <= ID_MAX) {
-		snprintf(out->id, sizeof(out->id), "%.*s", (int)(rl - 13), rest);
-		if (!id_is_valid(out->id))
-			return SL_OK;
-		out->kind = STATE_WORKER;
-		if (len == 0) {
+	/* <worker>/availability (text) or <worker>/status (object) */
+	slash = strchr(rest, '/');
+	if (slash == NULL || (size_t)(slash - rest) > ID_MAX)
+		return SL_OK;
+	snprintf(out->id, sizeof(out->id), "%.*s", (int)(slash - rest), rest);
+	key = slash + 1;
+	if (!id_is_valid(out->id) || (strcmp(key, "availability") && strcmp(key, "status")))
+		return SL_OK;
+	if (len == 0) {
+		e = json_object_get(st->workers, out->id);
+		if (e)
+			json_object_del(e, key);
+		if (e && !json_object_get(e, "availability") && !json_object_get(e, "status"))
 			json_object_del(st->workers, out->id);
-			return SL_OK;
-		}
-		v = json_stringn(payload, len);
+	} else {
+		v = key[0] == 'a' ? json_stringn(payload, len) : parse_object(payload, len);
 		if (v == NULL)
 			return SL_OK;
-		return json_object_set_new(st->workers, out->id, v) ? SL_ERR_NOMEM : SL_OK;
+		e = entry(st->workers, "worker", out->id);
+		if (e == NULL || json_object_set_new(e, key, v))
+			return SL_ERR_NOMEM;
 	}
+	out->kind = STATE_WORKER;
+	return SL_OK;
+}
+
+/* R/transfer/status (object) or R/transfer/availability (text). */
+static int apply_transfer(struct bridge_state *st, const char *rest, const void *payload,
+			  size_t len, struct state_change *out)
+{
+	bool avail = strcmp(rest, "availability") == 0;
+	json_t *v;
+
+	if (!avail && strcmp(rest, "status") != 0)
+		return SL_OK;
+	if (len == 0)
+		v = json_null();
+	else
+		v = avail ? json_stringn(payload, len) : parse_object(payload, len);
+	if (v == NULL)
+		return SL_OK;
+	if (avail) {
+		json_decref(st->transfer_availability);
+		st->transfer_availability = v;
+	} else {
+		json_decref(st->transfer);
+		st->transfer = v;
+	}
+	out->kind = STATE_TRANSFER;
+	out->data = json_is_object(st->transfer) ? json_copy(st->transfer) : json_object();
+	if (out->data == NULL ||
+	    json_object_set(out->data, "availability", st->transfer_availability))
+		return SL_ERR_NOMEM;
 	return SL_OK;
 }
 
@@ -369,19 +411,7 @@ int state_apply(struct bridge_state *st, const char *root, const char *topic,
 		return apply_backend(st, rest, payload, len, out);
 	if (strcmp(first, "encoder") == 0)
 		return apply_encoder(st, rest, payload, len, out);
-	if (strcmp(first, "transfer") == 0) {
-		json_t *v;
-
-		if (strcmp(rest, "status") != 0)
-			return SL_OK;
-		v = len ? parse_object(payload, len) : json_null();
-		if (v == NULL)
-			return SL_OK;
-		json_decref(st->transfer);
-		st->transfer = v;
-		out->kind = STATE_TRANSFER;
-		out->data = json_incref(v);
-		return SL_OK;
-	}
+	if (strcmp(first, "transfer") == 0)
+		return apply_transfer(st, rest, payload, len, out);
 	return apply_camera(st, first, rest, payload, len, out);
 }

@@ -9,8 +9,8 @@
  *   jobs      job_id -> job state (SPEC 4); entries the bridge created for
  *                       jobs it sent carry "source": "bridge" until the
  *                       encoder's own state replaces them
- *   workers   worker -> "online"|"offline"
- *   transfer  the transfer status, or null
+ *   workers   worker -> {"worker", "availability", "status"}
+ *   transfer  the transfer status, or null; transfer_availability beside it
  * and previews (the JPEG bytes of R/<camera>/preview) beside them. An empty
  * retained payload removes what it held. It reports what changed so the
  * caller can tell /events and pending captures. Pure: no MQTT, no I/O.
@@ -34,8 +34,8 @@ enum state_kind {
 	STATE_CAPTURE_RESPONSE, /* data: the capture result as sent */
 	STATE_BACKEND,	 /* availability, status or a schedule state of `id` */
 	STATE_JOB,	 /* data: the job state (null when cleared) */
-	STATE_WORKER,
-	STATE_TRANSFER,
+	STATE_WORKER,	 /* availability or status of encoder worker `id` */
+	STATE_TRANSFER,	 /* data: the transfer status (or {}) with "availability" */
 };
 
 struct state_change {
@@ -52,6 +52,7 @@ struct preview {
 
 struct bridge_state {
 	json_t *cameras, *backends, *jobs, *workers, *transfer;
+	json_t *transfer_availability; /* "online"|"offline" or null */
 	struct preview *previews;
 	int npreviews;
 	uint64_t version; /* bumped on every change of cameras or backends */

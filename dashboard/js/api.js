@@ -103,6 +103,8 @@ export async function health() {
 
 export const status = () => request("GET", "status");
 export const cameras = () => request("GET", "cameras");
+// {broker, summary, agents, disks, transfer, encoder, errors} (docs/BRIDGE.md)
+export const system = () => request("GET", "system");
 
 export async function schedules(date) {
 	const data = await request("GET", `schedules${qs({ date })}`);

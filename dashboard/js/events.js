@@ -20,6 +20,8 @@ const HANDLERS = {
 	health: onHealth,
 	mqtt: onHealth,
 	broker: onHealth,
+	encoder: (d) => store.emit("encoder", d),
+	transfer: (d) => store.emit("transfer", d),
 };
 
 let source = null;

@@ -1,4 +1,4 @@
-// main.js - starts the dashboard: hash routing between the five views, the
+// main.js - starts the dashboard: hash routing between the views, the
 // live-link indicator, outage banners, and the API token prompt.
 
 import * as api from "./api.js";
@@ -12,8 +12,9 @@ import * as charts from "./views/charts.js";
 import * as timelapses from "./views/timelapses.js";
 import * as settings from "./views/settings.js";
 import * as focus from "./views/focus.js";
+import * as system from "./views/system.js";
 
-const VIEWS = { overview, gallery, charts, timelapses, settings, focus };
+const VIEWS = { overview, gallery, charts, timelapses, settings, focus, system };
 const started = new Set();
 let current = null;
 
@@ -94,7 +95,17 @@ function drawBanners() {
 			"state and recovers on its own when the broker is back.", "broker"));
 	}
 	if (s.link === "live" && s.broker !== "down") {
-		for (const c of store.cameraList()) {
+		const cams = store.cameraList();
+		const off = cams.filter((c) => c.availability === "offline");
+		// with many cameras one line says how many are away, not a banner each;
+		// their disks and errors are on the System view
+		const many = cams.length > 12 || off.length > 3;
+		if (many && off.length) {
+			out.push(banner("warn", `${off.length} camera${off.length === 1 ? " is" : "s are"} offline:`,
+				`${off.slice(0, 5).map((c) => c.id).join(", ")}${off.length > 5 ? ", …" : ""} ` +
+				"(see System).", "cameras-offline"));
+		}
+		for (const c of many ? [] : cams) {
 			if (c.availability === "offline") {
 				out.push(banner("warn", `Camera ${c.id} is offline`,
 					`(since ${clock(new Date(c.since))}). Captures resume when it reconnects.`,

@@ -42,7 +42,8 @@ export function cameraList() {
 	return [...state.cameras.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function mergeCamera(id, patch) {
+// `quiet`: the caller tells the views once for a whole batch.
+export function mergeCamera(id, patch, quiet = false) {
 	if (!id) return;
 	const cur = state.cameras.get(id) || { id, availability: null, status: null, last_frames: {},
 		since: Date.now() };
@@ -54,7 +55,20 @@ export function mergeCamera(id, patch) {
 	if (patch.status) next.status = patch.status;
 	if (patch.last_frames) next.last_frames = { ...cur.last_frames, ...patch.last_frames };
 	state.cameras.set(id, next);
-	emit("cameras", id);
+	if (!quiet) camerasChanged();
+}
+
+// Views hear of camera changes once an animation frame: a hundred cameras
+// publishing are one redraw of each view, not one per message (and none
+// while the tab is hidden). The state itself is updated at once.
+let camerasQueued = 0;
+function camerasChanged() {
+	if (!camerasQueued) {
+		camerasQueued = requestAnimationFrame(() => {
+			camerasQueued = 0;
+			emit("cameras", null);
+		});
+	}
 }
 
 // The profiles a camera offers, enabled ones first.
@@ -172,12 +186,14 @@ async function doRefresh() {
 	emit("refresh");
 }
 
+// One "cameras" event for the whole list: a hundred cameras are one redraw.
 function applyCameras(list) {
 	for (const c of list) {
 		mergeCamera(c.id, {
 			availability: c.availability,
 			status: c.status,
 			last_frames: c.last_frames || (c.last_frame ? { [c.last_frame.profile]: c.last_frame } : null),
-		});
+		}, true);
 	}
+	if (list.length) emit("cameras", null);
 }

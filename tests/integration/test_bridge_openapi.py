@@ -86,7 +86,7 @@ def schema_validator(name):
 @pytest.mark.parametrize("path,schema", [
     ("/health", "Health"), ("/status", "Status"), ("/schedules", "Schedules"), ("/sun", "SunDay"),
     ("/cameras", "Cameras"), (f"/cameras/{CAM}", "Camera"), ("/images", "Images"),
-    ("/timelapses", "Timelapses"),
+    ("/timelapses", "Timelapses"), ("/system", "System"), ("/cameras?limit=1&offset=0", "Cameras"),
 ])
 def test_answers_match_the_documented_schemas(stack, path, schema):
     if path == "/images":

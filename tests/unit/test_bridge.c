@@ -1,6 +1,6 @@
 /* test_bridge.c - unit tests of skylapse-bridge's pure parts: routing,
  * percent-decoding, Range headers, token and CORS decisions, the
- * retained-state cache, the sky figures of /status, and the HTTP status of
+ * retained-state cache, the sky figures of /status, the /system report, and the HTTP status of
  * a result's error_kind. Tables of inputs and expected answers, no network,
  * no sleeps. */
 #include <setjmp.h>
@@ -19,6 +19,7 @@
 #include "../../bridge-http/settings.h"
 #include "../../bridge-http/sky.h"
 #include "../../bridge-http/state.h"
+#include "../../bridge-http/system.h"
 #include "../../bridge-http/urlparse.h"
 #include "cli.h"
 #include "config.h"
@@ -386,8 +387,21 @@ static void test_state_server_topics(void **state)
 	assert_int_equal(apply(&st, "sky/encoder/jobs/j1/cancel", "{}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/jobs", "{\"camera\":\"x\"}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/w1/availability", "online"), STATE_WORKER);
-	assert_string_equal(json_string_value(json_object_get(st.workers, "w1")), "online");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(st.workers, "w1"),
+							      "availability")),
+			    "online");
+	assert_int_equal(apply(&st, "sky/encoder/w1/status", "{\"running\":2}"), STATE_WORKER);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(st.workers, "w1"), "status"), "running")),
+			 2);
+	assert_int_equal(apply(&st, "sky/encoder/w1/other", "{}"), STATE_NONE);
+	assert_int_equal(apply(&st, "sky/encoder/w1/status", ""), STATE_WORKER);
+	assert_int_equal(apply(&st, "sky/encoder/w1/availability", ""), STATE_WORKER);
+	assert_null(json_object_get(st.workers, "w1")); /* both gone: the worker too */
 	assert_int_equal(apply(&st, "sky/transfer/status", "{\"files\":3}"), STATE_TRANSFER);
+	assert_int_equal(json_integer_value(json_object_get(st.transfer, "files")), 3);
+	assert_int_equal(apply(&st, "sky/transfer/availability", "online"), STATE_TRANSFER);
+	assert_string_equal(json_string_value(st.transfer_availability), "online");
 	assert_int_equal(json_integer_value(json_object_get(st.transfer, "files")), 3);
 	/* a job the bridge sent stays through a reconnect, the rest goes */
 	assert_int_equal(state_job_local(&st, "mine", json_pack("{s:s}", "state", "queued")),
@@ -401,6 +415,89 @@ static void test_state_server_topics(void **state)
 	assert_null(json_object_get(json_object_get(st.jobs, "mine"), "source"));
 	assert_int_equal(apply(&st, "sky/encoder/jobs/mine", ""), STATE_JOB);
 	assert_null(json_object_get(st.jobs, "mine"));
+	state_free(&st);
+}
+
+/* --- the /system report ------------------------------------------------------ */
+
+static json_t *find_line(json_t *arr, const char *key, const char *val)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(json_object_get(v, key));
+
+		if (s && strcmp(s, val) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void test_system_report(void **state)
+{
+	struct bridge_state st;
+	struct system_disk disks[] = {{"images", "/srv/images", true, 2, 100},
+				      {"timelapses", "/srv/tl", false, 0, 0}};
+	struct system_self self = {"dagon", "1.2.3", "mqtt://b:1883", "", true, 42, disks, 2, 5.0};
+	json_t *r, *cam, *d, *errs;
+
+	(void)state;
+	assert_int_equal(state_init(&st), SL_OK);
+	apply(&st, "sky/zeta/availability", "offline");
+	apply(&st, "sky/alpha/availability", "online");
+	apply(&st, "sky/alpha/status",
+	      "{\"version\":\"1.2.3\",\"state\":\"error\",\"last_error\":\"sensor gone\","
+	      "\"last_error_at\":\"2026-12-06T10:00:00.000Z\",\"disk_low\":true,"
+	      "\"disk\":{\"free_bytes\":1,\"total_bytes\":100,\"free_pct\":1.0}}");
+	apply(&st, "sky/backend/dagon/availability", "online");
+	apply(&st, "sky/backend/dagon/status", "{\"version\":\"1.2.3\",\"config_error\":\"bad\"}");
+	apply(&st, "sky/encoder/w1/availability", "online");
+	apply(&st, "sky/encoder/w1/status",
+	      "{\"running\":1,\"queued\":2,\"last_error\":\"no frames\",\"error_kind\":"
+	      "\"not_found\",\"last_error_at\":\"2026-12-06T12:00:00-06:00\"}");
+	apply(&st, "sky/encoder/jobs/j1", "{\"state\":\"queued\"}");
+	apply(&st, "sky/encoder/jobs/j2", "{\"state\":\"running\"}");
+	apply(&st, "sky/encoder/jobs/j3", "{\"state\":\"done\"}");
+	apply(&st, "sky/transfer/status", "{\"backlog\":7,\"state\":\"idle\"}");
+
+	r = system_report(&st, &self);
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(json_object_get(r, "broker"), "connected")));
+	/* bridge, scheduler, cameras by id, encoder, transfer */
+	assert_int_equal(json_array_size(json_object_get(r, "agents")), 6);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(r, "agents"), 2), "id")),
+			    "alpha");
+	cam = find_line(json_object_get(r, "agents"), "id", "alpha");
+	assert_string_equal(json_string_value(json_object_get(cam, "version")), "1.2.3");
+	/* the transfer said no availability: null, not missing */
+	assert_true(json_is_null(json_object_get(
+	    find_line(json_object_get(r, "agents"), "kind", "transfer"), "availability")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "summary"), "offline")),
+			 1);
+	d = find_line(json_object_get(r, "disks"), "id", "alpha");
+	assert_true(json_is_true(json_object_get(d, "low")));
+	d = find_line(json_object_get(r, "disks"), "id", "images");
+	assert_string_equal(json_string_value(json_object_get(d, "where")), "server");
+	assert_true(json_is_true(json_object_get(d, "low"))); /* 2 % < 5 % */
+	d = find_line(json_object_get(r, "disks"), "id", "timelapses");
+	assert_true(json_is_null(json_object_get(d, "free_pct")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "encoder"), "queued")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "encoder"), "running")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "transfer"), "backlog")),
+			 7);
+	/* newest first whatever the offset (18:00Z before 10:00Z), undated last */
+	errs = json_object_get(r, "errors");
+	assert_int_equal(json_array_size(errs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "id")), "w1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "id")),
+			    "alpha");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 2), "error_kind")),
+			    "invalid");
+	json_decref(r);
 	state_free(&st);
 }
 
@@ -634,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_cors),
 		cmocka_unit_test(test_state_cameras),
 		cmocka_unit_test(test_state_server_topics),
+		cmocka_unit_test(test_system_report),
 		cmocka_unit_test(test_frame_server_path),
 		cmocka_unit_test(test_sky_status),
 		cmocka_unit_test(test_sky_cache_agrees),

@@ -6,12 +6,18 @@ import * as api from "../api.js";
 import { fillSelect, h, icon, mount, spinner } from "../dom.js";
 import * as f from "../format.js";
 import * as store from "../store.js";
+import { createCameraGrid } from "./camgrid.js";
 import { renderTimeline } from "./timeline.js";
+
+// More cameras than this and the overview shows the grid (camgrid.js)
+// instead of one large card each.
+const GRID_FROM = 7;
 
 let root;
 let nav;
 let els = {};
 let fetchedLatest = new Set(); // cameras whose latest frames were looked up by /images
+let grid = null;
 
 export function init(el, ctx) {
 	root = el;
@@ -140,6 +146,12 @@ function drawCameras() {
 		mount(els.cameras, h("section", { class: "card" }, h("div", { class: "empty" },
 			h("strong", null, "No camera has reported yet"),
 			"A camera appears here as soon as its capture agent connects to the broker.")));
+		return;
+	}
+	if (list.length >= GRID_FROM) {
+		grid = grid || createCameraGrid((id) => nav.go("gallery", { camera: id }));
+		if (els.cameras.firstChild !== grid.el) mount(els.cameras, grid.el);
+		grid.draw(list);
 		return;
 	}
 	const cards = new Map([...els.cameras.querySelectorAll(".cam-card")].map((e) => [e.dataset.camera, e]));
