@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, payload_json, wait_for
+from harness import BIN, ROOT, TEST_BROKER, payload_json, wait_for
 from schemas import validate
 
 CAM = "helios"
@@ -211,6 +211,10 @@ def watcher(client):
 @pytest.fixture
 def worker(broker, daemons, env, watcher):
     """Starts a worker and waits until it is online and ready."""
+    if TEST_BROKER == "ejabberd":
+        pytest.skip("ejabberd 23.01 closes a connection that subscribes to $share/ "
+                    "(docs/BROKERS.md)")
+
     def start(worker_id="w1", *args, **extra_env):
         d = daemons("skylapse-encoder", ["--worker", worker_id, *args], env={**env, **extra_env})
         watcher.wait_message(f"{R}/encoder/{worker_id}/availability",
