@@ -320,7 +320,7 @@ def test_three_workers_share_six_jobs_and_one_is_killed(make_frames, worker, wat
     """The pool: jobs spread over three workers; one is killed (-9) mid-job and
     every job still ends done exactly once, by one of the survivors, with one
     complete video each and no state left active. mosquitto 2.0.11 does not hand
-    a dead member's unacknowledged job to another member (docs/ENCODER.md, Pool),
+    a dead member's unacknowledged job to another member (docs/ENCODER.md, "A pool"),
     so the survivors notice it by the dead worker's last will."""
     make_frames(n=100, kind="big")
     pool = {w: worker(w, "--threads", "1") for w in ("w1", "w2", "w3")}
