@@ -98,6 +98,13 @@ enum claim registry_decide(const struct registry *r, const char *me, const json_
 		return CLAIM_NONE;
 	if (owner == NULL)
 		owner = "";
+	/* Our own job that this process published a state for and no longer
+	 * holds: finished or given up a moment ago, the echo of its last state
+	 * maybe still on its way. Only a restarted worker (nothing published
+	 * yet) takes its own jobs back. */
+	if (strcmp(owner, me) == 0 &&
+	    json_object_get(r->published, json_string_value(json_object_get(st, "job_id"))))
+		return CLAIM_NONE;
 	if (strcmp(owner, me) != 0) {
 		int64_t since = since_ms;
 

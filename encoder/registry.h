@@ -9,7 +9,8 @@
  *    with the lowest id, after a grace period, so a worker that is just
  *    reconnecting (it re-publishes its states before "online") is not
  *    robbed; a worker restarting under the same id takes its own jobs back
- *    at once.
+ *    at once (but never one this process already published a state for:
+ *    that one it finished or gave up itself).
  * Pure bookkeeping: no MQTT here, so the rules are unit-tested.
  */
 #ifndef SKYLAPSE_ENCODER_REGISTRY_H

@@ -2,7 +2,7 @@
 import pytest
 
 import harness
-from harness import BIN, Broker, Client, Daemon
+from harness import BIN, Client, Daemon, start_test_broker
 
 # what the sanitizers (make SANITIZE=1 / SANITIZE=thread test) and valgrind (make valgrind) print
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
@@ -27,7 +27,7 @@ def no_sanitizer_reports():
 
 @pytest.fixture
 def broker(tmp_path):
-    b = Broker(tmp_path).start()
+    b = start_test_broker(tmp_path)
     yield b
     b.stop()
 

@@ -6,6 +6,7 @@ timeout; nothing sleeps to synchronise. Ports are free ports picked per test.
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +24,10 @@ BIN = Path(os.environ.get("SKYLAPSE_BIN", ROOT / "build" / "bin"))
 SANITIZE = os.environ.get("SANITIZE") == "1"
 # every Daemon started, so conftest can read their logs for sanitizer reports
 STARTED = []
+# the broker implementation the `broker` fixture starts (docs/BROKERS.md): mosquitto, ejabberd
+TEST_BROKER = os.environ.get("SKYLAPSE_TEST_BROKER", "mosquitto")
+# (user, password) that clients and daemons log in with when the running broker needs one
+LOGIN = None
 
 
 def free_port():
@@ -105,6 +110,69 @@ class Broker:
         return f"mqtt://127.0.0.1:{self.port}"
 
 
+class Ejabberd:
+    """ejabberd's MQTT broker (mod_mqtt, Debian's ejabberd) on a free port, as a
+    second implementation to run the core tests against (SKYLAPSE_TEST_BROKER=
+    ejabberd). It logs clients in only with a user name: anonymous login takes
+    any, so LOGIN is set for every client and daemon, and for mosquitto_pub and
+    mosquitto_sub through their options file. Each start is a fresh broker (a new
+    spool), as a restarted mosquitto without persistence is."""
+
+    def __init__(self, workdir, port=None):
+        self.workdir = Path(workdir)
+        self.port = port or free_port()
+        self.proc = None
+
+    def start(self):
+        global LOGIN
+        home = self.workdir / f"ejabberd-{self.port}"
+        spool = home / "spool"
+        shutil.rmtree(spool, ignore_errors=True)
+        spool.mkdir(parents=True)
+        (home / "ejabberd.yml").write_text(
+            "hosts: [localhost]\nloglevel: warning\nauth_method: [anonymous]\n"
+            "anonymous_protocol: login_anon\n"
+            f"listen:\n  - port: {self.port}\n    ip: 127.0.0.1\n    module: mod_mqtt\n"
+            "modules:\n  mod_mqtt: {}\n")
+        LOGIN = ("skylapse", "anonymous")
+        (home / "mosquitto_pub").write_text(f"-u {LOGIN[0]}\n-P {LOGIN[1]}\n")
+        (home / "mosquitto_sub").write_text(f"-u {LOGIN[0]}\n-P {LOGIN[1]}\n")
+        os.environ["XDG_CONFIG_HOME"] = str(home)
+        env = dict(os.environ, HOME=str(home), ERL_LIBS="/usr/lib/x86_64-linux-gnu",
+                   EJABBERD_CONFIG_PATH=str(home / "ejabberd.yml"),
+                   EJABBERD_LOG_PATH=str(home / "ejabberd.log"))
+        self.log = open(home / "erl.log", "ab")
+        # not a distributed node: no epmd, nothing listens but the MQTT port
+        self.proc = subprocess.Popen(
+            ["erl", "-noinput", "-mnesia", "dir", f'"{spool}"', "-s", "ejabberd"],
+            env=env, cwd=str(home), stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, timeout=90)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()  # the Erlang VM stops cleanly on SIGTERM
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+def start_test_broker(workdir):
+    """The broker implementation named by SKYLAPSE_TEST_BROKER, started."""
+    if TEST_BROKER == "ejabberd":
+        return Ejabberd(workdir).start()
+    if TEST_BROKER != "mosquitto":
+        raise ValueError(f"SKYLAPSE_TEST_BROKER: unknown broker '{TEST_BROKER}'")
+    return Broker(workdir).start()
+
+
 class Daemon:
     """One of our binaries, with its stderr kept in a log file; `prefix` runs
     it through a wrapper that ends in exec (`ip netns exec NAME`)."""
@@ -117,6 +185,9 @@ class Daemon:
         self.workdir = Path(workdir or tempfile.mkdtemp())
         # agents keep state files (plan, journal): one folder per daemon unless the test shares one
         self.env.setdefault("SKYLAPSE_STATE_DIR", str(self.workdir / f"state-{name}"))
+        if LOGIN:
+            self.env.setdefault("MQTT_USERNAME", LOGIN[0])
+            self.env.setdefault("MQTT_PASSWORD", LOGIN[1])
         self.env.update(env or {})
         self.logpath = self.workdir / f"{name}-{id(self)}.log"
         self.proc = None
@@ -173,6 +244,8 @@ class Client:
         proto = mqtt.MQTTv5 if v5 else mqtt.MQTTv311
         self.c = mqtt.Client(client_id=client_id or f"test-{os.getpid()}-{id(self)}",
                              protocol=proto)
+        if username is None and LOGIN:
+            username, password = LOGIN
         if username:
             self.c.username_pw_set(username, password)
         self.c.on_message = self._on_message

@@ -7,11 +7,12 @@ import json
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, payload_json, wait_for
+from harness import BIN, ROOT, TEST_BROKER, payload_json, wait_for
 from schemas import validate
 
 CAM = "helios"
@@ -210,6 +211,10 @@ def watcher(client):
 @pytest.fixture
 def worker(broker, daemons, env, watcher):
     """Starts a worker and waits until it is online and ready."""
+    if TEST_BROKER == "ejabberd":
+        pytest.skip("ejabberd 23.01 closes a connection that subscribes to $share/ "
+                    "(docs/BROKERS.md)")
+
     def start(worker_id="w1", *args, **extra_env):
         d = daemons("skylapse-encoder", ["--worker", worker_id, *args], env={**env, **extra_env})
         watcher.wait_message(f"{R}/encoder/{worker_id}/availability",
@@ -311,23 +316,59 @@ def test_deflicker_flattens_a_brightness_step(make_frames, worker, watcher, env)
     assert abs(a[0] - b[0]) < 3 and abs(a[-1] - b[-1]) < 3
 
 
-def test_two_workers_share_four_jobs(make_frames, worker, watcher, env):
-    make_frames(n=30)
-    worker("w1")
-    worker("w2")
-    ids = [f"share{i}" for i in range(4)]
+def test_three_workers_share_six_jobs_and_one_is_killed(make_frames, worker, watcher, env, client):
+    """The pool: jobs spread over three workers; one is killed (-9) mid-job and
+    every job still ends done exactly once, by one of the survivors, with one
+    complete video each and no state left active. mosquitto 2.0.11 does not hand
+    a dead member's unacknowledged job to another member (docs/ENCODER.md, "A pool"),
+    so the survivors notice it by the dead worker's last will."""
+    make_frames(n=100, kind="big")
+    pool = {w: worker(w, "--threads", "1") for w in ("w1", "w2", "w3")}
+    ids = [f"pool{i}" for i in range(6)]
     for i in ids:
-        send(watcher, job(i, n=30))
-    finals = {i: wait_state(watcher, i) for i in ids}
+        send(watcher, job(i, n=100, width=640, preset="slow"))
+
+    def running_on(w):
+        return lambda m: (m.payload and payload_json(m)["state"] == "running"
+                          and payload_json(m)["worker"] == w and payload_json(m)["progress"] > 0)
+    victim = watcher.wait_message(f"{JOBS}/+", running_on("w2"), timeout=60)
+    orphan = payload_json(victim)["job_id"]
+    w2 = pool["w2"]
+    w2.proc.send_signal(signal.SIGSTOP)   # frozen at once, so it cannot finish the job first
+    assert not [s for s in states(watcher, orphan) if s["state"] == "done"]
+    mark = watcher.mark()
+    w2.kill9()
+    killed_at = time.monotonic()
+    taken = watcher.wait_message(f"{JOBS}/{orphan}", lambda m: m.payload and
+                                 payload_json(m)["worker"] != "w2", timeout=30, start=mark)
+    takeover = taken.timestamp - killed_at
+    print(f"job {orphan} taken over by {payload_json(taken)['worker']} "
+          f"{takeover:.2f} s after the kill")
+    assert takeover < 20
+
+    finals = {i: wait_state(watcher, i, timeout=240) for i in ids}
     assert all(s["state"] == "done" for s in finals.values()), finals
-    owners = {}
     for i in ids:
-        workers = {s["worker"] for s in states(watcher, i)}
-        assert len(workers) == 1, (i, workers)     # each job went to exactly one worker
-        owners[i] = workers.pop()
-    assert set(owners.values()) == {"w1", "w2"}, owners
-    outputs = sorted(Path(env["TIMELAPSES_DIR"], CAM).glob("*.mp4"))
-    assert len(outputs) == 4
+        dones = [s for s in states(watcher, i) if s["state"] == "done"]
+        assert len(dones) == 1, (i, dones)                      # done once
+        assert finals[i]["worker"] != "w2", finals[i]          # w2 never finished one
+    starters = {next(s["worker"] for s in states(watcher, i) if s["state"] == "running")
+                for i in ids}
+    assert starters == {"w1", "w2", "w3"}, starters            # the jobs were spread
+    assert finals[orphan]["worker"] in ("w1", "w3") and finals[orphan]["attempts"] == 1
+    folder = Path(env["TIMELAPSES_DIR"], CAM)
+    parts = list(folder.glob(".*"))
+    assert not parts, (parts, orphan, {w: [l for l in d.log().splitlines() if "pool" in l]
+                                       for w, d in pool.items()})   # no partial file left
+    for i in ids:
+        videos = list(folder.glob(f"*_{i}.mp4"))
+        assert len(videos) == 1, (i, videos)
+    assert probe(folder / Path(finals[orphan]["output"]).name)["nb_read_frames"] == "100"
+    # a newcomer sees only finished jobs in the retained states
+    late = client()
+    late.subscribe(f"{JOBS}/+")
+    for i in ids:
+        assert payload_json(late.wait_message(f"{JOBS}/{i}"))["state"] == "done"
 
 
 def test_the_same_job_id_twice_is_one_job(make_frames, worker, watcher, env):

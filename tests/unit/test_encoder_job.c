@@ -354,17 +354,20 @@ static void test_registry_decisions(void **state)
 		int64_t now;	   /* ms after the view became complete (0) */
 		enum claim expect;
 		int expect_attempts;
+		bool published; /* "w2" itself published a state of the job */
 	} cases[] = {
-	    {"running", "w1", 0, true, true, false, 10000, CLAIM_NONE, 0},
-	    {"running", "w1", 0, true, false, false, 1000, CLAIM_NONE, 0}, /* grace */
-	    {"running", "w1", 0, true, false, false, 3000, CLAIM_TAKE, 1},
-	    {"queued", "w1", 0, true, false, false, 3000, CLAIM_TAKE, 0},
-	    {"running", "w1", 2, true, false, false, 3000, CLAIM_FAIL, 3},
-	    {"running", "w1", 0, false, false, false, 3000, CLAIM_FAIL, 1},
-	    {"running", "w1", 0, true, false, true, 3000, CLAIM_NONE, 0}, /* not elected */
-	    {"done", "w1", 0, true, false, false, 3000, CLAIM_NONE, 0},
-	    {"failed", "w1", 0, true, false, false, 3000, CLAIM_NONE, 0},
-	    {"running", "w2", 0, true, true, true, 0, CLAIM_TAKE, 1}, /* our own, restarted */
+	    {"running", "w1", 0, true, true, false, 10000, CLAIM_NONE, 0, false},
+	    {"running", "w1", 0, true, false, false, 1000, CLAIM_NONE, 0, false}, /* grace */
+	    {"running", "w1", 0, true, false, false, 3000, CLAIM_TAKE, 1, false},
+	    {"queued", "w1", 0, true, false, false, 3000, CLAIM_TAKE, 0, false},
+	    {"running", "w1", 2, true, false, false, 3000, CLAIM_FAIL, 3, false},
+	    {"running", "w1", 0, false, false, false, 3000, CLAIM_FAIL, 1, false},
+	    {"running", "w1", 0, true, false, true, 3000, CLAIM_NONE, 0, false}, /* not elected */
+	    {"done", "w1", 0, true, false, false, 3000, CLAIM_NONE, 0, false},
+	    {"failed", "w1", 0, true, false, false, 3000, CLAIM_NONE, 0, false},
+	    {"running", "w2", 0, true, true, true, 0, CLAIM_TAKE, 1, false}, /* our own, restarted */
+	    /* our own, finished by this process; its last state's echo not back yet */
+	    {"running", "w2", 0, true, true, true, 5000, CLAIM_NONE, 0, true},
 	};
 	char why[ERRMSG_MAX], text[256];
 
@@ -385,6 +388,8 @@ static void test_registry_decisions(void **state)
 		registry_note_worker(&r, "w2", true, 0);
 		if (cases[i].lower_online)
 			registry_note_worker(&r, "a0", true, 0);
+		if (cases[i].published)
+			registry_note_published(&r, "j", "{\"state\":\"done\"}");
 		if (registry_decide(&r, "w2", st, cases[i].now, 0, &attempts, why) !=
 		    cases[i].expect)
 			fail_msg("case %zu: wrong decision", i);
