@@ -116,12 +116,14 @@ def test_encoder_killed_mid_encode_and_restarted(make_frames, worker, watcher, e
     make_frames(n=100, kind="big")
     w1 = worker("w1", "--threads", "1")
     send(watcher, job("kill-me", n=100, width=640, preset="slow"))
-    watcher.wait_message(f"{JOBS}/kill-me", lambda m: payload_json(m)["state"] == "running" and
-                         payload_json(m)["progress"] > 0, timeout=30)
     folder = Path(env["TIMELAPSES_DIR"], "helios")
-    assert list(folder.glob(".*.part")), "killed while encoding: its temporary exists"
-    w1.kill9()
-    worker("w1", "--threads", "1")  # the same worker again
+    for kill in range(2):  # killed while encoding, twice; the same worker started again
+        mark = watcher.mark()
+        watcher.wait_message(f"{JOBS}/kill-me", lambda m: payload_json(m)["state"] == "running"
+                             and payload_json(m)["progress"] > 0, timeout=30, start=mark)
+        assert list(folder.glob(".*.part")), "killed while encoding: its temporary exists"
+        w1.kill9()
+        w1 = worker("w1", "--threads", "1")
     final = wait_state(watcher, "kill-me", wanted=("done", "failed"), timeout=90)
     assert final["state"] == "done", final
     # once done, nothing more: the retained state stays done, never running again
@@ -140,7 +142,7 @@ def test_encoder_killed_mid_encode_and_restarted(make_frames, worker, watcher, e
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
     s = probe(videos[0])
     assert int(s["nb_read_frames"]) == 100 and videos[0].stat().st_size == final["size"]
-    print(f"\nencoder killed mid-encode: states {seen.count('queued')} queued, "
+    print(f"\nencoder killed twice mid-encode: states {seen.count('queued')} queued, "
           f"{seen.count('running')} running, {seen.count('done')} done; {len(videos)} video "
           f"of {s['nb_read_frames']} frames, attempts {final['attempts']}; "
           f"{time.monotonic() - t0:.0f} s")
