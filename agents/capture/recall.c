@@ -2,7 +2,8 @@
  *
  * Frame names sort by capture time (frame_store.h), so "recent" is a
  * string comparison with the name a frame taken at since_ms would have;
- * day folders are skipped the same way. Only those names are read.
+ * day folders are skipped the same way, and only the newest sidecars are
+ * read.
  */
 #include "recall.h"
 
@@ -49,7 +50,7 @@ static bool stale_temp(const char *name)
 	return strncmp(name, ".capture_", 9) == 0 && tmp && atoi(tmp + 5) != (int)getpid();
 }
 
-/* One day folder: tidies it, appends the sidecars of its recent frames. */
+/* One day folder: tidies it, appends the paths of its recent sidecars. */
 static void scan_day(const char *dir, const char *since_name, json_t *out)
 {
 	DIR *d = opendir(dir);
@@ -60,7 +61,6 @@ static void scan_day(const char *dir, const char *since_name, json_t *out)
 	while ((e = readdir(d)) != NULL) {
 		char path[PATH_MAX], other[PATH_MAX];
 		size_t n = strlen(e->d_name);
-		json_t *side;
 
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 			continue;
@@ -80,27 +80,21 @@ static void scan_day(const char *dir, const char *since_name, json_t *out)
 		if (!ends_with(e->d_name, ".json"))
 			continue;
 		snprintf(other, sizeof(other), "%.*s.jpg", (int)strlen(path) - 5, path);
-		if (!exists(other)) {
+		if (!exists(other))
 			discard(path, "a sidecar without its frame");
-			continue;
-		}
-		side = json_load_file(path, 0, NULL);
-		if (json_is_object(side) && json_is_string(json_object_get(side, "path")))
-			json_array_append(out, side);
-		json_decref(side);
+		else
+			json_array_append_new(out, json_string(path));
 	}
 	closedir(d);
 }
 
-static int by_capture(const void *a, const void *b)
+/* Sidecar paths by their file names: by capture time, brackets in order. */
+static int by_name(const void *a, const void *b)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *tx = json_string_value(json_object_get(x, "captured_at"));
-	const char *ty = json_string_value(json_object_get(y, "captured_at"));
-	int c = strcmp(tx ? tx : "", ty ? ty : "");
+	const char *x = json_string_value(*(json_t *const *)a);
+	const char *y = json_string_value(*(json_t *const *)b);
 
-	return c ? c : strcmp(json_string_value(json_object_get(x, "path")),
-			      json_string_value(json_object_get(y, "path")));
+	return strcmp(strrchr(x, '/'), strrchr(y, '/'));
 }
 
 json_t *recall_frames(const char *root, int64_t since_ms, size_t max)
@@ -132,7 +126,8 @@ json_t *recall_frames(const char *root, int64_t since_ms, size_t max)
 
 			if (day->d_name[0] == '.' || strlen(day->d_name) != 10 ||
 			    strcmp(day->d_name, since_day) < 0 ||
-			    snprintf(ddir, sizeof(ddir), "%s/%s", pdir, day->d_name) >= (int)sizeof(ddir))
+			    snprintf(ddir, sizeof(ddir), "%s/%s", pdir, day->d_name) >=
+				(int)sizeof(ddir))
 				continue;
 			scan_day(ddir, since_name, all);
 		}
@@ -148,10 +143,15 @@ json_t *recall_frames(const char *root, int64_t since_ms, size_t max)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(all, i);
-	qsort(v, n, sizeof(*v), by_capture);
+	qsort(v, n, sizeof(*v), by_name);
 	first = n > max ? n - max : 0;
-	for (size_t i = first; i < n; i++)
-		json_array_append(out, v[i]);
+	for (size_t i = first; i < n; i++) {
+		json_t *side = json_load_file(json_string_value(v[i]), 0, NULL);
+
+		if (json_is_object(side) && json_is_string(json_object_get(side, "path")))
+			json_array_append(out, side);
+		json_decref(side);
+	}
 out:
 	if (d)
 		closedir(d);
