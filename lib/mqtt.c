@@ -829,6 +829,16 @@ int mqtt_unsubscribe(struct mqtt_session *s, const char *filter)
 	return SL_OK;
 }
 
+int mqtt_unacked(struct mqtt_session *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->nunacked;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 int mqtt_publish(struct mqtt_session *s, const char *topic, const void *payload, size_t len,
 		 int qos, bool retain)
 {

@@ -126,6 +126,11 @@ int mqtt_reply_to_new(const char *topic, const void *correlation, size_t correla
 /* Frees *r and sets it to NULL; accepts NULL and a NULL *r. */
 void mqtt_reply_to_free(struct mqtt_reply_to **r);
 
+/* How many QoS 1 messages that are not retained the broker has not taken
+ * yet (those mqtt_publish() keeps, above): 0 when every one published so
+ * far was delivered (Paho's thread may take one meanwhile). */
+int mqtt_unacked(struct mqtt_session *s);
+
 bool mqtt_is_connected(const struct mqtt_session *s);
 /* Connected, and the retained messages of the subscriptions are in. */
 bool mqtt_session_synced(const struct mqtt_session *s);

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "err.h"
+#include "fault.h"
 #include "frame_store.h"
 #include "fsutil.h"
 #include "jsonx.h"
@@ -228,6 +229,7 @@ int capture_shoot(struct capture_agent *a, struct capture_job *job, int64_t now_
 	bool agent, fed = false;
 	int shots, rc;
 
+	fault_point("shoot");
 	p = profile ? profile_find(&a->cfg->profiles, profile)
 		    : profile_first_enabled(&a->cfg->profiles);
 	if (p == NULL) {

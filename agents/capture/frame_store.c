@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "jsonx.h"
 
@@ -74,6 +75,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 		unlink(tmp);
 		goto out;
 	}
+	fault_point("write");
 	/* the frame under its name first, then its sidecar: one fsync of the
 	 * folder makes both durable, and a journaling file system keeps the
 	 * two renames in order, so a sidecar never names a missing frame */
@@ -83,6 +85,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 		unlink(json_tmp);
 		goto out;
 	}
+	fault_point("rename");
 	if (rename(json_tmp, json_path) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY |
 							    O_CLOEXEC)) < 0 || fsync(dfd) < 0) {
 		rc = fail(errno, "write", json_path, why);

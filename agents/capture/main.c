@@ -26,6 +26,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "config.h"
+#include "fault.h"
 #include "focus.h"
 #include "fsutil.h"
 #include "ha.h"
@@ -36,6 +37,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "offline.h"
+#include "recall.h"
 #include "request.h"
 #include "service.h"
 #include "settings.h"
@@ -47,6 +49,8 @@
 #define STATUS_PERIOD_MS 60000
 #define CAMERA_RETRY_MS 30000
 #define OFFLINE_TICK_MS 100
+#define RECALL_MS (3600 * 1000) /* the frames on disk whose slots are booked at start */
+#define DELIVERED_EVERY_MS 1000 /* the delivered mark is written at most this often */
 
 struct agent {
 	struct config cfg;
@@ -64,6 +68,13 @@ struct agent {
 	struct exposure_run expo; /* "exposure": "agent" profiles' controllers */
 	struct focus focus;	  /* the focus aid (focus.h) */
 	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
+	char running_path[PATH_MAX]; /* exists while running: found at start, the last
+				      * run did not stop cleanly */
+	/* the delivered mark: every frame captured up to delivered_ms was taken by
+	 * the broker; kept in delivered_path, so that after an unclean stop the
+	 * frames after it (and only those) are announced again */
+	char delivered_path[PATH_MAX];
+	int64_t announced_ms, delivered_ms, delivered_written_ms;
 	/* Home Assistant */
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
 	struct ha_announce ha;
@@ -137,6 +148,36 @@ static void send_result(struct agent *a, const struct capture_job *job)
 	free(text);
 }
 
+/* Frame f's announcement went to the broker (not yet taken). */
+static void note_announced(struct agent *a, const json_t *f)
+{
+	const char *when = json_string_value(json_object_get(f, "captured_at"));
+	int64_t at;
+
+	if (when && time_parse_iso(when, &at) == SL_OK && at > a->announced_ms)
+		a->announced_ms = at;
+}
+
+/* Every tick: once the broker has taken every announcement sent, moves the
+ * delivered mark up to the newest (written at most once a second: a kill
+ * in between announces a second's frames twice, at least once holds). */
+static void note_delivered(struct agent *a)
+{
+	char when[TIME_ISO_MAX];
+	int64_t real = time_real_ms();
+
+	if (a->announced_ms <= a->delivered_ms || !mqtt_is_connected(a->mqtt) ||
+	    mqtt_unacked(a->mqtt) > 0 || real - a->delivered_written_ms < DELIVERED_EVERY_MS)
+		return;
+	time_format_utc(a->announced_ms, when);
+	if (file_write_atomic(a->delivered_path, when, strlen(when)) < 0) {
+		log_warn("cannot write %s: %s", a->delivered_path, strerror(errno));
+		return;
+	}
+	a->delivered_ms = a->announced_ms;
+	a->delivered_written_ms = real;
+}
+
 static void announce(struct agent *a, json_t *frames, const struct jpeg_preview *pv)
 {
 	size_t i;
@@ -145,12 +186,11 @@ static void announce(struct agent *a, json_t *frames, const struct jpeg_preview 
 	json_array_foreach(frames, i, f) {
 		char *text = NULL;
 
-		if (!mqtt_is_connected(a->mqtt)) {
-			if (journal_append(a->journal_path, f) < 0)
-				log_error("journal %s: %s", a->journal_path, strerror(errno));
-		} else if ((text = jx_dump(f)) != NULL) {
-			mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false);
-		}
+		if (mqtt_is_connected(a->mqtt) && (text = jx_dump(f)) != NULL &&
+		    mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false) == SL_OK)
+			note_announced(a, f);
+		else if (journal_append(a->journal_path, f) < 0)
+			log_error("journal %s: %s", a->journal_path, strerror(errno));
 		free(text);
 		log_info("frame %s (%lld bytes)", json_string_value(json_object_get(f, "path")),
 			 (long long)json_integer_value(json_object_get(f, "size")));
@@ -168,10 +208,13 @@ static void close_job(struct agent *a, struct capture_job *job)
 	capture_account(&a->cap, job);
 	if (job->rc && job->rc != SL_ERR_DENIED) /* a denial was logged with its backend */
 		log_warn("capture request failed: %s", job->why);
+	fault_point("announce");
 	if (!job->replay) /* a replay's frames were announced with their own slot */
 		announce(a, job->frames, &job->preview);
+	fault_point("announced");
 	if (job->reply_to || !job->offline)
 		send_result(a, job);
+	fault_point("answered");
 	log_debug("announced and answered in %lld us", (long long)(capture_now_us() - t0));
 	capture_job_free(&job);
 }
@@ -216,8 +259,8 @@ static void flush_journal(struct agent *a)
 	json_array_foreach(pending, i, f) {
 		char *text = jx_dump(f);
 
-		if (text)
-			mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false);
+		if (text && mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false) == SL_OK)
+			note_announced(a, f);
 		free(text);
 	}
 	if (json_array_size(pending))
@@ -236,6 +279,40 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 		flush_journal(a);
 }
 
+/* The frames of the last hour on disk (recall.h): their slots are taken.
+ * After an unclean stop, those after the delivered mark are journaled, to
+ * be announced again on connect: they died in Paho's memory, or before. */
+static void recall(struct agent *a)
+{
+	int64_t now = time_now_ms(), at;
+	json_t *frames = recall_frames(a->cap.images_root, now - RECALL_MS, SLOTBOOK_MAX), *f;
+	bool unclean = access(a->running_path, F_OK) == 0;
+	char *mark = NULL;
+	size_t i, n = 0, len;
+
+	/* no mark, or a torn one: every recalled frame is announced again */
+	if (file_read_all(a->delivered_path, TIME_ISO_MAX, &mark, &len) == 0 &&
+	    time_parse_iso(mark, &at) == SL_OK)
+		a->delivered_ms = a->announced_ms = at;
+	free(mark);
+	if (frames == NULL)
+		return;
+	offline_book_frames(&a->offline, frames);
+	json_array_foreach(frames, i, f) {
+		const char *when = json_string_value(json_object_get(f, "captured_at"));
+
+		if (unclean && when && time_parse_iso(when, &at) == SL_OK &&
+		    at > a->delivered_ms && journal_append(a->journal_path, f) == 0)
+			n++;
+	}
+	if (unclean)
+		log_warn("the last run did not stop cleanly: %zu frames it may not have announced "
+			 "are announced again", n);
+	json_decref(frames);
+	if (file_write_atomic(a->running_path, "", 0) < 0)
+		log_warn("cannot write %s: %s", a->running_path, strerror(errno));
+}
+
 static int64_t offline_timer(struct loop *l, long id, void *arg)
 {
 	struct agent *a = arg;
@@ -243,6 +320,7 @@ static int64_t offline_timer(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	offline_tick(&a->offline, &a->cap, a->writer);
+	note_delivered(a);
 	return time_real_delay_ms(OFFLINE_TICK_MS); /* a tenth of a simulated second */
 }
 
@@ -400,8 +478,8 @@ static int run(struct agent *a)
 	mqtt_subscribe(a->mqtt, a->focus.t_request, 1);
 	ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
 	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
-	a->offline.since_ms = time_now_ms();
 	offline_load_plan(&a->offline);
+	recall(a);
 	loop_add_timer(a->loop, time_real_delay_ms(OFFLINE_TICK_MS), offline_timer, a);
 	if (writer_start(a->loop, finish_job, a, &a->writer) != SL_OK)
 		return 2;
@@ -419,6 +497,7 @@ static int run(struct agent *a)
 	service_stopping();
 	focus_end(&a->focus, "stopped");
 	writer_stop(&a->writer); /* frames already shot are written and announced */
+	unlink(a->running_path);
 	return rc ? 2 : 0;
 }
 
@@ -435,7 +514,11 @@ static int state_paths(struct agent *a)
 	    snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
 		     a->cfg.camera_id) >= (int)sizeof(a->journal_path) ||
 	    snprintf(a->cap.expo_path, sizeof(a->cap.expo_path), "%s/capture-%s-exposure.json",
-		     dir, a->cfg.camera_id) >= (int)sizeof(a->cap.expo_path)) {
+		     dir, a->cfg.camera_id) >= (int)sizeof(a->cap.expo_path) ||
+	    snprintf(a->running_path, sizeof(a->running_path), "%s/capture-%s-running", dir,
+		     a->cfg.camera_id) >= (int)sizeof(a->running_path) ||
+	    snprintf(a->delivered_path, sizeof(a->delivered_path), "%s/capture-%s-delivered",
+		     dir, a->cfg.camera_id) >= (int)sizeof(a->delivered_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -468,6 +551,7 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		return 1;
 	}
+	fault_init();
 	srandom((unsigned)getpid() ^ (unsigned)time_now_ms());
 	/* frames are megabytes: without this glibc maps and unmaps every JPEG
 	 * and preview buffer, and each frame pays hundreds of page faults */

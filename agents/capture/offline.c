@@ -24,6 +24,45 @@ void offline_load_plan(struct offline *o)
 	json_decref(obj);
 }
 
+/* Takes k for good with its frames (borrowed). */
+static void book(struct offline *o, const struct slot_key *k, json_t *frames)
+{
+	if (slotbook_claim(&o->book, k) == SLOT_SHOOT)
+		slotbook_done(&o->book, k, SL_OK, NULL, frames);
+}
+
+void offline_book_frames(struct offline *o, const json_t *frames)
+{
+	struct slot_key k = {0}, f_key;
+	json_t *group = NULL, *f;
+	size_t i;
+
+	/* a slot's frames (brackets) are stored one after the other */
+	json_array_foreach(frames, i, f) {
+		const char *slot = json_string_value(json_object_get(f, "slot"));
+		const char *prof = json_string_value(json_object_get(f, "profile"));
+		int64_t slot_ms;
+
+		if (slot == NULL || prof == NULL || time_parse_iso(slot, &slot_ms) != SL_OK)
+			continue;
+		slotbook_key(&f_key, json_string_value(json_object_get(f, "schedule")), slot_ms,
+			     prof[0]);
+		if (group && (f_key.slot_ms != k.slot_ms || f_key.profile != k.profile ||
+			      strcmp(f_key.schedule, k.schedule) != 0)) {
+			book(o, &k, group);
+			json_decref(group);
+			group = NULL;
+		}
+		if (group == NULL && (group = json_array()) == NULL)
+			return;
+		k = f_key;
+		json_array_append(group, f);
+	}
+	if (group)
+		book(o, &k, group);
+	json_decref(group);
+}
+
 void offline_take_plan(struct offline *o, const char *primary, const void *payload, size_t len)
 {
 	char why[ERRMSG_MAX];
@@ -157,7 +196,7 @@ void offline_tick(struct offline *o, struct capture_agent *a, struct writer *wr)
 	for (int i = 0; i < o->plan.n; i++) {
 		int64_t slot = slotbook_due(&o->plan.w[i], now);
 
-		if (slot >= 0 && slot >= o->since_ms)
+		if (slot >= 0)
 			shoot_slot(o, a, wr, &o->plan.w[i], slot);
 	}
 }

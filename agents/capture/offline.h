@@ -26,15 +26,18 @@
 struct offline {
 	struct plan plan;
 	bool have_plan;
-	bool following;	  /* the last slot was the plan's, not a request's (for the log) */
-	int64_t since_ms; /* wall clock: the plan takes no slot before (the agent's start,
-			   * whose book knows nothing earlier: a restart shoots none twice) */
-	struct slotbook book;
+	bool following; /* the last slot was the plan's, not a request's (for the log) */
+	struct slotbook book; /* with the slots of the frames on disk at start (recall.h):
+			       * a restart shoots none twice, and retakes one it lost */
 	char plan_path[PATH_MAX];
 };
 
 /* Loads the plan kept in o->plan_path, if any. */
 void offline_load_plan(struct offline *o);
+
+/* Books the slots of frames found on disk at start (recall.h; `frames`
+ * borrowed, oldest first): taken, and a late request gets these frames. */
+void offline_book_frames(struct offline *o, const json_t *frames);
 
 /* Keeps the plan payload (borrowed) when it comes from `primary` (any
  * backend when primary is empty); an empty payload is ignored. */

@@ -10,7 +10,8 @@ skylapse-capture_SRCS := agents/capture/main.c agents/capture/request.c agents/c
 	agents/capture/exposure.c agents/capture/exposure_run.c \
 	agents/capture/frame_store.c agents/capture/status.c \
 	agents/capture/plan.c agents/capture/offline.c agents/capture/slotbook.c \
-	agents/capture/journal.c agents/capture/writer.c \
+	agents/capture/journal.c agents/capture/writer.c agents/capture/fault.c \
+	agents/capture/recall.c \
 	agents/capture/ha_camera.c agents/capture/settings.c agents/capture/exif.c \
 	agents/capture/focus.c agents/capture/focus_measure.c \
 	$(CAPTURE_CAMERA_SRCS)

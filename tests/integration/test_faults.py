@@ -38,20 +38,27 @@ PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
 
 
 class Stack:
-    def __init__(self, daemons, broker, tmp_path):
+    """The window "minute" opens at 12:01 (START): `slots` slots `interval`
+    seconds apart (a whole number of minutes), on a clock `speed` times the
+    real one."""
+
+    def __init__(self, daemons, broker, tmp_path, interval=1, slots=SLOTS, speed=SPEED):
         self.daemons, self.broker, self.tmp = daemons, broker, tmp_path
+        self.slots, self.speed, self.interval = slots, speed, interval
+        self.planned = [utc_ms(START + timedelta(seconds=k * interval)) for k in range(slots)]
         self.images = tmp_path / "images"
         self.anchor = time.time() + LEAD  # the real moment of 12:01:00
         seed = json.loads((ROOT / "config" / "config.json").read_text())
+        end = START + timedelta(seconds=slots * interval)
         cfg = {"location": seed["location"],
                "schedules": {"minute": {"type": "time_of_day", "start_time": "12:01",
-                                        "end_time": "12:02", "interval_seconds": 1,
-                                        "profile": "A"}},
+                                        "end_time": end.strftime("%H:%M"),
+                                        "interval_seconds": interval, "profile": "A"}},
                "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
                "capture": {"sim_width": 160, "sim_height": 120}}
         self.config = tmp_path / "config.json"
         self.config.write_text(json.dumps(cfg))
-        clock = f"{START.isoformat()},speed={SPEED},anchor={self.anchor:.3f}"
+        clock = f"{START.isoformat()},speed={speed},anchor={self.anchor:.3f}"
         self.common = {"MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(self.config),
                        "SKYLAPSE_CLOCK": clock}
         self.watcher = Client(broker.port)
@@ -60,16 +67,17 @@ class Stack:
 
     def real_at(self, slot_k):
         """The real time of slot k (seconds)."""
-        return self.anchor + slot_k / SPEED
+        return self.anchor + slot_k * self.interval / self.speed
 
-    def wait_until_slot(self, k, timeout=30):
-        wait_for(lambda: time.time() >= self.real_at(k), timeout, f"slot {k}")
+    def wait_until_slot(self, k):
+        wait_for(lambda: time.time() >= self.real_at(k), self.real_at(k) - time.time() + 30,
+                 f"slot {k}")
 
-    def start_capture(self):
+    def start_capture(self, **env):
         self.capture = self.daemons("skylapse-capture", env={
             **self.common, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
             "IMAGES_DIR": str(self.images), "PRIMARY_BACKEND": BACKEND,
-            "SKYLAPSE_STATE_DIR": str(self.tmp / "capture-state")}, workdir=self.tmp)
+            "SKYLAPSE_STATE_DIR": str(self.tmp / "capture-state"), **env}, workdir=self.tmp)
         return self.capture
 
     def start_scheduler(self):
@@ -78,8 +86,8 @@ class Stack:
             "SKYLAPSE_STATE_DIR": str(self.tmp / "scheduler-state")}, workdir=self.tmp)
         return self.scheduler
 
-    def start(self):
-        self.start_capture()
+    def start(self, **capture_env):
+        self.start_capture(**capture_env)
         self.watcher.wait_message(f"{T}/availability", lambda m: m.payload == b"online")
         self.start_scheduler()
         self.capture.wait_log(f"plan from '{BACKEND}'")
@@ -90,8 +98,8 @@ class Stack:
 
     def finish(self):
         """Waits for the window's end and every frame; returns {slot: [sidecar]}."""
-        self.wait_until_slot(SLOTS + 1)
-        wait_for(lambda: {s.get("slot") for s in self.sidecars()} >= set(PLANNED), 20,
+        self.wait_until_slot(self.slots + 1)
+        wait_for(lambda: {s.get("slot") for s in self.sidecars()} >= set(self.planned), 20,
                  "a frame for every planned slot")
         by_slot = {}
         for s in self.sidecars():
@@ -101,8 +109,8 @@ class Stack:
     def assert_each_slot_once(self, by_slot):
         doubled = {k: [s["path"] for s in v] for k, v in by_slot.items() if len(v) != 1}
         assert doubled == {}, doubled
-        assert sorted(by_slot) == PLANNED, sorted(set(by_slot) ^ set(PLANNED))
-        assert len(list(self.images.rglob("*.jpg"))) == SLOTS
+        assert sorted(by_slot) == self.planned, sorted(set(by_slot) ^ set(self.planned))
+        assert len(list(self.images.rglob("*.jpg"))) == self.slots
         for s in (v[0] for v in by_slot.values()):
             assert s["schedule"] == "minute" and s["backend_name"] == BACKEND
             assert s["profile"] == "a"
@@ -126,7 +134,7 @@ class Stack:
     def takers(self, by_slot):
         """How many slots were taken by the scheduler's requests, how many by the plan."""
         plan = sum(1 for v in by_slot.values() if v[0]["request_id"].startswith("plan-"))
-        return SLOTS - plan, plan
+        return self.slots - plan, plan
 
     def close(self):
         for w in self.watchers:

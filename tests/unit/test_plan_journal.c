@@ -1,6 +1,7 @@
 /* test_plan_journal.c - the plan (parsing, slots), the slot book (each
- * planned slot taken once, by request or by plan, on a fake clock) and the
- * journal of unpublished announcements (append, torn lines, clear). */
+ * planned slot taken once, by request or by plan, on a fake clock), the
+ * journal of unpublished announcements (append, torn lines, clear) and the
+ * frames recalled at start (what a kill mid-write leaves, tidied). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,9 @@
 #include "journal.h"
 #include "jsonx.h"
 #include "plan.h"
+#include "recall.h"
 #include "slotbook.h"
+#include "timeutil.h"
 
 static void test_plan_parse_and_slots(void **state)
 {
@@ -178,12 +181,86 @@ static void test_journal(void **state)
 	json_decref(b);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool there(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void test_recall(void **state)
+{
+	char root[] = "/tmp/sl-recall-XXXXXX", day[PATH_MAX], old_day[PATH_MAX], cmd[PATH_MAX + 16];
+	static const char *const names[] = {"capture_20260621_180100_000", "capture_20260621_180105_000",
+					    "capture_20260621_170000_000"};
+	int64_t since;
+	json_t *got;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(day, sizeof(day), "%s/profile-a/2026-06-21", root);
+	snprintf(old_day, sizeof(old_day), "%s/profile-a/2026-06-20", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", day, old_day);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 3; i++) { /* two whole recent frames, one older */
+		char name[64], side[160];
+
+		snprintf(name, sizeof(name), "%s.jpg", names[i]);
+		put(day, name, "jpeg");
+		snprintf(name, sizeof(name), "%s.json", names[i]);
+		snprintf(side, sizeof(side),
+			 "{\"path\":\"profile-a/2026-06-21/%s.jpg\",\"captured_at\":"
+			 "\"2026-06-21T%.2s:%.2s:%.2s.000Z\"}",
+			 names[i], names[i] + 17, names[i] + 19, names[i] + 21);
+		put(day, name, side);
+	}
+	put(old_day, "capture_20260620_180000_000.jpg", "jpeg"); /* another day: not read */
+	/* what a kill leaves: a frame renamed before its sidecar, temporaries */
+	put(day, "capture_20260621_180110_000.jpg", "jpeg");
+	put(day, "capture_20260621_180120_000.json", "{}");
+	put(day, ".capture_20260621_180130_000.jpg.tmp.1", "jp");
+	put(day, "capture_20260621_170500_000.jpg", "older, left alone");
+	assert_int_equal(time_parse_iso("2026-06-21T18:00:00Z", &since), 0);
+
+	got = recall_frames(root, since, 1); /* the newest only */
+	assert_int_equal(json_array_size(got), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "path")),
+			    "profile-a/2026-06-21/capture_20260621_180105_000.jpg");
+	json_decref(got);
+	assert_false(there(day, "capture_20260621_180110_000.jpg"));
+	assert_false(there(day, "capture_20260621_180120_000.json"));
+	assert_false(there(day, ".capture_20260621_180130_000.jpg.tmp.1"));
+	assert_true(there(day, "capture_20260621_170500_000.jpg"));
+	assert_true(there(old_day, "capture_20260620_180000_000.jpg"));
+	got = recall_frames(root, since, 10); /* oldest first */
+	assert_int_equal(json_array_size(got), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "captured_at")),
+			    "2026-06-21T18:01:00.000Z");
+	json_decref(got);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_parse_and_slots),
 		cmocka_unit_test(test_slotbook_takes_each_slot_once),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_recall),
 	};
 
 	return cmocka_run_group_tests_name("plan_journal", tests, NULL, NULL);
