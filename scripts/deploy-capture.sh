@@ -179,14 +179,14 @@ case $broker_url in mqtt://* | mqtts://*) ;; *) die_usage "broker URL '$broker_u
 plain "MQTT_USERNAME" "${mqtt_user:-x}"
 case $mqtt_pass in *[!A-Za-z0-9._~+=-]*) die_usage "MQTT_PASSWORD in $broker_env: use letters, digits and . _ ~ + = -" ;; esac
 topic_dir=${topic_root:-skylapse}
-plain "MQTT_TOPIC_ROOT" "$topic_dir"
-plain "HA_DISCOVERY_PREFIX" "${ha_prefix:=homeassistant}"
 
 # The agent's broker: the server's, or with --edge-broker the Pi's own, whose
 # bridge logs in to the server's as the camera (the agent needs no password).
 agent_url=$broker_url
 edge_address=""
 if [ "$edge" -eq 1 ]; then
+	plain "MQTT_TOPIC_ROOT" "$topic_dir"
+	plain "HA_DISCOVERY_PREFIX" "${ha_prefix:=homeassistant}"
 	agent_url=mqtt://127.0.0.1:1883
 	edge_address=${broker_url#*://}
 	edge_tls="#" # bridge_capath stays commented out

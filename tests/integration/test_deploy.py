@@ -928,7 +928,8 @@ def check_edge_deploy(done, units, server, project, tmp_path):
     assert "@" not in text
     for line in (f"address 127.0.0.1:{server.port}", "remote_username helios",
                  f"remote_password {project['env']['MQTT_CAMERA_PASSWORD']}",
-                 "#bridge_capath /etc/ssl/certs", "persistence_location /var/lib/skylapse-edge-broker/",
+                 "#bridge_capath /etc/ssl/certs",
+                 "persistence_location /var/lib/skylapse-edge-broker/",
                  "notification_topic skylapse/helios/edge", "topic skylapse/helios/frames out 1"):
         assert f"\n{line}\n" in text, line
     # run here: the persistence folder in the test's (the harness picks the port)
@@ -943,7 +944,8 @@ def check_edge_deploy(done, units, server, project, tmp_path):
         watcher.subscribe("skylapse/helios/#")
         watcher.wait_message("skylapse/helios/edge", lambda m: m.payload == b"1", timeout=30)
         pi.publish("skylapse/helios/frames", b'{"path": "deployed"}')
-        watcher.wait_message("skylapse/helios/frames", lambda m: m.payload == b'{"path": "deployed"}')
+        watcher.wait_message("skylapse/helios/frames",
+                             lambda m: m.payload == b'{"path": "deployed"}')
     finally:
         pi.close()
         watcher.close()
