@@ -79,7 +79,7 @@ LIBSKY := $(BUILD)/libskylapse.a
 -include $(wildcard tests/fuzz/fuzz.mk)
 include scripts/install.mk
 
-.PHONY: all deps test unit integration e2e run clean bench format fresh-check docker-check systemd-check valgrind
+.PHONY: all deps test unit integration faults e2e run clean bench format fresh-check docker-check systemd-check valgrind
 all: $(PROGRAMS:%=$(BIN)/%) $(EXTRA_TARGETS) dashboard/vendor/uPlot.esm.js
 
 # the dashboard's one library (uPlot), copied from npm's node_modules
@@ -135,6 +135,11 @@ unit: $(UNIT_TESTS:%=$(BUILD)/tests/%) $(EXTRA_TARGETS)
 
 integration: all
 	SKYLAPSE_BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+# the fault tests at full length: the edge broker's link cut for the issue's
+# five real minutes (EDGE_CUT_SECONDS=N for another length; make test cuts 30 s)
+faults: all
+	EDGE_CUT_SECONDS=$${EDGE_CUT_SECONDS:-300} SKYLAPSE_BIN=$(abspath $(BIN)) SANITIZE=$(SANITIZE) /usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/integration/test_faults.py tests/integration/test_edge_broker.py
 
 # the daemons of these integration tests under valgrind's memcheck: a definite leak or an
 # invalid access in any daemon's log fails its test (tests/integration/conftest.py). Not the

@@ -10,7 +10,11 @@
 # checks the GPU memory split (gpu_mem=256), writes the systemd units with
 # Environment="PRIMARY_BACKEND=<primary_backend>" and the broker settings of
 # data/broker/camera-<id>.env (written by setup.sh on the server), starts them
-# and prints how to verify. Every remote step is a script sent to `sh -s`;
+# and prints how to verify. With --edge-broker the Pi also runs its own
+# mosquitto (broker/edge.conf, skylapse-edge-broker.service) bridged to the
+# server's broker with the camera's user; the agent and the compatibility
+# API then talk to it on 127.0.0.1 (for a Pi on flaky Wi-Fi: see README,
+# "Edge broker"). Every remote step is a script sent to `sh -s`;
 # --dry-run prints them instead (passwords masked). Steps the Pi cannot do
 # (no systemd, no vcgencmd) are reported, never pretended.
 # Exit codes: 0 deployed, 1 bad usage, 2 a step failed or the service could
@@ -41,6 +45,8 @@ usage: $0 <pi_host> <pi_user> <primary_backend> [options]
   --images-dir DIR      the frames folder on the Pi, absolute (default
                         ~/skylapse-images; the server's PI_SOURCE)
   --no-compat           skip the port 8080 compatibility API
+  --edge-broker         run a mosquitto on the Pi, bridged to the server's
+                        broker; the agent talks to it on 127.0.0.1
   --help                this text
 EOF
 }
@@ -76,6 +82,7 @@ rdir=skylapse
 prefix=/usr/local
 images=""
 compat=1
+edge=0
 npos=0
 
 need_arg() {
@@ -95,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--prefix) need_arg "$1" $#; prefix=$2; shift 2 ;;
 	--images-dir) need_arg "$1" $#; images=$2; shift 2 ;;
 	--no-compat) compat=0; shift ;;
+	--edge-broker) edge=1; shift ;;
 	--help | -h) usage; exit 0 ;;
 	-*) die_usage "unknown option '$1'" ;;
 	*)
@@ -145,13 +153,14 @@ if [ -z "$camera" ] && [ -z "$broker_env" ]; then
 fi
 [ -n "$broker_env" ] || broker_env=$root/data/broker/camera-$camera.env
 
-mqtt_user="" mqtt_pass="" topic_root=""
+mqtt_user="" mqtt_pass="" topic_root="" ha_prefix=""
 if [ -f "$broker_env" ]; then
 	[ -n "$camera" ] || camera=$(env_get CAMERA_ID "$broker_env")
 	[ -n "$broker_url" ] || broker_url=$(env_get MQTT_URL "$broker_env")
 	mqtt_user=$(env_get MQTT_USERNAME "$broker_env")
 	mqtt_pass=$(env_get MQTT_PASSWORD "$broker_env")
 	topic_root=$(env_get MQTT_TOPIC_ROOT "$broker_env")
+	ha_prefix=$(env_get HA_DISCOVERY_PREFIX "$broker_env")
 	acl_primary=$(env_get PRIMARY_BACKEND "$broker_env")
 	if [ -n "$acl_primary" ] && [ "$acl_primary" != "$primary" ]; then
 		echo "deploy-capture: warning: the server was set up for backend '$acl_primary'; its broker lets only" >&2
@@ -169,6 +178,24 @@ case $broker_url in mqtt://* | mqtts://*) ;; *) die_usage "broker URL '$broker_u
 [ "$broker_url" = "mqtt://<server>:1883" ] || plain "broker URL" "$broker_url"
 plain "MQTT_USERNAME" "${mqtt_user:-x}"
 case $mqtt_pass in *[!A-Za-z0-9._~+=-]*) die_usage "MQTT_PASSWORD in $broker_env: use letters, digits and . _ ~ + = -" ;; esac
+topic_dir=${topic_root:-skylapse}
+
+# The agent's broker: the server's, or with --edge-broker the Pi's own, whose
+# bridge logs in to the server's as the camera (the agent needs no password).
+agent_url=$broker_url
+edge_address=""
+if [ "$edge" -eq 1 ]; then
+	plain "MQTT_TOPIC_ROOT" "$topic_dir"
+	plain "HA_DISCOVERY_PREFIX" "${ha_prefix:=homeassistant}"
+	agent_url=mqtt://127.0.0.1:1883
+	edge_address=${broker_url#*://}
+	edge_tls="#" # bridge_capath stays commented out
+	case $broker_url in mqtts://*) edge_tls="" ;; esac
+	case $edge_address in
+	*:*) ;;
+	*) edge_address=$edge_address:$([ -n "$edge_tls" ] && echo 1883 || echo 8883) ;;
+	esac
+fi
 
 # --- running things on the Pi ------------------------------------------------
 
@@ -263,7 +290,9 @@ fi
 
 # --- 3. packages ---------------------------------------------------------------
 
-step "installing the missing packages of scripts/packages-pi.txt"
+edge_packages=""
+[ "$edge" -eq 0 ] || edge_packages=mosquitto # the edge broker
+step "installing the missing packages of scripts/packages-pi.txt${edge_packages:+ and $edge_packages}"
 remote "set -e
 cd $d
 $sudo_line
@@ -272,7 +301,7 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 0
 fi
 missing=''
-for pkg in \$(grep -v '^#' scripts/packages-pi.txt); do
+for pkg in \$(grep -v '^#' scripts/packages-pi.txt) $edge_packages; do
 	dpkg-query -W -f='\${Status}' \"\$pkg\" 2>/dev/null | grep -q 'install ok installed' || missing=\"\$missing \$pkg\"
 done
 if [ -z \"\$missing\" ]; then
@@ -348,12 +377,34 @@ esac
 # lists them), the password in /etc/skylapse/skylapse.env, mode 600.
 env_file() { # $1: the password to write
 	printf 'CAMERA_ID=%s\n' "$camera"
-	[ -z "$mqtt_user" ] || printf 'MQTT_USERNAME=%s\n' "$mqtt_user"
-	[ -z "$1" ] || printf 'MQTT_PASSWORD=%s\n' "$1"
+	if [ "$edge" -eq 0 ]; then
+		[ -z "$mqtt_user" ] || printf 'MQTT_USERNAME=%s\n' "$mqtt_user"
+		[ -z "$1" ] || printf 'MQTT_PASSWORD=%s\n' "$1"
+	fi
 	[ -z "$topic_root" ] || printf 'MQTT_TOPIC_ROOT=%s\n' "$topic_root"
 }
 units="skylapse-capture"
 [ "$compat" -eq 0 ] || units="$units skylapse-bridge-pi"
+[ "$edge" -eq 0 ] || units="skylapse-edge-broker $units"
+
+# broker/edge.conf for this camera (without its header, which names the
+# placeholders); $1: the password to write. An anonymous server: no login.
+edge_conf() {
+	echo "# Written by scripts/deploy-capture.sh --edge-broker from broker/edge.conf,"
+	echo "# which says what each line is for."
+	sed -e '1,/^$/d' \
+		-e "s|@DATA_DIR@|/var/lib/skylapse-edge-broker|" \
+		-e "s|@ADDRESS@|$edge_address|" \
+		-e "s|@USERNAME@|$mqtt_user|" \
+		-e "s|@PASSWORD@|$1|" \
+		-e "s|^@TLS@|$edge_tls|" \
+		-e "s|@CAMERA_HA@|$(printf '%s' "$camera" | tr - _)|g" \
+		-e "s|@CAMERA@|$camera|g" \
+		-e "s|@ROOT@|$topic_dir|g" \
+		-e "s|@HA@|$ha_prefix|g" \
+		"$root/broker/edge.conf" |
+		if [ -n "$mqtt_user" ]; then cat; else grep -v '^remote_username \|^remote_password '; fi
+}
 
 # A unit of config/systemd as this Pi needs it.
 render_unit() {
@@ -362,7 +413,7 @@ render_unit() {
 		-e "s|^Documentation=file:/usr/local/|Documentation=file:$prefix/|" \
 		-e "s|^ReadWritePaths=-/home/pi/skylapse-images\$|ReadWritePaths=-$images|" \
 		-e "s|^Environment=\"PRIMARY_BACKEND=.*\"\$|Environment=\"PRIMARY_BACKEND=$primary\"|" \
-		-e "s|^Environment=\"MQTT_URL=.*\"\$|Environment=\"MQTT_URL=$broker_url\"|" \
+		-e "s|^Environment=\"MQTT_URL=.*\"\$|Environment=\"MQTT_URL=$agent_url\"|" \
 		-e "s|^Environment=\"CAMERA_ID=.*\"\$|Environment=\"CAMERA_ID=$camera\"|" \
 		-e "s|^Environment=\"IMAGES_DIR=.*\"\$|Environment=\"IMAGES_DIR=$images\"|" \
 		-e "s|^Environment=\"SKYLAPSE_CONFIG=.*\"\$|Environment=\"SKYLAPSE_CONFIG=$adir/config/config.json\"|" \
@@ -379,6 +430,8 @@ units_script() {
 		printf "cat >\"\$out/%s.service\" <<'UNIT'\n%s\nUNIT\n" "$u" "$(render_unit "$u")"
 	done
 	printf "(umask 077 && cat >\"\$out/skylapse.env\" <<'ENV'\n%s\nENV\n)\n" "$(env_file "$1")"
+	[ "$edge" -eq 0 ] ||
+		printf "(umask 077 && cat >\"\$out/edge-broker.conf\" <<'CONF'\n%s\nCONF\n)\n" "$(edge_conf "$1")"
 	cat <<SCRIPT
 echo "units: written to \$out: $units"
 if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null 2>&1; then
@@ -387,6 +440,14 @@ if [ ! -d /run/systemd/system ] || ! command -v systemctl >/dev/null 2>&1; then
 fi
 \$SUDO install -d -m 755 /etc/skylapse
 \$SUDO install -m 600 "\$out/skylapse.env" /etc/skylapse/skylapse.env
+SCRIPT
+	[ "$edge" -eq 0 ] || cat <<SCRIPT
+# the edge broker: the camera's password readable by mosquitto only; Debian's
+# own mosquitto.service would take the same port
+\$SUDO install -m 640 -g mosquitto "\$out/edge-broker.conf" /etc/skylapse/edge-broker.conf
+\$SUDO systemctl disable --now mosquitto.service 2>/dev/null || true
+SCRIPT
+	cat <<SCRIPT
 for u in $units; do
 	\$SUDO install -m 644 "\$out/\$u.service" /etc/systemd/system/
 done
@@ -398,7 +459,7 @@ systemctl --no-pager --lines=5 status $units
 SCRIPT
 }
 
-step "writing the systemd units (PRIMARY_BACKEND=$primary, broker $broker_url) and starting them"
+step "writing the systemd units (PRIMARY_BACKEND=$primary, broker $agent_url${edge_address:+ bridged to $edge_address}) and starting them"
 service=started
 if [ "$dry" -eq 1 ]; then
 	remote "$(units_script "${mqtt_pass:+********}")"
@@ -437,6 +498,12 @@ Verify:
   ssh$sshp $target 'sudo journalctl -u skylapse-capture -f'
   ssh$sshp $target 'sudo systemctl show skylapse-capture | grep PRIMARY_BACKEND'
   curl http://$pi_host:8080/status
-  mosquitto_sub -h <server> -u readonly -P <MQTT_READONLY_PASSWORD> -t '${topic_root:-skylapse}/$camera/#' -v
+EOF
+[ "$edge" -eq 0 ] || cat <<EOF
+  ssh$sshp $target 'sudo journalctl -u skylapse-edge-broker'
+  mosquitto_sub -h <server> -u readonly -P <MQTT_READONLY_PASSWORD> -t '$topic_dir/$camera/edge' -v   # 1: bridged
+EOF
+cat <<EOF
+  mosquitto_sub -h <server> -u readonly -P <MQTT_READONLY_PASSWORD> -t '$topic_dir/$camera/#' -v
 EOF
 [ "$dry" -eq 1 ] || [ "$service" = started ] || exit 2

@@ -16,7 +16,10 @@
 #   - the watchdog: the agent is stopped with SIGSTOP, and systemd must kill and restart it
 #     after WatchdogSec;
 #   - `journalctl -u skylapse-capture` shows the agent's own lines;
-#   - `systemctl reboot` in the container: it boots again and the agent comes back by itself.
+#   - `systemctl reboot` in the container: it boots again and the agent comes back by itself;
+#   - deploy-capture.sh --edge-broker: skylapse-edge-broker (mosquitto with broker/edge.conf) is
+#     active, its bridge logs in to the server's broker as the camera, and a capture request
+#     crosses it; then it is stopped again (it takes this machine's 1883, the network is shared).
 # Needs root. Exit 0 when every step held.
 set -euo pipefail
 check=systemd-check keep_env=SKYLAPSE_SYSTEMD_CACHE,SKYLAPSE_FRESH_CACHE
@@ -232,6 +235,33 @@ active() { [ "$(pi 'systemctl is-active skylapse-capture' 2>/dev/null)" = active
 wait_for 60 "skylapse-capture is not active after the reboot" active
 wait_for 30 "the agent is not online on the broker after the reboot" online
 pass "systemctl reboot in the container: it booted again, skylapse-capture active and online by itself"
+
+# --- the edge broker: deploy-capture.sh --edge-broker ---------------------------------
+
+! ss -ltnH "sport = :1883" | grep -q . || fail "port 1883 is taken here: the edge broker needs it"
+edge_up() { # the bridge's link state, retained on the server's broker, says 1
+	mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -u readonly -P "$MQTT_READONLY_PASSWORD" \
+		-t "skylapse/$camera/edge" --retained-only -C 1 -W 2 2>/dev/null | grep -qx 1
+}
+say "scripts/deploy-capture.sh --edge-broker (log: $work/deploy-edge.log)"
+"$work/src/scripts/deploy-capture.sh" 127.0.0.1 pi "$backend" --port "$ssh_port" \
+	--identity "$work/key" --ssh-option "UserKnownHostsFile=$work/known_hosts" --no-compat \
+	--edge-broker >"$work/deploy-edge.log" 2>&1 ||
+	{ tail -30 "$work/deploy-edge.log" >&2; fail "scripts/deploy-capture.sh --edge-broker"; }
+grep -q 'service: skylapse-edge-broker skylapse-capture installed and started' "$work/deploy-edge.log" ||
+	{ tail -30 "$work/deploy-edge.log" >&2; fail "deploy-capture.sh --edge-broker did not start the units"; }
+[ "$(pi 'systemctl show skylapse-edge-broker -p Type -p ActiveState --value' | tr '\n' ' ')" = "notify active " ] ||
+	fail "skylapse-edge-broker is not active with Type=notify"
+wait_for 60 "the edge broker's bridge is not linked to the server's broker" edge_up
+wait_for 30 "the agent is not online on the server's broker through the edge broker" online
+frames_before=$(pi 'find ~/skylapse-images -name "*.jpg" | wc -l')
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -u "$backend" -P "$MQTT_PASSWORD" -q 1 \
+	-t "skylapse/$camera/capture/request" \
+	-m "{\"profile\": \"a\", \"backend_name\": \"$backend\", \"request_id\": \"systemd-check-edge\"}"
+more_frames() { [ "$(pi 'find ~/skylapse-images -name "*.jpg" | wc -l')" -gt "$frames_before" ]; }
+wait_for 30 "no new frame after a capture request through the edge broker" more_frames
+pass "deploy-capture.sh --edge-broker: skylapse-edge-broker active (Type=notify), bridged as $camera, a capture request crossed it"
+pi 'sudo systemctl disable --now skylapse-edge-broker' >/dev/null 2>&1 || fail "stopping skylapse-edge-broker"
 
 # --- the server without Docker: setup.sh --start systemd -----------------------------
 

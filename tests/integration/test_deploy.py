@@ -736,7 +736,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
         for line in ("Type=notify", "Restart=always", "ProtectSystem=strict",
                      "NoNewPrivileges=yes", "PrivateTmp=yes"):
             assert f"\n{line}\n" in text, f"{u.name}: {line}"
-        if u.stem != "skylapse-broker":  # mosquitto does not ping a watchdog
+        if u.stem not in ("skylapse-broker", "skylapse-edge-broker"):  # mosquitto: no watchdog
             assert "\nWatchdogSec=30\n" in text, u.name
             assert "\nEnvironmentFile=-/etc/skylapse/skylapse.env\n" in text, u.name
         score = run(["systemd-analyze", "security", "--offline=yes", u], cwd=tmp_path).stdout
@@ -845,28 +845,37 @@ def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project,
     copied into a temporary folder, built and installed there; it has no
     vcgencmd and no running systemd, which the script must say. Deploying
     again after a change is the README's "update the Pi": the new build is
-    what runs there."""
+    what runs there, this time with --edge-broker, whose broker config is
+    then run by the real mosquitto, bridged to the server's (the project's
+    users and ACL)."""
     sshd = Sshd(tmp_path).start()
     pi = tmp_path / "pi"
     src = tmp_path / "src"  # the laptop's checkout
+    units = pi / "skylapse" / "build" / "systemd"
     subprocess.run(["rsync", "-a", "--exclude=/build/", "--exclude=/node_modules/",
                     "--exclude=/data/", "--exclude=/.git", f"{ROOT}/", f"{src}/"], check=True)
+    server = Broker(project["dir"] / "data" / "broker", conf="broker/mosquitto.prod.conf",
+                    extra=AS_ROOT).start()
 
-    def deploy():
+    def deploy(*more):
         return run([src / "scripts" / "deploy-capture.sh", "127.0.0.1", sshd.user, "dagon",
                     "--port", sshd.port, "--identity", sshd.key,
                     "--ssh-option", f"UserKnownHostsFile={sshd.known_hosts}",
                     "--camera", "helios",
                     "--broker-env", project["dir"] / "data" / "broker" / "camera-helios.env",
                     "--remote-dir", pi / "skylapse", "--prefix", pi / "usr",
-                    "--images-dir", pi / "images"], timeout=300)
+                    "--images-dir", pi / "images", *more], timeout=300)
     try:
         done = deploy()
+        capture = (units / "skylapse-capture.service").read_text()
+        secrets = read_env(units / "skylapse.env")
         cli_h = src / "lib" / "cli.h"
         cli_h.write_text(cli_h.read_text().replace('SKYLAPSE_VERSION "', 'SKYLAPSE_VERSION "9.'))
-        again = deploy()
+        again = deploy("--edge-broker", "--broker", server.url)
+        check_edge_deploy(again, units, server, project, tmp_path)
     finally:
         sshd.stop()
+        server.stop()
     assert again.returncode == 2, again.stdout + again.stderr
     version = run([pi / "usr" / "bin" / "skylapse-capture", "--version"]).stdout
     assert version.startswith("skylapse-capture 9."), version
@@ -884,20 +893,80 @@ def test_deploy_to_a_loopback_pi_builds_there_and_reports_what_it_lacks(project,
     src = pi / "skylapse"
     assert (src / "Makefile").is_file() and not (src / ".env").exists()
     assert not (src / "data").exists() and not (src / ".git").exists()
-    units = src / "build" / "systemd"
-    capture = (units / "skylapse-capture.service").read_text()
     for line in ('Environment="PRIMARY_BACKEND=dagon"', 'Environment="CAMERA_ID=helios"',
                  'Environment="MQTT_URL=mqtt://192.168.0.51:1883"',
                  f"ExecStart={pi}/usr/bin/skylapse-capture", f"User={sshd.user}",
                  f"ReadWritePaths=-{pi}/images", f'Environment="IMAGES_DIR={pi}/images"'):
         assert f"\n{line}\n" in capture, line
-    secrets = units / "skylapse.env"
-    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
-    assert read_env(secrets)["MQTT_PASSWORD"] == project["env"]["MQTT_CAMERA_PASSWORD"]
+    assert stat.S_IMODE((units / "skylapse.env").stat().st_mode) == 0o600
+    assert secrets["MQTT_PASSWORD"] == project["env"]["MQTT_CAMERA_PASSWORD"]
     verify = run(["systemd-analyze", "verify", units / "skylapse-capture.service",
                   units / "skylapse-bridge-pi.service"], cwd=tmp_path)
     assert verify.returncode == 0 and verify.stdout + verify.stderr == "", verify.stderr
     assert (pi / "images").is_dir()
+
+
+def check_edge_deploy(done, units, server, project, tmp_path):
+    """deploy-capture.sh --edge-broker: the agent and the port 8080 API on the
+    Pi's own broker, which holds the camera's password; run, its bridge logs
+    in to the server's broker as the camera and carries a frame there."""
+    out = done.stdout
+    assert "installing the missing packages of scripts/packages-pi.txt and mosquitto" in out
+    assert "packages: all present" in out  # the tests' mosquitto
+    assert (f"broker mqtt://127.0.0.1:1883 bridged to 127.0.0.1:{server.port}) and starting"
+            in out)
+    assert "units: written to" in out and "skylapse-edge-broker skylapse-capture" in out
+    for unit in ("skylapse-capture.service", "skylapse-bridge-pi.service"):
+        assert '\nEnvironment="MQTT_URL=mqtt://127.0.0.1:1883"\n' in (units / unit).read_text()
+    assert "MQTT_PASSWORD" not in (units / "skylapse.env").read_text()
+    verify = run(["systemd-analyze", "verify", units / "skylapse-edge-broker.service"],
+                 cwd=tmp_path)
+    assert verify.returncode == 0 and verify.stdout + verify.stderr == "", verify.stderr
+    conf = units / "edge-broker.conf"
+    assert stat.S_IMODE(conf.stat().st_mode) == 0o600
+    text = conf.read_text()
+    assert "@" not in text
+    for line in (f"address 127.0.0.1:{server.port}", "remote_username helios",
+                 f"remote_password {project['env']['MQTT_CAMERA_PASSWORD']}",
+                 "#bridge_capath /etc/ssl/certs",
+                 "persistence_location /var/lib/skylapse-edge-broker/",
+                 "notification_topic skylapse/helios/edge", "topic skylapse/helios/frames out 1"):
+        assert f"\n{line}\n" in text, line
+    # run here: the persistence folder in the test's (the harness picks the port)
+    (tmp_path / "edge").mkdir()
+    here = tmp_path / "edge" / "edge-broker.conf"
+    here.write_text(text.replace("/var/lib/skylapse-edge-broker/", f"{tmp_path / 'edge'}/"))
+    edge = Broker(tmp_path / "edge", conf=str(here), extra=AS_ROOT).start()
+    watcher = Client(server.port, username="readonly",
+                     password=project["env"]["MQTT_READONLY_PASSWORD"])
+    pi = Client(edge.port)
+    try:
+        watcher.subscribe("skylapse/helios/#")
+        watcher.wait_message("skylapse/helios/edge", lambda m: m.payload == b"1", timeout=30)
+        pi.publish("skylapse/helios/frames", b'{"path": "deployed"}')
+        watcher.wait_message("skylapse/helios/frames",
+                             lambda m: m.payload == b'{"path": "deployed"}')
+    finally:
+        pi.close()
+        watcher.close()
+        edge.stop()
+
+
+def test_deploy_edge_broker_dry_run_masks_the_bridge_password(project):
+    cam_env = project["dir"] / "data" / "broker" / "camera-helios.env"
+    done = run([DEPLOY, "helios.local", "pi", "dagon", "--dry-run", "--broker-env", cam_env,
+                "--edge-broker", "--broker", "mqtts://broker.example:8884"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for expected in ("remote_password ********\n", "address broker.example:8884\n",
+                     "\nbridge_capath /etc/ssl/certs\n",
+                     'Environment="MQTT_URL=mqtt://127.0.0.1:1883"',
+                     '$SUDO install -m 640 -g mosquitto "$out/edge-broker.conf" '
+                     "/etc/skylapse/edge-broker.conf",
+                     "$SUDO systemctl enable skylapse-edge-broker skylapse-capture "
+                     "skylapse-bridge-pi"):
+        assert expected in out, expected
+    assert project["env"]["MQTT_CAMERA_PASSWORD"] not in out + done.stderr
 
 
 # --- every shell script ------------------------------------------------------------------

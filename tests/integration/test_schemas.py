@@ -100,7 +100,7 @@ def test_asyncapi_has_every_topic_with_its_parameters(asyncapi):
 
 def test_asyncapi_operations_use_their_channels_messages(asyncapi):
     retained = {"status", "availability", "plan", "state", "preview", "config", "thumbnail",
-                "keogram", "startrails"}
+                "keogram", "startrails", "edge"}
     for op_id, op in asyncapi["operations"].items():
         assert op["action"] in ("send", "receive"), op_id
         channel_ref = op["channel"]["$ref"]
