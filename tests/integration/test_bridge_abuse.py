@@ -6,6 +6,7 @@ its memory stays bounded, and captures beyond what the camera can take are
 refused with 429 (error_kind busy). The figures are printed (pytest -s)."""
 import http.client
 import json
+import os
 import resource
 import socket
 import threading
@@ -99,7 +100,8 @@ def test_idle_and_slow_connections_do_not_starve_others(stack):
               f"RSS {before} KiB -> {during} KiB")
         assert PER_IP - 8 <= held <= PER_IP
         assert worst < 1.0
-        assert during - before < 48 * 1024
+        if os.environ.get("SANITIZE") != "thread":  # ThreadSanitizer's shadow of each thread
+            assert during - before < 48 * 1024
     finally:
         for s in socks:
             s.close()

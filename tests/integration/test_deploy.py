@@ -660,8 +660,8 @@ def test_dockerfile_runtime_packages_hold_every_shared_library(installed):
         dyn = run(["readelf", "-d", prog]).stdout
         needed |= {lib for lib in re.findall(r"\(NEEDED\).*\[(.+)\]", dyn)
                    if not re.match(r"lib(c|m|pthread|dl|rt|gcc_s|stdc\+\+)\.so", lib)
-                   # make SANITIZE=1 links the sanitizer runtimes; images never are
-                   and not re.match(r"lib(asan|ubsan)\.so", lib)}
+                   # make SANITIZE=1 or thread links the sanitizer runtimes; images never are
+                   and not re.match(r"lib(asan|ubsan|tsan)\.so", lib)}
     assert "libjansson.so.4" in needed
     owners = {}  # one dpkg -S for all: each call reads every package's file list
     for line in run(["dpkg", "-S", *(f"*/{lib}" for lib in sorted(needed))]).stdout.splitlines():

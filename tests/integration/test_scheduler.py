@@ -433,7 +433,9 @@ def test_clock_steps_no_burst_no_duplicate_windows_recomputed(start_capture, sta
         "LD_PRELOAD": str(FAKETIME), "FAKETIME_TIMESTAMP_FILE": str(rc),
         "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
         # the sanitizer build's runtime need not come first: libfaketime does
-        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"})
+        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0",
+        "TSAN_OPTIONS": os.environ.get("TSAN_OPTIONS", "") +
+        f" suppressions={Path(__file__).with_name('faketime.tsan.supp')}"})
 
     def slots(start=0):
         return [slot_of(m) for m in w.all(f"{R}/{CAM}/capture/request", start)]
