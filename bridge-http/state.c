@@ -227,6 +227,19 @@ static int apply_camera(struct bridge_state *st, const char *cam, const char *re
 		st->version++;
 		return SL_OK;
 	}
+	if (strcmp(rest, "edge") == 0 && len > 0) {
+		/* the Pi's edge broker's link ("1", its will "0"): a Pi that died
+		 * whole cannot send its agent's will, so a lost link is offline */
+		e = entry(st->cameras, "camera", cam);
+		if (e == NULL || json_object_set_new(e, "edge", json_stringn(payload, len)))
+			return SL_ERR_NOMEM;
+		if (len == 1 && *(const char *)payload == '0' &&
+		    json_object_set_new(e, "availability", json_string("offline")))
+			return SL_ERR_NOMEM;
+		out->kind = STATE_CAMERA;
+		st->version++;
+		return SL_OK;
+	}
 	if (strcmp(rest, "frames") == 0) {
 		json_t *ann = parse_object(payload, len), *last;
 		const char *prof;

@@ -2,8 +2,11 @@
  * about cameras, backends, encode jobs and the transfer.
  *
  * state_apply() takes every message under R/# and updates JSON tables:
- *   cameras   id -> {"camera", "availability", "status", "plan",
+ *   cameras   id -> {"camera", "availability", "status", "plan", "edge",
  *                    "last_frame", "last_frames": {profile: announcement}}
+ *             ("edge": the Pi's edge broker link, "1" or "0"; a "0" makes
+ *             the camera's availability "offline" until the agent's own
+ *             comes again through the restored link)
  *   backends  name -> {"backend", "availability", "status",
  *                      "schedules": {schedule: "ON"|"OFF"}}
  *   jobs      job_id -> job state (SPEC 4); entries the bridge created for

@@ -323,6 +323,16 @@ static void test_state_cameras(void **state)
 	assert_int_equal(apply(&st, "sky/helios/availability", "online"), STATE_CAMERA);
 	assert_true(state_camera_known(&st, "helios"));
 	assert_true(st.version > v0);
+	/* the edge broker's link lost: offline, whatever the agent said last */
+	assert_int_equal(apply(&st, "sky/helios/edge", "0"), STATE_CAMERA);
+	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
+							      "availability")), "offline");
+	assert_int_equal(apply(&st, "sky/helios/edge", "1"), STATE_CAMERA);
+	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
+							      "availability")), "offline");
+	assert_int_equal(apply(&st, "sky/helios/availability", "online"), STATE_CAMERA);
+	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
+							      "availability")), "online");
 	assert_int_equal(apply(&st, "sky/helios/status", "{\"state\":\"idle\"}"), STATE_CAMERA);
 	cam = state_camera(&st, "helios");
 	assert_string_equal(json_string_value(json_object_get(
