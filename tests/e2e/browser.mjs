@@ -1,10 +1,12 @@
 // browser.mjs - Debian's Chromium driven by playwright-core for the e2e tests:
-// a fresh profile each run, nothing fetched from outside, and a record of
-// every console error, page error and failed request.
+// a fresh profile each run, nothing fetched from outside, a record of every
+// console error, page error and failed request, and what every scenario file
+// shares (the base URL, asking the test, checks, screenshots, the runner).
 
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -67,4 +69,63 @@ export function shotsDir() {
 	const dir = process.env.SHOTS_DIR || join(process.cwd(), "tests/e2e/screenshots");
 	mkdirSync(dir, { recursive: true });
 	return dir;
+}
+
+export const base = (process.env.BASE_URL || "http://127.0.0.1:8082").replace(/\/$/, "");
+const shots = shotsDir();
+let lines = null;
+
+// Asks the test for what only it can do (stop the broker): prints
+// "@@ <command>" and waits for "ok" on stdin.
+export async function ask(command) {
+	lines = lines || createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+	console.log(`@@ ${command}`);
+	const { value, done } = await lines.next();
+	if (done || value.trim() !== "ok") throw new Error(`test could not ${command}: ${value}`);
+}
+
+export function check(cond, message) {
+	if (!cond) throw new Error(message);
+}
+
+export const shot = (page, name) =>
+	page.screenshot({ path: join(shots, `e2e-${name}.png`), fullPage: true });
+
+export async function open(page, hash = "overview") {
+	await page.goto(`${base}/#${hash}`);
+	await page.waitForSelector('#link[data-state="live"]', { timeout: 15000 });
+}
+
+// Runs the scenario named on the command line in a fresh browser; exits 0
+// when it held with no console error, page error or failed request.
+export async function runScenario(scenarios) {
+	const name = process.argv[2];
+	if (!scenarios[name]) {
+		console.error(`unknown scenario ${name}; one of: ${Object.keys(scenarios).join(", ")}`);
+		process.exit(2);
+	}
+	const { context, close } = await launch();
+	const page = await context.newPage();
+	const w = watch(page, base);
+	let failed = null;
+	try {
+		await scenarios[name](page, w);
+		// late errors (a request finishing after the last step) count too
+		await page.waitForTimeout(300);
+	} catch (e) {
+		failed = e;
+		await shot(page, `${name}-failure`).catch(() => {});
+	}
+	await close();
+	for (const p of w.problems) console.log(`browser problem: ${JSON.stringify(p)}`);
+	if (failed) {
+		console.log(`FAILED: ${failed.stack || failed}`);
+		process.exit(1);
+	}
+	if (w.problems.length) {
+		console.log(`FAILED: ${w.problems.length} console errors or failed requests`);
+		process.exit(1);
+	}
+	console.log(`ok ${name}`);
+	process.exit(0);
 }

@@ -4,32 +4,9 @@
 // Like scenarios.mjs: fails on any console error, page error or failed
 // request, and asks the test for what only it can do ("@@ <command>").
 
-import { createInterface } from "node:readline";
-import { join } from "node:path";
-import { launch, shotsDir, watch } from "./browser.mjs";
+import { ask, base, check, open, runScenario, shot } from "./browser.mjs";
 
-const base = (process.env.BASE_URL || "http://127.0.0.1:8082").replace(/\/$/, "");
 const FLEET = Number(process.env.FLEET || 100);
-const shots = shotsDir();
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function ask(command) {
-	console.log(`@@ ${command}`);
-	const { value, done } = await lines.next();
-	if (done || value.trim() !== "ok") throw new Error(`test could not ${command}: ${value}`);
-}
-
-function check(cond, message) {
-	if (!cond) throw new Error(message);
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `e2e-${name}.png`), fullPage: true });
-
-async function open(page, hash) {
-	await page.goto(`${base}/#${hash}`);
-	await page.waitForSelector('#link[data-state="live"]', { timeout: 15000 });
-}
-
 const text = (page, sel) => page.locator(sel).first().textContent().then((t) => t.trim());
 
 async function waitText(page, sel, want, timeout = 15000) {
@@ -156,31 +133,4 @@ const scenarios = {
 	},
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-	console.error(`unknown scenario ${name}; one of: ${Object.keys(scenarios).join(", ")}`);
-	process.exit(2);
-}
-const { context, close } = await launch();
-const page = await context.newPage();
-const w = watch(page, base);
-let failed = null;
-try {
-	await scenarios[name](page, w);
-	await page.waitForTimeout(300); // late errors count too
-} catch (e) {
-	failed = e;
-	await shot(page, `${name}-failure`).catch(() => {});
-}
-await close();
-for (const p of w.problems) console.log(`browser problem: ${JSON.stringify(p)}`);
-if (failed) {
-	console.log(`FAILED: ${failed.stack || failed}`);
-	process.exit(1);
-}
-if (w.problems.length) {
-	console.log(`FAILED: ${w.problems.length} console errors or failed requests`);
-	process.exit(1);
-}
-console.log(`ok ${name}`);
-process.exit(0);
+await runScenario(scenarios);

@@ -5,30 +5,7 @@
 // It asks the test for things only the test can do (stop the broker) by
 // printing "@@ <command>" and waiting for a line on stdin.
 
-import { createInterface } from "node:readline";
-import { join } from "node:path";
-import { launch, shotsDir, watch } from "./browser.mjs";
-
-const base = (process.env.BASE_URL || "http://127.0.0.1:8082").replace(/\/$/, "");
-const shots = shotsDir();
-const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function ask(command) {
-	console.log(`@@ ${command}`);
-	const { value, done } = await lines.next();
-	if (done || value.trim() !== "ok") throw new Error(`test could not ${command}: ${value}`);
-}
-
-function check(cond, message) {
-	if (!cond) throw new Error(message);
-}
-
-const shot = (page, name) => page.screenshot({ path: join(shots, `e2e-${name}.png`), fullPage: true });
-
-async function open(page, hash = "overview") {
-	await page.goto(`${base}/#${hash}`);
-	await page.waitForSelector('#link[data-state="live"]', { timeout: 15000 });
-}
+import { ask, base, check, open, runScenario, shot } from "./browser.mjs";
 
 async function cameraOnline(page, timeout = 20000) {
 	await page.waitForFunction(() => {
@@ -396,32 +373,4 @@ const scenarios = {
 	},
 };
 
-const name = process.argv[2];
-if (!scenarios[name]) {
-	console.error(`unknown scenario ${name}; one of: ${Object.keys(scenarios).join(", ")}`);
-	process.exit(2);
-}
-const { context, close } = await launch();
-const page = await context.newPage();
-const w = watch(page, base);
-let failed = null;
-try {
-	await scenarios[name](page, w);
-	// late errors (a request finishing after the last step) count too
-	await page.waitForTimeout(300);
-} catch (e) {
-	failed = e;
-	await shot(page, `${name}-failure`).catch(() => {});
-}
-await close();
-for (const p of w.problems) console.log(`browser problem: ${JSON.stringify(p)}`);
-if (failed) {
-	console.log(`FAILED: ${failed.stack || failed}`);
-	process.exit(1);
-}
-if (w.problems.length) {
-	console.log(`FAILED: ${w.problems.length} console errors or failed requests`);
-	process.exit(1);
-}
-console.log(`ok ${name}`);
-process.exit(0);
+await runScenario(scenarios);

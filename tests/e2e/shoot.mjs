@@ -8,7 +8,7 @@ import { launch, shotsDir, watch } from "./browser.mjs";
 
 const base = (process.argv[2] || "http://127.0.0.1:8082").replace(/\/$/, "");
 const dir = shotsDir();
-const VIEWS = ["overview", "gallery", "charts", "timelapses"];
+const VIEWS = ["overview", "gallery", "charts", "timelapses", "settings", "focus", "system"];
 const SIZES = [["desktop", { width: 1440, height: 1000 }], ["phone", { width: 390, height: 844 }]];
 
 const { context, close } = await launch();

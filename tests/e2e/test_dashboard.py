@@ -18,9 +18,12 @@ SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 TIMEOUT = 240
 
 
-def run(stack, name, base=None, extra=None):
-    env = {**os.environ, **(extra or {}), "BASE_URL": base or stack.base, "SHOTS_DIR": str(SHOTS), "E2E_TZ": stack.tz}
-    proc = subprocess.Popen(["node", str(ROOT / "tests" / "e2e" / "scenarios.mjs"), name], env=env,
+def run_scenario(stack, script, name, commands, base=None, extra=None):
+    """Runs scenario `name` of tests/e2e/<script>, answering each of its
+    "@@ <command>" lines with commands[command]() and "ok"; returns its output."""
+    env = {**os.environ, **(extra or {}), "BASE_URL": base or stack.base, "SHOTS_DIR": str(SHOTS),
+           "E2E_TZ": stack.tz}
+    proc = subprocess.Popen(["node", str(ROOT / "tests" / "e2e" / script), name], env=env,
                             cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     timer = threading.Timer(TIMEOUT, proc.kill)
@@ -30,16 +33,8 @@ def run(stack, name, base=None, extra=None):
         for line in proc.stdout:
             out.append(line)
             cmd = line.strip()
-            if cmd == "@@ stop-broker":
-                stack.broker.stop()
-                proc.stdin.write("ok\n")
-                proc.stdin.flush()
-            elif cmd == "@@ start-broker":
-                stack.broker.start()
-                proc.stdin.write("ok\n")
-                proc.stdin.flush()
-            elif cmd == "@@ send-job":
-                send_job(stack, extra["E2E_JOB"], extra.get("E2E_KIND", "video"))
+            if cmd.startswith("@@ "):
+                commands[cmd[3:]]()
                 proc.stdin.write("ok\n")
                 proc.stdin.flush()
         rc = proc.wait()
@@ -48,6 +43,15 @@ def run(stack, name, base=None, extra=None):
     text = "".join(out)
     assert rc == 0, f"scenario {name} failed (rc {rc}):\n{text}\n{stack.logs()}"
     return text
+
+
+def run(stack, name, base=None, extra=None):
+    """A scenario of scenarios.mjs."""
+    extra = extra or {}
+    return run_scenario(stack, "scenarios.mjs", name, {
+        "stop-broker": stack.broker.stop, "start-broker": stack.broker.start,
+        "send-job": lambda: send_job(stack, extra["E2E_JOB"], extra.get("E2E_KIND", "video"))},
+        base, extra)
 
 
 def test_overview_shows_the_camera_online(stack):

@@ -5,13 +5,10 @@ as a hundred capture agents would, and the scenarios of fleet.mjs look at the
 overview's grid (filter by name and state, pages) and the System view, which
 must follow what the test publishes while it is open."""
 import json
-import os
-import subprocess
-import threading
 import time
 
 from harness import Client
-from test_dashboard import ROOT, SHOTS, TIMEOUT
+from test_dashboard import run_scenario
 
 FLEET = 100
 
@@ -39,30 +36,8 @@ def publish_fleet(client):
 
 
 def run(stack, name, commands):
-    """Runs one scenario of fleet.mjs, answering its "@@ <command>" lines
-    with commands[command]()."""
-    env = {**os.environ, "BASE_URL": stack.base, "SHOTS_DIR": str(SHOTS), "E2E_TZ": stack.tz,
-           "FLEET": str(FLEET)}
-    proc = subprocess.Popen(["node", str(ROOT / "tests" / "e2e" / "fleet.mjs"), name], env=env,
-                            cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)
-    timer = threading.Timer(TIMEOUT, proc.kill)
-    timer.start()
-    out = []
-    try:
-        for line in proc.stdout:
-            out.append(line)
-            cmd = line.strip()
-            if cmd.startswith("@@ "):
-                commands[cmd[3:]]()
-                proc.stdin.write("ok\n")
-                proc.stdin.flush()
-        rc = proc.wait()
-    finally:
-        timer.cancel()
-    text = "".join(out)
-    assert rc == 0, f"scenario {name} failed (rc {rc}):\n{text}\n{stack.logs()}"
-    return text
+    """A scenario of fleet.mjs."""
+    return run_scenario(stack, "fleet.mjs", name, commands, extra={"FLEET": str(FLEET)})
 
 
 def test_system_view_shows_every_agent_and_follows_live(stack):
