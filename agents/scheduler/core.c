@@ -90,6 +90,30 @@ struct runner *core_runner(struct sched_core *c, const char *name)
 	return NULL;
 }
 
+/* config.json's `cameras` (checked by check.c): ids, each with the
+ * schedules it follows; every camera's plan is due again. */
+static void take_cameras(struct sched_core *c)
+{
+	const json_t *list = json_object_get(c->cfg->root, "cameras"), *v;
+	struct sched_camera *cam;
+	const char *id;
+
+	for (int i = 0; i < c->ncams; i++) {
+		c->cams[i].listed = false;
+		c->cams[i].schedules = NULL; /* the old configuration's: gone */
+	}
+	c->listed_only = json_is_object(list) && json_object_size(list) > 0;
+	json_object_foreach((json_t *)list, id, v) {
+		const json_t *s = json_object_get(v, "schedules");
+
+		if ((cam = core_camera(c, id, true)) == NULL)
+			continue;
+		cam->listed = true;
+		cam->schedules = json_is_array(s) ? s : NULL;
+	}
+	c->plans_dirty = true;
+}
+
 int core_build(struct sched_core *c, const bool *runs)
 {
 	int n = c->cfg->nschedules;
@@ -116,6 +140,7 @@ int core_build(struct sched_core *c, const bool *runs)
 	free(c->runs);
 	c->runs = fresh;
 	c->nruns = n;
+	take_cameras(c);
 	return SL_OK;
 }
 
@@ -138,13 +163,34 @@ struct sched_camera *core_camera(struct sched_core *c, const char *id, bool crea
 	return cam;
 }
 
-int core_targets(const struct sched_core *c, const char *out[CAMERAS_MAX])
+bool core_camera_follows(const struct sched_core *c, const struct sched_camera *cam,
+			 const struct runner *r)
+{
+	const json_t *name;
+	size_t i;
+
+	if (c->listed_only && !cam->listed && !cam->pinned)
+		return false;
+	if (r == NULL || cam->schedules == NULL)
+		return true;
+	json_array_foreach(cam->schedules, i, name)
+		if (json_is_string(name) && strcmp(json_string_value(name), r->name) == 0)
+			return true;
+	return false;
+}
+
+int core_targets(const struct sched_core *c, const struct runner *r,
+		 const char *out[CAMERAS_MAX])
 {
 	int n = 0;
 
-	for (int i = 0; i < c->ncams; i++)
-		if (c->cams[i].online || (c->cams[i].pinned && !c->cams[i].known))
-			out[n++] = c->cams[i].id;
+	for (int i = 0; i < c->ncams; i++) {
+		const struct sched_camera *cam = &c->cams[i];
+
+		if ((cam->online || ((cam->pinned || cam->listed) && !cam->known)) &&
+		    core_camera_follows(c, cam, r))
+			out[n++] = cam->id;
+	}
 	return n;
 }
 
@@ -198,7 +244,7 @@ static bool remember_camera(struct runner *r, const char *camera)
 	for (int i = 0; i < r->ncams; i++)
 		if (strcmp(r->cams[i], camera) == 0)
 			return false;
-	if (r->ncams == RUN_CAMERAS_MAX)
+	if (r->ncams == CAMERAS_MAX)
 		return false;
 	snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
 	return true;
@@ -290,7 +336,7 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	const char *targets[CAMERAS_MAX];
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
 	bool video = r->s->timelapse_auto, want[2];
-	int n = core_targets(c, targets);
+	int n = core_targets(c, r, targets);
 
 	out->windows = true; /* no longer one to encode */
 	for (int k = 0; k < 2; k++)
@@ -381,7 +427,7 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 		cadence_skip(&r->cad, now);
 	} else {
 		r->ran = true;
-		ncams = core_targets(c, cams);
+		ncams = core_targets(c, r, cams);
 		if (cadence_take(&r->cad, now, &slot, NULL, &missed)) {
 			log_debug("%s: slot %lld, %lld ms late", r->name, (long long)slot,
 				  (long long)(now - slot));
@@ -448,29 +494,38 @@ static bool *runs_now(const struct sched_core *c)
 	return runs;
 }
 
-/* The plan goes to every camera we know, except one that refuses us:
- * its retained plan may be its primary backend's, not ours to replace. */
+/* The plan goes to every camera of ours whose plan is due (all of them
+ * when c->plans_dirty), with the schedules it follows, except one that
+ * refuses us: its retained plan may be its primary backend's, not ours to
+ * replace. */
 static void publish_plans(struct sched_core *c, int64_t now, struct sched_out *out)
 {
-	bool *runs = runs_now(c);
+	bool *runs = runs_now(c), *mine = calloc((size_t)c->nruns + 1, sizeof(*mine));
 	char topic[TOPIC_MAX];
 
-	if (runs == NULL)
-		return;
+	if (runs == NULL || mine == NULL)
+		goto out;
 	for (int i = 0; i < c->ncams; i++) {
-		const struct sched_camera *cam = &c->cams[i];
+		struct sched_camera *cam = &c->cams[i];
 		json_t *plan;
 
-		if (cam->auth == AUTH_DENIED ||
+		if (!c->plans_dirty && !cam->plan_due)
+			continue;
+		cam->plan_due = false;
+		if (cam->auth == AUTH_DENIED || !core_camera_follows(c, cam, NULL) ||
 		    topic_fmt(topic, c->cfg->topic_root, "%s/plan", cam->id) != SL_OK)
 			continue;
-		plan = plan_camera_json(c->cfg, runs, c->cfg->backend_name, cam->id, now);
+		for (int k = 0; k < c->nruns; k++)
+			mine[k] = runs[k] && core_camera_follows(c, cam, &c->runs[k]);
+		plan = plan_camera_json(c->cfg, mine, c->cfg->backend_name, cam->id, now);
 		sched_out_json(out, MSG_STATE, topic, plan);
 		json_decref(plan);
 	}
-	free(runs);
 	c->plans_dirty = false;
 	c->plans_key = core_date_key(now);
+out:
+	free(mine);
+	free(runs);
 }
 
 json_t *core_windows_json(const struct sched_core *c)
@@ -537,8 +592,7 @@ int64_t core_tick(struct sched_core *c, int64_t now, struct sched_out *out)
 	}
 	if (core_date_key(now) != c->plans_key)
 		c->plans_dirty = true;
-	if (c->plans_dirty)
-		publish_plans(c, now, out);
+	publish_plans(c, now, out);
 	return next;
 }
 
@@ -561,7 +615,7 @@ void core_availability(struct sched_core *c, const char *id, const char *state,
 	cam->known = known;
 	cam->online = online;
 	if (online) {
-		c->plans_dirty = true;
+		cam->plan_due = true;
 		core_profile_states(c, id, out);
 	}
 	out->status = true;
@@ -592,7 +646,7 @@ static void camera_answer(struct sched_core *c, const char *camera, bool ok, con
 				 c->cfg->backend_name);
 		cam->auth = AUTH_OK;
 		cam->auth_error[0] = '\0';
-		c->plans_dirty = true;
+		cam->plan_due = true;
 		out->status = true;
 	}
 }
@@ -714,7 +768,8 @@ void core_today(struct sched_core *c, int64_t now, struct sched_out *out)
 	for (int i = 0; i < c->ncams; i++) {
 		json_t *job;
 
-		if (!c->cams[i].known && !c->cams[i].pinned)
+		if ((!c->cams[i].known && !c->cams[i].pinned && !c->cams[i].listed) ||
+		    !core_camera_follows(c, &c->cams[i], NULL))
 			continue;
 		job = plan_today_job(c->cams[i].id, profile, now);
 		if (sched_out_json(out, MSG_JOB, topic, job) == SL_OK) {

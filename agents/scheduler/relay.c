@@ -19,7 +19,7 @@ static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *
 	int rc = jx_get_string(obj, "camera", &camera, why), n;
 
 	if (rc == SL_ERR_NOTFOUND) {
-		n = core_targets(c, targets);
+		n = core_targets(c, NULL, targets);
 		if (n != 1) {
 			err_why(why, "'camera' is required (%d cameras online)", n);
 			return SL_ERR_INVAL;
