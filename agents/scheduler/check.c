@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core.h"
+#include "cameras.h"
 #include "jsonx.h"
 
 static const char *schedule_keys[] = {
@@ -36,6 +36,9 @@ __attribute__((format(printf, 4, 5))) static int add(struct config_problems *p,
 		p->errors++;
 	return error;
 }
+
+/* cameras_reserved_id()'s, here too: the bridge links this file alone */
+static const char *reserved_ids[] = {"backend", "encoder", "transfer", NULL};
 
 static bool in_list(const char *s, const char **list)
 {
@@ -86,12 +89,6 @@ static void check_timing(const struct config *c, struct config_problems *p,
 			       "capture per window", where, s->interval_seconds, window_s);
 }
 
-static bool reserved(const char *id)
-{
-	return strcmp(id, "backend") == 0 || strcmp(id, "encoder") == 0 ||
-	       strcmp(id, "transfer") == 0;
-}
-
 /* "cameras": {"<id>": {"schedules": ["<name>", ...]}, ...}: the cameras of
  * this backend, each asked by the schedules it names (all when absent). */
 static int check_cameras(const struct config *c, struct config_problems *p)
@@ -109,7 +106,7 @@ static int check_cameras(const struct config *c, struct config_problems *p)
 		errors += add(p, c, true, "cameras: %zu cameras, at most %d", json_object_size(all),
 			      CAMERAS_MAX);
 	json_object_foreach((json_t *)all, id, v) {
-		if (!id_is_valid(id) || reserved(id)) {
+		if (!id_is_valid(id) || in_list(id, reserved_ids)) {
 			errors += add(p, c, true, "cameras.%.64s: not a camera id ([a-z0-9_-], not "
 				      "backend, encoder or transfer)", id);
 			continue;

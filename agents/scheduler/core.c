@@ -76,42 +76,12 @@ long core_date_key(int64_t ms)
 	return (long)y * 10000 + m * 100 + d;
 }
 
-bool core_reserved_id(const char *id)
-{
-	return strcmp(id, "backend") == 0 || strcmp(id, "encoder") == 0 ||
-	       strcmp(id, "transfer") == 0;
-}
-
 struct runner *core_runner(struct sched_core *c, const char *name)
 {
 	for (int i = 0; i < c->nruns; i++)
 		if (strcmp(c->runs[i].name, name) == 0)
 			return &c->runs[i];
 	return NULL;
-}
-
-/* config.json's `cameras` (checked by check.c): ids, each with the
- * schedules it follows; every camera's plan is due again. */
-static void take_cameras(struct sched_core *c)
-{
-	const json_t *list = json_object_get(c->cfg->root, "cameras"), *v;
-	struct sched_camera *cam;
-	const char *id;
-
-	for (int i = 0; i < c->ncams; i++) {
-		c->cams[i].listed = false;
-		c->cams[i].schedules = NULL; /* the old configuration's: gone */
-	}
-	c->listed_only = json_is_object(list) && json_object_size(list) > 0;
-	json_object_foreach((json_t *)list, id, v) {
-		const json_t *s = json_object_get(v, "schedules");
-
-		if ((cam = core_camera(c, id, true)) == NULL)
-			continue;
-		cam->listed = true;
-		cam->schedules = json_is_array(s) ? s : NULL;
-	}
-	c->plans_dirty = true;
 }
 
 int core_build(struct sched_core *c, const bool *runs)
@@ -140,58 +110,8 @@ int core_build(struct sched_core *c, const bool *runs)
 	free(c->runs);
 	c->runs = fresh;
 	c->nruns = n;
-	take_cameras(c);
+	cameras_configure(c);
 	return SL_OK;
-}
-
-struct sched_camera *core_camera(struct sched_core *c, const char *id, bool create)
-{
-	struct sched_camera *cam;
-
-	for (int i = 0; i < c->ncams; i++)
-		if (strcmp(c->cams[i].id, id) == 0)
-			return &c->cams[i];
-	if (!create || !id_is_valid(id) || core_reserved_id(id))
-		return NULL;
-	if (c->ncams == CAMERAS_MAX) {
-		log_warn("camera '%s' ignored: already %d cameras", id, CAMERAS_MAX);
-		return NULL;
-	}
-	cam = &c->cams[c->ncams++];
-	memset(cam, 0, sizeof(*cam));
-	snprintf(cam->id, sizeof(cam->id), "%s", id);
-	return cam;
-}
-
-bool core_camera_follows(const struct sched_core *c, const struct sched_camera *cam,
-			 const struct runner *r)
-{
-	const json_t *name;
-	size_t i;
-
-	if (c->listed_only && !cam->listed && !cam->pinned)
-		return false;
-	if (r == NULL || cam->schedules == NULL)
-		return true;
-	json_array_foreach(cam->schedules, i, name)
-		if (json_is_string(name) && strcmp(json_string_value(name), r->name) == 0)
-			return true;
-	return false;
-}
-
-int core_targets(const struct sched_core *c, const struct runner *r,
-		 const char *out[CAMERAS_MAX])
-{
-	int n = 0;
-
-	for (int i = 0; i < c->ncams; i++) {
-		const struct sched_camera *cam = &c->cams[i];
-
-		if ((cam->online || ((cam->pinned || cam->listed) && !cam->known)) &&
-		    core_camera_follows(c, cam, r))
-			out[n++] = cam->id;
-	}
-	return n;
 }
 
 struct pending *core_pending_new(struct sched_core *c)
@@ -336,7 +256,7 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	const char *targets[CAMERAS_MAX];
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
 	bool video = r->s->timelapse_auto, want[2];
-	int n = core_targets(c, r, targets);
+	int n = cameras_targets(c, r, targets);
 
 	out->windows = true; /* no longer one to encode */
 	for (int k = 0; k < 2; k++)
@@ -427,7 +347,7 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 		cadence_skip(&r->cad, now);
 	} else {
 		r->ran = true;
-		ncams = core_targets(c, r, cams);
+		ncams = cameras_targets(c, r, cams);
 		if (cadence_take(&r->cad, now, &slot, NULL, &missed)) {
 			log_debug("%s: slot %lld, %lld ms late", r->name, (long long)slot,
 				  (long long)(now - slot));
@@ -512,11 +432,11 @@ static void publish_plans(struct sched_core *c, int64_t now, struct sched_out *o
 		if (!c->plans_dirty && !cam->plan_due)
 			continue;
 		cam->plan_due = false;
-		if (cam->auth == AUTH_DENIED || !core_camera_follows(c, cam, NULL) ||
+		if (cam->auth == AUTH_DENIED || !cameras_follows(c, cam, NULL) ||
 		    topic_fmt(topic, c->cfg->topic_root, "%s/plan", cam->id) != SL_OK)
 			continue;
 		for (int k = 0; k < c->nruns; k++)
-			mine[k] = runs[k] && core_camera_follows(c, cam, &c->runs[k]);
+			mine[k] = runs[k] && cameras_follows(c, cam, &c->runs[k]);
 		plan = plan_camera_json(c->cfg, mine, c->cfg->backend_name, cam->id, now);
 		sched_out_json(out, MSG_STATE, topic, plan);
 		json_decref(plan);
@@ -572,7 +492,7 @@ int core_windows_restore(struct sched_core *c, const json_t *windows)
 		r->ncams = 0;
 		json_array_foreach(cams, k, cam)
 			if (json_is_string(cam) && id_is_valid(json_string_value(cam)) &&
-			    !core_reserved_id(json_string_value(cam)))
+			    !cameras_reserved_id(json_string_value(cam)))
 				remember_camera(r, json_string_value(cam));
 		n++;
 	}
@@ -602,13 +522,13 @@ void core_availability(struct sched_core *c, const char *id, const char *state,
 	bool online = strcmp(state, "online") == 0, known = state[0] != '\0';
 	struct sched_camera *cam;
 
-	if (!id_is_valid(id) || core_reserved_id(id))
+	if (!id_is_valid(id) || cameras_reserved_id(id))
 		return;
 	if (!online && known && strcmp(state, "offline") != 0) {
 		log_debug("availability of '%s': '%.16s' is neither online nor offline", id, state);
 		return;
 	}
-	cam = core_camera(c, id, online);
+	cam = cameras_find(c, id, online);
 	if (cam == NULL || (cam->known == known && cam->online == online))
 		return;
 	log_info("camera '%s' %s", id, online ? "online" : known ? "offline" : "forgotten");
@@ -628,7 +548,7 @@ void core_availability(struct sched_core *c, const char *id, const char *state,
 static void camera_answer(struct sched_core *c, const char *camera, bool ok, const char *error,
 			  const char *kind, struct sched_out *out)
 {
-	struct sched_camera *cam = core_camera(c, camera, true);
+	struct sched_camera *cam = cameras_find(c, camera, true);
 	bool denied = kind && err_from_kind(kind) == SL_ERR_DENIED;
 
 	if (cam == NULL)
@@ -769,7 +689,7 @@ void core_today(struct sched_core *c, int64_t now, struct sched_out *out)
 		json_t *job;
 
 		if ((!c->cams[i].known && !c->cams[i].pinned && !c->cams[i].listed) ||
-		    !core_camera_follows(c, &c->cams[i], NULL))
+		    !cameras_follows(c, &c->cams[i], NULL))
 			continue;
 		job = plan_today_job(c->cams[i].id, profile, now);
 		if (sched_out_json(out, MSG_JOB, topic, job) == SL_OK) {

@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "slots.h"
+#include "cameras.h"
 #include "config.h"
 #include "ha_backend.h"
 #include "switches.h"
@@ -47,24 +48,8 @@
 
 struct mqtt_reply_to;
 
-#define CAMERAS_MAX 512  /* bench/fleet drives 400 */
 #define PENDING_MAX 4096 /* CAMERAS_MAX cameras, several profiles and schedules */
 #define REQUEST_ID_MAX 128
-
-enum auth_state { AUTH_UNKNOWN, AUTH_OK, AUTH_DENIED };
-
-struct sched_camera {
-	char id[ID_MAX + 1];
-	bool known;  /* its availability was seen */
-	bool online; /* ... and says online */
-	bool pinned; /* CAMERA_ID: asked even before its availability is seen */
-	bool listed; /* in config.json's `cameras`: the same, and ... */
-	const json_t *schedules; /* ... the schedules it follows (borrowed from
-				  * cfg->root); NULL: every schedule */
-	bool plan_due; /* its plan is to be published (it came online, ...) */
-	enum auth_state auth;
-	char auth_error[ERRMSG_MAX];
-};
 
 struct sched_counters {
 	long requests;   /* capture requests sent */
@@ -160,28 +145,13 @@ void sched_out_clear(struct sched_out *out);
 int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms);
 /* A local date as one number (yyyymmdd) for cache keys. */
 long core_date_key(int64_t ms);
-/* backend, encoder and transfer name the server's topics, never a camera. */
-bool core_reserved_id(const char *id);
 
 /* (Re)builds the runners from c->cfg, keeping the counters and the current
  * window of schedules that keep their name; `runs[i]` says whether
- * schedule i runs. Takes config.json's `cameras` (checked by check.c):
- * each listed camera is asked before its availability is seen, by the
- * schedules it names; with a list, cameras not in it (nor CAMERA_ID) get
- * no request and no plan. 0 or SL_ERR_NOMEM (then nothing changed). */
+ * schedule i runs, and takes config.json's `cameras` (cameras_configure()).
+ * 0 or SL_ERR_NOMEM (then nothing changed). */
 int core_build(struct sched_core *c, const bool *runs);
 struct runner *core_runner(struct sched_core *c, const char *name);
-/* The camera `id` (borrowed from c), created when `create` and it is a
- * camera id; NULL otherwise or when the table is full. */
-struct sched_camera *core_camera(struct sched_core *c, const char *id, bool create);
-/* Whether the camera is this backend's to ask for schedule `r` (NULL: for
- * any, as a relayed request). */
-bool core_camera_follows(const struct sched_core *c, const struct sched_camera *cam,
-			 const struct runner *r);
-/* Cameras to ask now for `r` (NULL: any schedule): ids into out (borrowed
- * from c); returns how many. */
-int core_targets(const struct sched_core *c, const struct runner *r,
-		 const char *out[CAMERAS_MAX]);
 /* A free pending entry (zeroed), or NULL when all are in use. */
 struct pending *core_pending_new(struct sched_core *c);
 /* Frees what p owns and removes it from the table (p is then invalid). */

@@ -170,7 +170,7 @@ static json_t *camera_json(const struct sched_core *core, const struct sched_cam
 	/* what "Capture now" through this backend takes */
 	json_object_set_new(o, "profile", id[0] ? json_string(id) : json_null());
 	for (int i = 0; scheds && i < core->nruns; i++)
-		if (core_camera_follows(core, c, &core->runs[i]))
+		if (cameras_follows(core, c, &core->runs[i]))
 			json_array_append_new(scheds, json_string(core->runs[i].name));
 	json_object_set_new(o, "schedules", scheds ? scheds : json_array());
 	return o;

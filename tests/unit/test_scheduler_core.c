@@ -457,7 +457,7 @@ static void test_denied_is_decided_on_error_kind(void **state)
 	answer(f, "helios", f->core.pend[0].id,
 	       "\"status\": \"error\", \"error\": \"Backend not authorized: only 'x'\","
 	       " \"error_kind\": \"camera\"", f->noon + S);
-	cam = core_camera(&f->core, "helios", false);
+	cam = cameras_find(&f->core, "helios", false);
 	assert_int_equal(cam->auth, AUTH_UNKNOWN); /* the word says camera, not denied */
 	answer(f, "helios", f->core.pend[0].id,
 	       "\"status\": \"error\", \"error\": \"no\", \"error_kind\": \"denied\"", f->noon + S);
