@@ -12,7 +12,7 @@
 #include "err.h"    /* ERRMSG_MAX */
 #include "fsutil.h" /* ID_MAX */
 
-#define CAMERAS_MAX 512 /* bench/fleet drives 400 */
+#define CAMERAS_MAX 512 /* bench/fleet drives 400; SWITCHES_CAMERAS_MAX too */
 
 struct sched_core;
 struct runner;

@@ -230,7 +230,7 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 	rc = switches_set_profile(&sch->sw, camera, id);
 	if (rc == SL_ERR_RANGE) {
 		log_warn("profile selection for '%s' ignored: already %d cameras have one", camera,
-			 SWITCHES_MAX);
+			 SWITCHES_CAMERAS_MAX);
 		return;
 	}
 	if (rc)
