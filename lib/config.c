@@ -31,7 +31,8 @@ const char *const config_timelapse_fields[] = {
 };
 
 static const char *known_sections[] = {"location", "schedules", "pi",	     "profiles",
-				       "encoder",  "retention", "capture", NULL};
+				       "encoder",  "retention", "capture", "cameras", NULL};
+/* "cameras" is the scheduler's (agents/scheduler/check.c). */
 /* "capture" is the capture agent's own section (agents/capture/settings.c). */
 /* Sections of the earlier stack: accepted, warned about, ignored. */
 static const char *legacy_sections[] = {"storage",     "processing", "smoothing", "video_debug",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cameras.h"
 #include "jsonx.h"
 
 static const char *schedule_keys[] = {
@@ -35,6 +36,9 @@ __attribute__((format(printf, 4, 5))) static int add(struct config_problems *p,
 		p->errors++;
 	return error;
 }
+
+/* cameras_reserved_id()'s, here too: the bridge links this file alone */
+static const char *reserved_ids[] = {"backend", "encoder", "transfer", NULL};
 
 static bool in_list(const char *s, const char **list)
 {
@@ -85,6 +89,54 @@ static void check_timing(const struct config *c, struct config_problems *p,
 			       "capture per window", where, s->interval_seconds, window_s);
 }
 
+/* "cameras": {"<id>": {"schedules": ["<name>", ...]}, ...}: the cameras of
+ * this backend, each asked by the schedules it names (all when absent). */
+static int check_cameras(const struct config *c, struct config_problems *p)
+{
+	const json_t *all = json_object_get(c->root, "cameras"), *v, *scheds, *name;
+	const char *id, *key;
+	int errors = 0;
+	size_t i;
+
+	if (all == NULL)
+		return 0;
+	if (!json_is_object(all))
+		return add(p, c, true, "cameras: must be an object of camera ids");
+	if (json_object_size(all) > CAMERAS_MAX)
+		errors += add(p, c, true, "cameras: %zu cameras, at most %d", json_object_size(all),
+			      CAMERAS_MAX);
+	json_object_foreach((json_t *)all, id, v) {
+		if (!id_is_valid(id) || in_list(id, reserved_ids)) {
+			errors += add(p, c, true, "cameras.%.64s: not a camera id ([a-z0-9_-], not "
+				      "backend, encoder or transfer)", id);
+			continue;
+		}
+		if (!json_is_object(v)) {
+			errors += add(p, c, true, "cameras.%s: must be an object ({} for defaults)", id);
+			continue;
+		}
+		json_object_foreach((json_t *)v, key, scheds)
+			if (strcmp(key, "schedules") != 0 && strcmp(key, "description") != 0)
+				add(p, c, false, "cameras.%s.%.64s: unknown key, ignored%s", id, key,
+				    strcmp(key, "location") == 0
+					    ? " (one scheduler per location: docs/SCHEDULER.md)"
+					    : "");
+		scheds = json_object_get(v, "schedules");
+		if (scheds == NULL)
+			continue;
+		if (!json_is_array(scheds)) {
+			errors += add(p, c, true, "cameras.%s.schedules: must be a list of schedule "
+				      "names", id);
+			continue;
+		}
+		json_array_foreach(scheds, i, name)
+			if (!json_is_string(name) || !config_schedule(c, json_string_value(name)))
+				errors += add(p, c, true, "cameras.%s.schedules[%zu]: no such schedule",
+					      id, i);
+	}
+	return errors;
+}
+
 int check_schedules(const struct config *c, struct config_problems *p)
 {
 	const json_t *all = json_object_get(c->root, "schedules");
@@ -106,5 +158,5 @@ int check_schedules(const struct config *c, struct config_problems *p)
 		check_profiles(c, p, s, where, &errors);
 		check_timing(c, p, s, where);
 	}
-	return errors;
+	return errors + check_cameras(c, p);
 }

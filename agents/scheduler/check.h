@@ -4,7 +4,8 @@
  * durations and unknown profiles. Here: what only matters to a scheduler -
  * a schedule that would capture nothing (no profile enabled, a window
  * shorter than its interval), profiles named but disabled, misspelt keys
- * of a schedule (the timelapse object is config_load()'s).
+ * of a schedule (the timelapse object is config_load()'s), and the
+ * `cameras` list (ids, the schedules each follows).
  */
 #ifndef SKYLAPSE_AGENTS_SCHEDULER_CHECK_H
 #define SKYLAPSE_AGENTS_SCHEDULER_CHECK_H

@@ -76,12 +76,6 @@ long core_date_key(int64_t ms)
 	return (long)y * 10000 + m * 100 + d;
 }
 
-bool core_reserved_id(const char *id)
-{
-	return strcmp(id, "backend") == 0 || strcmp(id, "encoder") == 0 ||
-	       strcmp(id, "transfer") == 0;
-}
-
 struct runner *core_runner(struct sched_core *c, const char *name)
 {
 	for (int i = 0; i < c->nruns; i++)
@@ -116,36 +110,8 @@ int core_build(struct sched_core *c, const bool *runs)
 	free(c->runs);
 	c->runs = fresh;
 	c->nruns = n;
+	cameras_configure(c);
 	return SL_OK;
-}
-
-struct sched_camera *core_camera(struct sched_core *c, const char *id, bool create)
-{
-	struct sched_camera *cam;
-
-	for (int i = 0; i < c->ncams; i++)
-		if (strcmp(c->cams[i].id, id) == 0)
-			return &c->cams[i];
-	if (!create || !id_is_valid(id) || core_reserved_id(id))
-		return NULL;
-	if (c->ncams == CAMERAS_MAX) {
-		log_warn("camera '%s' ignored: already %d cameras", id, CAMERAS_MAX);
-		return NULL;
-	}
-	cam = &c->cams[c->ncams++];
-	memset(cam, 0, sizeof(*cam));
-	snprintf(cam->id, sizeof(cam->id), "%s", id);
-	return cam;
-}
-
-int core_targets(const struct sched_core *c, const char *out[CAMERAS_MAX])
-{
-	int n = 0;
-
-	for (int i = 0; i < c->ncams; i++)
-		if (c->cams[i].online || (c->cams[i].pinned && !c->cams[i].known))
-			out[n++] = c->cams[i].id;
-	return n;
 }
 
 struct pending *core_pending_new(struct sched_core *c)
@@ -198,7 +164,7 @@ static bool remember_camera(struct runner *r, const char *camera)
 	for (int i = 0; i < r->ncams; i++)
 		if (strcmp(r->cams[i], camera) == 0)
 			return false;
-	if (r->ncams == RUN_CAMERAS_MAX)
+	if (r->ncams == CAMERAS_MAX)
 		return false;
 	snprintf(r->cams[r->ncams++], ID_MAX + 1, "%s", camera);
 	return true;
@@ -290,7 +256,7 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	const char *targets[CAMERAS_MAX];
 	char ids[PROFILE_MAX + 1], topic[TOPIC_MAX];
 	bool video = r->s->timelapse_auto, want[2];
-	int n = core_targets(c, targets);
+	int n = cameras_targets(c, r, targets);
 
 	out->windows = true; /* no longer one to encode */
 	for (int k = 0; k < 2; k++)
@@ -381,7 +347,7 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 		cadence_skip(&r->cad, now);
 	} else {
 		r->ran = true;
-		ncams = core_targets(c, cams);
+		ncams = cameras_targets(c, r, cams);
 		if (cadence_take(&r->cad, now, &slot, NULL, &missed)) {
 			log_debug("%s: slot %lld, %lld ms late", r->name, (long long)slot,
 				  (long long)(now - slot));
@@ -448,29 +414,38 @@ static bool *runs_now(const struct sched_core *c)
 	return runs;
 }
 
-/* The plan goes to every camera we know, except one that refuses us:
- * its retained plan may be its primary backend's, not ours to replace. */
+/* The plan goes to every camera of ours whose plan is due (all of them
+ * when c->plans_dirty), with the schedules it follows, except one that
+ * refuses us: its retained plan may be its primary backend's, not ours to
+ * replace. */
 static void publish_plans(struct sched_core *c, int64_t now, struct sched_out *out)
 {
-	bool *runs = runs_now(c);
+	bool *runs = runs_now(c), *mine = calloc((size_t)c->nruns + 1, sizeof(*mine));
 	char topic[TOPIC_MAX];
 
-	if (runs == NULL)
-		return;
+	if (runs == NULL || mine == NULL)
+		goto out;
 	for (int i = 0; i < c->ncams; i++) {
-		const struct sched_camera *cam = &c->cams[i];
+		struct sched_camera *cam = &c->cams[i];
 		json_t *plan;
 
-		if (cam->auth == AUTH_DENIED ||
+		if (!c->plans_dirty && !cam->plan_due)
+			continue;
+		cam->plan_due = false;
+		if (cam->auth == AUTH_DENIED || !cameras_follows(c, cam, NULL) ||
 		    topic_fmt(topic, c->cfg->topic_root, "%s/plan", cam->id) != SL_OK)
 			continue;
-		plan = plan_camera_json(c->cfg, runs, c->cfg->backend_name, cam->id, now);
+		for (int k = 0; k < c->nruns; k++)
+			mine[k] = runs[k] && cameras_follows(c, cam, &c->runs[k]);
+		plan = plan_camera_json(c->cfg, mine, c->cfg->backend_name, cam->id, now);
 		sched_out_json(out, MSG_STATE, topic, plan);
 		json_decref(plan);
 	}
-	free(runs);
 	c->plans_dirty = false;
 	c->plans_key = core_date_key(now);
+out:
+	free(mine);
+	free(runs);
 }
 
 json_t *core_windows_json(const struct sched_core *c)
@@ -517,7 +492,7 @@ int core_windows_restore(struct sched_core *c, const json_t *windows)
 		r->ncams = 0;
 		json_array_foreach(cams, k, cam)
 			if (json_is_string(cam) && id_is_valid(json_string_value(cam)) &&
-			    !core_reserved_id(json_string_value(cam)))
+			    !cameras_reserved_id(json_string_value(cam)))
 				remember_camera(r, json_string_value(cam));
 		n++;
 	}
@@ -537,8 +512,7 @@ int64_t core_tick(struct sched_core *c, int64_t now, struct sched_out *out)
 	}
 	if (core_date_key(now) != c->plans_key)
 		c->plans_dirty = true;
-	if (c->plans_dirty)
-		publish_plans(c, now, out);
+	publish_plans(c, now, out);
 	return next;
 }
 
@@ -548,20 +522,20 @@ void core_availability(struct sched_core *c, const char *id, const char *state,
 	bool online = strcmp(state, "online") == 0, known = state[0] != '\0';
 	struct sched_camera *cam;
 
-	if (!id_is_valid(id) || core_reserved_id(id))
+	if (!id_is_valid(id) || cameras_reserved_id(id))
 		return;
 	if (!online && known && strcmp(state, "offline") != 0) {
 		log_debug("availability of '%s': '%.16s' is neither online nor offline", id, state);
 		return;
 	}
-	cam = core_camera(c, id, online);
+	cam = cameras_find(c, id, online);
 	if (cam == NULL || (cam->known == known && cam->online == online))
 		return;
 	log_info("camera '%s' %s", id, online ? "online" : known ? "offline" : "forgotten");
 	cam->known = known;
 	cam->online = online;
 	if (online) {
-		c->plans_dirty = true;
+		cam->plan_due = true;
 		core_profile_states(c, id, out);
 	}
 	out->status = true;
@@ -574,7 +548,7 @@ void core_availability(struct sched_core *c, const char *id, const char *state,
 static void camera_answer(struct sched_core *c, const char *camera, bool ok, const char *error,
 			  const char *kind, struct sched_out *out)
 {
-	struct sched_camera *cam = core_camera(c, camera, true);
+	struct sched_camera *cam = cameras_find(c, camera, true);
 	bool denied = kind && err_from_kind(kind) == SL_ERR_DENIED;
 
 	if (cam == NULL)
@@ -592,7 +566,7 @@ static void camera_answer(struct sched_core *c, const char *camera, bool ok, con
 				 c->cfg->backend_name);
 		cam->auth = AUTH_OK;
 		cam->auth_error[0] = '\0';
-		c->plans_dirty = true;
+		cam->plan_due = true;
 		out->status = true;
 	}
 }
@@ -714,7 +688,8 @@ void core_today(struct sched_core *c, int64_t now, struct sched_out *out)
 	for (int i = 0; i < c->ncams; i++) {
 		json_t *job;
 
-		if (!c->cams[i].known && !c->cams[i].pinned)
+		if ((!c->cams[i].known && !c->cams[i].pinned && !c->cams[i].listed) ||
+		    !cameras_follows(c, &c->cams[i], NULL))
 			continue;
 		job = plan_today_job(c->cams[i].id, profile, now);
 		if (sched_out_json(out, MSG_JOB, topic, job) == SL_OK) {

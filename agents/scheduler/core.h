@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "slots.h"
+#include "cameras.h"
 #include "config.h"
 #include "ha_backend.h"
 #include "switches.h"
@@ -47,21 +48,8 @@
 
 struct mqtt_reply_to;
 
-#define CAMERAS_MAX 64
-#define PENDING_MAX 512
+#define PENDING_MAX 4096 /* CAMERAS_MAX cameras, several profiles and schedules */
 #define REQUEST_ID_MAX 128
-#define RUN_CAMERAS_MAX 16
-
-enum auth_state { AUTH_UNKNOWN, AUTH_OK, AUTH_DENIED };
-
-struct sched_camera {
-	char id[ID_MAX + 1];
-	bool known;  /* its availability was seen */
-	bool online; /* ... and says online */
-	bool pinned; /* CAMERA_ID: asked even before its availability is seen */
-	enum auth_state auth;
-	char auth_error[ERRMSG_MAX];
-};
 
 struct sched_counters {
 	long requests;   /* capture requests sent */
@@ -83,7 +71,7 @@ struct runner {
 	struct sched_counters n;
 	char last_error[ERRMSG_MAX];
 	int64_t last_ok_ms, last_request_ms;
-	char cams[RUN_CAMERAS_MAX][ID_MAX + 1]; /* cameras asked during w */
+	char cams[CAMERAS_MAX][ID_MAX + 1]; /* cameras asked during w */
 	int ncams;
 	/* what the status shows, computed once per date / per window (status.c) */
 	long today_key;
@@ -136,6 +124,7 @@ struct sched_core {
 	int nruns;
 	struct sched_camera cams[CAMERAS_MAX];
 	int ncams;
+	bool listed_only;          /* cfg has `cameras`: only those (and CAMERA_ID) */
 	struct pending pend[PENDING_MAX];
 	int npend;
 	long seq;                  /* makes request ids unique within a millisecond */
@@ -156,19 +145,13 @@ void sched_out_clear(struct sched_out *out);
 int64_t core_real_wait_ms(const struct sched_core *c, int64_t real_ms);
 /* A local date as one number (yyyymmdd) for cache keys. */
 long core_date_key(int64_t ms);
-/* backend, encoder and transfer name the server's topics, never a camera. */
-bool core_reserved_id(const char *id);
 
 /* (Re)builds the runners from c->cfg, keeping the counters and the current
  * window of schedules that keep their name; `runs[i]` says whether
- * schedule i runs. 0 or SL_ERR_NOMEM (then nothing changed). */
+ * schedule i runs, and takes config.json's `cameras` (cameras_configure()).
+ * 0 or SL_ERR_NOMEM (then nothing changed). */
 int core_build(struct sched_core *c, const bool *runs);
 struct runner *core_runner(struct sched_core *c, const char *name);
-/* The camera `id` (borrowed from c), created when `create` and it is a
- * camera id; NULL otherwise or when the table is full. */
-struct sched_camera *core_camera(struct sched_core *c, const char *id, bool create);
-/* Cameras to ask now: ids into out (borrowed from c); returns how many. */
-int core_targets(const struct sched_core *c, const char *out[CAMERAS_MAX]);
 /* A free pending entry (zeroed), or NULL when all are in use. */
 struct pending *core_pending_new(struct sched_core *c);
 /* Frees what p owns and removes it from the table (p is then invalid). */

@@ -216,7 +216,7 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 	char id;
 	int rc;
 
-	if (!id_is_valid(camera) || core_reserved_id(camera)) {
+	if (!id_is_valid(camera) || cameras_reserved_id(camera)) {
 		log_warn("profile selection for '%.64s' ignored: not a camera id", camera);
 		return;
 	}
@@ -230,7 +230,7 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 	rc = switches_set_profile(&sch->sw, camera, id);
 	if (rc == SL_ERR_RANGE) {
 		log_warn("profile selection for '%s' ignored: already %d cameras have one", camera,
-			 SWITCHES_MAX);
+			 SWITCHES_CAMERAS_MAX);
 		return;
 	}
 	if (rc)
@@ -405,7 +405,7 @@ static int start(struct scheduler *sch, const char *camera)
 	if ((rc = name_topics(sch)) || (rc = build(sch)))
 		return rc;
 	restore_windows(sch);
-	if (camera && *camera && (c = core_camera(&sch->core, camera, true)) != NULL)
+	if (camera && *camera && (c = cameras_find(&sch->core, camera, true)) != NULL)
 		c->pinned = true;
 	snprintf(client_id, sizeof(client_id), "skylapse-scheduler-%s", sch->cfg.backend_name);
 	mo = cli_mqtt_opts(&sch->cfg, client_id);

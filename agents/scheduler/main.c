@@ -48,7 +48,8 @@ static void usage(FILE *f)
 		"                     retained discovery config), exit\n" CLI_COMMON_HELP
 		"\n"
 		"Environment: BACKEND_NAME (this backend's name, sent in every request),\n"
-		"CAMERA_ID (a camera to plan for before it is seen online), BACKEND_URL (the\n"
+		"CAMERA_ID (a camera to plan for before it is seen online; config.json's\n"
+		"`cameras` lists several, each with its schedules), BACKEND_URL (the\n"
 		"dashboard, linked from Home Assistant), MQTT_URL, MQTT_USERNAME,\n"
 		"MQTT_PASSWORD, MQTT_TOPIC_ROOT, SKYLAPSE_CONFIG, SKYLAPSE_CLOCK (a simulated\n"
 		"clock: TIME[,speed=N][,anchor=UNIX_SECONDS], see the README).\n"

@@ -19,7 +19,7 @@ static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *
 	int rc = jx_get_string(obj, "camera", &camera, why), n;
 
 	if (rc == SL_ERR_NOTFOUND) {
-		n = core_targets(c, targets);
+		n = cameras_targets(c, NULL, targets);
 		if (n != 1) {
 			err_why(why, "'camera' is required (%d cameras online)", n);
 			return SL_ERR_INVAL;
@@ -28,7 +28,7 @@ static int pick_camera(struct sched_core *c, const json_t *obj, struct pending *
 	} else if (rc) {
 		return rc;
 	}
-	if (!id_is_valid(camera) || core_reserved_id(camera)) {
+	if (!id_is_valid(camera) || cameras_reserved_id(camera)) {
 		err_why(why, "'camera' must be a camera id ([a-z0-9_-], not backend, encoder or "
 			 "transfer)");
 		return SL_ERR_INVAL;

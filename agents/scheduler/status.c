@@ -156,7 +156,7 @@ static json_t *schedule_json(const struct config *c, struct runner *r, int64_t n
 static json_t *camera_json(const struct sched_core *core, const struct sched_camera *c)
 {
 	char id[2] = {ha_capture_profile(core->cfg, switches_profile(core->sw, c->id)), '\0'};
-	json_t *o = json_object();
+	json_t *o = json_object(), *scheds = json_array();
 
 	json_object_set_new(o, "id", json_string(c->id));
 	json_object_set_new(o, "online", c->known ? json_boolean(c->online) : json_null());
@@ -169,6 +169,10 @@ static json_t *camera_json(const struct sched_core *core, const struct sched_cam
 						     : json_null());
 	/* what "Capture now" through this backend takes */
 	json_object_set_new(o, "profile", id[0] ? json_string(id) : json_null());
+	for (int i = 0; scheds && i < core->nruns; i++)
+		if (cameras_follows(core, c, &core->runs[i]))
+			json_array_append_new(scheds, json_string(core->runs[i].name));
+	json_object_set_new(o, "schedules", scheds ? scheds : json_array());
 	return o;
 }
 

@@ -124,7 +124,7 @@ static void load_profiles(struct switches *sw, const json_t *cams)
 	json_object_foreach((json_t *)cams, camera, v) {
 		const char *id = json_string_value(v);
 
-		if (sw->ncam == SWITCHES_MAX || !id_is_valid(camera) || id == NULL ||
+		if (sw->ncam == SWITCHES_CAMERAS_MAX || !id_is_valid(camera) || id == NULL ||
 		    strlen(id) != 1 || !islower((unsigned char)id[0]))
 			continue;
 		snprintf(sw->cam[sw->ncam].camera, ID_MAX + 1, "%s", camera);
@@ -193,7 +193,7 @@ int switches_set_profile(struct switches *sw, const char *camera, char profile)
 	struct profile_choice *c = find_camera(sw, camera);
 
 	if (c == NULL) {
-		if (sw->ncam == SWITCHES_MAX)
+		if (sw->ncam == SWITCHES_CAMERAS_MAX)
 			return SL_ERR_RANGE;
 		c = &sw->cam[sw->ncam++];
 		snprintf(c->camera, sizeof(c->camera), "%s", camera);

@@ -21,6 +21,7 @@
 #include "fsutil.h"
 
 #define SWITCHES_MAX 64
+#define SWITCHES_CAMERAS_MAX 512 /* profile selections: as many as cameras (CAMERAS_MAX) */
 
 struct switch_entry {
 	char name[ID_MAX + 1];
@@ -36,7 +37,7 @@ struct profile_choice {
 struct switches {
 	struct switch_entry e[SWITCHES_MAX];
 	int n;
-	struct profile_choice cam[SWITCHES_MAX];
+	struct profile_choice cam[SWITCHES_CAMERAS_MAX];
 	int ncam;
 	char path[PATH_MAX]; /* "" = not kept */
 };

@@ -24,40 +24,70 @@ static const struct ha_sensor sensors[] = {
 	{"version", "Version", "{{ value_json.version }}", NULL, NULL, NULL, "mdi:tag", true},
 };
 
-json_t *ha_transfer_discovery(const struct config *cfg, const char *config_url)
+int ha_transfer_topic(char out[TOPIC_MAX], const struct config *cfg, const char *camera,
+		      const char *leaf)
 {
-	char t_avail[TOPIC_MAX], t_status[TOPIC_MAX];
+	return camera ? topic_fmt(out, cfg->topic_root, "transfer/%s/%s", camera, leaf)
+		      : topic_fmt(out, cfg->topic_root, "transfer/%s", leaf);
+}
+
+/* The device's id and name: the one transfer's, or camera's transfer's. */
+static void device_names(const char *camera, char id[HA_ID_MAX], char name[HA_ID_MAX + 32])
+{
+	if (camera == NULL) {
+		snprintf(id, HA_ID_MAX, "%s", HA_TRANSFER_ID);
+		snprintf(name, HA_ID_MAX + 32, "Skylapse transfer");
+		return;
+	}
+	ha_device_id(id, "transfer", camera);
+	snprintf(name, HA_ID_MAX + 32, "Skylapse transfer %s", camera);
+}
+
+/* Its discovery topic: <prefix>/device/skylapse_transfer[/<id>]/config. */
+static int config_topic(char out[TOPIC_MAX], const struct config *cfg, const char *camera)
+{
+	char id[HA_ID_MAX], name[HA_ID_MAX + 32];
+
+	device_names(camera, id, name);
+	return camera ? ha_config_topic(out, cfg, HA_TRANSFER_ID, id)
+		      : ha_config_topic(out, cfg, NULL, id);
+}
+
+json_t *ha_transfer_discovery(const struct config *cfg, const char *camera,
+			      const char *config_url)
+{
+	char t_avail[TOPIC_MAX], t_status[TOPIC_MAX], id[HA_ID_MAX], name[HA_ID_MAX + 32];
 	const char *avail[1] = {t_avail};
-	struct ha_device dev = {HA_TRANSFER_ID, "Skylapse transfer", "Skylapse transfer",
-				config_url};
+	struct ha_device dev = {id, name, "Skylapse transfer", config_url};
 	json_t *d;
 
-	if (topic_fmt(t_avail, cfg->topic_root, "transfer/availability") ||
-	    topic_fmt(t_status, cfg->topic_root, "transfer/status"))
+	device_names(camera, id, name);
+	if (ha_transfer_topic(t_avail, cfg, camera, "availability") ||
+	    ha_transfer_topic(t_status, cfg, camera, "status"))
 		return NULL;
 	d = ha_discovery_new(&dev, avail, 1);
 	ha_add_sensors(d, &dev, t_status, sensors, sizeof sensors / sizeof sensors[0]);
 	return d;
 }
 
-void ha_transfer_publish(struct mqtt_session *s, const struct config *cfg)
+void ha_transfer_publish(struct mqtt_session *s, const struct config *cfg, const char *camera)
 {
 	const char *url = cfg->backend_url[0] ? cfg->backend_url : NULL;
 	char topic[TOPIC_MAX];
 	json_t *d;
 
-	if (!cfg->ha_discovery || ha_config_topic(topic, cfg, NULL, HA_TRANSFER_ID) != SL_OK)
+	if (!cfg->ha_discovery || config_topic(topic, cfg, camera) != SL_OK)
 		return;
-	d = ha_transfer_discovery(cfg, url);
+	d = ha_transfer_discovery(cfg, camera, url);
 	ha_publish(s, cfg, topic, d);
 	json_decref(d);
 }
 
-int ha_transfer_remove(const struct config *cfg)
+int ha_transfer_remove(const struct config *cfg, const char *camera)
 {
 	char topic[TOPIC_MAX];
 
-	if (ha_config_topic(topic, cfg, NULL, HA_TRANSFER_ID) != SL_OK)
+	if (config_topic(topic, cfg, camera) != SL_OK)
 		return 1;
 	return ha_remove(cfg, "skylapse-transfer-ha-remove", topic);
 }

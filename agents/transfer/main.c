@@ -228,12 +228,19 @@ static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 		loop_add_timer(a->loop, 100, stop_now, a); /* the status just went out */
 }
 
+/* Whose transfer this is in topics and in Home Assistant: NULL for the
+ * one transfer (R/transfer/status), the camera when there is one per Pi. */
+static const char *device(const struct agent *a)
+{
+	return a->own.per_camera ? a->own.camera : NULL;
+}
+
 static int setup_topics(struct agent *a)
 {
 	const char *r = a->cfg.topic_root;
 
-	if (topic_fmt(a->t_status, r, "transfer/status") ||
-	    topic_fmt(a->t_avail, r, "transfer/availability") ||
+	if (ha_transfer_topic(a->t_status, &a->cfg, device(a), "status") ||
+	    ha_transfer_topic(a->t_avail, &a->cfg, device(a), "availability") ||
 	    topic_fmt(a->t_frames, r, "+/frames") || topic_fmt(a->t_jobs, r, "encoder/jobs") ||
 	    topic_fmt(a->t_job_states, r, "encoder/jobs/+"))
 		return SL_ERR_RANGE;
@@ -361,7 +368,7 @@ static void reannounce(void *arg)
 {
 	struct agent *a = arg;
 
-	ha_transfer_publish(a->mqtt, &a->cfg);
+	ha_transfer_publish(a->mqtt, &a->cfg, device(a));
 	publish_status(a);
 }
 
@@ -393,7 +400,7 @@ static int start_mqtt(struct agent *a)
 	mqtt_subscribe(a->mqtt, a->t_job_states, 1);
 	if (!a->once) { /* the daemon is the device, not a cron run */
 		ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
-		ha_transfer_publish(a->mqtt, &a->cfg);
+		ha_transfer_publish(a->mqtt, &a->cfg, device(a));
 	}
 	publish_status(a);
 	return mqtt_session_start(a->mqtt) ? 2 : 0;
@@ -456,7 +463,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (a.ha_remove) {
-		rc = ha_transfer_remove(&a.cfg);
+		rc = ha_transfer_remove(&a.cfg, device(&a));
 		goto out;
 	}
 	if (setup_topics(&a)) {

@@ -123,6 +123,7 @@ void transfer_settings_load(const struct config *c, void *own, struct config_pro
 	config_env_str(c, "SSH_KNOWN_HOSTS", s->ssh_known_hosts, sizeof(s->ssh_known_hosts));
 	config_env_int(c, p, "TRANSFER_INTERVAL_MINUTES", 1, 10080, &s->interval_minutes);
 	config_env_bool(c, p, "TRANSFER_ENABLED", &s->enabled);
+	config_env_bool(c, p, "TRANSFER_PER_CAMERA", &s->per_camera);
 	config_env_number(c, p, "DELETE_AFTER_DAYS", 0, 36500, &s->delete_after_days);
 	check(c, s, p);
 }
@@ -176,5 +177,6 @@ int transfer_settings_restart_needed(const struct transfer_settings *old,
 	       config_changed(strcmp(old->ssh_key, fresh->ssh_key) != 0, "SSH_KEY") +
 	       config_changed(strcmp(old->ssh_known_hosts, fresh->ssh_known_hosts) != 0,
 			      "SSH_KNOWN_HOSTS") +
-	       config_changed(old->enabled != fresh->enabled, "TRANSFER_ENABLED");
+	       config_changed(old->enabled != fresh->enabled, "TRANSFER_ENABLED") +
+	       config_changed(old->per_camera != fresh->per_camera, "TRANSFER_PER_CAMERA");
 }

@@ -6,7 +6,7 @@
  *
  * Reload (SIGHUP): TRANSFER_INTERVAL_MINUTES and DELETE_AFTER_DAYS (and the
  * shared retention section) apply live; PI_USER, PI_SOURCE, PI_SSH_PORT,
- * SSH_KEY, SSH_KNOWN_HOSTS and TRANSFER_ENABLED (like PI_HOST, IMAGES_DIR,
+ * SSH_KEY, SSH_KNOWN_HOSTS, TRANSFER_ENABLED, TRANSFER_PER_CAMERA (like PI_HOST, IMAGES_DIR,
  * CAMERA_ID and the broker) need a restart, and a reload that changes one
  * says so in the log.
  */
@@ -28,6 +28,8 @@ struct transfer_settings {
 	char ssh_key[PATH_MAX];	  /* SSH_KEY, "" = ssh's default */
 	char ssh_known_hosts[PATH_MAX];
 	bool enabled;		  /* TRANSFER_ENABLED, default true */
+	bool per_camera;	  /* TRANSFER_PER_CAMERA: one transfer per Pi, its topics
+				   * and device under its camera (ha_transfer.h) */
 	int interval_minutes;	  /* TRANSFER_INTERVAL_MINUTES, 1..10080, default 5 */
 	double delete_after_days; /* DELETE_AFTER_DAYS, 0..36500, default 1 */
 	/* worked out from the above and the shared configuration */

@@ -460,3 +460,31 @@ def test_clock_steps_no_burst_no_duplicate_windows_recomputed(start_capture, sta
     nxt = status["schedules"]["steps"]["next"]
     assert iso_ms(nxt["start"]) > iso_ms(status["current_time"])  # tomorrow's, recomputed
     assert "steps" not in status["active_schedules"]
+
+
+def test_cameras_list_plans_and_asks_each_camera(start_scheduler, client, tmp_path):
+    """config.json's `cameras`: each listed camera gets its own plan and its own requests
+    before it is seen, by the schedules it follows; a camera online but not listed gets
+    neither."""
+    cfg = write_config(tmp_path, {"all": tod("12:00", "12:30"), "few": tod("12:00", "12:30")})
+    data = json.loads(cfg.read_text())
+    data["cameras"] = {"helios": {}, "selene": {"schedules": ["few"]}}
+    cfg.write_text(json.dumps(data))
+    watch = client()
+    watch.subscribe(f"{R}/+/capture/request")
+    watch.subscribe(f"{R}/+/plan")
+    watch.publish(f"{R}/stranger/availability", b"online", retain=True)
+    d, w = start_scheduler(cfg, now=f"{DAY}T12:10:00-06:00")
+    for cam, want in (("helios", {"all", "few"}), ("selene", {"few"})):
+        msg = watch.wait_message(f"{R}/{cam}/plan", lambda m: m.payload)
+        assert {x["schedule"] for x in payload_json(msg)["windows"]} == want, cam
+        wait_for(lambda: {payload_json(m)["schedule"]
+                          for m in watch.all(f"{R}/{cam}/capture/request")} == want,
+                 10, f"{cam}'s requests of {want}")
+    st = last_status(w, lambda s: len(s["cameras"]) == 3)
+    validate(st, "backend-status")
+    assert {c["id"]: c["schedules"] for c in st["cameras"]} == {
+        "helios": ["all", "few"], "selene": ["few"], "stranger": []}
+    assert watch.all(f"{R}/stranger/capture/request") == []
+    assert watch.all(f"{R}/stranger/plan") == []
+    watch.publish(f"{R}/stranger/availability", b"", retain=True)

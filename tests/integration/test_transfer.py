@@ -368,3 +368,52 @@ def test_once_under_valgrind_loses_nothing_and_leaks_nothing(tmp_path, broker):
         assert verified_on_server(server, f"profile-a/2026-01-01/{name}.jpg"), name
         assert not (day / f"{name}.jpg").exists(), name
     assert (day / f"{names[0]}.jpg").exists() and (day / f"{names[0]}.json").exists()
+
+
+def test_two_pis_one_transfer_each(tmp_path, broker, daemons, client):
+    """Several Pis: one skylapse-transfer per Pi, each with its own host, user and folder
+    (here two loopback sshd's) and TRANSFER_PER_CAMERA: its status and Home Assistant device
+    under its camera, its camera's frames in its camera's server folder only."""
+    cams = ("helios", "selene")
+    conf = json.loads((ROOT / "config" / "config.json").read_text())
+    conf["capture"] = {"sim_width": 160, "sim_height": 120}
+    (tmp_path / "capture.json").write_text(json.dumps(conf))
+    w = client()
+    w.subscribe("skylapse/#")
+    w.subscribe("homeassistant/device/#")
+    frames, sshds = {}, []
+    for cam in cams:
+        daemons("skylapse-capture", env={
+            "CAMERA_SOURCE": "sim", "CAMERA_ID": cam, "IMAGES_DIR": str(tmp_path / cam / "pi"),
+            "MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(tmp_path / "capture.json"),
+            "PRIMARY_BACKEND": "", "SKYLAPSE_STATE_DIR": str(tmp_path / cam / "state")})
+        w.wait_message(f"skylapse/{cam}/availability", lambda m: m.payload == b"online")
+        w.publish(f"skylapse/{cam}/capture/request", json.dumps({"request_id": f"{cam}-1"}))
+        result = payload_json(w.wait_message(f"skylapse/{cam}/capture/response"))
+        assert result["status"] == "ok", result
+        frames[cam] = result["frames"]
+    try:
+        for cam in cams:
+            s = Sshd(tmp_path / cam).start()
+            sshds.append(s)
+            daemons("skylapse-transfer", env={
+                **transfer_env(tmp_path, broker, s, CAMERA_ID=cam, TRANSFER_PER_CAMERA="true",
+                               PI_SOURCE=tmp_path / cam / "pi"),
+                "SKYLAPSE_STATE_DIR": str(tmp_path / cam / "transfer-state")})
+        for cam in cams:
+            st = payload_json(w.wait_message(f"skylapse/transfer/{cam}/status",
+                                             lambda m: payload_json(m).get("result") == "ok",
+                                             timeout=30))
+            validate(st, "transfer-status")
+            assert st["camera"] == cam and st["errors"] == 0 and st["on_pi"] == 1, st
+            for ann in frames[cam]:
+                assert verified_on_server(tmp_path / "server" / cam, ann["path"]), ann["path"]
+            assert tree(tmp_path / "server" / cam) == tree(tmp_path / cam / "pi")
+            w.wait_message(f"skylapse/transfer/{cam}/availability", lambda m: m.payload == b"online")
+            dev = payload_json(w.wait_message(
+                f"homeassistant/device/skylapse_transfer/skylapse_transfer_{cam}/config"))
+            assert dev["device"]["name"] == f"Skylapse transfer {cam}"
+        assert w.all("skylapse/transfer/status") == []  # the one-transfer topic stays unused
+    finally:
+        for s in sshds:
+            s.stop()

@@ -117,7 +117,7 @@ static void test_transfer_device(void **state)
 	json_t *d;
 
 	(void)state;
-	d = ha_transfer_discovery(&c, "http://server:8082");
+	d = ha_transfer_discovery(&c, NULL, "http://server:8082");
 	assert_non_null(d);
 	assert_string_equal(str(json_object_get(d, "device"), "configuration_url"),
 			    "http://server:8082");
@@ -128,6 +128,16 @@ static void test_transfer_device(void **state)
 	assert_string_equal(str(cmp(d, "error_kind"), "unique_id"), "skylapse_transfer_error_kind");
 	assert_false(diagnostic(d, "last_sync") || diagnostic(d, "backlog"));
 	assert_true(diagnostic(d, "error_kind") && diagnostic(d, "last_error"));
+	json_decref(d);
+	/* one transfer per Pi: a device each, on its camera's topics */
+	d = ha_transfer_discovery(&c, "selene", NULL);
+	assert_non_null(d);
+	assert_string_equal(str(json_object_get(d, "device"), "name"), "Skylapse transfer selene");
+	assert_string_equal(str(json_array_get(json_object_get(d, "availability"), 0), "topic"),
+			    "sky/transfer/selene/availability");
+	assert_string_equal(str(cmp(d, "backlog"), "state_topic"), "sky/transfer/selene/status");
+	assert_string_equal(str(cmp(d, "backlog"), "unique_id"),
+			    "skylapse_transfer_selene_backlog");
 	json_decref(d);
 }
 

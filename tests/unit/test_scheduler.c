@@ -455,7 +455,9 @@ static void test_extra_checks(void **state)
 		"  \"x\": {\"type\": \"time_of_day\", \"start_time\": \"05:00\", \"end_time\": \"05:00\","
 		"         \"profile\": \"c\", \"intervall\": 3},"
 		"  \"y\": {\"type\": \"solar_relative\", \"anchor\": \"sunset\", \"duration_minutes\": 1,"
-		"         \"interval_seconds\": 120}}}";
+		"         \"interval_seconds\": 120}},"
+		" \"cameras\": {\"helios\": {}, \"selene\": {\"schedules\": [\"x\", \"z\"]},"
+		"   \"encoder\": {}, \"io\": {\"location\": {}}, \"eos\": {\"schedules\": \"x\"}}}";
 	char path[] = "/tmp/skylapse-test-check-XXXXXX";
 	struct config_problems p;
 	struct config c;
@@ -467,7 +469,11 @@ static void test_extra_checks(void **state)
 	close(fd);
 	assert_int_equal(config_load(&c, path, NULL, &p), 0);
 	errors = check_schedules(&c, &p);
-	assert_int_equal(errors, 1);
+	assert_int_equal(errors, 4);
+	assert_true(has_line(&p, "cameras.selene.schedules[1]: no such schedule", true));
+	assert_true(has_line(&p, "cameras.encoder: not a camera id", true));
+	assert_true(has_line(&p, "cameras.eos.schedules: must be a list", true));
+	assert_true(has_line(&p, "cameras.io.location: unknown key, ignored (one scheduler per", false));
 	assert_true(has_line(&p, "schedules.x: profile 'c' is disabled", false));
 	assert_true(has_line(&p, "schedules.x: start_time equals end_time", false));
 	assert_true(has_line(&p, "schedules.x.intervall: unknown key", false));

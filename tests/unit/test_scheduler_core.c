@@ -457,7 +457,7 @@ static void test_denied_is_decided_on_error_kind(void **state)
 	answer(f, "helios", f->core.pend[0].id,
 	       "\"status\": \"error\", \"error\": \"Backend not authorized: only 'x'\","
 	       " \"error_kind\": \"camera\"", f->noon + S);
-	cam = core_camera(&f->core, "helios", false);
+	cam = cameras_find(&f->core, "helios", false);
 	assert_int_equal(cam->auth, AUTH_UNKNOWN); /* the word says camera, not denied */
 	answer(f, "helios", f->core.pend[0].id,
 	       "\"status\": \"error\", \"error\": \"no\", \"error_kind\": \"denied\"", f->noon + S);
@@ -481,7 +481,7 @@ static void test_denied_is_decided_on_error_kind(void **state)
 		assert_string_not_equal(f->out.msg[i].topic, "sky/helios/plan");
 	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + 11 * S);
 	assert_int_equal(cam->auth, AUTH_OK);
-	assert_true(f->core.plans_dirty);
+	assert_true(cam->plan_due);
 	/* no error_kind: not a refusal, whatever the sentence says */
 	answer(f, "helios", f->core.pend[0].id,
 	       "\"status\": \"error\", \"error\": \"Backend not authorized: only 'x'\"",
@@ -570,7 +570,7 @@ static void test_availability_and_today(void **state)
 	char buf[256];
 
 	core_availability(&f->core, "helios", "online", &f->out);
-	assert_true(f->out.kick && f->out.status && f->core.plans_dirty);
+	assert_true(f->out.kick && f->out.status && f->core.cams[0].plan_due);
 	assert_string_equal(nth(&f->out, MSG_STATE, 0)->topic,
 			    "sky/backend/dagon/cameras/helios/profile/state");
 	assert_string_equal(nth(&f->out, MSG_STATE, 0)->text, "a");
@@ -586,6 +586,93 @@ static void test_availability_and_today(void **state)
 	assert_int_equal(count(&f->out, MSG_JOB), 1);
 	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "camera", buf), "helios");
 	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "profile", buf), "a");
+}
+
+/* The ids of a fleet for config.json's `cameras`: cam000 follows "quiet"
+ * only, every other camera every schedule. */
+static json_t *fleet(int n)
+{
+	json_t *cams = json_object();
+	char id[16];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "cam%03d", i);
+		json_object_set_new(cams, id, i == 0 ? json_pack("{s:[s]}", "schedules", "quiet")
+						     : json_object());
+	}
+	return cams;
+}
+
+/* How many messages of `kind` went to `camera`'s topics. */
+static int to_camera(const struct sched_out *o, enum sched_msg_kind kind, const char *camera)
+{
+	char prefix[64];
+	int n = 0;
+
+	snprintf(prefix, sizeof(prefix), "sky/%s/", camera);
+	for (int i = 0; i < o->n; i++)
+		n += o->msg[i].kind == kind && strncmp(o->msg[i].topic, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* 300 cameras listed in the configuration, none seen yet: each gets its
+ * plan (its own schedules) and one request per profile at every slot of
+ * the same cadence, answers keep each stream going, a camera gone offline
+ * or one not in the list is not asked, and the window closes with a job
+ * per camera asked and profile. */
+static void test_many_cameras_one_stream_each(void **state)
+{
+	struct fixture *f = *state;
+	bool runs[3] = {true, true, true};
+	struct runner *noon;
+	char buf[256];
+	json_t *plan;
+
+	json_object_set_new(f->cfg.root, "cameras", fleet(300));
+	assert_int_equal(core_build(&f->core, runs), 0);
+	noon = core_runner(&f->core, "noon");
+	assert_true(f->core.listed_only);
+	assert_int_equal(f->core.ncams, 300);
+	online(f, "stranger"); /* on the broker, not ours */
+
+	tick(f, f->noon - 5 * S);
+	assert_int_equal(count(&f->out, MSG_STATE), 300); /* a plan each, none for stranger */
+	assert_int_equal(to_camera(&f->out, MSG_STATE, "stranger"), 0);
+	plan = json_loads(nth(&f->out, MSG_STATE, 0)->text, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(plan, "camera")), "cam000");
+	for (size_t i = 0; i < json_array_size(json_object_get(plan, "windows")); i++)
+		assert_string_equal(json_string_value(json_object_get(
+					    json_array_get(json_object_get(plan, "windows"), i),
+					    "schedule")),
+				    "quiet");
+	json_decref(plan);
+
+	for (int64_t t = f->noon; t < f->noon + 60 * S; t += 10 * S) {
+		assert_int_equal(tick(f, t), t + 10 * S); /* one cadence for all */
+		assert_int_equal(count(&f->out, MSG_CAPTURE), (t == f->noon ? 299 : 298) * 2);
+		assert_int_equal(to_camera(&f->out, MSG_CAPTURE, "cam000"), 0);
+		assert_int_equal(to_camera(&f->out, MSG_CAPTURE, "cam150"), 2);
+		assert_int_equal(to_camera(&f->out, MSG_CAPTURE, "stranger"), 0);
+		while (f->core.npend)
+			answer(f, f->core.pend[0].camera, f->core.pend[0].id,
+			       "\"status\": \"ok\"", t + S);
+		if (t == f->noon) {
+			core_availability(&f->core, "cam007", "offline", &f->out);
+			sched_out_clear(&f->out);
+		}
+	}
+	assert_int_equal(noon->n.requests, (299 + 5 * 298) * 2);
+	assert_int_equal(noon->n.ok, noon->n.requests);
+	assert_int_equal(noon->n.missed + noon->n.unsent + noon->n.errors, 0);
+
+	tick(f, f->noon + 60 * S); /* cam007 was asked in the window: its video too */
+	assert_int_equal(count(&f->out, MSG_JOB), 299 * 2);
+	assert_string_equal(field(nth(&f->out, MSG_JOB, 0), "camera", buf), "cam001");
+
+	/* "quiet" asks cam000 too, with the others online or listed */
+	tick(f, f->noon + 2 * 3600 * S);
+	assert_int_equal(count(&f->out, MSG_CAPTURE), 299);
+	assert_int_equal(to_camera(&f->out, MSG_CAPTURE, "cam000"), 1);
 }
 
 int main(void)
@@ -614,6 +701,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_keeps_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_availability_and_today, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_cameras_one_stream_each, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,6 +254,16 @@ static void test_profiles_kept_with_switches(void **state)
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_int_equal(sw.ncam, 1);
 	assert_int_equal(switches_profile(&sw, "ok"), 'g');
+	/* a fleet: every camera keeps its own selection, also across a restart */
+	for (int i = 0; i < 400; i++) {
+		char cam[16];
+
+		snprintf(cam, sizeof(cam), "cam%03d", i);
+		assert_int_equal(switches_set_profile(&sw, cam, i % 2 ? 'b' : 'g'), 0);
+	}
+	assert_int_equal(switches_load(&sw, path), 0);
+	assert_int_equal(sw.ncam, 401);
+	assert_int_equal(switches_profile(&sw, "cam399"), 'b');
 	unlink(path);
 	rmdir(dir);
 }
