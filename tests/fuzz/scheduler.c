@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 
+#include "cameras.h"
 #include "core.h"
 #include "jsonx.h"
 #include "relay.h"
@@ -124,7 +125,7 @@ static void event(struct sched_core *c, struct switches *sw, const char *line, i
 		}
 		break;
 	case 'p':
-		if (!id_is_valid(name) || core_reserved_id(name))
+		if (!id_is_valid(name) || cameras_reserved_id(name))
 			break;
 		if (switch_parse_profile(&cfg.profiles, rest, strlen(rest), &id) == SL_OK &&
 		    switches_set_profile(sw, name, id) == SL_ERR_RANGE)
