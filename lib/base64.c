@@ -1,9 +1,11 @@
-/* base64.c - RFC 4648 base64 encoding and strict decoding (base64.h). */
+/* base64.c - RFC 4648 base64 (base64.h): libcrypto's EVP block coder, with
+ * the strictness it lacks (it skips blanks and takes '=' anywhere). */
 #include "base64.h"
 
-#include <stdbool.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -12,77 +14,36 @@ static const char ALPHABET[] =
 
 char *base64_encode(const unsigned char *data, size_t len)
 {
-	char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
-	size_t i;
+	char *out;
 
-	if (out == NULL)
+	if (len > (size_t)INT32_MAX / 4 * 3 || (out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
 		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-
-		*p++ = ALPHABET[v >> 18];
-		*p++ = ALPHABET[(v >> 12) & 63];
-		*p++ = ALPHABET[(v >> 6) & 63];
-		*p++ = ALPHABET[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
-
-		*p++ = ALPHABET[v >> 18];
-		*p++ = ALPHABET[(v >> 12) & 63];
-		*p++ = i + 1 < len ? ALPHABET[(v >> 6) & 63] : '=';
-		*p++ = '=';
-	}
-	*p = '\0';
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len); /* NUL-terminates */
 	return out;
-}
-
-static int sextet(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
 int base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
 {
-	unsigned char *buf, *p;
-	size_t pad = 0;
-	int rc = SL_ERR_PARSE;
+	size_t pad = len >= 2 && text[len - 1] == '=' ? (text[len - 2] == '=' ? 2 : 1) : 0;
+	unsigned char *buf;
+	int n;
 
 	*out = NULL;
 	*out_len = 0;
-	if (len % 4)
+	/* whole quanta of the alphabet, then at most two '=' at the very end */
+	if (len % 4 || len > (size_t)INT32_MAX)
 		return SL_ERR_PARSE;
-	if (len >= 1 && text[len - 1] == '=')
-		pad = len >= 2 && text[len - 2] == '=' ? 2 : 1;
-	p = buf = malloc(len / 4 * 3 + 1);
-	if (buf == NULL)
+	for (size_t i = 0; i < len - pad; i++)
+		if (text[i] == '\0' || strchr(ALPHABET, text[i]) == NULL)
+			return SL_ERR_PARSE;
+	if ((buf = malloc(len / 4 * 3 + 1)) == NULL)
 		return SL_ERR_NOMEM;
-	for (size_t i = 0; i < len; i += 4) {
-		bool last = i + 4 == len;
-		int s[4];
-
-		for (int k = 0; k < 4; k++) {
-			s[k] = sextet(text[i + k]);
-			if (s[k] < 0 && !(last && k >= 4 - (int)pad))
-				goto out;
-		}
-		*p++ = (unsigned char)(s[0] << 2 | s[1] >> 4);
-		if (!(last && pad == 2))
-			*p++ = (unsigned char)((s[1] & 15) << 4 | s[2] >> 2);
-		if (!(last && pad >= 1))
-			*p++ = (unsigned char)((s[2] & 3) << 6 | s[3]);
+	n = EVP_DecodeBlock(buf, (const unsigned char *)text, (int)len);
+	if (n < 0 || (size_t)n < pad) {
+		free(buf);
+		return SL_ERR_PARSE;
 	}
 	*out = buf;
-	*out_len = (size_t)(p - buf);
-	buf = NULL;
-	rc = SL_OK;
-out:
-	free(buf);
-	return rc;
+	*out_len = (size_t)n - pad; /* EVP counts the padding as zero bytes */
+	return SL_OK;
 }
