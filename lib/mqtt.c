@@ -313,6 +313,8 @@ static void on_undelivered(void *ctx, MQTTAsync_failureData5 *f)
 
 	pthread_mutex_lock(&s->lock);
 	unacked_unlink(s, e);
+	if (again)
+		s->nunacked++; /* still not taken: counted until it is sent again */
 	pthread_mutex_unlock(&s->lock);
 	if (again)
 		push_event(s, e);
@@ -574,12 +576,15 @@ static void handle_event(struct mqtt_session *s, struct event *e)
 		s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
 		return;
 	case EV_RESEND:
-		if (s->state == ST_STOPPED)
-			return;
-		log_debug("mqtt: %s again (the broker lost it in flight)", e->topic);
-		send_raw(s, e->topic, e->payload, e->len, 1, false,
-			 &(struct mqtt_pub_props){e->response_topic, e->correlation,
-						  e->correlation_len, e->expiry_seconds});
+		if (s->state != ST_STOPPED) {
+			log_debug("mqtt: %s again (the broker lost it in flight)", e->topic);
+			send_raw(s, e->topic, e->payload, e->len, 1, false,
+				 &(struct mqtt_pub_props){e->response_topic, e->correlation,
+							  e->correlation_len, e->expiry_seconds});
+		}
+		pthread_mutex_lock(&s->lock); /* its new copy (send_raw) counts now */
+		s->nunacked--;
+		pthread_mutex_unlock(&s->lock);
 		return;
 	}
 }
