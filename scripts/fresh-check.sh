@@ -108,6 +108,7 @@ set +e
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare --pid --mount --fork --propagation private /bin/sh -euc '
 	sys=$1
+	mount --bind "$sys" "$sys" # a root that is a mount point, as on a machine (ip netns needs it)
 	mount -t proc proc "$sys/proc"
 	mount --rbind /sys "$sys/sys"
 	mount --rbind /dev "$sys/dev"

@@ -142,7 +142,7 @@ def net():
         n.destroy()
         if refused:
             pytest.skip(f"`ip netns add` refused: {e.stderr}")
-        raise
+        raise RuntimeError(f"{' '.join(e.cmd)} exited {e.returncode}: {e.stderr}") from e
     n.enter_server()
     yield n
     n.destroy()
