@@ -136,20 +136,24 @@ bool bridge_state_ready(const struct bridge *b)
 
 /* --- MQTT to state, events and captures ------------------------------------ */
 
+/* {<key>: id, "availability", "status"} of a camera or worker entry `e`
+ * (borrowed; absent fields are null): a new reference. */
+static json_t *presence_event(const char *key, const char *id, json_t *e)
+{
+	json_t *avail = json_object_get(e, "availability"), *status = json_object_get(e, "status");
+
+	return json_pack("{s:s, s:O, s:O}", key, id, "availability", avail ? avail : json_null(),
+			 "status", status ? status : json_null());
+}
+
 static void publish_change(struct bridge *b, const struct state_change *ch)
 {
-	json_t *e, *ev = NULL;
+	json_t *ev = NULL;
 	char url[128];
 
 	switch (ch->kind) {
 	case STATE_CAMERA:
-		e = state_camera(&b->state, ch->id);
-		ev = json_pack("{s:s, s:O, s:O}", "camera", ch->id, "availability",
-			       json_object_get(e, "availability") ? json_object_get(e, "availability")
-								  : json_null(),
-			       "status",
-			       json_object_get(e, "status") ? json_object_get(e, "status")
-							    : json_null());
+		ev = presence_event("camera", ch->id, state_camera(&b->state, ch->id));
 		sse_publish(b->sse, "camera", ev);
 		break;
 	case STATE_FRAME: sse_publish(b->sse, "frame", ch->data); break;
@@ -167,13 +171,7 @@ static void publish_change(struct bridge *b, const struct state_change *ch)
 		sse_publish(b->sse, "job", ev);
 		break;
 	case STATE_WORKER:
-		e = json_object_get(b->state.workers, ch->id);
-		ev = json_pack("{s:s, s:O, s:O}", "worker", ch->id, "availability",
-			       json_object_get(e, "availability") ? json_object_get(e, "availability")
-								  : json_null(),
-			       "status",
-			       json_object_get(e, "status") ? json_object_get(e, "status")
-							    : json_null());
+		ev = presence_event("worker", ch->id, json_object_get(b->state.workers, ch->id));
 		sse_publish(b->sse, "encoder", ev);
 		break;
 	case STATE_TRANSFER: sse_publish(b->sse, "transfer", ch->data); break;
