@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "arrival.h"
 #include "err.h"    /* ERRMSG_MAX */
 #include "fsutil.h" /* ID_MAX */
 
@@ -30,6 +31,7 @@ struct sched_camera {
 	bool plan_due; /* its plan is to be published (it came online, ...) */
 	enum auth_state auth;
 	char auth_error[ERRMSG_MAX];
+	struct arrival arrival; /* its frames on the way to the server */
 };
 
 /* backend, encoder and transfer name the server's topics, never a camera. */

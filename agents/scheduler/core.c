@@ -282,6 +282,39 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 	}
 }
 
+/* Whether the frames of r's ended window are on the server (arrival.h),
+ * or it is time to encode what is there. */
+static bool frames_in(struct sched_core *c, struct runner *r, int64_t now)
+{
+	const struct sched_camera *cam;
+	const char *late = NULL;
+	struct window next;
+	bool active;
+
+	if (r->close_by_ms == 0) {
+		r->close_by_ms = r->w.end_ms + ARRIVAL_WAIT_MS;
+		if (window_current_or_next(c->cfg, r->s, r->w.end_ms, &next, &active) == SL_OK &&
+		    next.start_ms < r->close_by_ms)
+			r->close_by_ms = next.start_ms;
+	}
+	for (int i = 0; i < r->ncams && late == NULL; i++)
+		if ((cam = cameras_find(c, r->cams[i], false)) != NULL &&
+		    !arrival_ready(&cam->arrival, r->w.end_ms))
+			late = cam->id;
+	if (late == NULL)
+		return true;
+	if (now >= r->close_by_ms) {
+		log_warn("%s: camera '%s''s last frames are not on the server yet; its video is "
+			 "made of those that are", r->name, late);
+		return true;
+	}
+	if (!r->waiting)
+		log_info("%s: window ended; its video waits for camera '%s''s last frames to "
+			 "reach the server", r->name, late);
+	r->waiting = true;
+	return false;
+}
+
 /* Takes the window containing now, else the next one. The same window as
  * before (a reload that changed nothing of it) keeps its cadence, so no
  * slot is sent twice. */
@@ -309,6 +342,8 @@ static void set_window(struct sched_core *c, struct runner *r, int64_t now)
 		 * the journal) keeps what it ran and for which cameras */
 		r->ran = false;
 		r->ncams = 0;
+		r->close_by_ms = 0;
+		r->waiting = false;
 	}
 	r->w = w;
 	r->have_window = true;
@@ -329,8 +364,12 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 		/* the jobs wait for the broker: a closed window is not lost */
 		if (r->ran && !c->connected)
 			return now + core_real_wait_ms(c, CLOSE_RETRY_MS);
+		if (r->ran && !frames_in(c, r, now))
+			return r->close_by_ms; /* a transfer's status kicks the tick */
 		if (r->ran)
 			close_window(c, r, out);
+		r->close_by_ms = 0;
+		r->waiting = false;
 		r->have_window = false;
 		out->status = true;
 	}
@@ -576,6 +615,7 @@ void core_result(struct sched_core *c, const char *camera, const json_t *result,
 {
 	char why[ERRMSG_MAX];
 	const char *rid = NULL, *status = NULL, *error = NULL, *kind = NULL;
+	struct sched_camera *cam;
 	struct pending *p;
 	struct runner *r;
 	bool ok;
@@ -595,11 +635,26 @@ void core_result(struct sched_core *c, const char *camera, const json_t *result,
 	if (!ok && error == NULL)
 		error = "malformed answer (no status ok nor error)";
 	camera_answer(c, camera, ok, error, kind, out);
+	if ((cam = cameras_find(c, camera, false)) != NULL)
+		cam->arrival.answered_ms = now;
 	if (p->schedule[0] == '\0')
 		core_relay_answer(c, p, result, out);
 	else if ((r = core_runner(c, p->schedule)) != NULL)
 		runner_result(r, ok, error, now, out);
 	core_pending_drop(c, p);
+}
+
+void core_transfer(struct sched_core *c, const char *camera, const json_t *status,
+		   struct sched_out *out)
+{
+	struct sched_camera *cam;
+
+	if (camera == NULL)
+		camera = json_string_value(json_object_get(status, "camera"));
+	if (camera == NULL || (cam = cameras_find(c, camera, true)) == NULL)
+		return;
+	if (arrival_status(&cam->arrival, status))
+		out->kick = true; /* a window's video may be waiting for it */
 }
 
 void core_send_failed(struct sched_core *c, const char *request_id, int rc, struct sched_out *out)

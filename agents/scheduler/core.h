@@ -20,8 +20,11 @@
  * the schedule's requests unanswered (missed); no camera or no broker is
  * unsent. A window that ran closes with one encode job per camera and
  * profile, unless the schedule's timelapse.auto is false; with no broker at
- * its end, the jobs wait for it. A request with no answer by its deadline
- * is an error of its schedule.
+ * its end, the jobs wait for it. They also wait until the frames of each
+ * camera asked are on the server (arrival.h), for ARRIVAL_WAIT_MS at most
+ * and never past the schedule's next window's start: then the video is made
+ * of what is there. A request with no answer by its deadline is an error of
+ * its schedule.
  *
  * The windows that ran, asked a camera and are not closed yet are the
  * journal (core_windows_json(), kept by the daemon in the state folder
@@ -48,6 +51,7 @@
 
 struct mqtt_reply_to;
 
+#define ARRIVAL_WAIT_MS (30 * 60000LL) /* a window's last frames, on the core's clock */
 #define PENDING_MAX 4096 /* CAMERAS_MAX cameras, several profiles and schedules */
 #define REQUEST_ID_MAX 128
 
@@ -64,6 +68,8 @@ struct runner {
 	bool runs;                /* enabled (configuration or switch) */
 	bool have_window;         /* w is the current or next window */
 	bool ran;                 /* ran during w: its encode is due at its end */
+	int64_t close_by_ms;      /* w ended: encode then, at the latest (0: not yet) */
+	bool waiting;             /* ... and waits for frames on their way (logged) */
 	bool reeval;              /* the configuration changed: check w again */
 	int64_t retry_ms;         /* no window found: look again then */
 	struct window w;
@@ -170,6 +176,11 @@ void core_availability(struct sched_core *c, const char *camera, const char *sta
  * requests is ignored. */
 void core_result(struct sched_core *c, const char *camera, const json_t *result, int64_t now,
 		 struct sched_out *out);
+/* A transfer's status (borrowed; NULL: emptied, the transfer is gone), from
+ * R/transfer/status (camera NULL: the one its `camera` names) or
+ * R/transfer/<camera>/status. */
+void core_transfer(struct sched_core *c, const char *camera, const json_t *status,
+		   struct sched_out *out);
 /* Publishing the capture request `request_id` failed with rc: unsent. */
 void core_send_failed(struct sched_core *c, const char *request_id, int rc, struct sched_out *out);
 /* A schedule switched ON or OFF (the daemon keeps it in the switches file). */

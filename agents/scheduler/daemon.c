@@ -56,6 +56,8 @@ struct scheduler {
 	char t_camera_prefix[TOPIC_MAX]; /* R/backend/<name>/cameras/ */
 	char t_jobs_prefix[TOPIC_MAX];   /* R/encoder/jobs/ */
 	char t_config[TOPIC_MAX];        /* R/backend/<name>/config/changed */
+	char t_transfer[TOPIC_MAX];      /* R/transfer/status */
+	char t_transfer_prefix[TOPIC_MAX]; /* R/transfer/ (<camera>/status) */
 };
 
 static int64_t tick(struct loop *l, long id, void *arg);
@@ -242,6 +244,23 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 }
 
 
+/* A transfer's status: when the frames of a camera are on the server. An
+ * emptied one (the transfer removed) is no transfer. */
+static void on_transfer(struct scheduler *sch, const char *camera, const struct mqtt_message *m,
+			struct sched_out *out)
+{
+	char why[ERRMSG_MAX];
+	json_t *obj = NULL;
+
+	if (m->len > 0 && (obj = jsonx_parse_object("payload", (const char *)m->payload, m->len,
+						      RESPONSE_MAX, why)) == NULL) {
+		log_warn("%s ignored: %s", m->topic, why);
+		return;
+	}
+	core_transfer(&sch->core, camera, obj, out);
+	json_decref(obj);
+}
+
 /* The device first, so that Home Assistant has the entities the states
  * after it feed. */
 static void publish_retained(struct scheduler *sch, const json_t *removed, struct sched_out *out)
@@ -314,6 +333,10 @@ static void on_message(struct mqtt_session *s, const struct mqtt_message *m, voi
 		relay_request(&sch->core, &ask, time_now_ms(), &out);
 	} else if (topic_middle(m->topic, sch->t_switch_prefix, "/set", name)) {
 		on_switch(sch, name, m, &out);
+	} else if (strcmp(m->topic, sch->t_transfer) == 0) {
+		on_transfer(sch, NULL, m, &out);
+	} else if (topic_middle(m->topic, sch->t_transfer_prefix, "/status", name)) {
+		on_transfer(sch, name, m, &out);
 	} else if ((rest = topic_split(m->topic, sch->cfg.topic_root, name, ID_MAX + 1))) {
 		if (strcmp(rest, "availability") == 0)
 			core_availability(&sch->core, name, (const char *)m->payload, &out);
@@ -353,7 +376,9 @@ static int name_topics(struct scheduler *sch)
 	    topic_fmt(sch->t_today, r, "backend/%s/timelapse/today", b) ||
 	    topic_fmt(sch->t_camera_prefix, r, "backend/%s/cameras/", b) ||
 	    topic_fmt(sch->t_jobs_prefix, r, "encoder/jobs/") ||
-	    topic_fmt(sch->t_config, r, "backend/%s/config/changed", b))
+	    topic_fmt(sch->t_config, r, "backend/%s/config/changed", b) ||
+	    topic_fmt(sch->t_transfer, r, "transfer/status") ||
+	    topic_fmt(sch->t_transfer_prefix, r, "transfer/"))
 		return SL_ERR_RANGE;
 	return SL_OK;
 }
@@ -382,7 +407,8 @@ static int subscribe(struct scheduler *sch)
 	static const char *const filters[] = {
 		"+/availability", "+/capture/response", "backend/%s/capture/request",
 		"backend/%s/schedules/+/set", "backend/%s/timelapse/today",
-		"backend/%s/cameras/+/profile/set", "encoder/jobs/+", "backend/%s/config/changed"};
+		"backend/%s/cameras/+/profile/set", "encoder/jobs/+", "backend/%s/config/changed",
+		"transfer/status", "transfer/+/status"};
 	char filter[TOPIC_MAX];
 	int rc = ha_announce_start(&sch->ha, &sch->cfg, sch->loop, sch->mqtt, announce, sch);
 

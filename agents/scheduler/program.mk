@@ -1,7 +1,7 @@
 # skylapse-scheduler: the backend's scheduler (sun, windows, fixed-rate requests).
 SCHEDULER_LOGIC_SRCS := agents/scheduler/plan.c \
 	agents/scheduler/switches.c agents/scheduler/check.c agents/scheduler/ha_backend.c \
-	agents/scheduler/core.c agents/scheduler/cameras.c agents/scheduler/relay.c agents/scheduler/status.c
+	agents/scheduler/core.c agents/scheduler/cameras.c agents/scheduler/arrival.c agents/scheduler/relay.c agents/scheduler/status.c
 
 PROGRAMS += skylapse-scheduler
 skylapse-scheduler_SRCS := agents/scheduler/main.c agents/scheduler/daemon.c \

@@ -191,3 +191,31 @@ def test_window_close_makes_its_keogram_and_star_trails(stack):
         assert retained.payload == picture.read_bytes()
     assert wait_done(stack.watcher)["state"] == "done"  # and the video, as before
     assert done["startrails"]["frames_total"] == done["keogram"]["frames_total"] >= 3
+
+
+def test_close_waits_for_the_frames_on_their_way(stack):
+    """A transfer brings the camera's frames (one per Pi: R/transfer/<camera>/status,
+    retained): while it backs off, the window's video waits at the close; once a sync
+    begun after the last frames leaves it idle with nothing owed, the video is made.
+    (The real transfer does this in test_partition; here its status is published as
+    the broker would deliver it, so the wait is seen on its own.)"""
+    topic = f"{R}/transfer/{CAM}/status"
+
+    def status(state, started_sim_s):
+        at = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(
+            1782098910 + started_sim_s))  # START in Unix seconds + simulated seconds
+        stack.watcher.publish(topic, json.dumps({
+            "camera": CAM, "state": state, "backlog": 0, "last_sync": None, "files": 0,
+            "bytes": 0, "errors": 1 if state == "backoff" else 0,
+            "last_attempt_started_at": at}), retain=True)
+
+    status("backoff", 0)
+    stack.start()
+    stack.scheduler.wait_log("waits for camera 'helios''s last frames",
+                             timeout=stack.close_real - time.time() + 30)
+    assert job_states(stack.watcher) == [], "no video while its frames are on the way"
+    sim_now = (time.time() - stack.anchor) * SPEED
+    status("idle", sim_now + 1)
+    state = wait_done(stack.watcher)
+    assert state["frames_total"] >= 3
+    stack.watcher.publish(topic, b"", retain=True)

@@ -443,6 +443,95 @@ static void test_close_waits_for_the_broker(void **state)
 	assert_int_equal(count(&f->out, MSG_JOB), 0);
 }
 
+/* A status of helios's transfer, on R/transfer/status (it names the camera). */
+static void transfer(struct fixture *f, const char *state, int backlog, int64_t started_ms)
+{
+	char started[TIME_ISO_MAX];
+	json_t *o;
+
+	time_format_utc(started_ms, started);
+	o = json_pack("{s:s, s:s, s:i, s:s}", "camera", "helios", "state", state, "backlog",
+		      backlog, "last_attempt_started_at", started);
+	assert_non_null(o);
+	sched_out_clear(&f->out);
+	core_transfer(&f->core, NULL, o, &f->out);
+	json_decref(o);
+}
+
+/* The window's video waits for its last frames to reach the server: until
+ * the camera's transfer is idle with nothing left after a sync begun since
+ * the last answer; each status kicks the tick. */
+static void test_close_waits_for_the_frames(void **state)
+{
+	struct fixture *f = *state;
+	int64_t end = f->noon + 60 * S;
+
+	online(f, "helios");
+	transfer(f, "idle", 0, f->noon - 3600 * S);
+	for (int64_t t = f->noon; t < end; t += 10 * S) {
+		tick(f, t);
+		while (f->core.npend)
+			answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", t + S);
+	}
+	/* the last answer came at 12:00:51: its frames are on the way */
+	assert_int_equal(tick(f, end), end + ARRIVAL_WAIT_MS);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	transfer(f, "syncing", 1, end - 5 * S);
+	assert_true(f->out.kick);
+	tick(f, end + 2 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	transfer(f, "idle", 0, end - 9 * S - 1); /* began before the last answer */
+	tick(f, end + 3 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	transfer(f, "idle", 1, end - 5 * S); /* an announcement it has not fetched */
+	tick(f, end + 4 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	transfer(f, "idle", 0, end + 4 * S);
+	assert_true(f->out.kick);
+	tick(f, end + 6 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	tick(f, end + 7 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+}
+
+/* It waits ARRIVAL_WAIT_MS at most (a Pi cut off: the transfer backs off);
+ * a transfer that stopped, or whose status was emptied, is not waited for. */
+static void test_close_waits_for_the_frames_bounded(void **state)
+{
+	struct fixture *f = *state;
+	int64_t end = f->noon + 60 * S, tomorrow = end + 86400 * S;
+	json_t *stopped = json_pack("{s:s, s:s}", "state", "stopped", "camera", "else");
+
+	online(f, "helios");
+	tick(f, f->noon);
+	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", f->noon + S);
+	transfer(f, "backoff", 0, f->noon + 2 * S);
+	assert_int_equal(tick(f, end), end + ARRIVAL_WAIT_MS);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	tick(f, end + ARRIVAL_WAIT_MS - 1);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	tick(f, end + ARRIVAL_WAIT_MS);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+
+	/* tomorrow: the transfer stopped (on the per-camera topic: its name wins) */
+	tick(f, tomorrow - 60 * S);
+	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", tomorrow - 59 * S);
+	core_transfer(&f->core, "helios", stopped, &f->out);
+	tick(f, tomorrow);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+	json_decref(stopped);
+
+	/* the day after: a backing-off transfer, then its status emptied */
+	transfer(f, "backoff", 0, tomorrow);
+	tick(f, tomorrow + 86340 * S);
+	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", tomorrow + 86341 * S);
+	tick(f, tomorrow + 86400 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 0);
+	core_transfer(&f->core, "helios", NULL, &f->out);
+	tick(f, tomorrow + 86401 * S);
+	assert_int_equal(count(&f->out, MSG_JOB), 2);
+}
+
 /* The refusal is decided on error_kind, never on the sentence; a refusing
  * camera gets no plan from us. */
 static void test_denied_is_decided_on_error_kind(void **state)
@@ -695,6 +784,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_mid_window_carries_on, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_close_waits_for_the_broker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_waits_for_the_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_waits_for_the_frames_bounded, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_denied_is_decided_on_error_kind, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_relay_forwards_answers_and_times_out, setup,
