@@ -284,7 +284,8 @@ static void close_window(struct sched_core *c, struct runner *r, struct sched_ou
 
 /* Whether the frames of r's ended window are on the server (arrival.h),
  * or it is time to encode what is there. */
-static bool frames_in(struct sched_core *c, struct runner *r, int64_t now)
+static bool frames_in(struct sched_core *c, struct runner *r, int64_t now,
+		      struct sched_out *out)
 {
 	const struct sched_camera *cam;
 	const char *late = NULL;
@@ -308,9 +309,11 @@ static bool frames_in(struct sched_core *c, struct runner *r, int64_t now)
 			 "made of those that are", r->name, late);
 		return true;
 	}
-	if (!r->waiting)
+	if (!r->waiting) {
 		log_info("%s: window ended; its video waits for camera '%s''s last frames to "
 			 "reach the server", r->name, late);
+		out->status = true;
+	}
 	r->waiting = true;
 	return false;
 }
@@ -364,7 +367,7 @@ static int64_t runner_step(struct sched_core *c, struct runner *r, int64_t now,
 		/* the jobs wait for the broker: a closed window is not lost */
 		if (r->ran && !c->connected)
 			return now + core_real_wait_ms(c, CLOSE_RETRY_MS);
-		if (r->ran && !frames_in(c, r, now))
+		if (r->ran && !frames_in(c, r, now, out))
 			return r->close_by_ms; /* a transfer's status kicks the tick */
 		if (r->ran)
 			close_window(c, r, out);

@@ -142,6 +142,7 @@ static json_t *schedule_json(const struct config *c, struct runner *r, int64_t n
 	json_object_set_new(o, "interval_seconds", json_integer(r->s->interval_seconds));
 	json_object_set_new(o, "profiles", profiles_json(c, r->s));
 	json_object_set_new(o, "timelapse_auto", json_boolean(r->s->timelapse_auto));
+	json_object_set_new(o, "video_waits_for_frames", json_boolean(r->waiting));
 	json_object_set_new(o, "active", json_boolean(runner_active(r, now)));
 	json_object_set_new(o, "today", r->today_ok ? window_span_json(&r->today) : json_null());
 	json_object_set_new(o, "next", r->next_ok ? window_span_json(&r->next) : json_null());

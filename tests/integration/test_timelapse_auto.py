@@ -210,10 +210,16 @@ def test_close_waits_for_the_frames_on_their_way(stack):
             "last_attempt_started_at": at}), retain=True)
 
     status("backoff", 0)
+    stack.watcher.subscribe(f"{R}/backend/{BACKEND}/status")
     stack.start()
     stack.scheduler.wait_log("waits for camera 'helios''s last frames",
                              timeout=stack.close_real - time.time() + 30)
     assert job_states(stack.watcher) == [], "no video while its frames are on the way"
+    status_topic = f"{R}/backend/{BACKEND}/status"
+    waiting = payload_json(stack.watcher.wait_message(
+        status_topic, lambda m: payload_json(m)["schedules"]["all_day"].get(
+            "video_waits_for_frames")))
+    validate(waiting, "backend-status")
     sim_now = (time.time() - stack.anchor) * SPEED
     status("idle", sim_now + 1)
     state = wait_done(stack.watcher)
