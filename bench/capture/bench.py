@@ -39,7 +39,7 @@ def rss_kb(pid):
 
 # the agent's debug timings (agents/capture/capture.c and main.c)
 SHOT = re.compile(r"shot \d+/\d+: camera (\d+) us, preview (\d+) us")
-STORED = re.compile(r"stored \S+: sha256 (\d+) us, preview (\d+) us, write (\d+) us "
+STORED = re.compile(r"stored \S+: exif (\d+) us, preview (\d+) us, write (\d+) us "
                     r"\(cpu (\d+) us\)")
 ANSWERED = re.compile(r"announced and answered in (\d+) us")
 
@@ -57,8 +57,8 @@ def costs(log):
     cpu = [(shots[i][1] + stored[i][3] + answered[i]) / 1000 for i in range(n)]
     return statistics.median(camera), statistics.median(own), statistics.median(cpu), {
         "preview": statistics.median((shots[i][1] + stored[i][1]) / 1000 for i in range(n)),
-        "sha256": statistics.median(stored[i][0] / 1000 for i in range(n)),
-        "write+fsync": statistics.median(stored[i][2] / 1000 for i in range(n)),
+        "exif": statistics.median(stored[i][0] / 1000 for i in range(n)),
+        "write+sha256+fsync": statistics.median(stored[i][2] / 1000 for i in range(n)),
         "store on CPU": statistics.median(stored[i][3] / 1000 for i in range(n)),
         "announce": statistics.median(answered[i] / 1000 for i in range(n))}
 
