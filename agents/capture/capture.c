@@ -2,8 +2,9 @@
  *
  * Shoot: meter once (light level and auto exposure's choice), turn the
  * profile into controls, take each exposure, take preview and mean luma from
- * the planes. Store: sha256, write frame and sidecar (frame_store), and only
- * then describe the frame as an announcement. See capture.h for threads.
+ * the planes. Store: the EXIF block, then frame and sidecar written (and the
+ * frame hashed meanwhile) by frame_store; the sidecar is the announcement,
+ * announced only once both are durable. See capture.h for threads.
  */
 #include "capture.h"
 

@@ -5,11 +5,12 @@
    against TurboJPEG's own compress rate of the same frame (tj_rate).
    Target: ratio >= 0.7. The sim renders its sky as well, which a Pi's
    camera does not, so this ratio counts the sim's cost as the agent's.
-2. The agent's own overhead per frame (preview, sha256, frame + sidecar
-   written and fsync'd, announcement and answer), from the agent's debug
-   timings with the camera's time (render + JPEG) left out, against the
-   time TurboJPEG takes to compress the frame. Quiet: one request at a time;
-   loaded: the back-to-back requests of 1. Target: <= 0.3.
+2. The agent's own overhead per frame (preview, EXIF block, frame + sidecar
+   written and fsync'd with the sha256 computed meanwhile, announcement and
+   answer), wall clock from the agent's debug timings with the camera's time
+   (render + JPEG) left out, against the time TurboJPEG takes to compress
+   the frame. Quiet: one request at a time; loaded: the back-to-back requests
+   of 1. Target: <= 0.3.
 3. Idle RSS of the agent against an idle mosquitto_sub. Target: <= 1.5x.
 4. Request-to-announcement latency at 1920x1080, p50 and p99.
 """
