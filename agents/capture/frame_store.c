@@ -111,9 +111,10 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	} else if (fsync(jfd) < 0) {
 		rc = fail(errno, "write", json_path, why);
 	}
-	close(fd);
-	if (jfd >= 0)
-		close(jfd);
+	if (close(fd) < 0 && rc == SL_OK)
+		rc = fail(errno, "write", path, why);
+	if (jfd >= 0 && close(jfd) < 0 && rc == SL_OK)
+		rc = fail(errno, "write", json_path, why);
 	if (rc != SL_OK) {
 		unlink(tmp);
 		unlink(json_tmp);
