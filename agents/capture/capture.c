@@ -2,8 +2,9 @@
  *
  * Shoot: meter once (light level and auto exposure's choice), turn the
  * profile into controls, take each exposure, take preview and mean luma from
- * the planes. Store: sha256, write frame and sidecar (frame_store), and only
- * then describe the frame as an announcement. See capture.h for threads.
+ * the planes. Store: the EXIF block, then frame and sidecar written (and the
+ * frame hashed meanwhile) by frame_store; the sidecar is the announcement,
+ * announced only once both are durable. See capture.h for threads.
  */
 #include "capture.h"
 
@@ -21,7 +22,6 @@
 #include "jsonx.h"
 #include "mqtt.h"
 #include "log.h"
-#include "sha256.h"
 #include "sun.h"
 #include "timeutil.h"
 
@@ -54,8 +54,8 @@ int64_t capture_now_us(void)
 	return clock_us(CLOCK_MONOTONIC);
 }
 
-static json_t *announcement(const struct capture_job *job, const struct shot *s, const char *rel,
-			    const char *sha)
+/* The frame's announcement, its "sha256" left for frame_store_write(). */
+static json_t *announcement(const struct capture_job *job, const struct shot *s, const char *rel)
 {
 	const struct camera_frame *f = &s->f;
 	char when[TIME_ISO_MAX], pid[2] = {job->profile, '\0'};
@@ -67,7 +67,7 @@ static json_t *announcement(const struct capture_job *job, const struct shot *s,
 	json_object_set_new(o, "path", json_string(rel));
 	json_object_set_new(o, "captured_at", json_string(when));
 	json_object_set_new(o, "size", json_integer((json_int_t)f->jpeg_size));
-	json_object_set_new(o, "sha256", json_string(sha));
+	json_object_set_new(o, "sha256", json_null());
 	json_object_set_new(o, "width", json_integer(f->width));
 	json_object_set_new(o, "height", json_integer(f->height));
 	json_object_set_new(o, "exposure_us", f->exposure_us > 0 ? json_integer(f->exposure_us)
@@ -342,7 +342,7 @@ static int add_exif(struct capture_job *job, struct shot *s)
 static int store_shot(struct capture_job *job, int i)
 {
 	struct shot *s = &job->shots[i];
-	char rel[PATH_MAX], sha[SHA256_HEX_LEN];
+	char rel[PATH_MAX];
 	int64_t t0 = capture_now_us(), cpu0 = clock_us(CLOCK_THREAD_CPUTIME_ID), t1, t2;
 	json_t *ann;
 	int rc;
@@ -350,8 +350,6 @@ static int store_shot(struct capture_job *job, int i)
 	rc = frame_rel_path(rel, sizeof(rel), job->profile, s->at_ms, s->bracket);
 	if (rc == SL_OK)
 		rc = add_exif(job, s);
-	if (rc == SL_OK)
-		rc = sha256_hex(s->f.jpeg, s->f.jpeg_size, sha);
 	t1 = capture_now_us();
 	if (rc == SL_OK && (s->mean_luma < 0 || (i == job->reference && !job->preview.jpeg))) {
 		struct jpeg_preview pv;
@@ -370,14 +368,14 @@ static int store_shot(struct capture_job *job, int i)
 	if (rc)
 		return rc;
 	t2 = capture_now_us();
-	ann = announcement(job, s, rel, sha);
+	ann = announcement(job, s, rel);
 	rc = frame_store_write(job->images_root, rel, s->f.jpeg, s->f.jpeg_size, ann, job->why);
 	if (rc) {
 		json_decref(ann);
 		return rc;
 	}
 	json_array_append_new(job->frames, ann);
-	log_debug("stored %s: sha256 %lld us, preview %lld us, write %lld us (cpu %lld us)", rel,
+	log_debug("stored %s: exif %lld us, preview %lld us, write %lld us (cpu %lld us)", rel,
 		  (long long)(t1 - t0), (long long)(t2 - t1), (long long)(capture_now_us() - t2),
 		  (long long)(clock_us(CLOCK_THREAD_CPUTIME_ID) - cpu0));
 	return SL_OK;

@@ -5,9 +5,10 @@
  * plus a .json sidecar beside it holding the frame's announcement. Date and
  * time are UTC. The milliseconds are always written, so frames taken less
  * than a second apart never collide. Both are written and fsync'd under
- * hidden temporary names, then renamed, the JPEG first, and the folder
- * fsync'd once: a frame appears under its final name only complete, and a
- * sidecar never describes a missing frame.
+ * hidden temporary names (the frame's SHA-256 computed while the disk takes
+ * it), then renamed, the JPEG first, and the folder fsync'd once: a frame
+ * appears under its final name only complete, and a sidecar never describes
+ * a missing frame.
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_FRAME_STORE_H
 #define SKYLAPSE_AGENTS_CAPTURE_FRAME_STORE_H
@@ -21,10 +22,11 @@
 /* Relative path of a frame; bracket < 0 for a single shot. 0 or SL_ERR_RANGE. */
 int frame_rel_path(char *out, size_t outlen, char profile, int64_t captured_ms, int bracket);
 
-/* Writes root/rel (creating folders) and root/rel-with-.json (the sidecar,
- * borrowed). Returns 0, SL_ERR_NOSPACE when the disk is full, SL_ERR_IO
+/* Writes root/rel (creating folders), the frame `jpeg` (borrowed), and
+ * root/rel-with-.json: the sidecar (borrowed), its "sha256" first set to the
+ * frame's SHA-256. Returns 0, SL_ERR_NOSPACE when the disk is full, SL_ERR_IO
  * otherwise, with `why` filled; nothing is left under a final name on error. */
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
-		      const json_t *sidecar, char why[ERRMSG_MAX]);
+		      json_t *sidecar, char why[ERRMSG_MAX]);
 
 #endif

@@ -171,6 +171,7 @@ static void test_frame_store_write(void **state)
 	back = json_load_file(path, 0, &jerr);
 	assert_non_null(back);
 	assert_string_equal(json_string_value(json_object_get(back, "camera")), "helios");
+	assert_string_equal(json_string_value(json_object_get(back, "sha256")), sha_mem);
 	json_decref(back);
 	/* hostile relative paths are refused and write nothing */
 	assert_int_equal(frame_store_write(tmpdir, "../escape.jpg", jpeg, size, side, why),
