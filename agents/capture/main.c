@@ -9,8 +9,10 @@
  * length of the shot, and requests that arrive meanwhile wait their turn in
  * order. This file is the agent's shell: flags, configuration, MQTT, timers
  * and signals; the work is in request.c (a message to a job), capture.c
- * (shoot and store), writer.c (the store's thread), offline.c (each slot of
- * the plan taken once, by request or by the plan itself) and status.c.
+ * (shoot and store), writer.c (the store's thread), outbox.c (announcements,
+ * the journal while the broker is away, the delivered mark), offline.c (each
+ * slot of the plan taken once, by request or by the plan itself) and
+ * status.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,13 +33,12 @@
 #include "fsutil.h"
 #include "ha.h"
 #include "ha_camera.h"
-#include "journal.h"
 #include "jsonx.h"
 #include "log.h"
 #include "loop.h"
 #include "mqtt.h"
 #include "offline.h"
-#include "recall.h"
+#include "outbox.h"
 #include "request.h"
 #include "service.h"
 #include "settings.h"
@@ -49,8 +50,6 @@
 #define STATUS_PERIOD_MS 60000
 #define CAMERA_RETRY_MS 30000
 #define OFFLINE_TICK_MS 100
-#define RECALL_MS (3600 * 1000) /* the frames on disk whose slots are booked at start */
-#define DELIVERED_EVERY_MS 1000 /* the delivered mark is written at most this often */
 
 struct agent {
 	struct config cfg;
@@ -61,20 +60,13 @@ struct agent {
 	struct loop *loop;
 	struct mqtt_session *mqtt;
 	struct writer *writer;
-	char t_request[TOPIC_MAX], t_response[TOPIC_MAX], t_frames[TOPIC_MAX];
-	char t_status[TOPIC_MAX], t_preview[TOPIC_MAX], t_avail[TOPIC_MAX];
+	char t_request[TOPIC_MAX], t_response[TOPIC_MAX];
+	char t_status[TOPIC_MAX], t_avail[TOPIC_MAX];
 	char t_plan[TOPIC_MAX];
 	struct offline offline;
 	struct exposure_run expo; /* "exposure": "agent" profiles' controllers */
 	struct focus focus;	  /* the focus aid (focus.h) */
-	char journal_path[PATH_MAX]; /* announcements not yet published (journal.h) */
-	char running_path[PATH_MAX]; /* exists while running: found at start, the last
-				      * run did not stop cleanly */
-	/* the delivered mark: every frame captured up to delivered_ms was taken by
-	 * the broker; kept in delivered_path, so that after an unclean stop the
-	 * frames after it (and only those) are announced again */
-	char delivered_path[PATH_MAX];
-	int64_t announced_ms, delivered_ms, delivered_written_ms;
+	struct outbox out; /* announcements, the journal, the delivered mark */
 	/* Home Assistant */
 	bool ha_remove;  /* --ha-remove: clear the discovery and exit */
 	struct ha_announce ha;
@@ -148,57 +140,6 @@ static void send_result(struct agent *a, const struct capture_job *job)
 	free(text);
 }
 
-/* Frame f's announcement went to the broker (not yet taken). */
-static void note_announced(struct agent *a, const json_t *f)
-{
-	const char *when = json_string_value(json_object_get(f, "captured_at"));
-	int64_t at;
-
-	if (when && time_parse_iso(when, &at) == SL_OK && at > a->announced_ms)
-		a->announced_ms = at;
-}
-
-/* Every tick: once the broker has taken every announcement sent, moves the
- * delivered mark up to the newest (written at most once a second: a kill
- * in between announces a second's frames twice, at least once holds). */
-static void note_delivered(struct agent *a)
-{
-	char when[TIME_ISO_MAX];
-	int64_t real = time_real_ms();
-
-	if (a->announced_ms <= a->delivered_ms || !mqtt_is_connected(a->mqtt) ||
-	    mqtt_unacked(a->mqtt) > 0 || real - a->delivered_written_ms < DELIVERED_EVERY_MS)
-		return;
-	time_format_utc(a->announced_ms, when);
-	if (file_write_atomic(a->delivered_path, when, strlen(when)) < 0) {
-		log_warn("cannot write %s: %s", a->delivered_path, strerror(errno));
-		return;
-	}
-	a->delivered_ms = a->announced_ms;
-	a->delivered_written_ms = real;
-}
-
-static void announce(struct agent *a, json_t *frames, const struct jpeg_preview *pv)
-{
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(frames, i, f) {
-		char *text = NULL;
-
-		if (mqtt_is_connected(a->mqtt) && (text = jx_dump(f)) != NULL &&
-		    mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false) == SL_OK)
-			note_announced(a, f);
-		else if (journal_append(a->journal_path, f) < 0)
-			log_error("journal %s: %s", a->journal_path, strerror(errno));
-		free(text);
-		log_info("frame %s (%lld bytes)", json_string_value(json_object_get(f, "path")),
-			 (long long)json_integer_value(json_object_get(f, "size")));
-	}
-	if (pv->jpeg && mqtt_is_connected(a->mqtt))
-		mqtt_publish(a->mqtt, a->t_preview, pv->jpeg, pv->size, 0, true);
-}
-
 /* A job is over: count it, announce its frames, answer. */
 static void close_job(struct agent *a, struct capture_job *job)
 {
@@ -210,7 +151,7 @@ static void close_job(struct agent *a, struct capture_job *job)
 		log_warn("capture request failed: %s", job->why);
 	fault_point("announce");
 	if (!job->replay) /* a replay's frames were announced with their own slot */
-		announce(a, job->frames, &job->preview);
+		outbox_send(&a->out, job->frames, &job->preview);
 	fault_point("announced");
 	if (job->reply_to || !job->offline)
 		send_result(a, job);
@@ -246,71 +187,13 @@ static void handle_request(struct agent *a, const struct mqtt_message *m)
 	writer_push(a->writer, job); /* a failed shoot or a replay passes through, in order */
 }
 
-/* Publishes what was captured while the broker was away, then forgets it. */
-static void flush_journal(struct agent *a)
-{
-	json_t *pending = journal_read(a->journal_path), *f;
-	size_t i;
-
-	if (pending == NULL) {
-		log_error("journal %s: %s", a->journal_path, strerror(errno));
-		return;
-	}
-	json_array_foreach(pending, i, f) {
-		char *text = jx_dump(f);
-
-		if (text && mqtt_publish(a->mqtt, a->t_frames, text, strlen(text), 1, false) == SL_OK)
-			note_announced(a, f);
-		free(text);
-	}
-	if (json_array_size(pending))
-		log_info("announced %zu frames taken while the broker was away",
-			 json_array_size(pending));
-	journal_clear(a->journal_path);
-	json_decref(pending);
-}
-
 static void on_connection(struct mqtt_session *s, bool connected, void *arg)
 {
 	struct agent *a = arg;
 
 	(void)s;
 	if (connected)
-		flush_journal(a);
-}
-
-/* The frames of the last hour on disk (recall.h): their slots are taken.
- * After an unclean stop, those after the delivered mark are journaled, to
- * be announced again on connect: they died in Paho's memory, or before. */
-static void recall(struct agent *a)
-{
-	int64_t now = time_now_ms(), at;
-	json_t *frames = recall_frames(a->cap.images_root, now - RECALL_MS, SLOTBOOK_MAX), *f;
-	bool unclean = access(a->running_path, F_OK) == 0;
-	char *mark = NULL;
-	size_t i, n = 0, len;
-
-	/* no mark, or a torn one: every recalled frame is announced again */
-	if (file_read_all(a->delivered_path, TIME_ISO_MAX, &mark, &len) == 0 &&
-	    time_parse_iso(mark, &at) == SL_OK)
-		a->delivered_ms = a->announced_ms = at;
-	free(mark);
-	if (frames == NULL)
-		return;
-	offline_book_frames(&a->offline, frames);
-	json_array_foreach(frames, i, f) {
-		const char *when = json_string_value(json_object_get(f, "captured_at"));
-
-		if (unclean && when && time_parse_iso(when, &at) == SL_OK &&
-		    at > a->delivered_ms && journal_append(a->journal_path, f) == 0)
-			n++;
-	}
-	if (unclean)
-		log_warn("the last run did not stop cleanly: %zu frames it may not have announced "
-			 "are announced again", n);
-	json_decref(frames);
-	if (file_write_atomic(a->running_path, "", 0) < 0)
-		log_warn("cannot write %s: %s", a->running_path, strerror(errno));
+		outbox_flush(&a->out);
 }
 
 static int64_t offline_timer(struct loop *l, long id, void *arg)
@@ -320,7 +203,7 @@ static int64_t offline_timer(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	offline_tick(&a->offline, &a->cap, a->writer);
-	note_delivered(a);
+	outbox_tick(&a->out);
 	return time_real_delay_ms(OFFLINE_TICK_MS); /* a tenth of a simulated second */
 }
 
@@ -415,8 +298,9 @@ static int setup_topics(struct agent *a)
 
 	if (topic_fmt(a->t_request, r, "%s/capture/request", c) ||
 	    topic_fmt(a->t_response, r, "%s/capture/response", c) ||
-	    topic_fmt(a->t_frames, r, "%s/frames", c) || topic_fmt(a->t_status, r, "%s/status", c) ||
-	    topic_fmt(a->t_preview, r, "%s/preview", c) ||
+	    topic_fmt(a->out.t_frames, r, "%s/frames", c) ||
+	    topic_fmt(a->t_status, r, "%s/status", c) ||
+	    topic_fmt(a->out.t_preview, r, "%s/preview", c) ||
 	    topic_fmt(a->t_avail, r, "%s/availability", c) || topic_fmt(a->t_plan, r, "%s/plan", c))
 		return SL_ERR_RANGE;
 	return SL_OK;
@@ -479,7 +363,8 @@ static int run(struct agent *a)
 	ha_announce_start(&a->ha, &a->cfg, a->loop, a->mqtt, reannounce, a);
 	ha_camera_publish(a->mqtt, &a->cfg, a->own.primary_backend);
 	offline_load_plan(&a->offline);
-	recall(a);
+	a->out.mqtt = a->mqtt;
+	outbox_recall(&a->out, &a->offline, a->cap.images_root);
 	loop_add_timer(a->loop, time_real_delay_ms(OFFLINE_TICK_MS), offline_timer, a);
 	if (writer_start(a->loop, finish_job, a, &a->writer) != SL_OK)
 		return 2;
@@ -497,28 +382,31 @@ static int run(struct agent *a)
 	service_stopping();
 	focus_end(&a->focus, "stopped");
 	writer_stop(&a->writer); /* frames already shot are written and announced */
-	unlink(a->running_path);
+	outbox_stop(&a->out);
 	return rc ? 2 : 0;
 }
 
-/* The agent's own files (kept plan, journal, exposure states), in its
- * state folder. */
+/* <state folder>/capture-<camera>-<name> into out; false when too long. */
+static bool state_file(const struct agent *a, const char *dir, const char *name,
+		       char out[PATH_MAX])
+{
+	return snprintf(out, PATH_MAX, "%s/capture-%s-%s", dir, a->cfg.camera_id, name) <
+	       PATH_MAX;
+}
+
+/* The agent's own files (kept plan, journal, exposure states, the running
+ * and delivered marks), in its state folder. */
 static int state_paths(struct agent *a)
 {
 	char dir[PATH_MAX];
 
 	if (path_state_dir(NULL, dir) < 0)
 		return -1;
-	if (snprintf(a->offline.plan_path, sizeof(a->offline.plan_path), "%s/capture-%s-plan.json",
-		     dir, a->cfg.camera_id) >= (int)sizeof(a->offline.plan_path) ||
-	    snprintf(a->journal_path, sizeof(a->journal_path), "%s/capture-%s-journal.jsonl", dir,
-		     a->cfg.camera_id) >= (int)sizeof(a->journal_path) ||
-	    snprintf(a->cap.expo_path, sizeof(a->cap.expo_path), "%s/capture-%s-exposure.json",
-		     dir, a->cfg.camera_id) >= (int)sizeof(a->cap.expo_path) ||
-	    snprintf(a->running_path, sizeof(a->running_path), "%s/capture-%s-running", dir,
-		     a->cfg.camera_id) >= (int)sizeof(a->running_path) ||
-	    snprintf(a->delivered_path, sizeof(a->delivered_path), "%s/capture-%s-delivered",
-		     dir, a->cfg.camera_id) >= (int)sizeof(a->delivered_path)) {
+	if (!state_file(a, dir, "plan.json", a->offline.plan_path) ||
+	    !state_file(a, dir, "journal.jsonl", a->out.journal_path) ||
+	    !state_file(a, dir, "exposure.json", a->cap.expo_path) ||
+	    !state_file(a, dir, "running", a->out.running_path) ||
+	    !state_file(a, dir, "delivered", a->out.delivered_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}

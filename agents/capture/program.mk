@@ -8,7 +8,7 @@ CAPTURE_CAMERA_SRCS := agents/capture/camera.c agents/capture/camera_sim.c \
 PROGRAMS += skylapse-capture
 skylapse-capture_SRCS := agents/capture/main.c agents/capture/request.c agents/capture/capture.c \
 	agents/capture/exposure.c agents/capture/exposure_run.c \
-	agents/capture/frame_store.c agents/capture/status.c \
+	agents/capture/frame_store.c agents/capture/outbox.c agents/capture/status.c \
 	agents/capture/plan.c agents/capture/offline.c agents/capture/slotbook.c \
 	agents/capture/journal.c agents/capture/writer.c agents/capture/fault.c \
 	agents/capture/recall.c \

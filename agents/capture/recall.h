@@ -6,7 +6,7 @@
  * first), or temporaries. The frames of the last minutes are the slots it
  * took (their sidecars name them, slotbook.h), and the last few may never
  * have reached the broker. recall_frames() tidies the first and returns the
- * second; main.c books their slots and, after an unclean stop, announces
+ * second; outbox.c books their slots and, after an unclean stop, announces
  * them again (at least once: consumers deduplicate by path).
  */
 #ifndef SKYLAPSE_AGENTS_CAPTURE_RECALL_H
