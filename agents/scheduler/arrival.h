@@ -24,6 +24,7 @@ struct arrival {
 	bool caught_up;		 /* ... idle, with a backlog of 0 */
 	int64_t sync_started_ms; /* its last sync began (0: none) */
 	int64_t answered_ms;	 /* the camera's last answer to this backend (0: none) */
+	bool shared;		 /* the status came on R/transfer/status */
 };
 
 /* Takes a transfer status (borrowed; NULL: emptied, no transfer); returns

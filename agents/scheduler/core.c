@@ -650,12 +650,19 @@ void core_result(struct sched_core *c, const char *camera, const json_t *result,
 void core_transfer(struct sched_core *c, const char *camera, const json_t *status,
 		   struct sched_out *out)
 {
+	const char *named = camera ? camera : json_string_value(json_object_get(status, "camera"));
 	struct sched_camera *cam;
 
-	if (camera == NULL)
-		camera = json_string_value(json_object_get(status, "camera"));
-	if (camera == NULL || (cam = cameras_find(c, camera, true)) == NULL)
+	if (camera == NULL && status == NULL) {
+		/* R/transfer/status emptied: whichever camera it served */
+		for (int i = 0; i < c->ncams; i++)
+			if (c->cams[i].arrival.shared && arrival_status(&c->cams[i].arrival, NULL))
+				out->kick = true;
 		return;
+	}
+	if (named == NULL || (cam = cameras_find(c, named, true)) == NULL)
+		return;
+	cam->arrival.shared = camera == NULL;
 	if (arrival_status(&cam->arrival, status))
 		out->kick = true; /* a window's video may be waiting for it */
 }

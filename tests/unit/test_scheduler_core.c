@@ -521,13 +521,15 @@ static void test_close_waits_for_the_frames_bounded(void **state)
 	assert_int_equal(count(&f->out, MSG_JOB), 2);
 	json_decref(stopped);
 
-	/* the day after: a backing-off transfer, then its status emptied */
+	/* the day after: a backing-off transfer, then its status emptied (on
+	 * R/transfer/status, which names no camera then) */
 	transfer(f, "backoff", 0, tomorrow);
 	tick(f, tomorrow + 86340 * S);
 	answer(f, "helios", f->core.pend[0].id, "\"status\": \"ok\"", tomorrow + 86341 * S);
 	tick(f, tomorrow + 86400 * S);
 	assert_int_equal(count(&f->out, MSG_JOB), 0);
-	core_transfer(&f->core, "helios", NULL, &f->out);
+	core_transfer(&f->core, NULL, NULL, &f->out);
+	assert_true(f->out.kick);
 	tick(f, tomorrow + 86401 * S);
 	assert_int_equal(count(&f->out, MSG_JOB), 2);
 }
