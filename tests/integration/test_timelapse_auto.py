@@ -11,6 +11,7 @@ scheduler does at the close, and the worker's retained job state must reach
 """
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -203,7 +204,7 @@ def test_close_waits_for_the_frames_on_their_way(stack):
 
     def status(state, started_sim_s):
         at = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(
-            1782098910 + started_sim_s))  # START in Unix seconds + simulated seconds
+            datetime.fromisoformat(START).timestamp() + started_sim_s))
         stack.watcher.publish(topic, json.dumps({
             "camera": CAM, "state": state, "backlog": 0, "last_sync": None, "files": 0,
             "bytes": 0, "errors": 1 if state == "backoff" else 0,
