@@ -160,9 +160,12 @@ def test_frames_arrive_verified_and_announcements_trigger_sync(tmp_path, broker,
     assert st["state"] == "idle" and st["camera"] == CAM
     assert sorted(tree(pi_dir)) == sorted(tree(server))  # nothing extra, nothing missing
 
-    # the interval is an hour: only the announcement can bring these over
+    # the interval is an hour: only the announcement can bring these over; the idle
+    # transfer says at once that a frame is owed (the scheduler waits on it)
     mark = w.mark()
     more = capture(2)
+    owed = payload_json(w.wait_message(STATUS, start=mark, timeout=15))
+    assert owed["state"] == "idle" and owed["backlog"] >= 1, owed
     for ann in more:
         wait_for(lambda: verified_on_server(server, ann["path"]), 15, ann["path"])
     st = payload_json(w.wait_message(
