@@ -121,24 +121,36 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int file_write_synced(const char *path, const void *buf, size_t len)
+int file_write_open(const char *path, const void *buf, size_t len)
 {
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), saved;
 	const char *p = buf;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), rc, saved;
 
-	if (fd < 0)
-		return -1;
-	while (len > 0) {
+	while (fd >= 0 && len > 0) {
 		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			break;
+		if (n < 0) {
+			saved = errno;
+			close(fd);
+			unlink(path);
+			errno = saved;
+			return -1;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
-	rc = len > 0 || fsync(fd) < 0 ? -1 : 0;
+	return fd;
+}
+
+int file_write_synced(const char *path, const void *buf, size_t len)
+{
+	int fd = file_write_open(path, buf, len), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
 	saved = errno;
 	if (close(fd) < 0 && rc == 0) {
 		rc = -1;

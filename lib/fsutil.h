@@ -38,6 +38,10 @@ int file_write_atomic(const char *path, const void *buf, size_t len);
  * truncates `path`, writes buf and fsyncs it; 0, or -1 with errno and no
  * file left at `path`. */
 int file_write_synced(const char *path, const void *buf, size_t len);
+/* Its first step, for callers that order their own waits: creates or
+ * truncates `path` and writes buf, not synced; the open descriptor (the
+ * caller closes it), or -1 with errno and no file left at `path`. */
+int file_write_open(const char *path, const void *buf, size_t len);
 
 /* Reads a whole file (at most max bytes) into a new buffer, NUL-terminated
  * after len bytes; caller frees. 0 or -1 with errno (EFBIG over max). */

@@ -47,31 +47,6 @@ static int fail(int err, const char *what, const char *path, char why[ERRMSG_MAX
 	return err_from_errno(err);
 }
 
-/* Creates `path` and writes buf into it; the descriptor, or -1 with errno
- * and no file left. */
-static int write_new(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), saved;
-	const char *p = buf;
-
-	while (fd >= 0 && len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			saved = errno;
-			close(fd);
-			unlink(path);
-			errno = saved;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return fd;
-}
-
 int frame_store_write(const char *root, const char *rel, const void *jpeg, size_t len,
 		      json_t *sidecar, char why[ERRMSG_MAX])
 {
@@ -93,9 +68,9 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, slash + 1, (int)getpid());
 	snprintf(json_tmp, sizeof(json_tmp), "%s/.%s.tmp.%d", dir, strrchr(json_path, '/') + 1,
 		 (int)getpid());
-	fd = write_new(tmp, jpeg, len);
+	fd = file_write_open(tmp, jpeg, len);
 	if (fd < 0 && (errno != ENOENT || mkdir_p(dir, 0755) < 0 ||
-		       (fd = write_new(tmp, jpeg, len)) < 0))
+		       (fd = file_write_open(tmp, jpeg, len)) < 0))
 		return fail(errno, "write", path, why);
 	/* the disk takes the frame while the CPU hashes it */
 	sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -104,7 +79,7 @@ int frame_store_write(const char *root, const char *rel, const void *jpeg, size_
 	    (text = jx_dump_pretty(sidecar)) == NULL) {
 		err_why(why, "cannot describe the frame");
 		rc = SL_ERR_NOMEM;
-	} else if ((jfd = write_new(json_tmp, text, strlen(text))) < 0) {
+	} else if ((jfd = file_write_open(json_tmp, text, strlen(text))) < 0) {
 		rc = fail(errno, "write", json_path, why);
 	} else if (fsync(fd) < 0) { /* the sidecar's then finds most of its work done */
 		rc = fail(errno, "write", path, why);
