@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from harness import ROOT, Broker, Client, payload_json, wait_for
+from test_faults import window_config
 
 # Run as root, mosquitto would switch to the `mosquitto` user, which cannot
 # enter pytest's private temporary directories.
@@ -183,16 +184,8 @@ def frames(client, start=0, end=None):
 
 def test_link_cut_during_a_window_loses_no_announcement(pair, daemons, tmp_path):
     anchor = time.time() + LEAD  # the real moment of 12:01:00
-    seed = json.loads((ROOT / "config" / "config.json").read_text())
-    end = START + timedelta(minutes=MINUTES)
-    cfg = {"location": seed["location"],
-           "schedules": {"edge": {"type": "time_of_day", "start_time": "12:01",
-                                  "end_time": end.strftime("%H:%M"),
-                                  "interval_seconds": INTERVAL, "profile": "A"}},
-           "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
-           "capture": {"sim_width": 160, "sim_height": 120}}
-    (tmp_path / "config.json").write_text(json.dumps(cfg))
-    common = {"SKYLAPSE_CONFIG": str(tmp_path / "config.json"),
+    config = window_config(tmp_path, "edge", START + timedelta(minutes=MINUTES), INTERVAL)
+    common = {"SKYLAPSE_CONFIG": str(config),
               "SKYLAPSE_CLOCK": f"{START.isoformat()},speed={SPEED},anchor={anchor:.3f}"}
     images = tmp_path / "images"
     capture = daemons("skylapse-capture", env={

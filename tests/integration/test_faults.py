@@ -37,6 +37,22 @@ def utc_ms(t):
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
 
 
+def window_config(tmp_path, name, end, interval):
+    """Writes tmp_path/config.json: the seed's location and one window `name`
+    of profile A from 12:01 (START) to `end`, a slot every `interval` seconds,
+    small sim frames; returns its path."""
+    seed = json.loads((ROOT / "config" / "config.json").read_text())
+    cfg = {"location": seed["location"],
+           "schedules": {name: {"type": "time_of_day", "start_time": START.strftime("%H:%M"),
+                                "end_time": end.strftime("%H:%M"),
+                                "interval_seconds": interval, "profile": "A"}},
+           "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
+           "capture": {"sim_width": 160, "sim_height": 120}}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
 class Stack:
     """The window "minute" opens at 12:01 (START): `slots` slots `interval`
     seconds apart (a whole number of minutes), on a clock `speed` times the
@@ -48,16 +64,8 @@ class Stack:
         self.planned = [utc_ms(START + timedelta(seconds=k * interval)) for k in range(slots)]
         self.images = tmp_path / "images"
         self.anchor = time.time() + LEAD  # the real moment of 12:01:00
-        seed = json.loads((ROOT / "config" / "config.json").read_text())
-        end = START + timedelta(seconds=slots * interval)
-        cfg = {"location": seed["location"],
-               "schedules": {"minute": {"type": "time_of_day", "start_time": "12:01",
-                                        "end_time": end.strftime("%H:%M"),
-                                        "interval_seconds": interval, "profile": "A"}},
-               "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
-               "capture": {"sim_width": 160, "sim_height": 120}}
-        self.config = tmp_path / "config.json"
-        self.config.write_text(json.dumps(cfg))
+        self.config = window_config(tmp_path, "minute", START + timedelta(
+            seconds=slots * interval), interval)
         clock = f"{START.isoformat()},speed={speed},anchor={self.anchor:.3f}"
         self.common = {"MQTT_URL": broker.url, "SKYLAPSE_CONFIG": str(self.config),
                        "SKYLAPSE_CLOCK": clock}

@@ -22,7 +22,7 @@ import pytest
 
 from harness import Client, payload_json, wait_for
 from test_faults import CAM, T, Stack
-from test_transfer import run_once, sshd, transfer_env, verified_on_server  # noqa: F401
+from test_transfer import landed, run_once, sshd, transfer_env, verified_on_server  # noqa: F401
 
 # agents/capture/fault.h, in a capture's order
 PHASES = ["shoot", "write", "rename", "announce", "announced", "answered"]
@@ -163,21 +163,17 @@ def test_transfer_killed_mid_sync_and_restarted(tmp_path, broker, sshd, pi, daem
     frames = capture(8)
     server = tmp_path / "server" / CAM
     env = transfer_env(tmp_path, broker, sshd, DELETE_AFTER_DAYS=30)
-
-    def landed():
-        return len([p for p in server.rglob("capture_*.jpg") if p.parent.name[0] != "."])
-
     w = client()
     w.subscribe("skylapse/transfer/#")
     counts = []
     for kill in range(3):
-        before = landed()
+        before = landed(server)
         d = daemons("skylapse-transfer", args=["--bwlimit", "8"], env=env)
-        wait_for(lambda: landed() > before, 30, "one more frame on the server")
+        wait_for(lambda: landed(server) > before, 30, "one more frame on the server")
         assert rsync_children(server), "killed mid-sync: rsync still runs"
         d.kill9()
         wait_for(lambda: not rsync_children(server), 10, "rsync to stop with the agent")
-        counts.append(landed())
+        counts.append(landed(server))
     assert counts[-1] < len(frames), counts
     mark = w.mark()
     d = daemons("skylapse-transfer", env=env)

@@ -77,6 +77,12 @@ def transfer_env(tmp_path, broker, sshd=None, **extra):
     return env
 
 
+def landed(server):
+    """How many frames are on the server under their final names (rsync's
+    partial files live in hidden folders)."""
+    return len([p for p in server.rglob("capture_*.jpg") if p.parent.name[0] != "."])
+
+
 def run_once(env, *args, timeout=40):
     return subprocess.run([str(BIN / "skylapse-transfer"), "--once", *args],
                           env={**os.environ, **env}, capture_output=True, text=True,
@@ -244,15 +250,11 @@ def test_stop_and_kill_mid_sync_then_resume(tmp_path, broker, sshd, pi, daemons,
     capture(6)
     server = tmp_path / "server" / CAM
     env = transfer_env(tmp_path, broker, sshd, DELETE_AFTER_DAYS=30)
-
-    def landed():
-        return len([p for p in server.rglob("capture_*.jpg") if p.parent.name[0] != "."])
-
     # ~12 KB frames at 8 KiB/s: each sync below is stopped long before its end
     w = client()
     w.subscribe("skylapse/transfer/#")
     d = daemons("skylapse-transfer", args=["--bwlimit", "8"], env=env)
-    wait_for(lambda: landed() >= 1, 20, "a first frame on the server")
+    wait_for(lambda: landed(server) >= 1, 20, "a first frame on the server")
     mark = w.mark()
     assert d.stop() == 0                                 # SIGTERM: rsync stopped, clean exit
     assert not rsync_children(server)
@@ -260,10 +262,10 @@ def test_stop_and_kill_mid_sync_then_resume(tmp_path, broker, sshd, pi, daemons,
                    start=mark)
     assert payload_json(w.all(STATUS, start=mark)[-1])["state"] == "stopped"
 
-    got = landed()
+    got = landed(server)
     d = daemons("skylapse-transfer", args=["--bwlimit", "8"], env=env)
-    wait_for(lambda: landed() > got, 20, "one more frame on the server")
-    assert landed() < 6
+    wait_for(lambda: landed(server) > got, 20, "one more frame on the server")
+    assert landed(server) < 6
     d.kill9()                                            # no goodbye at all
     wait_for(lambda: not rsync_children(server), 10, "rsync to stop with the agent")
 
