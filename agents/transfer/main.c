@@ -168,17 +168,10 @@ static void on_frames(struct agent *a, const char *camera, const struct mqtt_mes
 		log_warn("ignoring a frame announcement on %s: %s", m->topic, why);
 		return;
 	}
-	if (jx_get_string(obj, "path", &path, why) == SL_OK) {
-		bool idle = a->xfer.sm.state == XFER_IDLE;
-
+	if (jx_get_string(obj, "path", &path, why) == SL_OK)
 		transfer_announce(&a->xfer, path);
-		/* an idle status said nothing was owed: it is stale now (the
-		 * scheduler waits on it before a window's video, arrival.h) */
-		if (idle && transfer_backlog(&a->xfer) > 0)
-			publish_status(a);
-	} else {
+	else
 		log_warn("ignoring a frame announcement on %s without a 'path'", m->topic);
-	}
 	json_decref(obj);
 }
 

@@ -711,6 +711,8 @@ void transfer_announce(struct transfer *t, const char *path)
 	r->flags |= CAT_ANNOUNCED;
 	r->announced_ms = loop_now_ms();
 	state_announce(&t->sm, r->announced_ms);
+	if (t->sm.state == XFER_IDLE)
+		changed(t); /* its status said nothing was owed: stale now */
 	if (t->tick_timer > 0 || t->sm.state == XFER_IDLE)
 		reschedule(t);
 }

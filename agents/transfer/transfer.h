@@ -99,7 +99,9 @@ int transfer_init(struct transfer *t, struct loop *loop, const struct xfer_setti
 		  const struct retention *ret, char why[ERRMSG_MAX]);
 /* Arms the first sync (at once) unless disabled. */
 void transfer_start(struct transfer *t);
-/* A frame announcement's path (relative to the Pi's root, untrusted). */
+/* A frame announcement's path (relative to the Pi's root, untrusted). A
+ * frame newly owed while idle calls on_changed (the status said nothing was
+ * owed; the scheduler waits on it before a window's video). */
 void transfer_announce(struct transfer *t, const char *path);
 /* Stops: a running command gets SIGTERM; on_stopped comes once nothing
  * runs any more (possibly before this returns). */
