@@ -89,7 +89,7 @@ def sustained(tmp, broker, tj_rate):
     frame = tmp / "bench" / first["frames"][0]["path"]
     # quiet: one request at a time
     start = len(d.log())
-    for i in range(8):
+    for i in range(24):
         mark = w.mark()
         w.publish(topic, json.dumps({"profile": "a", "request_id": f"q{i}"}))
         w.wait_message("skylapse/bench/capture/response", start=mark, timeout=60)
