@@ -107,15 +107,28 @@ out:
 	return rc;
 }
 
-/* Mean of a factor x factor block, sampled on a 2 x 2 grid inside it: a
- * quarter of the work of a full box filter, and no visible aliasing on sky
- * scenes. */
-static unsigned char block_mean(const unsigned char *p, int stride, int factor)
+/* Downscales a plane of sw x sh pixels into dw x dh by `factor`: each
+ * output pixel is the mean of its factor x factor block sampled on a 2 x 2
+ * grid inside it (a quarter of a box filter's work, no visible aliasing on
+ * sky scenes). Blocks past the plane's edge are clamped inside it. */
+static void downscale(const unsigned char *src, int stride, int sw, int sh, int factor,
+		      unsigned char *dst, int dw, int dh)
 {
 	int a = factor / 4, b = factor - 1 - factor / 4;
-	unsigned sum = p[a * stride + a] + p[a * stride + b] + p[b * stride + a] + p[b * stride + b];
+	int max_y = sh - factor, max_x = sw - factor;
 
-	return (unsigned char)((sum + 2) / 4);
+	for (int y = 0; y < dh; y++) {
+		int sy = y * factor < max_y ? y * factor : max_y;
+		const unsigned char *r0 = src + (size_t)(sy + a) * (size_t)stride + a;
+		const unsigned char *r1 = src + (size_t)(sy + b) * (size_t)stride + a;
+
+		for (int x = 0, sx = 0; x < dw; x++, sx += factor) {
+			int cx = sx < max_x ? sx : max_x;
+			unsigned sum = r0[cx] + r0[cx + b - a] + r1[cx] + r1[cx + b - a];
+
+			dst[(size_t)y * (size_t)dw + x] = (unsigned char)((sum + 2) / 4);
+		}
+	}
 }
 
 int preview_from_yuv420(const unsigned char *const planes[3], const int strides[3], int width,
@@ -152,24 +165,12 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 	pp[0] = buf;
 	pp[1] = buf + (size_t)pw * (size_t)ph;
 	pp[2] = pp[1] + (size_t)cw * (size_t)ch;
-	for (int y = 0; y < ph; y++)
-		for (int x = 0; x < pw; x++)
-			pp[0][y * pw + x] = block_mean(planes[0] + (size_t)y * factor * strides[0] +
-							       (size_t)x * factor,
-						       strides[0], factor);
+	downscale(planes[0], strides[0], width, height, factor, pp[0], pw, ph);
 	/* a preview chroma pixel covers 2 x 2 preview pixels: factor x factor
-	 * source chroma pixels; the last ones are clamped inside the plane */
+	 * source chroma pixels */
 	for (int c = 1; c < 3; c++)
-		for (int y = 0; y < ch; y++)
-			for (int x = 0; x < cw; x++) {
-				int sy = y * factor, sx = x * factor;
-				int max_y = (height + 1) / 2 - factor, max_x = (width + 1) / 2 - factor;
-
-				sy = sy > max_y ? max_y : sy;
-				sx = sx > max_x ? max_x : sx;
-				pp[c][y * cw + x] = block_mean(planes[c] + (size_t)sy * strides[c] + (size_t)sx,
-							       strides[c], factor);
-			}
+		downscale(planes[c], strides[c], (width + 1) / 2, (height + 1) / 2, factor, pp[c],
+			  cw, ch);
 	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)pp, pw, pstrides, ph, TJSAMP_420,
 				    &jpeg, &jsize, quality, 0) < 0) {
 		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));

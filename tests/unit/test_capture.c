@@ -208,6 +208,56 @@ static void test_preview(void **state)
 	assert_non_null(strstr(why, "not a JPEG"));
 }
 
+/* From the camera's planes: luma dark left and bright right, red (Cr) in
+ * the top half only; rows padded past the frame's width. */
+static void test_preview_from_planes(void **state)
+{
+	enum { W = 4056, H = 3040, PAD = 24 };
+	const int strides[3] = {W + PAD, W / 2 + PAD, W / 2 + PAD};
+	unsigned char *y = malloc((size_t)strides[0] * H), *u = malloc((size_t)strides[1] * H / 2),
+		      *v = malloc((size_t)strides[2] * H / 2), *rgb;
+	const unsigned char *planes[3] = {y, u, v};
+	struct jpeg_preview pv;
+	char why[ERRMSG_MAX];
+	tjhandle dec = tjInitDecompress();
+
+	(void)state;
+	for (int r = 0; r < H; r++)
+		for (int c = 0; c < strides[0]; c++)
+			y[(size_t)r * strides[0] + c] = c < W / 2 ? 40 : c < W ? 200 : 0;
+	memset(u, 128, (size_t)strides[1] * H / 2);
+	for (int r = 0; r < H / 2; r++)
+		memset(v + (size_t)r * strides[2], r < H / 4 ? 220 : 128, (size_t)strides[2]);
+	assert_int_equal(preview_from_yuv420(planes, strides, W, H, 640, 90, &pv, why), SL_OK);
+	assert_int_equal(pv.width, 507); /* the even factor 8 */
+	assert_int_equal(pv.height, 380);
+	/* every eighth pixel of every eighth row: 254 columns at 40, 253 at 200 */
+	assert_true(fabs(pv.mean_luma - (254 * 40 + 253 * 200) / 507.0) < 1e-9);
+	rgb = malloc((size_t)pv.width * pv.height * 3);
+	assert_int_equal(tjDecompress2(dec, pv.jpeg, pv.size, rgb, pv.width, 0, pv.height, TJPF_RGB,
+				       0),
+			 0);
+	for (int r = 20; r < pv.height; r += 340) {
+		const unsigned char *left = rgb + ((size_t)r * pv.width + 100) * 3,
+				    *right = rgb + ((size_t)r * pv.width + 400) * 3;
+
+		assert_true(left[1] < right[1] - 100); /* green follows the luma */
+		if (r < pv.height / 2)
+			assert_true(left[0] > left[2] + 80); /* red above, none below */
+		else
+			assert_true(abs(left[0] - left[2]) < 8);
+	}
+	free(rgb);
+	preview_clear(&pv);
+	/* a sliver: the caller decodes the JPEG instead */
+	assert_int_equal(preview_from_yuv420(planes, strides, 3, H, 640, 90, &pv, why),
+			 SL_ERR_RANGE);
+	tjDestroy(dec);
+	free(y);
+	free(u);
+	free(v);
+}
+
 /* The agent as the daemon wires it: config, camera, a loop and the writer. */
 struct fixture {
 	struct config cfg;
@@ -612,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_frame_rel_path),
 		cmocka_unit_test(test_frame_store_write),
 		cmocka_unit_test(test_preview),
+		cmocka_unit_test(test_preview_from_planes),
 		cmocka_unit_test(test_agent_exposure_over_a_sunset),
 		cmocka_unit_test(test_requests_single_and_bracket),
 		cmocka_unit_test(test_error_kinds),
