@@ -4,7 +4,6 @@
  * Each test makes its own temporary folder of JPEGs, encoded here with
  * TurboJPEG at sizes that tell the files apart, and removes it afterwards.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +17,7 @@
 #include <turbojpeg.h>
 
 #include "camera.h"
-
-struct folder {
-	char path[64];
-};
+#include "testutil.h"
 
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
 {
@@ -73,41 +69,6 @@ static void read_whole(const char *dir, const char *name, unsigned char **data, 
 	*len = (size_t)n;
 }
 
-static int setup(void **state)
-{
-	struct folder *d = malloc(sizeof(*d));
-
-	if (d == NULL)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/tmp/skylapse-test-dir-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
-	*state = d;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct folder *d = *state;
-	struct dirent *de;
-	char path[512];
-	DIR *dir = opendir(d->path);
-
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", d->path, de->d_name);
-		unlink(path);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	rmdir(d->path);
-	free(d);
-	return 0;
-}
-
 static struct camera *open_dir(const char *path)
 {
 	char spec[128], why[ERRMSG_MAX] = "";
@@ -147,13 +108,13 @@ static void make_abcd(const char *dir)
 
 static void test_name_order_and_wrap(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	static const int want[] = {16, 32, 48, 64, 16, 32, 48, 64, 16};
 	struct camera *cam;
 	size_t i;
 
-	make_abcd(d->path);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	cam = open_dir(dir);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(next_width(cam), want[i]);
 	camera_close(&cam);
@@ -161,16 +122,16 @@ static void test_name_order_and_wrap(void **state)
 
 static void test_bytes_unchanged(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera_frame f = {0};
 	char why[ERRMSG_MAX];
 	unsigned char *data;
 	size_t len;
 	struct camera *cam;
 
-	make_abcd(d->path);
-	read_whole(d->path, "a.jpg", &data, &len);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	read_whole(dir, "a.jpg", &data, &len);
+	cam = open_dir(dir);
 	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), 0);
 	assert_int_equal(f.jpeg_size, len);
 	assert_memory_equal(f.jpeg, data, len);
@@ -187,16 +148,16 @@ static void test_bytes_unchanged(void **state)
 
 static void test_info_and_meter(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	const struct camera_info *info;
 	struct camera_meter m;
 	char why[ERRMSG_MAX], source[128];
 	struct camera *cam;
 
-	make_abcd(d->path);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	cam = open_dir(dir);
 	info = camera_info(cam);
-	snprintf(source, sizeof(source), "dir:%s", d->path);
+	snprintf(source, sizeof(source), "dir:%s", dir);
 	assert_string_equal(info->model, "dir");
 	assert_string_equal(info->source, source);
 	assert_int_equal(info->width, 16);
@@ -209,11 +170,11 @@ static void test_info_and_meter(void **state)
 
 static void test_missing_folder(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam = (struct camera *)1;
 	char spec[128], why[ERRMSG_MAX] = "";
 
-	snprintf(spec, sizeof(spec), "dir:%s/nowhere", d->path);
+	snprintf(spec, sizeof(spec), "dir:%s/nowhere", dir);
 	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
 	assert_null(cam);
 	assert_non_null(strstr(why, "nowhere"));
@@ -223,12 +184,12 @@ static void test_missing_folder(void **state)
 
 static void test_folder_without_jpegs(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam = NULL;
 	char spec[128], why[ERRMSG_MAX] = "";
 
-	write_file(d->path, "notes.txt", "x", 1);
-	snprintf(spec, sizeof(spec), "dir:%s", d->path);
+	write_file(dir, "notes.txt", "x", 1);
+	snprintf(spec, sizeof(spec), "dir:%s", dir);
 	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
 	assert_null(cam);
 	assert_non_null(strstr(why, "no .jpg or .jpeg files"));
@@ -236,15 +197,15 @@ static void test_folder_without_jpegs(void **state)
 
 static void test_corrupt_file(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera_frame f = {0};
 	char why[ERRMSG_MAX] = "";
 	struct camera *cam;
 
-	write_jpeg(d->path, "a.jpg", 16, 8);
-	write_file(d->path, "b.jpg", "this is not a JPEG at all", 25);
-	write_jpeg(d->path, "c.jpg", 48, 8);
-	cam = open_dir(d->path);
+	write_jpeg(dir, "a.jpg", 16, 8);
+	write_file(dir, "b.jpg", "this is not a JPEG at all", 25);
+	write_jpeg(dir, "c.jpg", 48, 8);
+	cam = open_dir(dir);
 	assert_int_equal(next_width(cam), 16);
 	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), SL_ERR_CAMERA);
 	assert_null(f.jpeg);
@@ -257,14 +218,14 @@ static void test_corrupt_file(void **state)
 
 static void test_new_files_join_in_order(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam;
 
-	write_jpeg(d->path, "a.jpg", 16, 8);
-	write_jpeg(d->path, "c.jpg", 48, 8);
-	cam = open_dir(d->path);
+	write_jpeg(dir, "a.jpg", 16, 8);
+	write_jpeg(dir, "c.jpg", 48, 8);
+	cam = open_dir(dir);
 	assert_int_equal(next_width(cam), 16);
-	write_jpeg(d->path, "b.jpg", 32, 8);
+	write_jpeg(dir, "b.jpg", 32, 8);
 	assert_int_equal(next_width(cam), 32);
 	assert_int_equal(next_width(cam), 48);
 	assert_int_equal(next_width(cam), 16);
@@ -274,13 +235,13 @@ static void test_new_files_join_in_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_name_order_and_wrap, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bytes_unchanged, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_info_and_meter, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_folder_without_jpegs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_new_files_join_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_name_order_and_wrap, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_unchanged, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_info_and_meter, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_folder, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_folder_without_jpegs, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_file, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_new_files_join_in_order, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

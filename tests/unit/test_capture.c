@@ -32,25 +32,7 @@
 #include "sha256.h"
 #include "status.h"
 #include "writer.h"
-#include "problems.h"
-
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl-capture-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
-}
+#include "testutil.h"
 
 /* Regressions as data: a payload and the error it must give (NULL: ok). */
 static void test_request_parse_table(void **state)
@@ -158,25 +140,25 @@ static void test_frame_store_write(void **state)
 	json_error_t jerr;
 
 	(void)state;
-	assert_int_equal(frame_store_write(tmpdir, "profile-a/2026-11-27/f.jpg", jpeg, size, side,
+	assert_int_equal(frame_store_write(test_dir, "profile-a/2026-11-27/f.jpg", jpeg, size, side,
 					   why),
 			 0);
-	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.jpg", tmpdir);
+	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.jpg", test_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((unsigned long)st.st_size, size);
 	assert_int_equal(sha256_file_hex(path, sha_disk), 0);
 	sha256_hex(jpeg, size, sha_mem);
 	assert_string_equal(sha_disk, sha_mem);
-	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.json", test_dir);
 	back = json_load_file(path, 0, &jerr);
 	assert_non_null(back);
 	assert_string_equal(json_string_value(json_object_get(back, "camera")), "helios");
 	assert_string_equal(json_string_value(json_object_get(back, "sha256")), sha_mem);
 	json_decref(back);
 	/* hostile relative paths are refused and write nothing */
-	assert_int_equal(frame_store_write(tmpdir, "../escape.jpg", jpeg, size, side, why),
+	assert_int_equal(frame_store_write(test_dir, "../escape.jpg", jpeg, size, side, why),
 			 SL_ERR_INVAL);
-	snprintf(path, sizeof(path), "%s/../escape.jpg", tmpdir);
+	snprintf(path, sizeof(path), "%s/../escape.jpg", test_dir);
 	assert_int_not_equal(stat(path, &st), 0);
 	json_decref(side);
 	free(jpeg);
@@ -260,7 +242,7 @@ static void fixture_open(struct fixture *fx, const char *source)
 	fx->a.cfg = &fx->cfg;
 	fx->a.set = &fx->set;
 	fx->a.cam = fx->cam;
-	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", tmpdir);
+	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", test_dir);
 	assert_int_equal(mkdir_p(fx->a.images_root, 0755), 0);
 	assert_int_equal(loop_new(&fx->loop), 0);
 	assert_int_equal(writer_start(fx->loop, finish_job, fx, &fx->writer), 0);
@@ -504,7 +486,7 @@ static void test_camera_failure_kind(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/replay", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/replay", test_dir);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	snprintf(file, sizeof(file), "%s/0001.jpg", dir);
 	f = fopen(file, "wb");
@@ -620,5 +602,5 @@ int main(void)
 		cmocka_unit_test(test_settings),
 	};
 
-	return cmocka_run_group_tests_name("capture", tests, setup, teardown);
+	return cmocka_run_group_tests_name("capture", tests, dir_setup, dir_teardown);
 }

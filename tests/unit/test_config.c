@@ -15,24 +15,20 @@
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
-#include "problems.h"
-
-static char tmpdir[64];
+#include "testutil.h"
 
 static const char *write_config(const char *text)
 {
 	static char path[128];
 
-	snprintf(path, sizeof(path), "%s/config.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/config.json", test_dir);
 	assert_int_equal(file_write_atomic(path, text, strlen(text)), 0);
 	return path;
 }
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl-config-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (dir_setup(state) != 0)
 		return -1;
 	unsetenv("SKYLAPSE_CONFIG");
 	unsetenv("MQTT_URL");
@@ -42,15 +38,6 @@ static int setup(void **state)
 	unsetenv("HA_DISCOVERY_PREFIX");
 	unsetenv("HA_DISCOVERY");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
 }
 
 static void test_seed_example_loads(void **state)
@@ -432,7 +419,7 @@ static void test_missing_files(void **state)
 	config_free(&c);
 	/* the default path missing is only a warning */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(test_dir), 0);
 	unlink("config.json");
 	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
 	assert_true(has_problem(&p, "no configuration file"));
@@ -479,7 +466,7 @@ static void test_problems_json(void **state)
 		const char *m = json_string_value(json_object_get(e, "message"));
 		const char *sev = json_string_value(json_object_get(e, "severity"));
 
-		assert_null(strstr(m, tmpdir));
+		assert_null(strstr(m, test_dir));
 		if (strcmp(f, "location.latitude") == 0) {
 			assert_string_equal(m, "95 is outside -90..90");
 			assert_string_equal(sev, "error");
@@ -520,5 +507,5 @@ int main(void)
 		cmocka_unit_test(test_problems_json),
 	};
 
-	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("config", tests, setup, dir_teardown);
 }

@@ -20,7 +20,7 @@
 #include "rsync.h"
 #include "settings.h"
 #include "state.h"
-#include "problems.h"
+#include "testutil.h"
 
 static const struct rsync_opts remote = {
     .host = "helios.local",

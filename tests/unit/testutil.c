@@ -1,0 +1,53 @@
+/* testutil.c - the unit tests' shared helpers (testutil.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+char test_dir[64];
+
+int dir_setup(void **state)
+{
+	snprintf(test_dir, sizeof(test_dir), "/tmp/sl-test-XXXXXX");
+	if (mkdtemp(test_dir) == NULL)
+		return -1;
+	*state = test_dir;
+	return 0;
+}
+
+int dir_teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", test_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int test_config_load(struct config *c, const char *json, struct config_problems *p)
+{
+	char path[] = "/tmp/sl-test-config-XXXXXX";
+	int fd = mkstemp(path), rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+	close(fd);
+	rc = config_load(c, path, NULL, p);
+	unlink(path);
+	return rc;
+}
+
+bool has_problem(const struct config_problems *p, const char *needle)
+{
+	for (int i = 0; i < p->count; i++)
+		if (strstr(p->lines[i], needle))
+			return true;
+	return false;
+}

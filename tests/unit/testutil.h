@@ -1,0 +1,24 @@
+/* testutil.h - what several unit tests share: a fresh temporary folder per
+ * test, a configuration loaded from a JSON text, and a look through a
+ * load's problems. */
+#ifndef SKYLAPSE_TESTS_UNIT_TESTUTIL_H
+#define SKYLAPSE_TESTS_UNIT_TESTUTIL_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* The folder dir_setup() makes (and sets *state to) and
+ * dir_teardown() removes with all it holds: cmocka's setup and
+ * teardown of a test. */
+extern char test_dir[64];
+int dir_setup(void **state);
+int dir_teardown(void **state);
+
+/* config_load() of `json`, written to a temporary file for the call. */
+int test_config_load(struct config *c, const char *json, struct config_problems *p);
+
+/* Whether a load's problems include a line containing `needle`. */
+bool has_problem(const struct config_problems *p, const char *needle);
+
+#endif
