@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -550,20 +551,14 @@ static json_t *fresh_status(const struct config *c, int64_t now_ms, const json_t
 
 static void test_sky_status(void **state)
 {
-	char path[] = "/tmp/test_bridge_XXXXXX";
 	struct config_problems probs;
 	struct config c;
 	struct local_date d;
 	int64_t noon, night;
 	json_t *st, *active, *scheds;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, seed_config, strlen(seed_config)), (ssize_t)strlen(seed_config));
-	close(fd);
-	assert_int_equal(config_load(&c, path, NULL, &probs), SL_OK);
-	unlink(path);
+	assert_int_equal(test_config_load(&c, seed_config, &probs), SL_OK);
 	assert_int_equal(time_set_zone("America/Denver"), SL_OK);
 	/* 2026-06-21 12:00 and 23:00 local (MDT, -06:00) */
 	assert_int_equal(time_parse_iso("2026-06-21T12:00:00-06:00", &noon), SL_OK);
@@ -610,19 +605,14 @@ static void test_sky_status(void **state)
  * half hour of two days (windows opening and closing, midnight). */
 static void test_sky_cache_agrees(void **state)
 {
-	char path[] = "/tmp/test_bridge_XXXXXX";
 	struct config_problems probs;
 	struct config c;
 	struct sky_cache *sc = sky_cache_new();
 	int64_t t0;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0 && sc != NULL);
-	assert_int_equal(write(fd, seed_config, strlen(seed_config)), (ssize_t)strlen(seed_config));
-	close(fd);
-	assert_int_equal(config_load(&c, path, NULL, &probs), SL_OK);
-	unlink(path);
+	assert_non_null(sc);
+	assert_int_equal(test_config_load(&c, seed_config, &probs), SL_OK);
 	assert_int_equal(time_set_zone("America/Denver"), SL_OK);
 	assert_int_equal(time_parse_iso("2026-06-21T00:10:00-06:00", &t0), SL_OK);
 	for (int64_t t = t0; t < t0 + 48 * 3600000LL; t += 1800000) {

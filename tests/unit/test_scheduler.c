@@ -23,6 +23,7 @@
 #include "../../agents/scheduler/switches.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 /* --- cadence ------------------------------------------------------------ */
@@ -171,15 +172,9 @@ static void test_overlapping_schedules_keep_their_cadence(void **state)
 
 static void load(struct config *c, const char *json)
 {
-	char path[] = "/tmp/skylapse-test-scheduler-XXXXXX";
 	struct config_problems p;
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	assert_int_equal(config_load(c, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(c, json, &p), 0);
 	assert_int_equal(time_set_zone(c->timezone), 0);
 }
 

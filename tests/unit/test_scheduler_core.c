@@ -25,6 +25,7 @@
 #include "mqtt.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define S 1000LL
@@ -57,16 +58,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[] = "/tmp/skylapse-test-scheduler-core-XXXXXX";
 	struct config_problems p;
 	bool runs[3] = {true, true, true};
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, config_json, strlen(config_json)), (ssize_t)strlen(config_json));
-	close(fd);
-	assert_int_equal(config_load(&f->cfg, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(&f->cfg, config_json, &p), 0);
 	assert_int_equal(time_set_zone(f->cfg.timezone), 0);
 	snprintf(f->cfg.backend_name, sizeof(f->cfg.backend_name), "dagon");
 	snprintf(f->cfg.topic_root, sizeof(f->cfg.topic_root), "sky");

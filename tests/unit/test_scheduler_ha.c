@@ -25,6 +25,7 @@
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 static const char *const seed_like =
@@ -39,15 +40,9 @@ static const char *const seed_like =
 
 static void load(struct config *c, const char *json)
 {
-	char path[] = "/tmp/skylapse-test-scheduler-ha-XXXXXX";
 	struct config_problems p;
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	assert_int_equal(config_load(c, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(c, json, &p), 0);
 	assert_int_equal(time_set_zone(c->timezone), 0);
 	snprintf(c->backend_name, sizeof(c->backend_name), "dagon-1");
 	snprintf(c->topic_root, sizeof(c->topic_root), "sky/test");
