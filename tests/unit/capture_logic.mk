@@ -12,7 +12,7 @@ $(OBJ)/tests/unit/test_capture.o: CPPFLAGS += -Iagents/capture
 
 UNIT_TESTS += test_plan_journal
 test_plan_journal_SRCS := agents/capture/plan.c agents/capture/slotbook.c agents/capture/journal.c \
-	agents/capture/recall.c agents/capture/frame_store.c agents/capture/fault.c
+	agents/capture/recall.c agents/capture/frame_store.c agents/capture/fault.c tests/unit/testutil.c
 $(OBJ)/tests/unit/test_plan_journal.o: CPPFLAGS += -Iagents/capture
 
 UNIT_TESTS += test_exif

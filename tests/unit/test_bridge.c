@@ -326,29 +326,24 @@ static void test_state_cameras(void **state)
 	assert_true(st.version > v0);
 	/* the edge broker's link lost: offline, whatever the agent said last */
 	assert_int_equal(apply(&st, "sky/helios/edge", "0"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "offline");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "offline");
 	assert_int_equal(apply(&st, "sky/helios/edge", "1"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "offline");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "offline");
 	assert_int_equal(apply(&st, "sky/helios/availability", "online"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "online");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "online");
 	assert_int_equal(apply(&st, "sky/helios/status", "{\"state\":\"idle\"}"), STATE_CAMERA);
 	cam = state_camera(&st, "helios");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(cam, "status"), "state")),
-			    "idle");
+	assert_string_equal(jstr(json_object_get(cam, "status"), "state"), "idle");
 	/* a status that is not an object is not kept */
 	assert_int_equal(apply(&st, "sky/helios/status", "[1]"), STATE_NONE);
 	assert_int_equal(state_apply(&st, "sky", "sky/helios/frames", ann, strlen(ann), &ch),
 			 SL_OK);
 	assert_int_equal(ch.kind, STATE_FRAME);
-	assert_string_equal(json_string_value(json_object_get(ch.data, "path")),
+	assert_string_equal(jstr(ch.data, "path"),
 			    "helios/profile-a/2026-11-27/capture_20261127_013547_123.jpg");
-	assert_string_equal(json_string_value(json_object_get(ch.data, "url")),
+	assert_string_equal(jstr(ch.data, "url"),
 			    "/images/helios/profile-a/2026-11-27/capture_20261127_013547_123.jpg");
-	assert_string_equal(json_string_value(json_object_get(ch.data, "camera_path")),
+	assert_string_equal(jstr(ch.data, "camera_path"),
 			    "profile-a/2026-11-27/capture_20261127_013547_123.jpg");
 	state_change_clear(&ch);
 	assert_non_null(json_object_get(json_object_get(cam, "last_frames"), "a"));
@@ -387,20 +382,14 @@ static void test_state_server_topics(void **state)
 	assert_int_equal(apply(&st, "sky/backend/dagon/schedules/sunrise/state", "OFF"),
 			 STATE_BACKEND);
 	be = json_object_get(st.backends, "dagon");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(be, "schedules"),
-							      "sunrise")),
-			    "OFF");
+	assert_string_equal(jstr(json_object_get(be, "schedules"), "sunrise"), "OFF");
 	assert_int_equal(apply(&st, "sky/backend/dagon/capture/request", "{}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/jobs/j1", "{\"state\":\"running\"}"), STATE_JOB);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(st.jobs, "j1"),
-							      "job_id")),
-			    "j1");
+	assert_string_equal(jstr(json_object_get(st.jobs, "j1"), "job_id"), "j1");
 	assert_int_equal(apply(&st, "sky/encoder/jobs/j1/cancel", "{}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/jobs", "{\"camera\":\"x\"}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/w1/availability", "online"), STATE_WORKER);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(st.workers, "w1"),
-							      "availability")),
-			    "online");
+	assert_string_equal(jstr(json_object_get(st.workers, "w1"), "availability"), "online");
 	assert_int_equal(apply(&st, "sky/encoder/w1/status", "{\"running\":2}"), STATE_WORKER);
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(st.workers, "w1"), "status"), "running")),
@@ -477,11 +466,9 @@ static void test_system_report(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(r, "broker"), "connected")));
 	/* bridge, scheduler, cameras by id, encoder, transfer */
 	assert_int_equal(json_array_size(json_object_get(r, "agents")), 6);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(r, "agents"), 2), "id")),
-			    "alpha");
+	assert_string_equal(jstr(json_array_get(json_object_get(r, "agents"), 2), "id"), "alpha");
 	cam = find_line(json_object_get(r, "agents"), "id", "alpha");
-	assert_string_equal(json_string_value(json_object_get(cam, "version")), "1.2.3");
+	assert_string_equal(jstr(cam, "version"), "1.2.3");
 	/* the transfer said no availability: null, not missing */
 	assert_true(json_is_null(json_object_get(
 	    find_line(json_object_get(r, "agents"), "kind", "transfer"), "availability")));
@@ -490,7 +477,7 @@ static void test_system_report(void **state)
 	d = find_line(json_object_get(r, "disks"), "id", "alpha");
 	assert_true(json_is_true(json_object_get(d, "low")));
 	d = find_line(json_object_get(r, "disks"), "id", "images");
-	assert_string_equal(json_string_value(json_object_get(d, "where")), "server");
+	assert_string_equal(jstr(d, "where"), "server");
 	assert_true(json_is_true(json_object_get(d, "low"))); /* 2 % < 5 % */
 	d = find_line(json_object_get(r, "disks"), "id", "timelapses");
 	assert_true(json_is_null(json_object_get(d, "free_pct")));
@@ -503,11 +490,9 @@ static void test_system_report(void **state)
 	/* newest first whatever the offset (18:00Z before 10:00Z), undated last */
 	errs = json_object_get(r, "errors");
 	assert_int_equal(json_array_size(errs), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "id")), "w1");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "id")),
-			    "alpha");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 2), "error_kind")),
-			    "invalid");
+	assert_string_equal(jstr(json_array_get(errs, 0), "id"), "w1");
+	assert_string_equal(jstr(json_array_get(errs, 1), "id"), "alpha");
+	assert_string_equal(jstr(json_array_get(errs, 2), "error_kind"), "invalid");
 	json_decref(r);
 	state_free(&st);
 }
@@ -570,7 +555,7 @@ static void test_sky_status(void **state)
 	assert_int_equal(json_array_size(active), 1);
 	assert_string_equal(json_string_value(json_array_get(active, 0)), "all_day");
 	assert_non_null(json_object_get(json_object_get(st, "sun_times"), "sunrise"));
-	assert_string_equal(json_string_value(json_object_get(st, "timezone")), "America/Denver");
+	assert_string_equal(jstr(st, "timezone"), "America/Denver");
 	json_decref(st);
 	st = fresh_status(&c, night, NULL);
 	assert_false(json_is_true(json_object_get(st, "is_daytime")));
@@ -589,10 +574,8 @@ static void test_sky_status(void **state)
 	assert_int_equal(sky_date_parse("2026-06-21", noon, &d), SL_OK);
 	scheds = sky_schedules(&c, &d, noon, NULL);
 	assert_int_equal(json_array_size(scheds), 2);
-	assert_string_equal(
-		json_string_value(json_object_get(
-			json_object_get(json_array_get(scheds, 1), "window"), "start")),
-		"2026-06-21T06:30:00-06:00");
+	assert_string_equal(jstr(json_object_get(json_array_get(scheds, 1), "window"), "start"),
+			    "2026-06-21T06:30:00-06:00");
 	json_decref(scheds);
 	assert_int_equal(sky_date_parse("2026-02-30", noon, &d), SL_ERR_PARSE);
 	assert_int_equal(sky_date_parse("yesterday", noon, &d), SL_ERR_PARSE);

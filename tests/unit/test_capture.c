@@ -152,8 +152,8 @@ static void test_frame_store_write(void **state)
 	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.json", test_dir);
 	back = json_load_file(path, 0, &jerr);
 	assert_non_null(back);
-	assert_string_equal(json_string_value(json_object_get(back, "camera")), "helios");
-	assert_string_equal(json_string_value(json_object_get(back, "sha256")), sha_mem);
+	assert_string_equal(jstr(back, "camera"), "helios");
+	assert_string_equal(jstr(back, "sha256"), sha_mem);
 	json_decref(back);
 	/* hostile relative paths are refused and write nothing */
 	assert_int_equal(frame_store_write(test_dir, "../escape.jpg", jpeg, size, side, why),
@@ -284,11 +284,6 @@ static const json_t *run_request(struct fixture *fx, const char *payload, int64_
 	return fx->result;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static void test_requests_single_and_bracket(void **state)
 {
 	struct fixture fx;
@@ -302,18 +297,19 @@ static void test_requests_single_and_bracket(void **state)
 	assert_string_equal(status_state(&fx.a), "idle");
 	r = run_request(&fx, "{\"profile\":\"A\",\"backend_name\":\"dagon\",\"request_id\":\"r1\"}",
 			noon, 0);
-	assert_string_equal(str(r, "status"), "ok");
+	assert_string_equal(jstr(r, "status"), "ok");
 	assert_null(json_object_get(r, "error_kind"));
 	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 1);
 	f = json_array_get(frames, 0);
-	assert_string_equal(str(f, "profile"), "a");
-	assert_string_equal(str(f, "captured_at"), "2026-07-01T18:00:00.000Z");
-	assert_string_equal(str(f, "path"), "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
-	assert_string_equal(str(f, "request_id"), "r1");
-	snprintf(path, sizeof(path), "%s/%s", fx.a.images_root, str(f, "path"));
+	assert_string_equal(jstr(f, "profile"), "a");
+	assert_string_equal(jstr(f, "captured_at"), "2026-07-01T18:00:00.000Z");
+	assert_string_equal(jstr(f, "path"),
+			    "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
+	assert_string_equal(jstr(f, "request_id"), "r1");
+	snprintf(path, sizeof(path), "%s/%s", fx.a.images_root, jstr(f, "path"));
 	assert_int_equal(sha256_file_hex(path, sha), 0);
-	assert_string_equal(sha, str(f, "sha256"));
+	assert_string_equal(sha, jstr(f, "sha256"));
 	assert_true(json_equal((json_t *)f, fx.a.last_frame)); /* what status shows */
 	assert_int_equal(fx.a.captures_total, 1);
 	assert_string_equal(status_state(&fx.a), "idle");
@@ -330,7 +326,7 @@ static void test_requests_single_and_bracket(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(json_array_get(frames, 2), "bracket"), "count")),
 			 3);
-	assert_non_null(strstr(str(json_array_get(frames, 1), "path"), "_bracket1.jpg"));
+	assert_non_null(strstr(jstr(json_array_get(frames, 1), "path"), "_bracket1.jpg"));
 	assert_int_equal(fx.a.captures_total, 2);
 	fixture_close(&fx);
 }
@@ -364,10 +360,10 @@ static void test_agent_exposure_over_a_sunset(void **state)
 		bool room;
 
 		r = run_request(&fx, "{\"profile\":\"h\"}", at, 0);
-		assert_string_equal(str(r, "status"), "ok");
+		assert_string_equal(jstr(r, "status"), "ok");
 		frames = json_object_get(r, "frames");
-		assert_string_equal(str(json_array_get(frames, 0), "exposure_control"), "agent");
-		assert_string_equal(str(json_array_get(frames, 0), "awb"), "custom");
+		assert_string_equal(jstr(json_array_get(frames, 0), "exposure_control"), "agent");
+		assert_string_equal(jstr(json_array_get(frames, 0), "awb"), "custom");
 		e = frame_num(frames, 0, "exposure_us");
 		g = frame_num(frames, 0, "analogue_gain");
 		assert_true(g == profile_gain_valid(g));
@@ -393,7 +389,7 @@ static void test_agent_exposure_over_a_sunset(void **state)
 	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 3);
 	for (int i = 0; i < 3; i++) {
-		assert_string_equal(str(json_array_get(frames, i), "exposure_control"), "agent");
+		assert_string_equal(jstr(json_array_get(frames, i), "exposure_control"), "agent");
 		product[i] =
 		    frame_num(frames, i, "exposure_us") * frame_num(frames, i, "analogue_gain");
 	}
@@ -453,20 +449,20 @@ static void test_error_kinds(void **state)
 		fx.a.cam = cases[i].no_camera ? NULL : fx.cam;
 		r = run_request(&fx, cases[i].payload ? cases[i].payload : big, 1782928800000LL,
 				cases[i].expired ? 1 : 0);
-		if (strcmp(str(r, "status"), "error") != 0 || strcmp(str(r, "error_kind"),
-								     cases[i].kind) != 0)
-			fail_msg("case %zu: got %s / %s, want %s", i, str(r, "status"),
-				 str(r, "error_kind"), cases[i].kind);
-		if (strstr(str(r, "error"), cases[i].error) == NULL)
-			fail_msg("case %zu: error '%s' lacks '%s'", i, str(r, "error"),
+		if (strcmp(jstr(r, "status"), "error") != 0 ||
+		    strcmp(jstr(r, "error_kind"), cases[i].kind) != 0)
+			fail_msg("case %zu: got %s / %s, want %s", i, jstr(r, "status"),
+				 jstr(r, "error_kind"), cases[i].kind);
+		if (strstr(jstr(r, "error"), cases[i].error) == NULL)
+			fail_msg("case %zu: error '%s' lacks '%s'", i, jstr(r, "error"),
 				 cases[i].error);
 		if (cases[i].request_id)
-			assert_string_equal(str(r, "request_id"), cases[i].request_id);
+			assert_string_equal(jstr(r, "request_id"), cases[i].request_id);
 		else
 			assert_true(json_is_null(json_object_get(r, "request_id")));
 		assert_int_equal(json_array_size(json_object_get(r, "frames")), 0);
 		assert_int_equal(fx.a.errors_total, (long)i + 1);
-		assert_string_equal(fx.a.last_error, str(r, "error"));
+		assert_string_equal(fx.a.last_error, jstr(r, "error"));
 		assert_string_equal(status_state(&fx.a), cases[i].no_camera ? "error" : "idle");
 	}
 	assert_int_equal(fx.a.captures_total, 0);
@@ -501,10 +497,10 @@ static void test_camera_failure_kind(void **state)
 	fputs("this is no JPEG", f);
 	fclose(f);
 	r = run_request(&fx, "{\"request_id\":\"broken\"}", 1782928800000LL, 0);
-	assert_string_equal(str(r, "status"), "error");
-	assert_string_equal(str(r, "error_kind"), "camera");
-	assert_non_null(strstr(str(r, "error"), "not a valid JPEG"));
-	assert_string_equal(str(r, "request_id"), "broken");
+	assert_string_equal(jstr(r, "status"), "error");
+	assert_string_equal(jstr(r, "error_kind"), "camera");
+	assert_non_null(strstr(jstr(r, "error"), "not a valid JPEG"));
+	assert_string_equal(jstr(r, "request_id"), "broken");
 	assert_int_equal(fx.a.errors_total, 1);
 	fixture_close(&fx);
 }

@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "settings.h"
 #include "state.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define RANGE                                                                                      \
@@ -307,19 +308,17 @@ static void test_state_message(void **state)
 			      .attempts = 1,
 			      .request = req};
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "state")), "running");
+	assert_string_equal(jstr(st, "state"), "running");
 	assert_true(json_real_value(json_object_get(st, "progress")) == 0.25);
 	assert_int_equal(json_integer_value(json_object_get(st, "frames_skipped")), 1);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(st, "skipped"), 0), "reason")),
+	assert_string_equal(jstr(json_array_get(json_object_get(st, "skipped"), 0), "reason"),
 			    "missing");
 	assert_true(json_is_null(json_object_get(st, "output")));
 	assert_true(json_is_null(json_object_get(st, "finished_at")));
 	assert_true(json_is_null(json_object_get(st, "error")));
 	assert_true(json_is_null(json_object_get(st, "error_kind")));
-	assert_string_equal(json_string_value(json_object_get(st, "started_at")),
-			    "2026-11-27T06:00:01.000Z");
-	assert_string_equal(json_string_value(json_object_get(st, "profile")), "a");
+	assert_string_equal(jstr(st, "started_at"), "2026-11-27T06:00:01.000Z");
+	assert_string_equal(jstr(st, "profile"), "a");
 	assert_true(json_equal(json_object_get(st, "request"), req));
 	json_decref(st);
 	/* a failure says its kind beside the sentence; no code is "internal" */
@@ -327,11 +326,11 @@ static void test_state_message(void **state)
 	v.error = "cannot write x.mp4: No space left on device";
 	v.error_code = SL_ERR_NOSPACE;
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "no_space");
+	assert_string_equal(jstr(st, "error_kind"), "no_space");
 	json_decref(st);
 	v.error_code = SL_OK;
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "internal");
+	assert_string_equal(jstr(st, "error_kind"), "internal");
 	json_decref(st);
 	assert_int_equal(job_state_parse("cancelled", &s), SL_OK);
 	assert_int_equal(s, JOB_CANCELLED);

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "mqtt.h"
 #include "sha256.h"
+#include "testutil.h"
 #include "timeutil.h"
 #include "topics.h"
 
@@ -689,13 +690,11 @@ static void test_ha_names(void **state)
 	assert_int_equal(ha_config_topic(topic, &c, "skylapse_encoder", "w-1"), 0);
 	assert_string_equal(topic, "home/ha/device/skylapse_encoder/w-1/config");
 	c1 = ha_diagnostic(json_object());
-	assert_string_equal(json_string_value(json_object_get(c1, "entity_category")),
-			    "diagnostic");
+	assert_string_equal(jstr(c1, "entity_category"), "diagnostic");
 	json_decref(c1);
 	av = ha_availability(avail, 2);
 	assert_int_equal(json_array_size(av), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(av, 1), "topic")),
-			    avail[1]);
+	assert_string_equal(jstr(json_array_get(av, 1), "topic"), avail[1]);
 	json_decref(av);
 }
 

@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "recall.h"
 #include "slotbook.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 static void test_plan_parse_and_slots(void **state)
@@ -121,9 +122,7 @@ static void test_slotbook_takes_each_slot_once(void **state)
 	assert_int_equal(slotbook_claim(b, &b0), SLOT_TAKEN);
 	e = slotbook_find(b, &b0);
 	assert_true(e->done && e->rc == 0);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(e->frames, 0), "path")),
-	    "profile-b/0.jpg");
+	assert_string_equal(jstr(json_array_get(e->frames, 0), "path"), "profile-b/0.jpg");
 	/* a failed slot answers late requests with its failure */
 	slotbook_key(&a1, "sunrise", S + 1000, 'a');
 	assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);
@@ -170,8 +169,7 @@ static void test_journal(void **state)
 	close(fd);
 	got = journal_read(path);
 	assert_int_equal(json_array_size(got), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 1), "path")),
-			    "b.jpg");
+	assert_string_equal(jstr(json_array_get(got, 1), "path"), "b.jpg");
 	json_decref(got);
 	assert_int_equal(journal_clear(path), 0);
 	assert_int_equal(journal_clear(path), 0); /* twice is fine */
@@ -237,7 +235,7 @@ static void test_recall(void **state)
 
 	got = recall_frames(root, since, 1); /* the newest only */
 	assert_int_equal(json_array_size(got), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "path")),
+	assert_string_equal(jstr(json_array_get(got, 0), "path"),
 			    "profile-a/2026-06-21/capture_20260621_180105_000.jpg");
 	json_decref(got);
 	assert_false(there(day, "capture_20260621_180110_000.jpg"));
@@ -247,7 +245,7 @@ static void test_recall(void **state)
 	assert_true(there(old_day, "capture_20260620_180000_000.jpg"));
 	got = recall_frames(root, since, 10); /* oldest first */
 	assert_int_equal(json_array_size(got), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "captured_at")),
+	assert_string_equal(jstr(json_array_get(got, 0), "captured_at"),
 			    "2026-06-21T18:01:00.000Z");
 	json_decref(got);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);

@@ -554,11 +554,9 @@ static void test_denied_is_decided_on_error_kind(void **state)
 	st = status_json(&f->core, &cache, f->noon + S, f->noon, 0);
 	assert_non_null(st);
 	cams = json_object_get(st, "cameras");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(cams, 0), "error")),
-			    "no");
-	assert_string_equal(
-		json_string_value(json_object_get(json_array_get(cams, 0), "error_kind")), "denied");
-	assert_string_equal(json_string_value(json_object_get(st, "authorization_error")), "no");
+	assert_string_equal(jstr(json_array_get(cams, 0), "error"), "no");
+	assert_string_equal(jstr(json_array_get(cams, 0), "error_kind"), "denied");
+	assert_string_equal(jstr(st, "authorization_error"), "no");
 	json_decref(st);
 	status_cache_clear(&cache);
 	f->core.plans_dirty = true;
@@ -725,12 +723,10 @@ static void test_many_cameras_one_stream_each(void **state)
 	assert_int_equal(count(&f->out, MSG_STATE), 300); /* a plan each, none for stranger */
 	assert_int_equal(to_camera(&f->out, MSG_STATE, "stranger"), 0);
 	plan = json_loads(nth(&f->out, MSG_STATE, 0)->text, 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(plan, "camera")), "cam000");
+	assert_string_equal(jstr(plan, "camera"), "cam000");
 	for (size_t i = 0; i < json_array_size(json_object_get(plan, "windows")); i++)
-		assert_string_equal(json_string_value(json_object_get(
-					    json_array_get(json_object_get(plan, "windows"), i),
-					    "schedule")),
-				    "quiet");
+		assert_string_equal(
+		    jstr(json_array_get(json_object_get(plan, "windows"), i), "schedule"), "quiet");
 	json_decref(plan);
 
 	for (int64_t t = f->noon; t < f->noon + 60 * S; t += 10 * S) {

@@ -44,6 +44,14 @@ int test_config_load(struct config *c, const char *json, struct config_problems 
 	return rc;
 }
 
+const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	assert_non_null(s);
+	return s;
+}
+
 bool has_problem(const struct config_problems *p, const char *needle)
 {
 	for (int i = 0; i < p->count; i++)

@@ -4,6 +4,7 @@
 #ifndef SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 #define SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -17,6 +18,9 @@ int dir_teardown(void **state);
 
 /* config_load() of `json`, written to a temporary file for the call. */
 int test_config_load(struct config *c, const char *json, struct config_problems *p);
+
+/* The string at `key` of `o`, which must be there (borrowed). */
+const char *jstr(const json_t *o, const char *key);
 
 /* Whether a load's problems include a line containing `needle`. */
 bool has_problem(const struct config_problems *p, const char *needle);
