@@ -3,14 +3,6 @@
  * retained-state cache, the sky figures of /status, the /system report, and the HTTP status of
  * a result's error_kind. Tables of inputs and expected answers, no network,
  * no sleeps. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "../../bridge-http/auth_cors.h"

@@ -4,16 +4,8 @@
  * Each test makes its own temporary folder of JPEGs, encoded here with
  * TurboJPEG at sizes that tell the files apart, and removes it afterwards.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <turbojpeg.h>
 
 #include "camera.h"

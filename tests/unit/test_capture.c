@@ -3,16 +3,8 @@
  * whole requests run the way the daemon runs them (request_take, shoot, the
  * writer thread on a real loop, account, result) against the sim and dir
  * cameras, with the error_kind of every way a request fails. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <turbojpeg.h>
 #include <unistd.h>

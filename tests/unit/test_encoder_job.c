@@ -1,15 +1,6 @@
 /* test_encoder_job.c - skylapse-encoder's job rules: parsing and validation
  * (a table of payloads), quality tiers, output names and ids, the state
  * message, and the registry's take-over decisions. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "fsutil.h"
 #include "job.h"
 #include "registry.h"

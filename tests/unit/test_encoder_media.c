@@ -4,16 +4,8 @@
  * sizes and names, fine detail through the decoder's scaler, the
  * ordered bounded pipeline, and star trails (a lighten stack with a dark
  * frame). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <turbojpeg.h>
 #include <unistd.h>

@@ -2,17 +2,11 @@
  * (agents/capture/exposure.c) on a made-up camera: a frame's mean luma is
  * the sRGB curve of scene x exposure x gain, its highlight percentile a
  * fixed step brighter, times from a fake clock. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "exposure.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define T0_MS 1774000000000LL
 

@@ -3,21 +3,14 @@
  * time learned from the shots, where a shot's settings start, brackets
  * within the limits, and the state file (kept across a restart, a corrupt
  * one refused). Times come from a fake clock; the scene is a made-up one. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "exposure_run.h"
 #include "fsutil.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define T0_MS 1774000000000LL
 

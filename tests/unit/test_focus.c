@@ -3,15 +3,7 @@
  * table; the crop's place; the rule that keeps focus frames off planned
  * slots; the plan's slots around an instant; base64; and the sim camera's
  * defocus, so that the figure falls as its lens turns away from sharp. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "base64.h"
 #include "camera.h"
@@ -20,6 +12,7 @@
 #include "focus_measure.h"
 #include "plan.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define W 200
 #define H 150

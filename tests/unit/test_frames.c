@@ -1,13 +1,5 @@
 /* test_frames.c - listing frames of a server images root by name. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "frames.h"
 #include "fsutil.h"

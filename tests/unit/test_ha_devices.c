@@ -2,14 +2,6 @@
  * Assistant devices without a broker: their discovery payloads (ids,
  * topics, availability, diagnostic entities) and the worker's status as
  * the job states it publishes make it. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "config.h"
 #include "err.h"
 #include "ha_encoder.h"

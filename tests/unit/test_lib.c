@@ -1,16 +1,8 @@
 /* test_lib.c - unit tests of lib/: paths and ids, atomic files, time,
  * JSON helpers, topics, the event loop. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <poll.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>

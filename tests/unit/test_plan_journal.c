@@ -2,16 +2,8 @@
  * planned slot taken once, by request or by plan, on a fake clock), the
  * journal of unpublished announcements (append, torn lines, clear) and the
  * frames recalled at start (what a kill mid-write leaves, tidied). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "journal.h"

@@ -6,16 +6,9 @@
  * tables: a JSON text and the answer (or message substring) it must give.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "profile.h"
+#include "testutil.h"
 
 #define EPS 1e-9
 

@@ -6,16 +6,7 @@
  * schedule switches and their state file, and the scheduler's extra
  * configuration checks.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "slots.h"
 #include "../../agents/scheduler/check.h"

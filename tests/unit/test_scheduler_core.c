@@ -7,16 +7,7 @@
  * closing, slots taken, missed and unsent, answers and their absence, the
  * auto timelapse at a window's end, the decision on error_kind.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "../../agents/scheduler/core.h"
 #include "../../agents/scheduler/plan.h"

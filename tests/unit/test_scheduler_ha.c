@@ -8,16 +8,7 @@
  * switches, the profile a request naming none gets), today's timelapse job
  * and the next sunrise and sunset.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "../../agents/scheduler/ha_backend.h"
 #include "../../agents/scheduler/plan.h"

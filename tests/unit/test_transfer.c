@@ -3,14 +3,6 @@
  * matters), the pull and clean-up argv, the clean-up script run locally,
  * parsing rsync's itemized output, classifying failures, and every
  * transition of the state machine against a fake clock. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>

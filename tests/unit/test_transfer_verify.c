@@ -4,15 +4,7 @@
  * copy never), hashing jobs on worker threads, and server retention with
  * encode-job guards. Files live in a
  * fresh temporary folder per test. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -7,16 +7,6 @@
  * latitude 78, and the seed configuration's three windows against the
  * PyEphem table of data/sun_reference.h.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "config.h"
 #include "err.h"
 #include "testutil.h"

@@ -1,19 +1,14 @@
 /* test_workq.c - lib/workq: every job runs once off the loop thread and is
  * handed back once on it; cancel and free lose nothing; workers run at the
  * lower priority asked for. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "loop.h"
+#include "testutil.h"
 #include "workq.h"
 
 #define JOBS 500

@@ -1,11 +1,20 @@
-/* testutil.h - what several unit tests share: a fresh temporary folder per
- * test, a configuration loaded from a JSON text, and a look through a
+/* testutil.h - what the unit tests share: cmocka and the C headers every
+ * test includes, a fresh temporary folder per test, a configuration loaded
+ * from a JSON text, a string member of a JSON object, and a look through a
  * load's problems. */
 #ifndef SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 #define SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 
