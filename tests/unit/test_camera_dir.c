@@ -9,18 +9,15 @@
 #include <turbojpeg.h>
 
 #include "camera.h"
+#include "fsutil.h"
 #include "testutil.h"
 
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(file_write_atomic(path, data, len), 0);
 }
 
 /* A grey w x h JPEG named `name` in `dir`. */
@@ -44,21 +41,10 @@ static void write_jpeg(const char *dir, const char *name, int w, int h)
 static void read_whole(const char *dir, const char *name, unsigned char **data, size_t *len)
 {
 	char path[256];
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	*data = malloc((size_t)n);
-	assert_non_null(*data);
-	assert_int_equal(fread(*data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	assert_int_equal(file_read_all(path, SIZE_MAX, (char **)data, len), 0);
+	assert_true(*len > 0);
 }
 
 static struct camera *open_dir(const char *path)

@@ -471,23 +471,17 @@ static void test_camera_failure_kind(void **state)
 	unsigned char *jpeg = make_jpeg(64, 48, 100, &size);
 	struct fixture fx;
 	const json_t *r;
-	FILE *f;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/replay", test_dir);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	snprintf(file, sizeof(file), "%s/0001.jpg", dir);
-	f = fopen(file, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(jpeg, 1, size, f), size);
-	fclose(f);
+	assert_int_equal(file_write_atomic(file, jpeg, size), 0);
 	free(jpeg);
 	snprintf(spec, sizeof(spec), "dir:%s", dir);
 	fixture_open(&fx, spec);
-	f = fopen(file, "wb"); /* same name, same folder: only the content changes */
-	assert_non_null(f);
-	fputs("this is no JPEG", f);
-	fclose(f);
+	/* same name, same folder: only the content changes */
+	assert_int_equal(file_write_atomic(file, "this is no JPEG", 15), 0);
 	r = run_request(&fx, "{\"request_id\":\"broken\"}", 1782928800000LL, 0);
 	assert_string_equal(jstr(r, "status"), "error");
 	assert_string_equal(jstr(r, "error_kind"), "camera");

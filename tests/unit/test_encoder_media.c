@@ -382,7 +382,6 @@ static void write_stripes(const char *path, int w, int h, double period)
 	unsigned char *rgb = malloc((size_t)w * h * 3), *jpeg = NULL;
 	unsigned long len = 0;
 	tjhandle tj = tjInitCompress();
-	FILE *f;
 
 	assert_non_null(rgb);
 	assert_non_null(tj);
@@ -394,10 +393,7 @@ static void write_stripes(const char *path, int w, int h, double period)
 	}
 	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &jpeg, &len, TJSAMP_420, 100, 0),
 			 0);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(jpeg, 1, len, f), len);
-	fclose(f);
+	assert_int_equal(file_write_atomic(path, jpeg, len), 0);
 	tjFree(jpeg);
 	tjDestroy(tj);
 	free(rgb);

@@ -221,15 +221,6 @@ static void test_sha256(void **state)
 	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-static void write_file(const char *path, const unsigned char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* A file's digest is its contents' digest, for lengths around the read
  * size; a file that cannot be opened or read gives its errno. */
 static void test_sha256_file(void **state)
@@ -247,14 +238,14 @@ static void test_sha256_file(void **state)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		for (size_t k = 0; k < sizes[i]; k++)
 			data[k] = (unsigned char)rand();
-		write_file(path, data, sizes[i]);
+		assert_int_equal(file_write_atomic(path, data, sizes[i]), 0);
 		assert_int_equal(sha256_hex(data, sizes[i], want), 0);
 		assert_int_equal(sha256_file_hex(path, got), 0);
 		assert_string_equal(got, want);
 	}
 	/* FIPS 180-2's long example: a million 'a' */
 	memset(data, 'a', 1000000);
-	write_file(path, data, 1000000);
+	assert_int_equal(file_write_atomic(path, data, 1000000), 0);
 	assert_int_equal(sha256_file_hex(path, got), 0);
 	assert_string_equal(got, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 	unlink(path);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "journal.h"
 #include "jsonx.h"
 #include "plan.h"
@@ -174,13 +175,9 @@ static void test_journal(void **state)
 static void put(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(file_write_atomic(path, text, strlen(text)), 0);
 }
 
 static bool there(const char *dir, const char *name)

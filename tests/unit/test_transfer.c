@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "rsync.h"
 #include "settings.h"
 #include "state.h"
@@ -209,15 +210,6 @@ static void test_clean_argv_remote(void **state)
 	argv_list_free(&a);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The clean-up script, run by a real sh on a temporary "Pi" folder. */
 static void test_clean_script_runs(void **state)
 {
@@ -243,12 +235,12 @@ static void test_clean_script_runs(void **state)
 	assert_int_equal(system(out), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01/capture_20260101_000000_000.jpg",
 		 dir);
-	write_file(path, "x");
+	assert_int_equal(file_write_atomic(path, "x", 1), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01/capture_20260101_000000_000.json",
 		 dir);
-	write_file(path, "{}");
+	assert_int_equal(file_write_atomic(path, "{}", 2), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-02/keep.jpg", dir);
-	write_file(path, "y");
+	assert_int_equal(file_write_atomic(path, "y", 1), 0);
 	o.source = dir;
 	assert_int_equal(rsync_clean_argv(&o, &a), SL_OK);
 	assert_string_equal(a.v[0], "sh");
