@@ -519,7 +519,7 @@ static void test_result_payload(void **state)
  * then --source; bad values refused naming the key. */
 static void test_settings(void **state)
 {
-	char dir[] = "/tmp/skylapse-capset-XXXXXX", path[64];
+	char path[PATH_MAX];
 	const char *good = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
 			   "\"capture\":{\"min_free_pct\":12.5,\"sim_width\":320}}";
 	const char *bad = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
@@ -530,8 +530,7 @@ static void test_settings(void **state)
 	struct config c;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/config.json", dir);
+	snprintf(path, sizeof(path), "%s/config.json", test_dir);
 	assert_int_equal(file_write_atomic(path, good, strlen(good)), 0);
 	unsetenv("CAMERA_SOURCE");
 	setenv("PRIMARY_BACKEND", "dagon", 1);
@@ -564,8 +563,6 @@ static void test_settings(void **state)
 	config_free(&c);
 	unsetenv("CAMERA_SOURCE");
 	unsetenv("PRIMARY_BACKEND");
-	unlink(path);
-	rmdir(dir);
 }
 
 int main(void)

@@ -261,7 +261,8 @@ static void test_select_failures(void **state)
 				    "2026-11-28T06:00:00.000Z and"));
 	selection_free(&s);
 	job = range_job("helios", 0); /* two profiles in range: which one? */
-	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why), SL_ERR_INVAL);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why),
+			 SL_ERR_INVAL);
 	assert_non_null(strstr(why, "'profile' is required"));
 	assert_non_null(strstr(why, "a") && strstr(why, "b"));
 	selection_free(&s);
@@ -293,7 +294,8 @@ static void test_select_brackets(void **state)
 	/* to fuse: one entry a slot, the middle exposure in front, the others
 	 * beside it; slot 1 lost its middle one and keeps the two it has */
 	snprintf(gone, sizeof(gone),
-		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json", test_dir);
+		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json",
+		 test_dir);
 	assert_int_equal(unlink(gone), 0);
 	job.bracket = -1;
 	job.hdr = true;
@@ -615,7 +617,8 @@ int main(void)
 	    cmocka_unit_test(test_deflicker_limits),
 	    cmocka_unit_test(test_colour_matrix),
 	    cmocka_unit_test(test_colour_planes),
-	    cmocka_unit_test_setup_teardown(test_select_skips_with_reasons, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_select_skips_with_reasons, dir_setup,
+					    dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_select_failures, dir_setup, dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_select_brackets, dir_setup, dir_teardown),
 	    cmocka_unit_test_setup_teardown(test_select_folder, dir_setup, dir_teardown),

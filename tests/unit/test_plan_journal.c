@@ -143,13 +143,12 @@ static void test_slotbook_takes_each_slot_once(void **state)
 
 static void test_journal(void **state)
 {
-	char dir[] = "/tmp/sl-journal-XXXXXX", path[PATH_MAX];
+	const char *dir = *state;
+	char path[PATH_MAX];
 	json_t *a = json_pack("{s:s}", "path", "a.jpg"), *b = json_pack("{s:s}", "path", "b.jpg");
 	json_t *got;
 	int fd;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
 	got = journal_read(path); /* none yet: empty */
 	assert_int_equal(json_array_size(got), 0);
@@ -167,7 +166,6 @@ static void test_journal(void **state)
 	assert_int_equal(journal_clear(path), 0);
 	assert_int_equal(journal_clear(path), 0); /* twice is fine */
 	assert_int_not_equal(access(path, F_OK), 0);
-	rmdir(dir);
 	json_decref(a);
 	json_decref(b);
 }
@@ -190,14 +188,13 @@ static bool there(const char *dir, const char *name)
 
 static void test_recall(void **state)
 {
-	char root[] = "/tmp/sl-recall-XXXXXX", day[PATH_MAX], old_day[PATH_MAX], cmd[PATH_MAX + 16];
+	const char *root = *state;
+	char day[PATH_MAX], old_day[PATH_MAX], cmd[PATH_MAX + 16];
 	static const char *const names[] = {"capture_20260621_180100_000", "capture_20260621_180105_000",
 					    "capture_20260621_170000_000"};
 	int64_t since;
 	json_t *got;
 
-	(void)state;
-	assert_non_null(mkdtemp(root));
 	snprintf(day, sizeof(day), "%s/profile-a/2026-06-21", root);
 	snprintf(old_day, sizeof(old_day), "%s/profile-a/2026-06-20", root);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", day, old_day);
@@ -237,8 +234,6 @@ static void test_recall(void **state)
 	assert_string_equal(jstr(json_array_get(got, 0), "captured_at"),
 			    "2026-06-21T18:01:00.000Z");
 	json_decref(got);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -246,8 +241,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_parse_and_slots),
 		cmocka_unit_test(test_slotbook_takes_each_slot_once),
-		cmocka_unit_test(test_journal),
-		cmocka_unit_test(test_recall),
+		cmocka_unit_test_setup_teardown(test_journal, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_recall, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("plan_journal", tests, NULL, NULL);

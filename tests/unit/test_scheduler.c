@@ -383,12 +383,11 @@ static void test_switch_payloads(void **state)
 
 static void test_switches_kept_across_restarts(void **state)
 {
-	char dir[] = "/tmp/skylapse-test-switches-XXXXXX", path[256];
+	const char *dir = *state;
+	char path[256];
 	struct switches sw;
 	struct schedule s = {.name = "sunset", .enabled = true};
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/switches.json", dir);
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_true(switches_runs(&sw, &s));
@@ -409,8 +408,6 @@ static void test_switches_kept_across_restarts(void **state)
 	assert_int_equal(file_write_atomic(path, "[1]", 3), 0);
 	assert_int_equal(switches_load(&sw, path), SL_ERR_PARSE);
 	assert_int_equal(sw.n, 0);
-	unlink(path);
-	rmdir(dir);
 }
 
 /* --- checks ------------------------------------------------------------- */
@@ -477,7 +474,8 @@ int main(void)
 		cmocka_unit_test(test_encode_job),
 		cmocka_unit_test(test_default_profiles),
 		cmocka_unit_test(test_switch_payloads),
-		cmocka_unit_test(test_switches_kept_across_restarts),
+		cmocka_unit_test_setup_teardown(test_switches_kept_across_restarts, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_extra_checks),
 	};
 

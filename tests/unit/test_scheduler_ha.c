@@ -197,12 +197,11 @@ static void test_profile_payloads(void **state)
 
 static void test_profiles_kept_with_switches(void **state)
 {
-	char dir[] = "/tmp/skylapse-test-selections-XXXXXX", path[256];
+	const char *dir = *state;
+	char path[256];
 	struct schedule s = {.name = "sunset", .enabled = true};
 	struct switches sw;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/switches.json", dir);
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_int_equal(switches_profile(&sw, "helios"), '\0');
@@ -245,8 +244,6 @@ static void test_profiles_kept_with_switches(void **state)
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_int_equal(sw.ncam, 401);
 	assert_int_equal(switches_profile(&sw, "cam399"), 'b');
-	unlink(path);
-	rmdir(dir);
 }
 
 static void test_default_profiles(void **state)
@@ -371,7 +368,8 @@ int main(void)
 		cmocka_unit_test(test_backend_discovery),
 		cmocka_unit_test(test_jobs_table),
 		cmocka_unit_test(test_profile_payloads),
-		cmocka_unit_test(test_profiles_kept_with_switches),
+		cmocka_unit_test_setup_teardown(test_profiles_kept_with_switches, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_default_profiles),
 		cmocka_unit_test(test_today_job),
 		cmocka_unit_test(test_next_sun),

@@ -213,7 +213,8 @@ static void test_clean_argv_remote(void **state)
 /* The clean-up script, run by a real sh on a temporary "Pi" folder. */
 static void test_clean_script_runs(void **state)
 {
-	char dir[] = "/tmp/sl-clean-XXXXXX", path[512], out[1024];
+	const char *dir = *state;
+	char path[512], out[1024];
 	const char *list = "profile-a/2026-01-01/capture_20260101_000000_000.jpg\n"
 			   "profile-a/2026-01-01/capture_20260101_000000_000.json\n"
 			   "profile-a/2026-01-02/capture_20260102_000000_000.jpg\n"
@@ -226,8 +227,6 @@ static void test_clean_script_runs(void **state)
 	ssize_t n, got = 0;
 	pid_t pid;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01", dir);
 	assert_int_equal(system(NULL) != 0, 1);
 	snprintf(out, sizeof(out), "mkdir -p %s/profile-a/2026-01-01 %s/profile-a/2026-01-02", dir,
@@ -274,8 +273,6 @@ static void test_clean_script_runs(void **state)
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-02/keep.jpg", dir);
 	assert_int_equal(stat(path, &sb), 0); /* not listed: kept, and so its folder */
 	argv_list_free(&a);
-	snprintf(out, sizeof(out), "rm -rf %s", dir);
-	assert_int_equal(system(out), 0);
 }
 
 static void test_opts_check(void **state)
@@ -615,7 +612,7 @@ int main(void)
 	    cmocka_unit_test(test_ssh_command),
 	    cmocka_unit_test(test_pull_argv),
 	    cmocka_unit_test(test_clean_argv_remote),
-	    cmocka_unit_test(test_clean_script_runs),
+	    cmocka_unit_test_setup_teardown(test_clean_script_runs, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_opts_check),
 	    cmocka_unit_test(test_parse_item),
 	    cmocka_unit_test(test_classify),
