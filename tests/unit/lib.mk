@@ -4,3 +4,4 @@ UNIT_TESTS += test_sun test_profile test_lib test_config test_frames test_workq
 test_lib_SRCS := tests/unit/testutil.c
 test_config_SRCS := tests/unit/testutil.c
 test_frames_SRCS := tests/unit/testutil.c
+test_workq_SRCS := tests/unit/testutil.c

@@ -324,14 +324,6 @@ static void on_drained(void *arg)
 	loop_stop(p->loop);
 }
 
-static int64_t hash_give_up(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	loop_stop(l);
-	return -1;
-}
-
 static void test_hashing_jobs(void **state)
 {
 	const char *root = *state;
@@ -350,7 +342,7 @@ static void test_hashing_jobs(void **state)
 	assert_int_equal(loop_new(&p.loop), SL_OK);
 	assert_int_equal(hashing_init(&p.h, p.loop, &c, root, on_hashed, on_drained, &p),
 			 SL_OK);
-	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+	loop_add_timer(p.loop, 20000, give_up, NULL);
 
 	/* one job per frame at a time; results come back on the loop */
 	hashing_submit(&p.h, r1, HASH_VERIFY, true);
@@ -461,7 +453,7 @@ static void test_hashing_many(void **state)
 	assert_int_equal(loop_new(&p.loop), SL_OK);
 	assert_int_equal(
 	    hashing_init(&p.h, p.loop, &c, root, on_hashed_many, on_drained_many, &p), SL_OK);
-	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+	loop_add_timer(p.loop, 20000, give_up, NULL);
 	for (int i = 0; i < MANY; i++)
 		hashing_submit(&p.h, r[i], HASH_VERIFY, true);
 	assert_int_equal(loop_run(p.loop), 0);

@@ -68,14 +68,6 @@ static void done_job(void *arg, bool ran, void *parg)
 		loop_stop(p->loop);
 }
 
-static int64_t give_up(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	loop_stop(l);
-	return -1;
-}
-
 static void setup_probe(struct probe *p, int threads, int nice_inc)
 {
 	*p = (struct probe){.loop_thread = pthread_self()};

@@ -1,6 +1,7 @@
 /* testutil.c - the unit tests' shared helpers (testutil.h). */
 #include <unistd.h>
 
+#include "loop.h"
 #include "testutil.h"
 
 char test_dir[64];
@@ -42,6 +43,14 @@ const char *jstr(const json_t *o, const char *key)
 
 	assert_non_null(s);
 	return s;
+}
+
+int64_t give_up(struct loop *l, long id, void *arg)
+{
+	(void)id;
+	(void)arg;
+	loop_stop(l);
+	return -1;
 }
 
 bool has_problem(const struct config_problems *p, const char *needle)

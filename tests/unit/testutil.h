@@ -1,7 +1,7 @@
 /* testutil.h - what the unit tests share: cmocka and the C headers every
  * test includes, a fresh temporary folder per test, a configuration loaded
- * from a JSON text, a string member of a JSON object, and a look through a
- * load's problems. */
+ * from a JSON text, a string member of a JSON object, a timer that stops a
+ * loop, and a look through a load's problems. */
 #ifndef SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 #define SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 
@@ -30,6 +30,11 @@ int test_config_load(struct config *c, const char *json, struct config_problems 
 
 /* The string at `key` of `o`, which must be there (borrowed). */
 const char *jstr(const json_t *o, const char *key);
+
+/* A loop timer that stops the loop: the bound on a run that should end by
+ * itself. */
+struct loop;
+int64_t give_up(struct loop *l, long id, void *arg);
 
 /* Whether a load's problems include a line containing `needle`. */
 bool has_problem(const struct config_problems *p, const char *needle);
