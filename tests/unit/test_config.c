@@ -84,40 +84,29 @@ static void test_check_rejections(void **state)
 		 "location.timezone: 'Mars/Base' is not in the IANA"},
 		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":5}}",
 		 "location.timezone: must be a string"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"lunar\"}}}",
-		 "schedules.x.type: unknown schedule type 'lunar'"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"moonrise\","
-		 "\"duration_minutes\":5}}}",
+#define X(sched)                                                                      \
+	"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"        \
+	"\"schedules\":{\"x\":{" sched "}}}"
+#define TL(obj)                                                                       \
+	X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\"," \
+	  "\"timelapse\":" obj)
+		{X("\"type\":\"lunar\""), "schedules.x.type: unknown schedule type 'lunar'"},
+		{X("\"type\":\"solar_relative\",\"anchor\":\"moonrise\",\"duration_minutes\":5"),
 		 "schedules.x.anchor: unknown anchor 'moonrise'"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\"}}}",
+		{X("\"type\":\"solar_relative\",\"anchor\":\"sunset\""),
 		 "schedules.x.duration_minutes: missing"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\","
-		 "\"duration_minutes\":0}}}",
+		{X("\"type\":\"solar_relative\",\"anchor\":\"sunset\",\"duration_minutes\":0"),
 		 "schedules.x.duration_minutes: 0 is outside 1..1440"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"6:30\","
-		 "\"end_time\":\"21:30\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"6:30\",\"end_time\":\"21:30\""),
 		 "schedules.x.start_time: must be \"HH:MM\""},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"25:00\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"25:00\""),
 		 "schedules.x.end_time: must be \"HH:MM\""},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"07:00\",\"interval_seconds\":-5}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		   "\"interval_seconds\":-5"),
 		 "schedules.x.interval_seconds: -5 is outside 1..86400"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"07:00\",\"profile\":\"Q\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		   "\"profile\":\"Q\""),
 		 "schedules.x.profile: unknown profile Q"},
-#define TL(obj)                                                                            \
-	"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"               \
-	"\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","               \
-	"\"end_time\":\"07:00\",\"timelapse\":" obj "}}}"
 		{TL("[]"), "schedules.x.timelapse: must be an object"},
 		{TL("{\"auto\":\"yes\"}"), "schedules.x.timelapse.auto: must be true or false"},
 		{TL("{\"startrails\":1}"),
@@ -133,6 +122,7 @@ static void test_check_rejections(void **state)
 		{TL("{\"width\":1e4}"), "schedules.x.timelapse.width: must be an integer"},
 		{TL("{\"deflicker\":3}"), "schedules.x.timelapse.deflicker: must be true, false"},
 #undef TL
+#undef X
 		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
 		 "\"pi\":{\"port\":70000}}",
 		 "pi.port: 70000 is outside 1..65535"},
