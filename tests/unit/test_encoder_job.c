@@ -12,14 +12,6 @@
 #define RANGE                                                                                      \
 	"\"camera\":\"helios\",\"from\":\"2026-11-27T06:00:00Z\",\"to\":\"2026-11-27T07:00:00Z\""
 
-static json_t *parse(const char *text)
-{
-	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-
-	assert_non_null(o);
-	return o;
-}
-
 /* Payloads that must fail, and a piece of the message that names the problem. */
 static void test_bad_jobs(void **state)
 {
@@ -84,7 +76,7 @@ static void test_bad_jobs(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *o = parse(cases[i].json);
+		json_t *o = jparse(cases[i].json);
 
 		why[0] = '\0';
 		if (job_parse(o, NULL, &job, why) == SL_OK)
@@ -101,7 +93,7 @@ static void test_defaults_and_fields(void **state)
 {
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
-	json_t *o = parse("{\"job_id\":\"j1\"," RANGE ",\"profile\":\"A\",\"width\":1281,"
+	json_t *o = jparse("{\"job_id\":\"j1\"," RANGE ",\"profile\":\"A\",\"width\":1281,"
 			  "\"deflicker\":true,\"bracket\":2,\"name\":\"my-video\"}");
 
 	(void)state;
@@ -123,7 +115,7 @@ static void test_defaults_and_fields(void **state)
 	assert_int_equal(job.to_ms, 1795759200000LL + 3600000);
 	json_decref(o);
 
-	o = parse("{" RANGE ",\"kind\":\"keogram\",\"duration_seconds\":12.5,"
+	o = jparse("{" RANGE ",\"kind\":\"keogram\",\"duration_seconds\":12.5,"
 		  "\"deflicker\":{\"window\":8},\"width\":0}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_true(job.id_generated);
@@ -136,14 +128,14 @@ static void test_defaults_and_fields(void **state)
 	assert_int_equal(job.bracket, -1);
 	json_decref(o);
 
-	o = parse("{" RANGE ",\"kind\":\"startrails\",\"dark\":\"helios/darks/30s.jpg\"}");
+	o = jparse("{" RANGE ",\"kind\":\"startrails\",\"dark\":\"helios/darks/30s.jpg\"}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_int_equal(job.kind, JOB_STARTRAILS);
 	assert_string_equal(job.dark, "helios/darks/30s.jpg");
 	assert_string_equal(job_kind_name(job.kind), "startrails");
 	json_decref(o);
 
-	o = parse("{\"camera\":\"helios\",\"date\":\"2026-06-21\",\"schedule\":\"sunrise\"}");
+	o = jparse("{\"camera\":\"helios\",\"date\":\"2026-06-21\",\"schedule\":\"sunrise\"}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_int_equal(job.year, 2026);
 	assert_int_equal(job.month, 6);
@@ -185,7 +177,7 @@ static void test_quality(void **state)
 		json_t *o;
 
 		snprintf(text, sizeof(text), "{" RANGE "%s}", cases[i].fields);
-		o = parse(text);
+		o = jparse(text);
 		if (job_parse(o, NULL, &job, why))
 			fail_msg("%s: %s", text, why);
 		assert_int_equal(job.crf, cases[i].crf);
@@ -198,10 +190,10 @@ static void test_quality(void **state)
 /* config.json's encoder section: defaults the job can override. */
 static void test_config_defaults(void **state)
 {
-	json_t *defaults = parse("{\"fps\":24,\"width\":1280,\"quality_tier\":\"archive\","
+	json_t *defaults = jparse("{\"fps\":24,\"width\":1280,\"quality_tier\":\"archive\","
 				 "\"deflicker\":{\"window\":21},\"concurrency\":2,\"threads\":3}");
-	json_t *o = parse("{" RANGE ",\"crf\":25}");
-	json_t *bad = parse("{\"fps\":\"fast\"}");
+	json_t *o = jparse("{" RANGE ",\"crf\":25}");
+	json_t *bad = jparse("{\"fps\":\"fast\"}");
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
 
@@ -215,7 +207,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(job.deflicker_window, 21);
 	json_decref(o);
 	/* a job's tier replaces a default crf */
-	o = parse("{" RANGE ",\"quality_tier\":\"preview\",\"fps\":60}");
+	o = jparse("{" RANGE ",\"quality_tier\":\"preview\",\"fps\":60}");
 	json_object_set_new(defaults, "crf", json_integer(30));
 	assert_int_equal(job_parse(o, defaults, &job, why), SL_OK);
 	assert_int_equal(job.crf, 18);
@@ -223,7 +215,7 @@ static void test_config_defaults(void **state)
 	json_decref(o);
 	assert_int_not_equal(job_check_defaults(bad, why), SL_OK);
 	assert_non_null(strstr(why, "encoder defaults: 'fps' must be an integer"));
-	o = parse("{" RANGE "}");
+	o = jparse("{" RANGE "}");
 	assert_int_not_equal(job_parse(o, bad, &job, why), SL_OK);
 	json_decref(o);
 	json_decref(bad);
@@ -232,7 +224,7 @@ static void test_config_defaults(void **state)
 
 static void test_settings_only(void **state)
 {
-	json_t *o = parse("{\"fps\":25,\"width\":640,\"deflicker\":{\"window\":5}}");
+	json_t *o = jparse("{\"fps\":25,\"width\":640,\"deflicker\":{\"window\":5}}");
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
 
@@ -249,7 +241,7 @@ static void test_output_names_and_ids(void **state)
 	struct encode_job job;
 	char name[JOB_NAME_MAX], a[ID_MAX + 1], b[ID_MAX + 1];
 	char why[ERRMSG_MAX];
-	json_t *o = parse("{\"job_id\":\"sunrise-1\"," RANGE "}");
+	json_t *o = jparse("{\"job_id\":\"sunrise-1\"," RANGE "}");
 
 	(void)state;
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
@@ -279,7 +271,7 @@ static void test_state_message(void **state)
 	struct encode_job job;
 	struct skip_list skipped = {0};
 	char why[ERRMSG_MAX];
-	json_t *req = parse("{\"job_id\":\"s1\"," RANGE "}"), *st;
+	json_t *req = jparse("{\"job_id\":\"s1\"," RANGE "}"), *st;
 	struct job_view v = {0};
 	enum job_state s;
 

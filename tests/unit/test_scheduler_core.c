@@ -97,10 +97,9 @@ static const struct sched_msg *nth(const struct sched_out *o, enum sched_msg_kin
 
 static const char *field(const struct sched_msg *m, const char *key, char buf[256])
 {
-	json_t *o = json_loads(m->text, 0, NULL);
+	json_t *o = jparse(m->text);
 	const char *v;
 
-	assert_non_null(o);
 	v = json_string_value(json_object_get(o, key));
 	snprintf(buf, 256, "%s", v ? v : "(none)");
 	json_decref(o);
@@ -126,8 +125,7 @@ static void answer(struct fixture *f, const char *camera, const char *rid, const
 	json_t *o;
 
 	snprintf(text, sizeof(text), "{\"request_id\": \"%s\", %s}", rid, extra);
-	o = json_loads(text, 0, NULL);
-	assert_non_null(o);
+	o = jparse(text);
 	sched_out_clear(&f->out);
 	core_result(&f->core, camera, o, at, &f->out);
 	json_decref(o);
@@ -713,7 +711,7 @@ static void test_many_cameras_one_stream_each(void **state)
 	tick(f, f->noon - 5 * S);
 	assert_int_equal(count(&f->out, MSG_STATE), 300); /* a plan each, none for stranger */
 	assert_int_equal(to_camera(&f->out, MSG_STATE, "stranger"), 0);
-	plan = json_loads(nth(&f->out, MSG_STATE, 0)->text, 0, NULL);
+	plan = jparse(nth(&f->out, MSG_STATE, 0)->text);
 	assert_string_equal(jstr(plan, "camera"), "cam000");
 	for (size_t i = 0; i < json_array_size(json_object_get(plan, "windows")); i++)
 		assert_string_equal(

@@ -37,6 +37,16 @@ int test_config_load(struct config *c, const char *json, struct config_problems 
 	return rc;
 }
 
+json_t *jparse(const char *text)
+{
+	json_error_t err;
+	json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+
+	if (j == NULL)
+		fail_msg("test JSON does not parse: %s: %s", text, err.text);
+	return j;
+}
+
 const char *jstr(const json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));

@@ -1,6 +1,6 @@
 /* testutil.h - what the unit tests share: cmocka and the C headers every
  * test includes, a fresh temporary folder per test, a configuration loaded
- * from a JSON text, a string member of a JSON object, a timer that stops a
+ * from a JSON text, JSON parsed and a string member of it, a timer that stops a
  * loop, and a look through a load's problems. */
 #ifndef SKYLAPSE_TESTS_UNIT_TESTUTIL_H
 #define SKYLAPSE_TESTS_UNIT_TESTUTIL_H
@@ -27,6 +27,10 @@ int dir_teardown(void **state);
 
 /* config_load() of `json`, written to a temporary file for the call. */
 int test_config_load(struct config *c, const char *json, struct config_problems *p);
+
+/* The JSON value of `text`, which must parse (no duplicate keys); returns a
+ * new reference. */
+json_t *jparse(const char *text);
 
 /* The string at `key` of `o`, which must be there (borrowed). */
 const char *jstr(const json_t *o, const char *key);
