@@ -8,7 +8,7 @@ test_camera_sim_SRCS := $(CAPTURE_CAMERA_SRCS)
 test_camera_sim_PKGS := libturbojpeg
 test_camera_sim_LIBS := -ldl
 
-test_camera_dir_SRCS := $(CAPTURE_CAMERA_SRCS)
+test_camera_dir_SRCS := $(CAPTURE_CAMERA_SRCS) tests/unit/testutil.c
 test_camera_dir_PKGS := libturbojpeg
 test_camera_dir_LIBS := -ldl
 

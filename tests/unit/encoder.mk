@@ -8,9 +8,9 @@ ENCODER_TEST_PKGS := libavcodec libavformat libswscale libavutil libturbojpeg
 
 UNIT_TESTS += test_encoder_job test_encoder_media test_encoder_fuse
 test_encoder_fuse_SRCS := encoder/fuse.c
-test_encoder_job_SRCS := $(ENCODER_TEST_SRCS)
+test_encoder_job_SRCS := $(ENCODER_TEST_SRCS) tests/unit/testutil.c
 test_encoder_job_PKGS := $(ENCODER_TEST_PKGS)
-test_encoder_media_SRCS := $(ENCODER_TEST_SRCS)
+test_encoder_media_SRCS := $(ENCODER_TEST_SRCS) tests/unit/testutil.c
 test_encoder_media_PKGS := $(ENCODER_TEST_PKGS)
 
 # the tests include the encoder's headers by name

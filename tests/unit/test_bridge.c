@@ -3,14 +3,6 @@
  * retained-state cache, the sky figures of /status, the /system report, and the HTTP status of
  * a result's error_kind. Tables of inputs and expected answers, no network,
  * no sleeps. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "../../bridge-http/auth_cors.h"
@@ -24,6 +16,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -325,29 +318,24 @@ static void test_state_cameras(void **state)
 	assert_true(st.version > v0);
 	/* the edge broker's link lost: offline, whatever the agent said last */
 	assert_int_equal(apply(&st, "sky/helios/edge", "0"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "offline");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "offline");
 	assert_int_equal(apply(&st, "sky/helios/edge", "1"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "offline");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "offline");
 	assert_int_equal(apply(&st, "sky/helios/availability", "online"), STATE_CAMERA);
-	assert_string_equal(json_string_value(json_object_get(state_camera(&st, "helios"),
-							      "availability")), "online");
+	assert_string_equal(jstr(state_camera(&st, "helios"), "availability"), "online");
 	assert_int_equal(apply(&st, "sky/helios/status", "{\"state\":\"idle\"}"), STATE_CAMERA);
 	cam = state_camera(&st, "helios");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(cam, "status"), "state")),
-			    "idle");
+	assert_string_equal(jstr(json_object_get(cam, "status"), "state"), "idle");
 	/* a status that is not an object is not kept */
 	assert_int_equal(apply(&st, "sky/helios/status", "[1]"), STATE_NONE);
 	assert_int_equal(state_apply(&st, "sky", "sky/helios/frames", ann, strlen(ann), &ch),
 			 SL_OK);
 	assert_int_equal(ch.kind, STATE_FRAME);
-	assert_string_equal(json_string_value(json_object_get(ch.data, "path")),
+	assert_string_equal(jstr(ch.data, "path"),
 			    "helios/profile-a/2026-11-27/capture_20261127_013547_123.jpg");
-	assert_string_equal(json_string_value(json_object_get(ch.data, "url")),
+	assert_string_equal(jstr(ch.data, "url"),
 			    "/images/helios/profile-a/2026-11-27/capture_20261127_013547_123.jpg");
-	assert_string_equal(json_string_value(json_object_get(ch.data, "camera_path")),
+	assert_string_equal(jstr(ch.data, "camera_path"),
 			    "profile-a/2026-11-27/capture_20261127_013547_123.jpg");
 	state_change_clear(&ch);
 	assert_non_null(json_object_get(json_object_get(cam, "last_frames"), "a"));
@@ -386,20 +374,14 @@ static void test_state_server_topics(void **state)
 	assert_int_equal(apply(&st, "sky/backend/dagon/schedules/sunrise/state", "OFF"),
 			 STATE_BACKEND);
 	be = json_object_get(st.backends, "dagon");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(be, "schedules"),
-							      "sunrise")),
-			    "OFF");
+	assert_string_equal(jstr(json_object_get(be, "schedules"), "sunrise"), "OFF");
 	assert_int_equal(apply(&st, "sky/backend/dagon/capture/request", "{}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/jobs/j1", "{\"state\":\"running\"}"), STATE_JOB);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(st.jobs, "j1"),
-							      "job_id")),
-			    "j1");
+	assert_string_equal(jstr(json_object_get(st.jobs, "j1"), "job_id"), "j1");
 	assert_int_equal(apply(&st, "sky/encoder/jobs/j1/cancel", "{}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/jobs", "{\"camera\":\"x\"}"), STATE_NONE);
 	assert_int_equal(apply(&st, "sky/encoder/w1/availability", "online"), STATE_WORKER);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(st.workers, "w1"),
-							      "availability")),
-			    "online");
+	assert_string_equal(jstr(json_object_get(st.workers, "w1"), "availability"), "online");
 	assert_int_equal(apply(&st, "sky/encoder/w1/status", "{\"running\":2}"), STATE_WORKER);
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(st.workers, "w1"), "status"), "running")),
@@ -476,11 +458,9 @@ static void test_system_report(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(r, "broker"), "connected")));
 	/* bridge, scheduler, cameras by id, encoder, transfer */
 	assert_int_equal(json_array_size(json_object_get(r, "agents")), 6);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(r, "agents"), 2), "id")),
-			    "alpha");
+	assert_string_equal(jstr(json_array_get(json_object_get(r, "agents"), 2), "id"), "alpha");
 	cam = find_line(json_object_get(r, "agents"), "id", "alpha");
-	assert_string_equal(json_string_value(json_object_get(cam, "version")), "1.2.3");
+	assert_string_equal(jstr(cam, "version"), "1.2.3");
 	/* the transfer said no availability: null, not missing */
 	assert_true(json_is_null(json_object_get(
 	    find_line(json_object_get(r, "agents"), "kind", "transfer"), "availability")));
@@ -489,7 +469,7 @@ static void test_system_report(void **state)
 	d = find_line(json_object_get(r, "disks"), "id", "alpha");
 	assert_true(json_is_true(json_object_get(d, "low")));
 	d = find_line(json_object_get(r, "disks"), "id", "images");
-	assert_string_equal(json_string_value(json_object_get(d, "where")), "server");
+	assert_string_equal(jstr(d, "where"), "server");
 	assert_true(json_is_true(json_object_get(d, "low"))); /* 2 % < 5 % */
 	d = find_line(json_object_get(r, "disks"), "id", "timelapses");
 	assert_true(json_is_null(json_object_get(d, "free_pct")));
@@ -502,11 +482,9 @@ static void test_system_report(void **state)
 	/* newest first whatever the offset (18:00Z before 10:00Z), undated last */
 	errs = json_object_get(r, "errors");
 	assert_int_equal(json_array_size(errs), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 0), "id")), "w1");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 1), "id")),
-			    "alpha");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(errs, 2), "error_kind")),
-			    "invalid");
+	assert_string_equal(jstr(json_array_get(errs, 0), "id"), "w1");
+	assert_string_equal(jstr(json_array_get(errs, 1), "id"), "alpha");
+	assert_string_equal(jstr(json_array_get(errs, 2), "error_kind"), "invalid");
 	json_decref(r);
 	state_free(&st);
 }
@@ -550,20 +528,14 @@ static json_t *fresh_status(const struct config *c, int64_t now_ms, const json_t
 
 static void test_sky_status(void **state)
 {
-	char path[] = "/tmp/test_bridge_XXXXXX";
 	struct config_problems probs;
 	struct config c;
 	struct local_date d;
 	int64_t noon, night;
 	json_t *st, *active, *scheds;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, seed_config, strlen(seed_config)), (ssize_t)strlen(seed_config));
-	close(fd);
-	assert_int_equal(config_load(&c, path, NULL, &probs), SL_OK);
-	unlink(path);
+	assert_int_equal(test_config_load(&c, seed_config, &probs), SL_OK);
 	assert_int_equal(time_set_zone("America/Denver"), SL_OK);
 	/* 2026-06-21 12:00 and 23:00 local (MDT, -06:00) */
 	assert_int_equal(time_parse_iso("2026-06-21T12:00:00-06:00", &noon), SL_OK);
@@ -575,7 +547,7 @@ static void test_sky_status(void **state)
 	assert_int_equal(json_array_size(active), 1);
 	assert_string_equal(json_string_value(json_array_get(active, 0)), "all_day");
 	assert_non_null(json_object_get(json_object_get(st, "sun_times"), "sunrise"));
-	assert_string_equal(json_string_value(json_object_get(st, "timezone")), "America/Denver");
+	assert_string_equal(jstr(st, "timezone"), "America/Denver");
 	json_decref(st);
 	st = fresh_status(&c, night, NULL);
 	assert_false(json_is_true(json_object_get(st, "is_daytime")));
@@ -594,10 +566,8 @@ static void test_sky_status(void **state)
 	assert_int_equal(sky_date_parse("2026-06-21", noon, &d), SL_OK);
 	scheds = sky_schedules(&c, &d, noon, NULL);
 	assert_int_equal(json_array_size(scheds), 2);
-	assert_string_equal(
-		json_string_value(json_object_get(
-			json_object_get(json_array_get(scheds, 1), "window"), "start")),
-		"2026-06-21T06:30:00-06:00");
+	assert_string_equal(jstr(json_object_get(json_array_get(scheds, 1), "window"), "start"),
+			    "2026-06-21T06:30:00-06:00");
 	json_decref(scheds);
 	assert_int_equal(sky_date_parse("2026-02-30", noon, &d), SL_ERR_PARSE);
 	assert_int_equal(sky_date_parse("yesterday", noon, &d), SL_ERR_PARSE);
@@ -610,19 +580,14 @@ static void test_sky_status(void **state)
  * half hour of two days (windows opening and closing, midnight). */
 static void test_sky_cache_agrees(void **state)
 {
-	char path[] = "/tmp/test_bridge_XXXXXX";
 	struct config_problems probs;
 	struct config c;
 	struct sky_cache *sc = sky_cache_new();
 	int64_t t0;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0 && sc != NULL);
-	assert_int_equal(write(fd, seed_config, strlen(seed_config)), (ssize_t)strlen(seed_config));
-	close(fd);
-	assert_int_equal(config_load(&c, path, NULL, &probs), SL_OK);
-	unlink(path);
+	assert_non_null(sc);
+	assert_int_equal(test_config_load(&c, seed_config, &probs), SL_OK);
 	assert_int_equal(time_set_zone("America/Denver"), SL_OK);
 	assert_int_equal(time_parse_iso("2026-06-21T00:10:00-06:00", &t0), SL_OK);
 	for (int64_t t = t0; t < t0 + 48 * 3600000LL; t += 1800000) {
@@ -668,9 +633,8 @@ static void test_result_http_status(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
-		json_t *r = json_loads(cases[i].json, 0, NULL);
+		json_t *r = jparse(cases[i].json);
 
-		assert_non_null(r);
 		if (result_http_status(r) != cases[i].status)
 			fail_msg("%s: %u, not %u", cases[i].json, result_http_status(r),
 				 cases[i].status);

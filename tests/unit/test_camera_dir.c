@@ -4,35 +4,20 @@
  * Each test makes its own temporary folder of JPEGs, encoded here with
  * TurboJPEG at sizes that tell the files apart, and removes it afterwards.
  */
-#include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <turbojpeg.h>
 
 #include "camera.h"
-
-struct folder {
-	char path[64];
-};
+#include "fsutil.h"
+#include "testutil.h"
 
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(file_write_atomic(path, data, len), 0);
 }
 
 /* A grey w x h JPEG named `name` in `dir`. */
@@ -56,56 +41,10 @@ static void write_jpeg(const char *dir, const char *name, int w, int h)
 static void read_whole(const char *dir, const char *name, unsigned char **data, size_t *len)
 {
 	char path[256];
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	rewind(f);
-	*data = malloc((size_t)n);
-	assert_non_null(*data);
-	assert_int_equal(fread(*data, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-}
-
-static int setup(void **state)
-{
-	struct folder *d = malloc(sizeof(*d));
-
-	if (d == NULL)
-		return -1;
-	snprintf(d->path, sizeof(d->path), "/tmp/skylapse-test-dir-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		free(d);
-		return -1;
-	}
-	*state = d;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct folder *d = *state;
-	struct dirent *de;
-	char path[512];
-	DIR *dir = opendir(d->path);
-
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", d->path, de->d_name);
-		unlink(path);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	rmdir(d->path);
-	free(d);
-	return 0;
+	assert_int_equal(file_read_all(path, SIZE_MAX, (char **)data, len), 0);
+	assert_true(*len > 0);
 }
 
 static struct camera *open_dir(const char *path)
@@ -147,13 +86,13 @@ static void make_abcd(const char *dir)
 
 static void test_name_order_and_wrap(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	static const int want[] = {16, 32, 48, 64, 16, 32, 48, 64, 16};
 	struct camera *cam;
 	size_t i;
 
-	make_abcd(d->path);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	cam = open_dir(dir);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(next_width(cam), want[i]);
 	camera_close(&cam);
@@ -161,16 +100,16 @@ static void test_name_order_and_wrap(void **state)
 
 static void test_bytes_unchanged(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera_frame f = {0};
 	char why[ERRMSG_MAX];
 	unsigned char *data;
 	size_t len;
 	struct camera *cam;
 
-	make_abcd(d->path);
-	read_whole(d->path, "a.jpg", &data, &len);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	read_whole(dir, "a.jpg", &data, &len);
+	cam = open_dir(dir);
 	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), 0);
 	assert_int_equal(f.jpeg_size, len);
 	assert_memory_equal(f.jpeg, data, len);
@@ -187,16 +126,16 @@ static void test_bytes_unchanged(void **state)
 
 static void test_info_and_meter(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	const struct camera_info *info;
 	struct camera_meter m;
 	char why[ERRMSG_MAX], source[128];
 	struct camera *cam;
 
-	make_abcd(d->path);
-	cam = open_dir(d->path);
+	make_abcd(dir);
+	cam = open_dir(dir);
 	info = camera_info(cam);
-	snprintf(source, sizeof(source), "dir:%s", d->path);
+	snprintf(source, sizeof(source), "dir:%s", dir);
 	assert_string_equal(info->model, "dir");
 	assert_string_equal(info->source, source);
 	assert_int_equal(info->width, 16);
@@ -209,11 +148,11 @@ static void test_info_and_meter(void **state)
 
 static void test_missing_folder(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam = (struct camera *)1;
 	char spec[128], why[ERRMSG_MAX] = "";
 
-	snprintf(spec, sizeof(spec), "dir:%s/nowhere", d->path);
+	snprintf(spec, sizeof(spec), "dir:%s/nowhere", dir);
 	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
 	assert_null(cam);
 	assert_non_null(strstr(why, "nowhere"));
@@ -223,12 +162,12 @@ static void test_missing_folder(void **state)
 
 static void test_folder_without_jpegs(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam = NULL;
 	char spec[128], why[ERRMSG_MAX] = "";
 
-	write_file(d->path, "notes.txt", "x", 1);
-	snprintf(spec, sizeof(spec), "dir:%s", d->path);
+	write_file(dir, "notes.txt", "x", 1);
+	snprintf(spec, sizeof(spec), "dir:%s", dir);
 	assert_int_equal(camera_open(spec, NULL, &cam, why), SL_ERR_NOTFOUND);
 	assert_null(cam);
 	assert_non_null(strstr(why, "no .jpg or .jpeg files"));
@@ -236,15 +175,15 @@ static void test_folder_without_jpegs(void **state)
 
 static void test_corrupt_file(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera_frame f = {0};
 	char why[ERRMSG_MAX] = "";
 	struct camera *cam;
 
-	write_jpeg(d->path, "a.jpg", 16, 8);
-	write_file(d->path, "b.jpg", "this is not a JPEG at all", 25);
-	write_jpeg(d->path, "c.jpg", 48, 8);
-	cam = open_dir(d->path);
+	write_jpeg(dir, "a.jpg", 16, 8);
+	write_file(dir, "b.jpg", "this is not a JPEG at all", 25);
+	write_jpeg(dir, "c.jpg", 48, 8);
+	cam = open_dir(dir);
 	assert_int_equal(next_width(cam), 16);
 	assert_int_equal(camera_capture(cam, &no_controls, 0, &f, why), SL_ERR_CAMERA);
 	assert_null(f.jpeg);
@@ -257,14 +196,14 @@ static void test_corrupt_file(void **state)
 
 static void test_new_files_join_in_order(void **state)
 {
-	struct folder *d = *state;
+	const char *dir = *state;
 	struct camera *cam;
 
-	write_jpeg(d->path, "a.jpg", 16, 8);
-	write_jpeg(d->path, "c.jpg", 48, 8);
-	cam = open_dir(d->path);
+	write_jpeg(dir, "a.jpg", 16, 8);
+	write_jpeg(dir, "c.jpg", 48, 8);
+	cam = open_dir(dir);
 	assert_int_equal(next_width(cam), 16);
-	write_jpeg(d->path, "b.jpg", 32, 8);
+	write_jpeg(dir, "b.jpg", 32, 8);
 	assert_int_equal(next_width(cam), 32);
 	assert_int_equal(next_width(cam), 48);
 	assert_int_equal(next_width(cam), 16);
@@ -274,13 +213,13 @@ static void test_new_files_join_in_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_name_order_and_wrap, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bytes_unchanged, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_info_and_meter, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_folder, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_folder_without_jpegs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_corrupt_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_new_files_join_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_name_order_and_wrap, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_unchanged, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_info_and_meter, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_folder, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_folder_without_jpegs, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_file, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_new_files_join_in_order, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,18 +7,9 @@
  * it (0 auto .. 7 custom), written out here rather than read from the
  * module, so a wrong table fails.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "camera.h"
 #include "camera_controls_map.h"
+#include "testutil.h"
 
 static void test_open_fails_cleanly(void **state)
 {

@@ -7,23 +7,15 @@
  * wrong instant fails loudly rather than passing by accident.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
 #include <turbojpeg.h>
 
 #include "camera.h"
 #include "camera_sim.h"
 #include "profile.h"
 #include "sun.h"
+#include "testutil.h"
 
 #define LAT 47.0
 #define LON 8.0

@@ -3,16 +3,8 @@
  * whole requests run the way the daemon runs them (request_take, shoot, the
  * writer thread on a real loop, account, result) against the sim and dir
  * cameras, with the error_kind of every way a request fails. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -32,25 +24,7 @@
 #include "sha256.h"
 #include "status.h"
 #include "writer.h"
-#include "problems.h"
-
-static char tmpdir[64];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl-capture-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
-}
+#include "testutil.h"
 
 /* Regressions as data: a payload and the error it must give (NULL: ok). */
 static void test_request_parse_table(void **state)
@@ -158,25 +132,25 @@ static void test_frame_store_write(void **state)
 	json_error_t jerr;
 
 	(void)state;
-	assert_int_equal(frame_store_write(tmpdir, "profile-a/2026-11-27/f.jpg", jpeg, size, side,
+	assert_int_equal(frame_store_write(test_dir, "profile-a/2026-11-27/f.jpg", jpeg, size, side,
 					   why),
 			 0);
-	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.jpg", tmpdir);
+	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.jpg", test_dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal((unsigned long)st.st_size, size);
 	assert_int_equal(sha256_file_hex(path, sha_disk), 0);
 	sha256_hex(jpeg, size, sha_mem);
 	assert_string_equal(sha_disk, sha_mem);
-	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/profile-a/2026-11-27/f.json", test_dir);
 	back = json_load_file(path, 0, &jerr);
 	assert_non_null(back);
-	assert_string_equal(json_string_value(json_object_get(back, "camera")), "helios");
-	assert_string_equal(json_string_value(json_object_get(back, "sha256")), sha_mem);
+	assert_string_equal(jstr(back, "camera"), "helios");
+	assert_string_equal(jstr(back, "sha256"), sha_mem);
 	json_decref(back);
 	/* hostile relative paths are refused and write nothing */
-	assert_int_equal(frame_store_write(tmpdir, "../escape.jpg", jpeg, size, side, why),
+	assert_int_equal(frame_store_write(test_dir, "../escape.jpg", jpeg, size, side, why),
 			 SL_ERR_INVAL);
-	snprintf(path, sizeof(path), "%s/../escape.jpg", tmpdir);
+	snprintf(path, sizeof(path), "%s/../escape.jpg", test_dir);
 	assert_int_not_equal(stat(path, &st), 0);
 	json_decref(side);
 	free(jpeg);
@@ -310,7 +284,7 @@ static void fixture_open(struct fixture *fx, const char *source)
 	fx->a.cfg = &fx->cfg;
 	fx->a.set = &fx->set;
 	fx->a.cam = fx->cam;
-	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", tmpdir);
+	snprintf(fx->a.images_root, sizeof(fx->a.images_root), "%s/exec", test_dir);
 	assert_int_equal(mkdir_p(fx->a.images_root, 0755), 0);
 	assert_int_equal(loop_new(&fx->loop), 0);
 	assert_int_equal(writer_start(fx->loop, finish_job, fx, &fx->writer), 0);
@@ -352,11 +326,6 @@ static const json_t *run_request(struct fixture *fx, const char *payload, int64_
 	return fx->result;
 }
 
-static const char *str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 static void test_requests_single_and_bracket(void **state)
 {
 	struct fixture fx;
@@ -370,18 +339,19 @@ static void test_requests_single_and_bracket(void **state)
 	assert_string_equal(status_state(&fx.a), "idle");
 	r = run_request(&fx, "{\"profile\":\"A\",\"backend_name\":\"dagon\",\"request_id\":\"r1\"}",
 			noon, 0);
-	assert_string_equal(str(r, "status"), "ok");
+	assert_string_equal(jstr(r, "status"), "ok");
 	assert_null(json_object_get(r, "error_kind"));
 	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 1);
 	f = json_array_get(frames, 0);
-	assert_string_equal(str(f, "profile"), "a");
-	assert_string_equal(str(f, "captured_at"), "2026-07-01T18:00:00.000Z");
-	assert_string_equal(str(f, "path"), "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
-	assert_string_equal(str(f, "request_id"), "r1");
-	snprintf(path, sizeof(path), "%s/%s", fx.a.images_root, str(f, "path"));
+	assert_string_equal(jstr(f, "profile"), "a");
+	assert_string_equal(jstr(f, "captured_at"), "2026-07-01T18:00:00.000Z");
+	assert_string_equal(jstr(f, "path"),
+			    "profile-a/2026-07-01/capture_20260701_180000_000.jpg");
+	assert_string_equal(jstr(f, "request_id"), "r1");
+	snprintf(path, sizeof(path), "%s/%s", fx.a.images_root, jstr(f, "path"));
 	assert_int_equal(sha256_file_hex(path, sha), 0);
-	assert_string_equal(sha, str(f, "sha256"));
+	assert_string_equal(sha, jstr(f, "sha256"));
 	assert_true(json_equal((json_t *)f, fx.a.last_frame)); /* what status shows */
 	assert_int_equal(fx.a.captures_total, 1);
 	assert_string_equal(status_state(&fx.a), "idle");
@@ -398,7 +368,7 @@ static void test_requests_single_and_bracket(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(json_array_get(frames, 2), "bracket"), "count")),
 			 3);
-	assert_non_null(strstr(str(json_array_get(frames, 1), "path"), "_bracket1.jpg"));
+	assert_non_null(strstr(jstr(json_array_get(frames, 1), "path"), "_bracket1.jpg"));
 	assert_int_equal(fx.a.captures_total, 2);
 	fixture_close(&fx);
 }
@@ -432,10 +402,10 @@ static void test_agent_exposure_over_a_sunset(void **state)
 		bool room;
 
 		r = run_request(&fx, "{\"profile\":\"h\"}", at, 0);
-		assert_string_equal(str(r, "status"), "ok");
+		assert_string_equal(jstr(r, "status"), "ok");
 		frames = json_object_get(r, "frames");
-		assert_string_equal(str(json_array_get(frames, 0), "exposure_control"), "agent");
-		assert_string_equal(str(json_array_get(frames, 0), "awb"), "custom");
+		assert_string_equal(jstr(json_array_get(frames, 0), "exposure_control"), "agent");
+		assert_string_equal(jstr(json_array_get(frames, 0), "awb"), "custom");
 		e = frame_num(frames, 0, "exposure_us");
 		g = frame_num(frames, 0, "analogue_gain");
 		assert_true(g == profile_gain_valid(g));
@@ -461,7 +431,7 @@ static void test_agent_exposure_over_a_sunset(void **state)
 	frames = json_object_get(r, "frames");
 	assert_int_equal(json_array_size(frames), 3);
 	for (int i = 0; i < 3; i++) {
-		assert_string_equal(str(json_array_get(frames, i), "exposure_control"), "agent");
+		assert_string_equal(jstr(json_array_get(frames, i), "exposure_control"), "agent");
 		product[i] =
 		    frame_num(frames, i, "exposure_us") * frame_num(frames, i, "analogue_gain");
 	}
@@ -521,20 +491,20 @@ static void test_error_kinds(void **state)
 		fx.a.cam = cases[i].no_camera ? NULL : fx.cam;
 		r = run_request(&fx, cases[i].payload ? cases[i].payload : big, 1782928800000LL,
 				cases[i].expired ? 1 : 0);
-		if (strcmp(str(r, "status"), "error") != 0 || strcmp(str(r, "error_kind"),
-								     cases[i].kind) != 0)
-			fail_msg("case %zu: got %s / %s, want %s", i, str(r, "status"),
-				 str(r, "error_kind"), cases[i].kind);
-		if (strstr(str(r, "error"), cases[i].error) == NULL)
-			fail_msg("case %zu: error '%s' lacks '%s'", i, str(r, "error"),
+		if (strcmp(jstr(r, "status"), "error") != 0 ||
+		    strcmp(jstr(r, "error_kind"), cases[i].kind) != 0)
+			fail_msg("case %zu: got %s / %s, want %s", i, jstr(r, "status"),
+				 jstr(r, "error_kind"), cases[i].kind);
+		if (strstr(jstr(r, "error"), cases[i].error) == NULL)
+			fail_msg("case %zu: error '%s' lacks '%s'", i, jstr(r, "error"),
 				 cases[i].error);
 		if (cases[i].request_id)
-			assert_string_equal(str(r, "request_id"), cases[i].request_id);
+			assert_string_equal(jstr(r, "request_id"), cases[i].request_id);
 		else
 			assert_true(json_is_null(json_object_get(r, "request_id")));
 		assert_int_equal(json_array_size(json_object_get(r, "frames")), 0);
 		assert_int_equal(fx.a.errors_total, (long)i + 1);
-		assert_string_equal(fx.a.last_error, str(r, "error"));
+		assert_string_equal(fx.a.last_error, jstr(r, "error"));
 		assert_string_equal(status_state(&fx.a), cases[i].no_camera ? "error" : "idle");
 	}
 	assert_int_equal(fx.a.captures_total, 0);
@@ -551,28 +521,22 @@ static void test_camera_failure_kind(void **state)
 	unsigned char *jpeg = make_jpeg(64, 48, 100, &size);
 	struct fixture fx;
 	const json_t *r;
-	FILE *f;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/replay", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/replay", test_dir);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	snprintf(file, sizeof(file), "%s/0001.jpg", dir);
-	f = fopen(file, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(jpeg, 1, size, f), size);
-	fclose(f);
+	assert_int_equal(file_write_atomic(file, jpeg, size), 0);
 	free(jpeg);
 	snprintf(spec, sizeof(spec), "dir:%s", dir);
 	fixture_open(&fx, spec);
-	f = fopen(file, "wb"); /* same name, same folder: only the content changes */
-	assert_non_null(f);
-	fputs("this is no JPEG", f);
-	fclose(f);
+	/* same name, same folder: only the content changes */
+	assert_int_equal(file_write_atomic(file, "this is no JPEG", 15), 0);
 	r = run_request(&fx, "{\"request_id\":\"broken\"}", 1782928800000LL, 0);
-	assert_string_equal(str(r, "status"), "error");
-	assert_string_equal(str(r, "error_kind"), "camera");
-	assert_non_null(strstr(str(r, "error"), "not a valid JPEG"));
-	assert_string_equal(str(r, "request_id"), "broken");
+	assert_string_equal(jstr(r, "status"), "error");
+	assert_string_equal(jstr(r, "error_kind"), "camera");
+	assert_non_null(strstr(jstr(r, "error"), "not a valid JPEG"));
+	assert_string_equal(jstr(r, "request_id"), "broken");
 	assert_int_equal(fx.a.errors_total, 1);
 	fixture_close(&fx);
 }
@@ -605,7 +569,7 @@ static void test_result_payload(void **state)
  * then --source; bad values refused naming the key. */
 static void test_settings(void **state)
 {
-	char dir[] = "/tmp/skylapse-capset-XXXXXX", path[64];
+	char path[PATH_MAX];
 	const char *good = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
 			   "\"capture\":{\"min_free_pct\":12.5,\"sim_width\":320}}";
 	const char *bad = "{\"location\":{\"latitude\":1,\"longitude\":2,\"timezone\":\"UTC\"},"
@@ -616,8 +580,7 @@ static void test_settings(void **state)
 	struct config c;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/config.json", dir);
+	snprintf(path, sizeof(path), "%s/config.json", test_dir);
 	assert_int_equal(file_write_atomic(path, good, strlen(good)), 0);
 	unsetenv("CAMERA_SOURCE");
 	setenv("PRIMARY_BACKEND", "dagon", 1);
@@ -650,8 +613,6 @@ static void test_settings(void **state)
 	config_free(&c);
 	unsetenv("CAMERA_SOURCE");
 	unsetenv("PRIMARY_BACKEND");
-	unlink(path);
-	rmdir(dir);
 }
 
 int main(void)
@@ -671,5 +632,5 @@ int main(void)
 		cmocka_unit_test(test_settings),
 	};
 
-	return cmocka_run_group_tests_name("capture", tests, setup, teardown);
+	return cmocka_run_group_tests_name("capture", tests, dir_setup, dir_teardown);
 }

@@ -1,13 +1,5 @@
 /* test_config.c - config.json + environment loading and --check messages. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,24 +7,20 @@
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
-#include "problems.h"
-
-static char tmpdir[64];
+#include "testutil.h"
 
 static const char *write_config(const char *text)
 {
 	static char path[128];
 
-	snprintf(path, sizeof(path), "%s/config.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/config.json", test_dir);
 	assert_int_equal(file_write_atomic(path, text, strlen(text)), 0);
 	return path;
 }
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sl-config-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (dir_setup(state) != 0)
 		return -1;
 	unsetenv("SKYLAPSE_CONFIG");
 	unsetenv("MQTT_URL");
@@ -42,15 +30,6 @@ static int setup(void **state)
 	unsetenv("HA_DISCOVERY_PREFIX");
 	unsetenv("HA_DISCOVERY");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd);
 }
 
 static void test_seed_example_loads(void **state)
@@ -105,40 +84,29 @@ static void test_check_rejections(void **state)
 		 "location.timezone: 'Mars/Base' is not in the IANA"},
 		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":5}}",
 		 "location.timezone: must be a string"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"lunar\"}}}",
-		 "schedules.x.type: unknown schedule type 'lunar'"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"moonrise\","
-		 "\"duration_minutes\":5}}}",
+#define X(sched)                                                                      \
+	"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"        \
+	"\"schedules\":{\"x\":{" sched "}}}"
+#define TL(obj)                                                                       \
+	X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\"," \
+	  "\"timelapse\":" obj)
+		{X("\"type\":\"lunar\""), "schedules.x.type: unknown schedule type 'lunar'"},
+		{X("\"type\":\"solar_relative\",\"anchor\":\"moonrise\",\"duration_minutes\":5"),
 		 "schedules.x.anchor: unknown anchor 'moonrise'"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\"}}}",
+		{X("\"type\":\"solar_relative\",\"anchor\":\"sunset\""),
 		 "schedules.x.duration_minutes: missing"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"solar_relative\",\"anchor\":\"sunset\","
-		 "\"duration_minutes\":0}}}",
+		{X("\"type\":\"solar_relative\",\"anchor\":\"sunset\",\"duration_minutes\":0"),
 		 "schedules.x.duration_minutes: 0 is outside 1..1440"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"6:30\","
-		 "\"end_time\":\"21:30\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"6:30\",\"end_time\":\"21:30\""),
 		 "schedules.x.start_time: must be \"HH:MM\""},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"25:00\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"25:00\""),
 		 "schedules.x.end_time: must be \"HH:MM\""},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"07:00\",\"interval_seconds\":-5}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		   "\"interval_seconds\":-5"),
 		 "schedules.x.interval_seconds: -5 is outside 1..86400"},
-		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
-		 "\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","
-		 "\"end_time\":\"07:00\",\"profile\":\"Q\"}}}",
+		{X("\"type\":\"time_of_day\",\"start_time\":\"06:30\",\"end_time\":\"07:00\","
+		   "\"profile\":\"Q\""),
 		 "schedules.x.profile: unknown profile Q"},
-#define TL(obj)                                                                            \
-	"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"               \
-	"\"schedules\":{\"x\":{\"type\":\"time_of_day\",\"start_time\":\"06:30\","               \
-	"\"end_time\":\"07:00\",\"timelapse\":" obj "}}}"
 		{TL("[]"), "schedules.x.timelapse: must be an object"},
 		{TL("{\"auto\":\"yes\"}"), "schedules.x.timelapse.auto: must be true or false"},
 		{TL("{\"startrails\":1}"),
@@ -154,6 +122,7 @@ static void test_check_rejections(void **state)
 		{TL("{\"width\":1e4}"), "schedules.x.timelapse.width: must be an integer"},
 		{TL("{\"deflicker\":3}"), "schedules.x.timelapse.deflicker: must be true, false"},
 #undef TL
+#undef X
 		{"{\"location\":{\"latitude\":0,\"longitude\":0,\"timezone\":\"UTC\"},"
 		 "\"pi\":{\"port\":70000}}",
 		 "pi.port: 70000 is outside 1..65535"},
@@ -432,7 +401,7 @@ static void test_missing_files(void **state)
 	config_free(&c);
 	/* the default path missing is only a warning */
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(test_dir), 0);
 	unlink("config.json");
 	assert_int_equal(config_load(&c, NULL, NULL, &p), 0);
 	assert_true(has_problem(&p, "no configuration file"));
@@ -479,7 +448,7 @@ static void test_problems_json(void **state)
 		const char *m = json_string_value(json_object_get(e, "message"));
 		const char *sev = json_string_value(json_object_get(e, "severity"));
 
-		assert_null(strstr(m, tmpdir));
+		assert_null(strstr(m, test_dir));
 		if (strcmp(f, "location.latitude") == 0) {
 			assert_string_equal(m, "95 is outside -90..90");
 			assert_string_equal(sev, "error");
@@ -520,5 +489,5 @@ int main(void)
 		cmocka_unit_test(test_problems_json),
 	};
 
-	return cmocka_run_group_tests_name("config", tests, setup, teardown);
+	return cmocka_run_group_tests_name("config", tests, setup, dir_teardown);
 }

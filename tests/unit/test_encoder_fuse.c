@@ -1,16 +1,9 @@
 /* test_encoder_fuse.c - exposure fusion (encoder/fuse.c) on small synthetic
  * brackets: a scene with a bright half clipped at EV 0 and +2 and a dark
  * half crushed at EV -2, exposed at EV -2, 0 and +2 in TV-range yuv420p. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "err.h"
 #include "fuse.h"
+#include "testutil.h"
 
 #define W 64
 #define H 48

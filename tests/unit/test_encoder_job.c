@@ -1,32 +1,16 @@
 /* test_encoder_job.c - skylapse-encoder's job rules: parsing and validation
  * (a table of payloads), quality tiers, output names and ids, the state
  * message, and the registry's take-over decisions. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "fsutil.h"
 #include "job.h"
 #include "registry.h"
 #include "settings.h"
 #include "state.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define RANGE                                                                                      \
 	"\"camera\":\"helios\",\"from\":\"2026-11-27T06:00:00Z\",\"to\":\"2026-11-27T07:00:00Z\""
-
-static json_t *parse(const char *text)
-{
-	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-
-	assert_non_null(o);
-	return o;
-}
 
 /* Payloads that must fail, and a piece of the message that names the problem. */
 static void test_bad_jobs(void **state)
@@ -92,7 +76,7 @@ static void test_bad_jobs(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *o = parse(cases[i].json);
+		json_t *o = jparse(cases[i].json);
 
 		why[0] = '\0';
 		if (job_parse(o, NULL, &job, why) == SL_OK)
@@ -109,7 +93,7 @@ static void test_defaults_and_fields(void **state)
 {
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
-	json_t *o = parse("{\"job_id\":\"j1\"," RANGE ",\"profile\":\"A\",\"width\":1281,"
+	json_t *o = jparse("{\"job_id\":\"j1\"," RANGE ",\"profile\":\"A\",\"width\":1281,"
 			  "\"deflicker\":true,\"bracket\":2,\"name\":\"my-video\"}");
 
 	(void)state;
@@ -131,7 +115,7 @@ static void test_defaults_and_fields(void **state)
 	assert_int_equal(job.to_ms, 1795759200000LL + 3600000);
 	json_decref(o);
 
-	o = parse("{" RANGE ",\"kind\":\"keogram\",\"duration_seconds\":12.5,"
+	o = jparse("{" RANGE ",\"kind\":\"keogram\",\"duration_seconds\":12.5,"
 		  "\"deflicker\":{\"window\":8},\"width\":0}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_true(job.id_generated);
@@ -144,14 +128,14 @@ static void test_defaults_and_fields(void **state)
 	assert_int_equal(job.bracket, -1);
 	json_decref(o);
 
-	o = parse("{" RANGE ",\"kind\":\"startrails\",\"dark\":\"helios/darks/30s.jpg\"}");
+	o = jparse("{" RANGE ",\"kind\":\"startrails\",\"dark\":\"helios/darks/30s.jpg\"}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_int_equal(job.kind, JOB_STARTRAILS);
 	assert_string_equal(job.dark, "helios/darks/30s.jpg");
 	assert_string_equal(job_kind_name(job.kind), "startrails");
 	json_decref(o);
 
-	o = parse("{\"camera\":\"helios\",\"date\":\"2026-06-21\",\"schedule\":\"sunrise\"}");
+	o = jparse("{\"camera\":\"helios\",\"date\":\"2026-06-21\",\"schedule\":\"sunrise\"}");
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
 	assert_int_equal(job.year, 2026);
 	assert_int_equal(job.month, 6);
@@ -193,7 +177,7 @@ static void test_quality(void **state)
 		json_t *o;
 
 		snprintf(text, sizeof(text), "{" RANGE "%s}", cases[i].fields);
-		o = parse(text);
+		o = jparse(text);
 		if (job_parse(o, NULL, &job, why))
 			fail_msg("%s: %s", text, why);
 		assert_int_equal(job.crf, cases[i].crf);
@@ -206,10 +190,10 @@ static void test_quality(void **state)
 /* config.json's encoder section: defaults the job can override. */
 static void test_config_defaults(void **state)
 {
-	json_t *defaults = parse("{\"fps\":24,\"width\":1280,\"quality_tier\":\"archive\","
+	json_t *defaults = jparse("{\"fps\":24,\"width\":1280,\"quality_tier\":\"archive\","
 				 "\"deflicker\":{\"window\":21},\"concurrency\":2,\"threads\":3}");
-	json_t *o = parse("{" RANGE ",\"crf\":25}");
-	json_t *bad = parse("{\"fps\":\"fast\"}");
+	json_t *o = jparse("{" RANGE ",\"crf\":25}");
+	json_t *bad = jparse("{\"fps\":\"fast\"}");
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
 
@@ -223,7 +207,7 @@ static void test_config_defaults(void **state)
 	assert_int_equal(job.deflicker_window, 21);
 	json_decref(o);
 	/* a job's tier replaces a default crf */
-	o = parse("{" RANGE ",\"quality_tier\":\"preview\",\"fps\":60}");
+	o = jparse("{" RANGE ",\"quality_tier\":\"preview\",\"fps\":60}");
 	json_object_set_new(defaults, "crf", json_integer(30));
 	assert_int_equal(job_parse(o, defaults, &job, why), SL_OK);
 	assert_int_equal(job.crf, 18);
@@ -231,7 +215,7 @@ static void test_config_defaults(void **state)
 	json_decref(o);
 	assert_int_not_equal(job_check_defaults(bad, why), SL_OK);
 	assert_non_null(strstr(why, "encoder defaults: 'fps' must be an integer"));
-	o = parse("{" RANGE "}");
+	o = jparse("{" RANGE "}");
 	assert_int_not_equal(job_parse(o, bad, &job, why), SL_OK);
 	json_decref(o);
 	json_decref(bad);
@@ -240,7 +224,7 @@ static void test_config_defaults(void **state)
 
 static void test_settings_only(void **state)
 {
-	json_t *o = parse("{\"fps\":25,\"width\":640,\"deflicker\":{\"window\":5}}");
+	json_t *o = jparse("{\"fps\":25,\"width\":640,\"deflicker\":{\"window\":5}}");
 	struct encode_job job;
 	char why[ERRMSG_MAX] = "";
 
@@ -257,7 +241,7 @@ static void test_output_names_and_ids(void **state)
 	struct encode_job job;
 	char name[JOB_NAME_MAX], a[ID_MAX + 1], b[ID_MAX + 1];
 	char why[ERRMSG_MAX];
-	json_t *o = parse("{\"job_id\":\"sunrise-1\"," RANGE "}");
+	json_t *o = jparse("{\"job_id\":\"sunrise-1\"," RANGE "}");
 
 	(void)state;
 	assert_int_equal(job_parse(o, NULL, &job, why), SL_OK);
@@ -287,7 +271,7 @@ static void test_state_message(void **state)
 	struct encode_job job;
 	struct skip_list skipped = {0};
 	char why[ERRMSG_MAX];
-	json_t *req = parse("{\"job_id\":\"s1\"," RANGE "}"), *st;
+	json_t *req = jparse("{\"job_id\":\"s1\"," RANGE "}"), *st;
 	struct job_view v = {0};
 	enum job_state s;
 
@@ -307,19 +291,17 @@ static void test_state_message(void **state)
 			      .attempts = 1,
 			      .request = req};
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "state")), "running");
+	assert_string_equal(jstr(st, "state"), "running");
 	assert_true(json_real_value(json_object_get(st, "progress")) == 0.25);
 	assert_int_equal(json_integer_value(json_object_get(st, "frames_skipped")), 1);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(st, "skipped"), 0), "reason")),
+	assert_string_equal(jstr(json_array_get(json_object_get(st, "skipped"), 0), "reason"),
 			    "missing");
 	assert_true(json_is_null(json_object_get(st, "output")));
 	assert_true(json_is_null(json_object_get(st, "finished_at")));
 	assert_true(json_is_null(json_object_get(st, "error")));
 	assert_true(json_is_null(json_object_get(st, "error_kind")));
-	assert_string_equal(json_string_value(json_object_get(st, "started_at")),
-			    "2026-11-27T06:00:01.000Z");
-	assert_string_equal(json_string_value(json_object_get(st, "profile")), "a");
+	assert_string_equal(jstr(st, "started_at"), "2026-11-27T06:00:01.000Z");
+	assert_string_equal(jstr(st, "profile"), "a");
 	assert_true(json_equal(json_object_get(st, "request"), req));
 	json_decref(st);
 	/* a failure says its kind beside the sentence; no code is "internal" */
@@ -327,11 +309,11 @@ static void test_state_message(void **state)
 	v.error = "cannot write x.mp4: No space left on device";
 	v.error_code = SL_ERR_NOSPACE;
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "no_space");
+	assert_string_equal(jstr(st, "error_kind"), "no_space");
 	json_decref(st);
 	v.error_code = SL_OK;
 	st = state_json(&v);
-	assert_string_equal(json_string_value(json_object_get(st, "error_kind")), "internal");
+	assert_string_equal(jstr(st, "error_kind"), "internal");
 	json_decref(st);
 	assert_int_equal(job_state_parse("cancelled", &s), SL_OK);
 	assert_int_equal(s, JOB_CANCELLED);

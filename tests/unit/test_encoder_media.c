@@ -4,16 +4,8 @@
  * sizes and names, fine detail through the decoder's scaler, the
  * ordered bounded pipeline, and star trails (a lighten stack with a dark
  * frame). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -26,9 +18,8 @@
 #include "pipeline.h"
 #include "select.h"
 #include "startrails.h"
+#include "testutil.h"
 #include "video.h"
-
-static char root[64];
 
 /* --- deflicker ---------------------------------------------------------------- */
 
@@ -188,7 +179,7 @@ static void add_frame(char p, int i, int w, int h, int sidecar_w, const char *br
 	char dir[256], path[512], side[512], text[512];
 	size_t size;
 
-	snprintf(dir, sizeof(dir), "%s/helios/profile-%c/2026-11-27", root, p);
+	snprintf(dir, sizeof(dir), "%s/helios/profile-%c/2026-11-27", test_dir, p);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	snprintf(path, sizeof(path), "%s/capture_20261127_06%02d%02d_000%s.jpg", dir, i * 10 / 60,
 		 i * 10 % 60, bracket);
@@ -230,9 +221,9 @@ static void test_select_skips_with_reasons(void **state)
 		add_frame('a', i, 64, 48, i == 2 ? -1 : i == 4 ? 32 : 0, "");
 	/* frame 6: its bytes differ from the sidecar's size (a partial copy) */
 	snprintf(path, sizeof(path),
-		 "%s/helios/profile-a/2026-11-27/capture_20261127_060100_000.jpg", root);
+		 "%s/helios/profile-a/2026-11-27/capture_20261127_060100_000.jpg", test_dir);
 	assert_int_equal(truncate(path, 100), 0);
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
 	assert_int_equal(s.count, 5);
 	assert_int_equal(s.width, 64);
 	assert_int_equal(s.height, 48);
@@ -257,20 +248,21 @@ static void test_select_failures(void **state)
 	(void)state;
 	add_frame('a', 0, 64, 48, 0, "");
 	add_frame('b', 1, 64, 48, 0, "");
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why),
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why),
 			 SL_ERR_NOTFOUND);
 	assert_non_null(strstr(why, "unknown camera 'nosuch'"));
 	selection_free(&s);
 	job = range_job("helios", 'a');
 	job.from_ms += 86400000;
 	job.to_ms += 86400000;
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why),
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why),
 			 SL_ERR_NOTFOUND);
 	assert_non_null(strstr(why, "no frames of camera 'helios' profile 'a' between "
 				    "2026-11-28T06:00:00.000Z and"));
 	selection_free(&s);
 	job = range_job("helios", 0); /* two profiles in range: which one? */
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_ERR_INVAL);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why),
+			 SL_ERR_INVAL);
 	assert_non_null(strstr(why, "'profile' is required"));
 	assert_non_null(strstr(why, "a") && strstr(why, "b"));
 	selection_free(&s);
@@ -290,23 +282,24 @@ static void test_select_brackets(void **state)
 			snprintf(suffix, sizeof(suffix), "_bracket%d", b);
 			add_frame('d', i, 64, 48, 0, suffix);
 		}
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
 	assert_int_equal(s.count, 3); /* the middle exposure of each bracket */
 	for (size_t i = 0; i < s.count; i++)
 		assert_non_null(strstr(s.frames[i].rel, "_bracket1.jpg"));
 	selection_free(&s);
 	job.bracket = 2;
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
 	assert_non_null(strstr(s.frames[0].rel, "_bracket2.jpg"));
 	selection_free(&s);
 	/* to fuse: one entry a slot, the middle exposure in front, the others
 	 * beside it; slot 1 lost its middle one and keeps the two it has */
 	snprintf(gone, sizeof(gone),
-		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json", root);
+		 "%s/helios/profile-d/2026-11-27/capture_20261127_060010_000_bracket1.json",
+		 test_dir);
 	assert_int_equal(unlink(gone), 0);
 	job.bracket = -1;
 	job.hdr = true;
-	assert_int_equal(select_frames(root, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
+	assert_int_equal(select_frames(test_dir, &job, job.from_ms, job.to_ms, &s, why), SL_OK);
 	assert_int_equal(s.count, 3);
 	assert_non_null(strstr(s.frames[0].rel, "_bracket1.jpg"));
 	assert_int_equal(s.frames[0].nothers, 2);
@@ -328,7 +321,7 @@ static void test_select_folder(void **state)
 	char why[ERRMSG_MAX] = "";
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/folder", root);
+	snprintf(dir, sizeof(dir), "%s/folder", test_dir);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	for (int i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/f_%d.jpg", dir, 3 - i);
@@ -391,7 +384,6 @@ static void write_stripes(const char *path, int w, int h, double period)
 	unsigned char *rgb = malloc((size_t)w * h * 3), *jpeg = NULL;
 	unsigned long len = 0;
 	tjhandle tj = tjInitCompress();
-	FILE *f;
 
 	assert_non_null(rgb);
 	assert_non_null(tj);
@@ -403,10 +395,7 @@ static void write_stripes(const char *path, int w, int h, double period)
 	}
 	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &jpeg, &len, TJSAMP_420, 100, 0),
 			 0);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(jpeg, 1, len, f), len);
-	fclose(f);
+	assert_int_equal(file_write_atomic(path, jpeg, len), 0);
 	tjFree(jpeg);
 	tjDestroy(tj);
 	free(rgb);
@@ -427,7 +416,7 @@ static void test_decode_fine_detail(void **state)
 	double lo = 1e9, hi = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/stripes.jpg", root);
+	snprintf(path, sizeof(path), "%s/stripes.jpg", test_dir);
 	write_stripes(path, 1014, 760, 5.0);
 	t.scale_num = decode_pick_scale(1014, 760, t.out_w, t.out_h);
 	assert_int_equal(t.scale_num, 4);
@@ -579,9 +568,9 @@ static void stack(const char *dark, unsigned char *grey, struct video_result *re
 	struct selection s;
 	struct startrails_plan p = {&s, 0, dark, 2, out, thumb};
 
-	snprintf(dir, sizeof(dir), "%s/night", root);
-	snprintf(out, sizeof(out), "%s/trails.jpg", root);
-	snprintf(thumb, sizeof(thumb), "%s/trails_thumb.jpg", root);
+	snprintf(dir, sizeof(dir), "%s/night", test_dir);
+	snprintf(out, sizeof(out), "%s/trails.jpg", test_dir);
+	snprintf(thumb, sizeof(thumb), "%s/trails_thumb.jpg", test_dir);
 	assert_int_equal(select_folder(dir, false, &s, why), SL_OK);
 	assert_int_equal(startrails_make(&p, &hooks, res, why), SL_OK);
 	assert_true(access(thumb, F_OK) == 0);
@@ -596,13 +585,13 @@ static void test_startrails_line_and_dark(void **state)
 	struct video_result res;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/night", root);
+	snprintf(dir, sizeof(dir), "%s/night", test_dir);
 	assert_int_equal(mkdir_p(dir, 0755), 0);
 	for (int i = 0; i < 10; i++) { /* the dot moves 4 px a frame: 8..47 */
 		snprintf(path, sizeof(path), "%s/f_%02d.jpg", dir, i);
 		write_sky(path, 8 + 4 * i, true);
 	}
-	snprintf(path, sizeof(path), "%s/dark.jpg", root);
+	snprintf(path, sizeof(path), "%s/dark.jpg", test_dir);
 	write_sky(path, -1, true);
 
 	stack(NULL, grey, &res);
@@ -620,22 +609,6 @@ static void test_startrails_line_and_dark(void **state)
 	assert_true(grey[9 * ST_W + 85] < 40); /* the dark frame took it away */
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(root, sizeof(root), "/tmp/sl-encoder-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,14 +617,15 @@ int main(void)
 	    cmocka_unit_test(test_deflicker_limits),
 	    cmocka_unit_test(test_colour_matrix),
 	    cmocka_unit_test(test_colour_planes),
-	    cmocka_unit_test_setup_teardown(test_select_skips_with_reasons, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_select_failures, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_select_brackets, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_select_folder, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_select_skips_with_reasons, dir_setup,
+					    dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_select_failures, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_select_brackets, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_select_folder, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_output_geometry),
-	    cmocka_unit_test_setup_teardown(test_decode_fine_detail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_decode_fine_detail, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_pipeline_order_and_bound),
-	    cmocka_unit_test_setup_teardown(test_startrails_line_and_dark, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_startrails_line_and_dark, dir_setup, dir_teardown),
 	};
 
 	setenv("TZ", "UTC", 1);

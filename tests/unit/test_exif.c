@@ -1,17 +1,11 @@
 /* test_exif.c - the EXIF block of a frame (agents/capture/exif.c), read back
  * with libexif's own parser from a JPEG TurboJPEG made. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <libexif/exif-data.h>
-#include <stdlib.h>
-#include <string.h>
 #include <turbojpeg.h>
 
 #include "err.h"
 #include "exif.h"
+#include "testutil.h"
 
 static unsigned char *jpeg;
 static unsigned long jpeg_len;

@@ -2,17 +2,11 @@
  * (agents/capture/exposure.c) on a made-up camera: a frame's mean luma is
  * the sRGB curve of scene x exposure x gain, its highlight percentile a
  * fixed step brighter, times from a fake clock. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "exposure.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define T0_MS 1774000000000LL
 
@@ -312,8 +306,7 @@ static void test_state_json_roundtrip(void **state)
 	j = exposure_state_to_json(&r.st);
 	assert_non_null(j);
 	text = json_dumps(j, 0);
-	parsed = json_loads(text, 0, NULL);
-	assert_non_null(parsed);
+	parsed = jparse(text);
 	assert_int_equal(exposure_state_from_json(&back, parsed, why), 0);
 	assert_int_equal(back.exposure_us, r.st.exposure_us);
 	assert_true(back.analogue_gain == r.st.analogue_gain);

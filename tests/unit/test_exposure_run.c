@@ -3,21 +3,14 @@
  * time learned from the shots, where a shot's settings start, brackets
  * within the limits, and the state file (kept across a restart, a corrupt
  * one refused). Times come from a fake clock; the scene is a made-up one. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "exposure_run.h"
 #include "fsutil.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define T0_MS 1774000000000LL
 
@@ -180,12 +173,11 @@ static void test_restart_continues(void **state)
 	const struct profile *p = profile_h(&set);
 	struct exposure_limits lim;
 	struct exposure_setting before, after;
-	char dir[] = "/tmp/test_exposure_run.XXXXXX", path[PATH_MAX], why[ERRMSG_MAX] = "";
+	const char *dir = *state;
+	char path[PATH_MAX], why[ERRMSG_MAX] = "";
 	double scene = -6;
 	int64_t now = T0_MS;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/exposure.json", dir);
 	/* no file yet: empty, no error */
 	assert_int_equal(exposure_run_load(&back, path, why), 0);
@@ -214,8 +206,6 @@ static void test_restart_continues(void **state)
 	assert_non_null(strstr(why, path));
 	assert_int_equal(file_write_atomic(path, "{\"hh\": {}}", 10), 0);
 	assert_true(exposure_run_load(&back, path, why) < 0);
-	unlink(path);
-	rmdir(dir);
 }
 
 /* A state left overnight starts again from the camera's metering, unless
@@ -254,7 +244,7 @@ int main(void)
 	    cmocka_unit_test(test_interval_and_camera_time_learned),
 	    cmocka_unit_test(test_ramp_smooth_within_interval),
 	    cmocka_unit_test(test_brackets_share_the_interval),
-	    cmocka_unit_test(test_restart_continues),
+	    cmocka_unit_test_setup_teardown(test_restart_continues, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_stale_state_starts_from_meter),
 	};
 

@@ -3,15 +3,7 @@
  * table; the crop's place; the rule that keeps focus frames off planned
  * slots; the plan's slots around an instant; base64; and the sim camera's
  * defocus, so that the figure falls as its lens turns away from sharp. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "base64.h"
 #include "camera.h"
@@ -20,6 +12,7 @@
 #include "focus_measure.h"
 #include "plan.h"
 #include "profile.h"
+#include "testutil.h"
 
 #define W 200
 #define H 150
@@ -132,12 +125,11 @@ static void test_request_table(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *o = json_loads(cases[i].json, 0, NULL);
+		json_t *o = jparse(cases[i].json);
 		struct focus_request r;
 		char why[ERRMSG_MAX] = "";
 		int rc;
 
-		assert_non_null(o);
 		rc = focus_request_parse(o, &r, why);
 		if (cases[i].error) {
 			assert_string_equal(err_kind(rc), "invalid"); /* INVAL or RANGE */
@@ -151,9 +143,8 @@ static void test_request_table(void **state)
 
 static void test_request_defaults_and_fields(void **state)
 {
-	json_t *o = json_loads("{\"duration_s\": 30, \"crop\": 0.1, \"x\": 0.2, \"lens_position\": "
-			       "3.5, \"backend_name\": \"dagon\", \"action\": \"start\"}",
-			       0, NULL);
+	json_t *o = jparse("{\"duration_s\": 30, \"crop\": 0.1, \"x\": 0.2, \"lens_position\": "
+			   "3.5, \"backend_name\": \"dagon\", \"action\": \"start\"}");
 	struct focus_request r;
 	char why[ERRMSG_MAX];
 

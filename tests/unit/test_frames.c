@@ -1,24 +1,15 @@
 /* test_frames.c - listing frames of a server images root by name. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "frames.h"
 #include "fsutil.h"
-
-static char root[64];
+#include "testutil.h"
 
 static void touch(const char *rel)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(path, sizeof(path), "%s/%s", test_dir, rel);
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
 	assert_int_equal(mkdir_p(dir, 0755), 0);
@@ -27,9 +18,7 @@ static void touch(const char *rel)
 
 static int setup(void **state)
 {
-	(void)state;
-	snprintf(root, sizeof(root), "/tmp/sl-frames-XXXXXX");
-	if (mkdtemp(root) == NULL)
+	if (dir_setup(state) != 0)
 		return -1;
 	touch("helios/profile-a/2026-11-27/capture_20261127_013547_123.jpg");
 	touch("helios/profile-a/2026-11-27/capture_20261127_013547_123.json");
@@ -41,15 +30,6 @@ static int setup(void **state)
 	touch("helios/profile-a/2026-11-27/notes.txt");
 	touch("selene/profile-a/2026-11-27/capture_20261127_060000.jpg"); /* no ms: seed style */
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd);
 }
 
 static void test_parse_name(void **state)
@@ -78,7 +58,7 @@ static void test_list(void **state)
 	json_t *side;
 
 	(void)state;
-	assert_int_equal(frames_list(root, &q, &l), 0);
+	assert_int_equal(frames_list(test_dir, &q, &l), 0);
 	assert_int_equal(l.count, 6); /* temp files and notes are not frames */
 	assert_string_equal(l.items[1].camera, "selene"); /* sorted by time across cameras */
 	frame_list_free(&l);
@@ -86,30 +66,30 @@ static void test_list(void **state)
 	q.camera = "helios";
 	q.profile = 'a';
 	q.newest_first = true;
-	assert_int_equal(frames_list(root, &q, &l), 0);
+	assert_int_equal(frames_list(test_dir, &q, &l), 0);
 	assert_int_equal(l.count, 3);
 	assert_string_equal(l.items[0].path,
 			    "helios/profile-a/2026-11-28/capture_20261128_000000_000.jpg");
-	side = frames_load_sidecar(root, l.items[2].path);
+	side = frames_load_sidecar(test_dir, l.items[2].path);
 	assert_non_null(side);
 	assert_int_equal(json_integer_value(json_object_get(side, "size")), 1);
 	json_decref(side);
-	assert_null(frames_load_sidecar(root, l.items[1].path)); /* has none */
-	assert_null(frames_load_sidecar(root, "../etc/passwd.jpg"));
+	assert_null(frames_load_sidecar(test_dir, l.items[1].path)); /* has none */
+	assert_null(frames_load_sidecar(test_dir, "../etc/passwd.jpg"));
 	frame_list_free(&l);
 
 	/* [from, to): the 23:59:59.999 frame is in, midnight is out */
 	q.newest_first = false;
 	q.from_ms = 1795743347123LL;
 	q.to_ms = 1795824000000LL; /* 2026-11-28T00:00:00Z */
-	assert_int_equal(frames_list(root, &q, &l), 0);
+	assert_int_equal(frames_list(test_dir, &q, &l), 0);
 	assert_int_equal(l.count, 2);
 	frame_list_free(&l);
 
 	q.camera = "nobody";
-	assert_int_equal(frames_list(root, &q, &l), SL_ERR_NOTFOUND);
+	assert_int_equal(frames_list(test_dir, &q, &l), SL_ERR_NOTFOUND);
 	q.camera = "../etc";
-	assert_int_equal(frames_list(root, &q, &l), SL_ERR_NOTFOUND);
+	assert_int_equal(frames_list(test_dir, &q, &l), SL_ERR_NOTFOUND);
 }
 
 /* A frame path that just fits PATH_MAX leaves no room for its sidecar's one
@@ -138,5 +118,5 @@ int main(void)
 		cmocka_unit_test(test_sidecar_path_at_limit),
 	};
 
-	return cmocka_run_group_tests_name("frames", tests, setup, teardown);
+	return cmocka_run_group_tests_name("frames", tests, setup, dir_teardown);
 }

@@ -2,18 +2,11 @@
  * Assistant devices without a broker: their discovery payloads (ids,
  * topics, availability, diagnostic entities) and the worker's status as
  * the job states it publishes make it. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "config.h"
 #include "err.h"
 #include "ha_encoder.h"
 #include "ha_transfer.h"
+#include "testutil.h"
 
 static struct config test_config(void)
 {
@@ -21,14 +14,6 @@ static struct config test_config(void)
 
 	strcpy(c.topic_root, "sky");
 	return c;
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	assert_non_null(s);
-	return s;
 }
 
 static const json_t *cmp(const json_t *d, const char *key)
@@ -56,12 +41,13 @@ static void test_encoder_device(void **state)
 	d = ha_encoder_discovery(&c, "w-1", NULL, dev_id);
 	assert_non_null(d);
 	assert_string_equal(dev_id, "skylapse_encoder_w_1");
-	assert_string_equal(str(json_array_get(json_object_get(d, "availability"), 0), "topic"),
+	assert_string_equal(jstr(json_array_get(json_object_get(d, "availability"), 0), "topic"),
 			    "sky/encoder/w-1/availability");
-	assert_string_equal(str(cmp(d, "running"), "state_topic"), "sky/encoder/w-1/status");
-	assert_string_equal(str(cmp(d, "running"), "unique_id"), "skylapse_encoder_w_1_running");
-	assert_string_equal(str(cmp(d, "latest_timelapse"), "image_topic"), "sky/encoder/thumbnail");
-	assert_string_equal(str(cmp(d, "last_video"), "device_class"), "timestamp");
+	assert_string_equal(jstr(cmp(d, "running"), "state_topic"), "sky/encoder/w-1/status");
+	assert_string_equal(jstr(cmp(d, "running"), "unique_id"), "skylapse_encoder_w_1_running");
+	assert_string_equal(jstr(cmp(d, "latest_timelapse"), "image_topic"),
+			    "sky/encoder/thumbnail");
+	assert_string_equal(jstr(cmp(d, "last_video"), "device_class"), "timestamp");
 	assert_false(diagnostic(d, "running"));
 	assert_true(diagnostic(d, "last_error") && diagnostic(d, "error_kind") &&
 		    diagnostic(d, "version") && diagnostic(d, "jobs_failed"));
@@ -97,11 +83,11 @@ static void test_encoder_status(void **state)
 	assert_int_equal(json_integer_value(json_object_get(st, "queued")), 2);
 	assert_int_equal(json_integer_value(json_object_get(st, "jobs_done")), 1);
 	assert_int_equal(json_integer_value(json_object_get(st, "jobs_failed")), 1);
-	assert_string_equal(str(st, "last_job"), "j1");
-	assert_string_equal(str(st, "last_video_at"), "2026-12-06T20:00:00.000Z");
-	assert_string_equal(str(st, "last_error"), "no frames");
-	assert_string_equal(str(st, "error_kind"), "not_found");
-	assert_string_equal(str(st, "last_error_at"), "2026-12-06T20:01:00.000Z");
+	assert_string_equal(jstr(st, "last_job"), "j1");
+	assert_string_equal(jstr(st, "last_video_at"), "2026-12-06T20:00:00.000Z");
+	assert_string_equal(jstr(st, "last_error"), "no frames");
+	assert_string_equal(jstr(st, "error_kind"), "not_found");
+	assert_string_equal(jstr(st, "last_error_at"), "2026-12-06T20:01:00.000Z");
 	json_decref(st);
 	/* a fresh worker: nulls, not empty strings */
 	h = (struct ha_encoder){0};
@@ -119,24 +105,25 @@ static void test_transfer_device(void **state)
 	(void)state;
 	d = ha_transfer_discovery(&c, NULL, "http://server:8082");
 	assert_non_null(d);
-	assert_string_equal(str(json_object_get(d, "device"), "configuration_url"),
+	assert_string_equal(jstr(json_object_get(d, "device"), "configuration_url"),
 			    "http://server:8082");
-	assert_string_equal(str(json_array_get(json_object_get(d, "availability"), 0), "topic"),
+	assert_string_equal(jstr(json_array_get(json_object_get(d, "availability"), 0), "topic"),
 			    "sky/transfer/availability");
-	assert_string_equal(str(cmp(d, "backlog"), "state_topic"), "sky/transfer/status");
-	assert_string_equal(str(cmp(d, "last_sync"), "device_class"), "timestamp");
-	assert_string_equal(str(cmp(d, "error_kind"), "unique_id"), "skylapse_transfer_error_kind");
+	assert_string_equal(jstr(cmp(d, "backlog"), "state_topic"), "sky/transfer/status");
+	assert_string_equal(jstr(cmp(d, "last_sync"), "device_class"), "timestamp");
+	assert_string_equal(jstr(cmp(d, "error_kind"), "unique_id"),
+			    "skylapse_transfer_error_kind");
 	assert_false(diagnostic(d, "last_sync") || diagnostic(d, "backlog"));
 	assert_true(diagnostic(d, "error_kind") && diagnostic(d, "last_error"));
 	json_decref(d);
 	/* one transfer per Pi: a device each, on its camera's topics */
 	d = ha_transfer_discovery(&c, "selene", NULL);
 	assert_non_null(d);
-	assert_string_equal(str(json_object_get(d, "device"), "name"), "Skylapse transfer selene");
-	assert_string_equal(str(json_array_get(json_object_get(d, "availability"), 0), "topic"),
+	assert_string_equal(jstr(json_object_get(d, "device"), "name"), "Skylapse transfer selene");
+	assert_string_equal(jstr(json_array_get(json_object_get(d, "availability"), 0), "topic"),
 			    "sky/transfer/selene/availability");
-	assert_string_equal(str(cmp(d, "backlog"), "state_topic"), "sky/transfer/selene/status");
-	assert_string_equal(str(cmp(d, "backlog"), "unique_id"),
+	assert_string_equal(jstr(cmp(d, "backlog"), "state_topic"), "sky/transfer/selene/status");
+	assert_string_equal(jstr(cmp(d, "backlog"), "unique_id"),
 			    "skylapse_transfer_selene_backlog");
 	json_decref(d);
 }

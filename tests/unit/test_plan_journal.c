@@ -2,23 +2,17 @@
  * planned slot taken once, by request or by plan, on a fake clock), the
  * journal of unpublished announcements (append, torn lines, clear) and the
  * frames recalled at start (what a kill mid-write leaves, tidied). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "journal.h"
 #include "jsonx.h"
 #include "plan.h"
 #include "recall.h"
 #include "slotbook.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 static void test_plan_parse_and_slots(void **state)
@@ -121,9 +115,7 @@ static void test_slotbook_takes_each_slot_once(void **state)
 	assert_int_equal(slotbook_claim(b, &b0), SLOT_TAKEN);
 	e = slotbook_find(b, &b0);
 	assert_true(e->done && e->rc == 0);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(e->frames, 0), "path")),
-	    "profile-b/0.jpg");
+	assert_string_equal(jstr(json_array_get(e->frames, 0), "path"), "profile-b/0.jpg");
 	/* a failed slot answers late requests with its failure */
 	slotbook_key(&a1, "sunrise", S + 1000, 'a');
 	assert_int_equal(slotbook_claim(b, &a1), SLOT_SHOOT);
@@ -151,13 +143,12 @@ static void test_slotbook_takes_each_slot_once(void **state)
 
 static void test_journal(void **state)
 {
-	char dir[] = "/tmp/sl-journal-XXXXXX", path[PATH_MAX];
+	const char *dir = *state;
+	char path[PATH_MAX];
 	json_t *a = json_pack("{s:s}", "path", "a.jpg"), *b = json_pack("{s:s}", "path", "b.jpg");
 	json_t *got;
 	int fd;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
 	got = journal_read(path); /* none yet: empty */
 	assert_int_equal(json_array_size(got), 0);
@@ -170,13 +161,11 @@ static void test_journal(void **state)
 	close(fd);
 	got = journal_read(path);
 	assert_int_equal(json_array_size(got), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 1), "path")),
-			    "b.jpg");
+	assert_string_equal(jstr(json_array_get(got, 1), "path"), "b.jpg");
 	json_decref(got);
 	assert_int_equal(journal_clear(path), 0);
 	assert_int_equal(journal_clear(path), 0); /* twice is fine */
 	assert_int_not_equal(access(path, F_OK), 0);
-	rmdir(dir);
 	json_decref(a);
 	json_decref(b);
 }
@@ -184,13 +173,9 @@ static void test_journal(void **state)
 static void put(const char *dir, const char *name, const char *text)
 {
 	char path[PATH_MAX];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(file_write_atomic(path, text, strlen(text)), 0);
 }
 
 static bool there(const char *dir, const char *name)
@@ -203,14 +188,13 @@ static bool there(const char *dir, const char *name)
 
 static void test_recall(void **state)
 {
-	char root[] = "/tmp/sl-recall-XXXXXX", day[PATH_MAX], old_day[PATH_MAX], cmd[PATH_MAX + 16];
+	const char *root = *state;
+	char day[PATH_MAX], old_day[PATH_MAX], cmd[PATH_MAX + 16];
 	static const char *const names[] = {"capture_20260621_180100_000", "capture_20260621_180105_000",
 					    "capture_20260621_170000_000"};
 	int64_t since;
 	json_t *got;
 
-	(void)state;
-	assert_non_null(mkdtemp(root));
 	snprintf(day, sizeof(day), "%s/profile-a/2026-06-21", root);
 	snprintf(old_day, sizeof(old_day), "%s/profile-a/2026-06-20", root);
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s", day, old_day);
@@ -237,7 +221,7 @@ static void test_recall(void **state)
 
 	got = recall_frames(root, since, 1); /* the newest only */
 	assert_int_equal(json_array_size(got), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "path")),
+	assert_string_equal(jstr(json_array_get(got, 0), "path"),
 			    "profile-a/2026-06-21/capture_20260621_180105_000.jpg");
 	json_decref(got);
 	assert_false(there(day, "capture_20260621_180110_000.jpg"));
@@ -247,11 +231,9 @@ static void test_recall(void **state)
 	assert_true(there(old_day, "capture_20260620_180000_000.jpg"));
 	got = recall_frames(root, since, 10); /* oldest first */
 	assert_int_equal(json_array_size(got), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 0), "captured_at")),
+	assert_string_equal(jstr(json_array_get(got, 0), "captured_at"),
 			    "2026-06-21T18:01:00.000Z");
 	json_decref(got);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -259,8 +241,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_parse_and_slots),
 		cmocka_unit_test(test_slotbook_takes_each_slot_once),
-		cmocka_unit_test(test_journal),
-		cmocka_unit_test(test_recall),
+		cmocka_unit_test_setup_teardown(test_journal, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(test_recall, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("plan_journal", tests, NULL, NULL);

@@ -6,16 +6,9 @@
  * tables: a JSON text and the answer (or message substring) it must give.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "profile.h"
+#include "testutil.h"
 
 #define EPS 1e-9
 
@@ -25,16 +18,6 @@
 		if (!(fabs(a_ - b_) < EPS))                                            \
 			fail_msg("%s = %.12g, want %.12g", #a, a_, b_);                 \
 	} while (0)
-
-static json_t *parse(const char *text)
-{
-	json_error_t err;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
-
-	if (j == NULL)
-		fail_msg("test JSON does not parse: %s: %s", text, err.text);
-	return j;
-}
 
 /* ---- adaptive white balance ---- */
 
@@ -324,7 +307,7 @@ static void test_load_good(void **state)
 	struct profile_set set;
 	const struct profile *p;
 	char why[ERRMSG_MAX] = "";
-	json_t *cfg = parse("{"
+	json_t *cfg = jparse("{"
 		"\"A\": {\"name\": \"Alpha\", \"enabled\": false, \"metering\": \"center\", \"iso\": 100},"
 		"\"c\": {\"enabled\": true, \"ev\": 1.5},"
 		"\"z\": {\"name\": \"Zulu\", \"exposure_us\": 20000, \"analogue_gain\": 2.0},"
@@ -476,7 +459,7 @@ static void test_load_bad(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct profile_set set, before;
 		char why[ERRMSG_MAX] = "";
-		json_t *cfg = parse(cases[i].json);
+		json_t *cfg = jparse(cases[i].json);
 		int rc;
 
 		profile_set_builtin(&set);
@@ -571,7 +554,7 @@ static void test_controls(void **state)
 	(void)state;
 	profile_set_builtin(&set);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *ov = cases[i].overrides ? parse(cases[i].overrides) : NULL;
+		json_t *ov = cases[i].overrides ? jparse(cases[i].overrides) : NULL;
 		struct camera_controls c;
 		char why[ERRMSG_MAX] = "";
 		char label[160];
@@ -592,7 +575,7 @@ static void test_controls_manual_profile(void **state)
 	struct profile_set set;
 	struct camera_controls c;
 	char why[ERRMSG_MAX] = "";
-	json_t *cfg = parse("{\"m\": {\"exposure_us\": 4000, \"analogue_gain\": 1.16}}");
+	json_t *cfg = jparse("{\"m\": {\"exposure_us\": 4000, \"analogue_gain\": 1.16}}");
 
 	(void)state;
 	assert_int_equal(profile_set_load(&set, cfg, why), 0);
@@ -648,7 +631,7 @@ static void test_overrides_bad(void **state)
 	(void)state;
 	profile_set_builtin(&set);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *ov = parse(cases[i].overrides);
+		json_t *ov = jparse(cases[i].overrides);
 		struct camera_controls c, before;
 		char why[ERRMSG_MAX] = "";
 		int rc;
@@ -670,7 +653,7 @@ static void test_bracket(void **state)
 	struct camera_controls base, c;
 	char why[ERRMSG_MAX] = "";
 	const struct profile *d;
-	json_t *manual = parse("{\"exposure_us\": 10000, \"analogue_gain\": 2}");
+	json_t *manual = jparse("{\"exposure_us\": 10000, \"analogue_gain\": 2}");
 	static const double want_ev[] = {-2.0, 0.0, 2.0};
 	static const int want_us[] = {2500, 10000, 40000};
 

@@ -6,16 +6,7 @@
  * schedule switches and their state file, and the scheduler's extra
  * configuration checks.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "slots.h"
 #include "../../agents/scheduler/check.h"
@@ -23,6 +14,7 @@
 #include "../../agents/scheduler/switches.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 /* --- cadence ------------------------------------------------------------ */
@@ -171,15 +163,9 @@ static void test_overlapping_schedules_keep_their_cadence(void **state)
 
 static void load(struct config *c, const char *json)
 {
-	char path[] = "/tmp/skylapse-test-scheduler-XXXXXX";
 	struct config_problems p;
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	assert_int_equal(config_load(c, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(c, json, &p), 0);
 	assert_int_equal(time_set_zone(c->timezone), 0);
 }
 
@@ -191,14 +177,6 @@ static void assert_keys(const json_t *o, const char *const *keys)
 	for (; keys[n]; n++)
 		assert_non_null(json_object_get(o, keys[n]));
 	assert_int_equal(json_object_size(o), n);
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	assert_non_null(s);
-	return s;
 }
 
 /* --- plan JSON ---------------------------------------------------------- */
@@ -220,32 +198,32 @@ static void test_plan_json_seed_config(void **state)
 	assert_int_equal(time_set_zone(c.timezone), 0);
 	plan = plan_date_json(&c, 2025, 6, 21);
 	assert_keys(plan, top);
-	assert_string_equal(str(plan, "date"), "2025-06-21");
-	assert_string_equal(str(plan, "timezone"), "America/Denver");
+	assert_string_equal(jstr(plan, "date"), "2025-06-21");
+	assert_string_equal(jstr(plan, "timezone"), "America/Denver");
 	sun = json_object_get(plan, "sun");
 	assert_int_equal(json_object_size(sun), 9);
 	/* PyEphem, data/sun_reference.h: sunrise 05:33:53.219, sunset 20:32:28.648 */
-	assert_string_equal(str(sun, "sunrise"), "2025-06-21T05:33:53-06:00");
-	assert_string_equal(str(sun, "sunset"), "2025-06-21T20:32:28-06:00");
+	assert_string_equal(jstr(sun, "sunrise"), "2025-06-21T05:33:53-06:00");
+	assert_string_equal(jstr(sun, "sunset"), "2025-06-21T20:32:28-06:00");
 	w = json_object_get(plan, "windows");
 	assert_int_equal(json_array_size(w), 3);
 	json_array_foreach(w, i, sun) assert_keys(sun, win);
-	assert_string_equal(str(json_array_get(w, 0), "schedule"), "sunrise");
-	assert_string_equal(str(json_array_get(w, 0), "start"), "2025-06-21T05:03:53-06:00");
-	assert_string_equal(str(json_array_get(w, 0), "end"), "2025-06-21T06:03:53-06:00");
+	assert_string_equal(jstr(json_array_get(w, 0), "schedule"), "sunrise");
+	assert_string_equal(jstr(json_array_get(w, 0), "start"), "2025-06-21T05:03:53-06:00");
+	assert_string_equal(jstr(json_array_get(w, 0), "end"), "2025-06-21T06:03:53-06:00");
 	/* the camera's plan to the millisecond: its slots must fall on the scheduler's */
 	assert_int_equal(time_parse_iso("2025-06-21T03:00:00-06:00", &now), 0);
 	cam = plan_camera_json(&c, NULL, "dagon", "helios", now);
-	assert_string_equal(str(json_array_get(json_object_get(cam, "windows"), 0), "start"),
+	assert_string_equal(jstr(json_array_get(json_object_get(cam, "windows"), 0), "start"),
 			    "2025-06-21T05:03:53.233-06:00");
 	assert_int_equal(
-	    time_parse_iso(str(json_array_get(json_object_get(cam, "windows"), 0), "start"), &now),
+	    time_parse_iso(jstr(json_array_get(json_object_get(cam, "windows"), 0), "start"), &now),
 	    0);
 	assert_true(now % 1000 == 233);
 	json_decref(cam);
-	assert_string_equal(str(json_array_get(w, 1), "schedule"), "all_day");
-	assert_string_equal(str(json_array_get(w, 1), "start"), "2025-06-21T06:30:00-06:00");
-	assert_string_equal(str(json_array_get(w, 2), "schedule"), "sunset");
+	assert_string_equal(jstr(json_array_get(w, 1), "schedule"), "all_day");
+	assert_string_equal(jstr(json_array_get(w, 1), "start"), "2025-06-21T06:30:00-06:00");
+	assert_string_equal(jstr(json_array_get(w, 2), "schedule"), "sunset");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(w, 2),
 							    "interval_seconds")), 5);
 	assert_string_equal(json_string_value(json_array_get(
@@ -283,10 +261,10 @@ static void test_plan_json_polar_day(void **state)
 	w = json_object_get(plan, "windows");
 	/* no sunrise window; noon and the night window */
 	assert_int_equal(json_array_size(w), 2);
-	assert_string_equal(str(json_array_get(w, 0), "schedule"), "noon");
+	assert_string_equal(jstr(json_array_get(w, 0), "schedule"), "noon");
 	assert_int_equal(json_array_size(json_object_get(json_array_get(w, 0), "profiles")), 2);
-	assert_string_equal(str(json_array_get(w, 1), "schedule"), "night");
-	assert_string_equal(str(json_array_get(w, 1), "end"), "2026-06-22T02:00:00+02:00");
+	assert_string_equal(jstr(json_array_get(w, 1), "schedule"), "night");
+	assert_string_equal(jstr(json_array_get(w, 1), "end"), "2026-06-22T02:00:00+02:00");
 	json_decref(plan);
 	/* polar night: sunrise null too, nautical dawn there */
 	plan = plan_date_json(&c, 2026, 12, 21);
@@ -315,19 +293,19 @@ static void test_camera_plan_today_and_tomorrow(void **state)
 		runs[k] = strcmp(c.schedules[k].name, "noon") != 0; /* noon switched OFF */
 	assert_int_equal(time_parse_iso("2026-06-21T01:00:00+02:00", &now), 0);
 	plan = plan_camera_json(&c, runs, "dagon", "helios", now);
-	assert_string_equal(str(plan, "backend_name"), "dagon");
-	assert_string_equal(str(plan, "camera"), "helios");
-	assert_string_equal(str(plan, "generated_at"), "2026-06-20T23:00:00.000Z");
+	assert_string_equal(jstr(plan, "backend_name"), "dagon");
+	assert_string_equal(jstr(plan, "camera"), "helios");
+	assert_string_equal(jstr(plan, "generated_at"), "2026-06-20T23:00:00.000Z");
 	w = json_object_get(plan, "windows");
 	json_array_foreach(w, i, e) {
-		assert_string_not_equal(str(e, "schedule"), "noon");
-		if (strcmp(str(e, "schedule"), "night") == 0)
+		assert_string_not_equal(jstr(e, "schedule"), "noon");
+		if (strcmp(jstr(e, "schedule"), "night") == 0)
 			night++;
 	}
 	/* the night still running from yesterday, tonight's and tomorrow's */
 	assert_int_equal(night, 3);
-	assert_string_equal(str(json_array_get(w, 0), "start"), "2026-06-20T22:00:00+02:00");
-	assert_string_equal(str(json_array_get(w, 2), "start"), "2026-06-22T22:00:00+02:00");
+	assert_string_equal(jstr(json_array_get(w, 0), "start"), "2026-06-20T22:00:00+02:00");
+	assert_string_equal(jstr(json_array_get(w, 2), "start"), "2026-06-22T22:00:00+02:00");
 	json_decref(plan);
 	config_free(&c);
 }
@@ -343,14 +321,14 @@ static void test_encode_job(void **state)
 	load(&c, polar_json);
 	assert_int_equal(window_for_date(&c, config_schedule(&c, "night"), 2026, 1, 10, &w), 0);
 	job = plan_encode_job(config_schedule(&c, "night"), &w, "helios", 'b');
-	assert_string_equal(str(job, "job_id"), "helios-night-2026-01-10-b");
-	assert_string_equal(str(job, "kind"), "video");
-	assert_string_equal(str(job, "camera"), "helios");
-	assert_string_equal(str(job, "profile"), "b");
-	assert_string_equal(str(job, "from"), "2026-01-10T22:00:00+01:00");
-	assert_string_equal(str(job, "to"), "2026-01-11T02:00:00+01:00");
+	assert_string_equal(jstr(job, "job_id"), "helios-night-2026-01-10-b");
+	assert_string_equal(jstr(job, "kind"), "video");
+	assert_string_equal(jstr(job, "camera"), "helios");
+	assert_string_equal(jstr(job, "profile"), "b");
+	assert_string_equal(jstr(job, "from"), "2026-01-10T22:00:00+01:00");
+	assert_string_equal(jstr(job, "to"), "2026-01-11T02:00:00+01:00");
 	assert_int_equal(json_integer_value(json_object_get(job, "fps")), 24);
-	assert_string_equal(str(job, "codec"), "h265");
+	assert_string_equal(jstr(job, "codec"), "h265");
 	assert_null(json_object_get(job, "auto"));
 	json_decref(job);
 	/* a long schedule name still gives a valid, distinct id */
@@ -358,7 +336,7 @@ static void test_encode_job(void **state)
 	memset(s.name, 'n', ID_MAX);
 	s.name[ID_MAX] = '\0';
 	job = plan_encode_job(&s, &w, "helios", 'b');
-	assert_true(id_is_valid(str(job, "job_id")));
+	assert_true(id_is_valid(jstr(job, "job_id")));
 	json_decref(job);
 	config_free(&c);
 }
@@ -405,12 +383,11 @@ static void test_switch_payloads(void **state)
 
 static void test_switches_kept_across_restarts(void **state)
 {
-	char dir[] = "/tmp/skylapse-test-switches-XXXXXX", path[256];
+	const char *dir = *state;
+	char path[256];
 	struct switches sw;
 	struct schedule s = {.name = "sunset", .enabled = true};
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/switches.json", dir);
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_true(switches_runs(&sw, &s));
@@ -431,8 +408,6 @@ static void test_switches_kept_across_restarts(void **state)
 	assert_int_equal(file_write_atomic(path, "[1]", 3), 0);
 	assert_int_equal(switches_load(&sw, path), SL_ERR_PARSE);
 	assert_int_equal(sw.n, 0);
-	unlink(path);
-	rmdir(dir);
 }
 
 /* --- checks ------------------------------------------------------------- */
@@ -499,7 +474,8 @@ int main(void)
 		cmocka_unit_test(test_encode_job),
 		cmocka_unit_test(test_default_profiles),
 		cmocka_unit_test(test_switch_payloads),
-		cmocka_unit_test(test_switches_kept_across_restarts),
+		cmocka_unit_test_setup_teardown(test_switches_kept_across_restarts, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_extra_checks),
 	};
 

@@ -7,16 +7,7 @@
  * closing, slots taken, missed and unsent, answers and their absence, the
  * auto timelapse at a window's end, the decision on error_kind.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "../../agents/scheduler/core.h"
 #include "../../agents/scheduler/plan.h"
@@ -25,6 +16,7 @@
 #include "mqtt.h"
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 #define S 1000LL
@@ -57,16 +49,10 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[] = "/tmp/skylapse-test-scheduler-core-XXXXXX";
 	struct config_problems p;
 	bool runs[3] = {true, true, true};
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, config_json, strlen(config_json)), (ssize_t)strlen(config_json));
-	close(fd);
-	assert_int_equal(config_load(&f->cfg, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(&f->cfg, config_json, &p), 0);
 	assert_int_equal(time_set_zone(f->cfg.timezone), 0);
 	snprintf(f->cfg.backend_name, sizeof(f->cfg.backend_name), "dagon");
 	snprintf(f->cfg.topic_root, sizeof(f->cfg.topic_root), "sky");
@@ -111,10 +97,9 @@ static const struct sched_msg *nth(const struct sched_out *o, enum sched_msg_kin
 
 static const char *field(const struct sched_msg *m, const char *key, char buf[256])
 {
-	json_t *o = json_loads(m->text, 0, NULL);
+	json_t *o = jparse(m->text);
 	const char *v;
 
-	assert_non_null(o);
 	v = json_string_value(json_object_get(o, key));
 	snprintf(buf, 256, "%s", v ? v : "(none)");
 	json_decref(o);
@@ -140,8 +125,7 @@ static void answer(struct fixture *f, const char *camera, const char *rid, const
 	json_t *o;
 
 	snprintf(text, sizeof(text), "{\"request_id\": \"%s\", %s}", rid, extra);
-	o = json_loads(text, 0, NULL);
-	assert_non_null(o);
+	o = jparse(text);
 	sched_out_clear(&f->out);
 	core_result(&f->core, camera, o, at, &f->out);
 	json_decref(o);
@@ -559,11 +543,9 @@ static void test_denied_is_decided_on_error_kind(void **state)
 	st = status_json(&f->core, &cache, f->noon + S, f->noon, 0);
 	assert_non_null(st);
 	cams = json_object_get(st, "cameras");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(cams, 0), "error")),
-			    "no");
-	assert_string_equal(
-		json_string_value(json_object_get(json_array_get(cams, 0), "error_kind")), "denied");
-	assert_string_equal(json_string_value(json_object_get(st, "authorization_error")), "no");
+	assert_string_equal(jstr(json_array_get(cams, 0), "error"), "no");
+	assert_string_equal(jstr(json_array_get(cams, 0), "error_kind"), "denied");
+	assert_string_equal(jstr(st, "authorization_error"), "no");
 	json_decref(st);
 	status_cache_clear(&cache);
 	f->core.plans_dirty = true;
@@ -729,13 +711,11 @@ static void test_many_cameras_one_stream_each(void **state)
 	tick(f, f->noon - 5 * S);
 	assert_int_equal(count(&f->out, MSG_STATE), 300); /* a plan each, none for stranger */
 	assert_int_equal(to_camera(&f->out, MSG_STATE, "stranger"), 0);
-	plan = json_loads(nth(&f->out, MSG_STATE, 0)->text, 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(plan, "camera")), "cam000");
+	plan = jparse(nth(&f->out, MSG_STATE, 0)->text);
+	assert_string_equal(jstr(plan, "camera"), "cam000");
 	for (size_t i = 0; i < json_array_size(json_object_get(plan, "windows")); i++)
-		assert_string_equal(json_string_value(json_object_get(
-					    json_array_get(json_object_get(plan, "windows"), i),
-					    "schedule")),
-				    "quiet");
+		assert_string_equal(
+		    jstr(json_array_get(json_object_get(plan, "windows"), i), "schedule"), "quiet");
 	json_decref(plan);
 
 	for (int64_t t = f->noon; t < f->noon + 60 * S; t += 10 * S) {

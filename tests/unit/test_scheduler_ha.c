@@ -8,16 +8,7 @@
  * switches, the profile a request naming none gets), today's timelapse job
  * and the next sunrise and sunset.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
-
-#include <cmocka.h>
 
 #include "../../agents/scheduler/ha_backend.h"
 #include "../../agents/scheduler/plan.h"
@@ -25,6 +16,7 @@
 #include "config.h"
 #include "err.h"
 #include "fsutil.h"
+#include "testutil.h"
 #include "timeutil.h"
 
 static const char *const seed_like =
@@ -39,26 +31,12 @@ static const char *const seed_like =
 
 static void load(struct config *c, const char *json)
 {
-	char path[] = "/tmp/skylapse-test-scheduler-ha-XXXXXX";
 	struct config_problems p;
-	int fd = mkstemp(path);
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
-	assert_int_equal(config_load(c, path, NULL, &p), 0);
-	unlink(path);
+	assert_int_equal(test_config_load(c, json, &p), 0);
 	assert_int_equal(time_set_zone(c->timezone), 0);
 	snprintf(c->backend_name, sizeof(c->backend_name), "dagon-1");
 	snprintf(c->topic_root, sizeof(c->topic_root), "sky/test");
-}
-
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	assert_non_null(s);
-	return s;
 }
 
 /* --- discovery ------------------------------------------------------------ */
@@ -81,12 +59,12 @@ static void test_backend_discovery(void **state)
 	assert_string_equal(dev_id, "skylapse_backend_dagon_1");
 	d = ha_backend_discovery(&c, "http://server:8082", NULL);
 	assert_non_null(d);
-	assert_string_equal(str(json_object_get(d, "device"), "configuration_url"),
+	assert_string_equal(jstr(json_object_get(d, "device"), "configuration_url"),
 			    "http://server:8082");
-	assert_string_equal(str(json_object_get(d, "device"), "model"), "Skylapse backend");
-	assert_string_equal(str(json_array_get(json_object_get(d, "availability"), 0), "topic"),
+	assert_string_equal(jstr(json_object_get(d, "device"), "model"), "Skylapse backend");
+	assert_string_equal(jstr(json_array_get(json_object_get(d, "availability"), 0), "topic"),
 			    "sky/test/backend/dagon-1/availability");
-	assert_string_equal(str(d, "availability_mode"), "all");
+	assert_string_equal(jstr(d, "availability_mode"), "all");
 	cmps = json_object_get(d, "components");
 	assert_int_equal(json_object_size(cmps), sizeof(keys) / sizeof(keys[0]));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -94,35 +72,38 @@ static void test_backend_discovery(void **state)
 	json_object_foreach(cmps, key, cmp) {
 		char eid[256];
 
-		snprintf(eid, sizeof(eid), "%s.%s", str(cmp, "platform"), str(cmp, "unique_id"));
-		assert_string_equal(str(cmp, "default_entity_id"), eid);
+		snprintf(eid, sizeof(eid), "%s.%s", jstr(cmp, "platform"), jstr(cmp, "unique_id"));
+		assert_string_equal(jstr(cmp, "default_entity_id"), eid);
 		assert_null(json_object_get(cmp, "object_id"));
-		assert_null(json_object_get(ids, str(cmp, "unique_id"))); /* unique */
-		json_object_set_new(ids, str(cmp, "unique_id"), json_true());
-		assert_true(strncmp(str(cmp, "unique_id"), dev_id, strlen(dev_id)) == 0);
+		assert_null(json_object_get(ids, jstr(cmp, "unique_id"))); /* unique */
+		json_object_set_new(ids, jstr(cmp, "unique_id"), json_true());
+		assert_true(strncmp(jstr(cmp, "unique_id"), dev_id, strlen(dev_id)) == 0);
 	}
 	/* the technical sensors are diagnostic entities, the others primary */
-	assert_string_equal(str(json_object_get(cmps, "encoder_queue"), "entity_category"),
+	assert_string_equal(jstr(json_object_get(cmps, "encoder_queue"), "entity_category"),
 			    "diagnostic");
-	assert_string_equal(str(json_object_get(cmps, "version"), "entity_category"),
+	assert_string_equal(jstr(json_object_get(cmps, "version"), "entity_category"),
 			    "diagnostic");
 	assert_null(json_object_get(json_object_get(cmps, "next_sunset"), "entity_category"));
 	assert_null(json_object_get(json_object_get(cmps, "schedule_a_b"), "entity_category"));
 	/* the two schedules that differ by '-' and '_' keep their own topics */
 	cmp = json_object_get(cmps, "schedule_a_b");
-	assert_string_equal(str(cmp, "platform"), "switch");
-	assert_string_equal(str(cmp, "command_topic"), "sky/test/backend/dagon-1/schedules/a-b/set");
-	assert_string_equal(str(cmp, "state_topic"), "sky/test/backend/dagon-1/schedules/a-b/state");
-	assert_string_equal(str(cmp, "payload_on"), "ON");
-	assert_string_equal(str(cmp, "payload_off"), "OFF");
+	assert_string_equal(jstr(cmp, "platform"), "switch");
+	assert_string_equal(jstr(cmp, "command_topic"),
+			    "sky/test/backend/dagon-1/schedules/a-b/set");
+	assert_string_equal(jstr(cmp, "state_topic"),
+			    "sky/test/backend/dagon-1/schedules/a-b/state");
+	assert_string_equal(jstr(cmp, "payload_on"), "ON");
+	assert_string_equal(jstr(cmp, "payload_off"), "OFF");
 	cmp = json_object_get(cmps, "schedule_a_b_2");
-	assert_string_equal(str(cmp, "command_topic"), "sky/test/backend/dagon-1/schedules/a_b/set");
+	assert_string_equal(jstr(cmp, "command_topic"),
+			    "sky/test/backend/dagon-1/schedules/a_b/set");
 	cmp = json_object_get(cmps, "timelapse_today");
-	assert_string_equal(str(cmp, "platform"), "button");
-	assert_string_equal(str(cmp, "command_topic"), "sky/test/backend/dagon-1/timelapse/today");
+	assert_string_equal(jstr(cmp, "platform"), "button");
+	assert_string_equal(jstr(cmp, "command_topic"), "sky/test/backend/dagon-1/timelapse/today");
 	cmp = json_object_get(cmps, "next_sunset");
-	assert_string_equal(str(cmp, "device_class"), "timestamp");
-	assert_string_equal(str(cmp, "state_topic"), "sky/test/backend/dagon-1/status");
+	assert_string_equal(jstr(cmp, "device_class"), "timestamp");
+	assert_string_equal(jstr(cmp, "state_topic"), "sky/test/backend/dagon-1/status");
 	json_decref(d);
 	/* without BACKEND_URL there is no dashboard to point at; a schedule a
 	 * reload dropped is sent with its platform only (Home Assistant then
@@ -135,7 +116,7 @@ static void test_backend_discovery(void **state)
 	assert_int_equal(json_object_size(cmps), sizeof(keys) / sizeof(keys[0]) + 1);
 	cmp = json_object_get(cmps, "schedule_gone_one");
 	assert_int_equal(json_object_size(cmp), 1);
-	assert_string_equal(str(cmp, "platform"), "switch");
+	assert_string_equal(jstr(cmp, "platform"), "switch");
 	assert_non_null(json_object_get(json_object_get(cmps, "schedule_a_b"), "command_topic"));
 	json_decref(removed);
 	json_decref(d);
@@ -216,12 +197,11 @@ static void test_profile_payloads(void **state)
 
 static void test_profiles_kept_with_switches(void **state)
 {
-	char dir[] = "/tmp/skylapse-test-selections-XXXXXX", path[256];
+	const char *dir = *state;
+	char path[256];
 	struct schedule s = {.name = "sunset", .enabled = true};
 	struct switches sw;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/switches.json", dir);
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_int_equal(switches_profile(&sw, "helios"), '\0');
@@ -264,8 +244,6 @@ static void test_profiles_kept_with_switches(void **state)
 	assert_int_equal(switches_load(&sw, path), 0);
 	assert_int_equal(sw.ncam, 401);
 	assert_int_equal(switches_profile(&sw, "cam399"), 'b');
-	unlink(path);
-	rmdir(dir);
 }
 
 static void test_default_profiles(void **state)
@@ -314,32 +292,32 @@ static void test_today_job(void **state)
 	(void)state;
 	assert_int_equal(time_set_zone("America/Denver"), 0);
 	a = today("helios", 'g', "2026-06-21T12:01:30.250-06:00");
-	assert_string_equal(str(a, "job_id"), "helios-today-2026-06-21-120130-g");
-	assert_string_equal(str(a, "kind"), "video");
-	assert_string_equal(str(a, "camera"), "helios");
-	assert_string_equal(str(a, "profile"), "g");
-	assert_string_equal(str(a, "from"), "2026-06-21T00:00:00-06:00");
-	assert_string_equal(str(a, "to"), "2026-06-21T12:01:30-06:00");
+	assert_string_equal(jstr(a, "job_id"), "helios-today-2026-06-21-120130-g");
+	assert_string_equal(jstr(a, "kind"), "video");
+	assert_string_equal(jstr(a, "camera"), "helios");
+	assert_string_equal(jstr(a, "profile"), "g");
+	assert_string_equal(jstr(a, "from"), "2026-06-21T00:00:00-06:00");
+	assert_string_equal(jstr(a, "to"), "2026-06-21T12:01:30-06:00");
 	/* the same second is the same job; the next one another */
 	b = today("helios", 'g', "2026-06-21T12:01:30.900-06:00");
-	assert_string_equal(str(a, "job_id"), str(b, "job_id"));
+	assert_string_equal(jstr(a, "job_id"), jstr(b, "job_id"));
 	json_decref(b);
 	b = today("helios", 'g', "2026-06-21T12:01:31-06:00");
-	assert_string_not_equal(str(a, "job_id"), str(b, "job_id"));
+	assert_string_not_equal(jstr(a, "job_id"), jstr(b, "job_id"));
 	json_decref(b);
 	json_decref(a);
 	/* the hour shown twice when the clocks go back names two presses */
 	a = today("helios", 'a', "2026-11-01T01:30:00-06:00");
 	b = today("helios", 'a', "2026-11-01T01:30:00-07:00");
-	assert_string_not_equal(str(a, "job_id"), str(b, "job_id"));
-	assert_string_equal(str(a, "from"), str(b, "from"));
+	assert_string_not_equal(jstr(a, "job_id"), jstr(b, "job_id"));
+	assert_string_equal(jstr(a, "from"), jstr(b, "from"));
 	json_decref(b);
 	json_decref(a);
 	/* a long camera id still makes a valid id */
 	memset(longcam, 'x', ID_MAX);
 	longcam[ID_MAX] = '\0';
 	a = today(longcam, 'a', "2026-06-21T12:00:00-06:00");
-	assert_true(id_is_valid(str(a, "job_id")));
+	assert_true(id_is_valid(jstr(a, "job_id")));
 	json_decref(a);
 }
 
@@ -390,7 +368,8 @@ int main(void)
 		cmocka_unit_test(test_backend_discovery),
 		cmocka_unit_test(test_jobs_table),
 		cmocka_unit_test(test_profile_payloads),
-		cmocka_unit_test(test_profiles_kept_with_switches),
+		cmocka_unit_test_setup_teardown(test_profiles_kept_with_switches, dir_setup,
+						dir_teardown),
 		cmocka_unit_test(test_default_profiles),
 		cmocka_unit_test(test_today_job),
 		cmocka_unit_test(test_next_sun),

@@ -1,12 +1,6 @@
 /* test_slots.c - lib/slots.c: slot k at start + k x interval, as a table. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
 #include "slots.h"
+#include "testutil.h"
 
 #define DAY_MS 86400000LL
 

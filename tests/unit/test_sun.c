@@ -9,18 +9,10 @@
  * fixed polar cases, window edges, bad input and the event names.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 
 #include "err.h"
 #include "sun.h"
+#include "testutil.h"
 
 #include "data/sun_reference.h"
 

@@ -3,24 +3,17 @@
  * matters), the pull and clean-up argv, the clean-up script run locally,
  * parsing rsync's itemized output, classifying failures, and every
  * transition of the state machine against a fake clock. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "cli.h"
+#include "fsutil.h"
 #include "rsync.h"
 #include "settings.h"
 #include "state.h"
-#include "problems.h"
+#include "testutil.h"
 
 static const struct rsync_opts remote = {
     .host = "helios.local",
@@ -217,19 +210,11 @@ static void test_clean_argv_remote(void **state)
 	argv_list_free(&a);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The clean-up script, run by a real sh on a temporary "Pi" folder. */
 static void test_clean_script_runs(void **state)
 {
-	char dir[] = "/tmp/sl-clean-XXXXXX", path[512], out[1024];
+	const char *dir = *state;
+	char path[512], out[1024];
 	const char *list = "profile-a/2026-01-01/capture_20260101_000000_000.jpg\n"
 			   "profile-a/2026-01-01/capture_20260101_000000_000.json\n"
 			   "profile-a/2026-01-02/capture_20260102_000000_000.jpg\n"
@@ -242,8 +227,6 @@ static void test_clean_script_runs(void **state)
 	ssize_t n, got = 0;
 	pid_t pid;
 
-	(void)state;
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01", dir);
 	assert_int_equal(system(NULL) != 0, 1);
 	snprintf(out, sizeof(out), "mkdir -p %s/profile-a/2026-01-01 %s/profile-a/2026-01-02", dir,
@@ -251,12 +234,12 @@ static void test_clean_script_runs(void **state)
 	assert_int_equal(system(out), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01/capture_20260101_000000_000.jpg",
 		 dir);
-	write_file(path, "x");
+	assert_int_equal(file_write_atomic(path, "x", 1), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01/capture_20260101_000000_000.json",
 		 dir);
-	write_file(path, "{}");
+	assert_int_equal(file_write_atomic(path, "{}", 2), 0);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-02/keep.jpg", dir);
-	write_file(path, "y");
+	assert_int_equal(file_write_atomic(path, "y", 1), 0);
 	o.source = dir;
 	assert_int_equal(rsync_clean_argv(&o, &a), SL_OK);
 	assert_string_equal(a.v[0], "sh");
@@ -290,8 +273,6 @@ static void test_clean_script_runs(void **state)
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-02/keep.jpg", dir);
 	assert_int_equal(stat(path, &sb), 0); /* not listed: kept, and so its folder */
 	argv_list_free(&a);
-	snprintf(out, sizeof(out), "rm -rf %s", dir);
-	assert_int_equal(system(out), 0);
 }
 
 static void test_opts_check(void **state)
@@ -631,7 +612,7 @@ int main(void)
 	    cmocka_unit_test(test_ssh_command),
 	    cmocka_unit_test(test_pull_argv),
 	    cmocka_unit_test(test_clean_argv_remote),
-	    cmocka_unit_test(test_clean_script_runs),
+	    cmocka_unit_test_setup_teardown(test_clean_script_runs, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_opts_check),
 	    cmocka_unit_test(test_parse_item),
 	    cmocka_unit_test(test_classify),

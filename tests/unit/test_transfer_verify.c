@@ -4,15 +4,7 @@
  * copy never), hashing jobs on worker threads, and server retention with
  * encode-job guards. Files live in a
  * fresh temporary folder per test. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,6 +16,7 @@
 #include "loop.h"
 #include "retention.h"
 #include "sha256.h"
+#include "testutil.h"
 #include "timeutil.h"
 #include "verify.h"
 
@@ -31,33 +24,6 @@
 #define F1     "profile-a/2026-01-01/capture_20260101_120000_000.jpg"
 #define F2     "profile-a/2026-01-01/capture_20260101_120005_000.jpg"
 #define F3     "profile-b/2026-01-02/capture_20260102_000000_000_bracket1.jpg"
-
-struct fixture {
-	char dir[64];
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sl-xfer-XXXXXX");
-	if (f == NULL || mkdtemp(f->dir) == NULL)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
 
 /* Writes root/rel with `len` bytes and a sidecar describing them; the
  * sidecar's size and hash can be overridden (-1 / NULL: the real ones). */
@@ -134,53 +100,53 @@ static void test_frame_paths(void **state)
 
 static void test_verify_frame(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	struct verify_info info;
 	char why[ERRMSG_MAX], path[PATH_MAX];
 	int64_t want;
 
-	put_frame(f->dir, F1, 5000, -1, NULL, "2026-01-01T12:00:00.250Z");
-	assert_int_equal(verify_frame(f->dir, F1, &info, why), VERIFY_OK);
+	put_frame(root, F1, 5000, -1, NULL, "2026-01-01T12:00:00.250Z");
+	assert_int_equal(verify_frame(root, F1, &info, why), VERIFY_OK);
 	assert_int_equal(info.size, 5000);
 	assert_int_equal(time_parse_iso("2026-01-01T12:00:00.250Z", &want), SL_OK);
 	assert_int_equal(info.captured_ms, want); /* the sidecar's time, not the name's */
 
-	put_frame(f->dir, F2, 5000, 4999, NULL, NULL);
-	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_SIZE);
+	put_frame(root, F2, 5000, 4999, NULL, NULL);
+	assert_int_equal(verify_frame(root, F2, &info, why), VERIFY_SIZE);
 	assert_non_null(strstr(why, "sidecar says 4999"));
 
-	put_frame(f->dir, F2, 5000, -1, NULL, NULL);
-	corrupt(f->dir, F2);
-	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_HASH);
+	put_frame(root, F2, 5000, -1, NULL, NULL);
+	corrupt(root, F2);
+	assert_int_equal(verify_frame(root, F2, &info, why), VERIFY_HASH);
 	/* without captured_at the name's time is used */
 	assert_int_equal(time_parse_iso("2026-01-01T12:00:05Z", &want), SL_OK);
 	assert_int_equal(info.captured_ms, want);
 
 	/* copies longer than one read: the whole copy is compared */
-	put_frame(f->dir, F2, 300001, -1, NULL, NULL);
-	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_OK);
+	put_frame(root, F2, 300001, -1, NULL, NULL);
+	assert_int_equal(verify_frame(root, F2, &info, why), VERIFY_OK);
 	assert_int_equal(info.size, 300001);
-	corrupt(f->dir, F2);
-	assert_int_equal(verify_frame(f->dir, F2, &info, why), VERIFY_HASH);
+	corrupt(root, F2);
+	assert_int_equal(verify_frame(root, F2, &info, why), VERIFY_HASH);
 	assert_non_null(strstr(why, "differs from the sidecar's"));
 
-	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_MISSING);
+	assert_int_equal(verify_frame(root, F3, &info, why), VERIFY_MISSING);
 	assert_non_null(strstr(why, "no copy on the server"));
 
-	put_frame(f->dir, F3, 100, -1, NULL, NULL);
-	snprintf(path, sizeof(path), "%s/%.*s.json", f->dir, (int)strlen(F3) - 4, F3);
+	put_frame(root, F3, 100, -1, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/%.*s.json", root, (int)strlen(F3) - 4, F3);
 	assert_int_equal(file_write_atomic(path, "{\"size\": 100}", 13), 0);
-	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_BAD_SIDECAR);
+	assert_int_equal(verify_frame(root, F3, &info, why), VERIFY_BAD_SIDECAR);
 	assert_int_equal(file_write_atomic(path, "not json", 8), 0);
-	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_BAD_SIDECAR);
+	assert_int_equal(verify_frame(root, F3, &info, why), VERIFY_BAD_SIDECAR);
 	unlink(path);
-	assert_int_equal(verify_frame(f->dir, F3, &info, why), VERIFY_NO_SIDECAR);
-	assert_int_equal(verify_frame(f->dir, "../x.jpg", &info, why), VERIFY_MISSING);
+	assert_int_equal(verify_frame(root, F3, &info, why), VERIFY_NO_SIDECAR);
+	assert_int_equal(verify_frame(root, "../x.jpg", &info, why), VERIFY_MISSING);
 }
 
 static void test_catalog(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	struct catalog c, d;
 	struct frame_rec *r, *again, *fresh[2];
 	char cache[PATH_MAX], path[64];
@@ -213,7 +179,7 @@ static void test_catalog(void **state)
 	r->flags = CAT_VERIFIED; /* not on the Pi any more */
 	assert_int_equal(catalog_add(&c, F3, &r), SL_OK);
 	r->pi_gen = c.gen; /* on the Pi, not verified */
-	snprintf(cache, sizeof(cache), "%s/cache", f->dir);
+	snprintf(cache, sizeof(cache), "%s/cache", root);
 	assert_int_equal(catalog_save(&c, cache, &lines), SL_OK);
 	assert_int_equal(lines, 2); /* the header and F1 */
 	/* appended later: F2 again (verified anew), and F3 not verified (skipped) */
@@ -278,7 +244,7 @@ static bool confirm(struct frame_rec *r, const char *root, enum verify_result *r
 
 static void test_cleanup_selection(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	int64_t now = 1767268800000LL + 3 * DAY_MS, cutoff = cleanup_cutoff_ms(now, 1);
 	char why[ERRMSG_MAX];
 	enum verify_result res;
@@ -287,8 +253,8 @@ static void test_cleanup_selection(void **state)
 
 	assert_int_equal(cutoff, now - DAY_MS);
 	assert_int_equal(catalog_init(&c), SL_OK);
-	put_frame(f->dir, F1, 3000, -1, NULL, NULL);
-	put_frame(f->dir, F2, 3000, -1, NULL, NULL);
+	put_frame(root, F1, 3000, -1, NULL, NULL);
+	put_frame(root, F2, 3000, -1, NULL, NULL);
 	catalog_add(&c, F1, &old_ok);
 	catalog_add(&c, F2, &old_bad);
 	catalog_add(&c, F3, &young);
@@ -313,10 +279,10 @@ static void test_cleanup_selection(void **state)
 	old_ok->flags = CAT_VERIFIED;
 
 	/* the server copy went bad after it was verified: the final hash catches it */
-	corrupt(f->dir, F2);
-	assert_true(confirm(old_ok, f->dir, &res, why));
+	corrupt(root, F2);
+	assert_true(confirm(old_ok, root, &res, why));
 	assert_int_equal(res, VERIFY_OK);
-	assert_false(confirm(old_bad, f->dir, &res, why));
+	assert_false(confirm(old_bad, root, &res, why));
 	assert_int_equal(res, VERIFY_HASH);
 	assert_non_null(strstr(why, "sha256"));
 	assert_false(old_bad->flags & CAT_VERIFIED);
@@ -358,33 +324,25 @@ static void on_drained(void *arg)
 	loop_stop(p->loop);
 }
 
-static int64_t hash_give_up(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	loop_stop(l);
-	return -1;
-}
-
 static void test_hashing_jobs(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	struct hash_probe p = {0};
 	struct frame_rec *r1, *r2, *r3;
 	struct catalog c;
 
-	put_frame(f->dir, F1, 300000, -1, NULL, NULL);
-	put_frame(f->dir, F2, 300000, -1, NULL, NULL);
-	put_frame(f->dir, F3, 1000, -1, NULL, NULL);
-	corrupt(f->dir, F2);
+	put_frame(root, F1, 300000, -1, NULL, NULL);
+	put_frame(root, F2, 300000, -1, NULL, NULL);
+	put_frame(root, F3, 1000, -1, NULL, NULL);
+	corrupt(root, F2);
 	assert_int_equal(catalog_init(&c), SL_OK);
 	assert_int_equal(catalog_add(&c, F1, &r1), SL_OK);
 	assert_int_equal(catalog_add(&c, F2, &r2), SL_OK);
 	assert_int_equal(catalog_add(&c, F3, &r3), SL_OK);
 	assert_int_equal(loop_new(&p.loop), SL_OK);
-	assert_int_equal(hashing_init(&p.h, p.loop, &c, f->dir, on_hashed, on_drained, &p),
+	assert_int_equal(hashing_init(&p.h, p.loop, &c, root, on_hashed, on_drained, &p),
 			 SL_OK);
-	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+	loop_add_timer(p.loop, 20000, give_up, NULL);
 
 	/* one job per frame at a time; results come back on the loop */
 	hashing_submit(&p.h, r1, HASH_VERIFY, true);
@@ -407,7 +365,7 @@ static void test_hashing_jobs(void **state)
 	{
 		struct verify_info info;
 
-		assert_int_equal(verify_stat(f->dir, F1, &info), SL_OK);
+		assert_int_equal(verify_stat(root, F1, &info), SL_OK);
 		r1->mtime_ns = info.mtime_ns;
 	}
 	hashing_submit(&p.h, r1, HASH_VERIFY, true);
@@ -474,7 +432,7 @@ static void on_drained_many(void *arg)
  * (every third copy corrupted, every fifth missing). */
 static void test_hashing_many(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	struct many_probe p = {0};
 	struct frame_rec *r[MANY];
 	struct catalog c;
@@ -483,19 +441,19 @@ static void test_hashing_many(void **state)
 	assert_int_equal(catalog_init(&c), SL_OK);
 	for (int i = 0; i < MANY; i++) {
 		many_name(i, rel, sizeof(rel));
-		put_frame(f->dir, rel, 100000 + 4099 * (size_t)i, -1, NULL, NULL);
+		put_frame(root, rel, 100000 + 4099 * (size_t)i, -1, NULL, NULL);
 		if (i % 3 == 1)
-			corrupt(f->dir, rel);
+			corrupt(root, rel);
 		if (i % 5 == 4) {
-			snprintf(path, sizeof(path), "%s/%s", f->dir, rel);
+			snprintf(path, sizeof(path), "%s/%s", root, rel);
 			assert_int_equal(unlink(path), 0);
 		}
 		assert_int_equal(catalog_add(&c, rel, &r[i]), SL_OK);
 	}
 	assert_int_equal(loop_new(&p.loop), SL_OK);
 	assert_int_equal(
-	    hashing_init(&p.h, p.loop, &c, f->dir, on_hashed_many, on_drained_many, &p), SL_OK);
-	loop_add_timer(p.loop, 20000, hash_give_up, NULL);
+	    hashing_init(&p.h, p.loop, &c, root, on_hashed_many, on_drained_many, &p), SL_OK);
+	loop_add_timer(p.loop, 20000, give_up, NULL);
 	for (int i = 0; i < MANY; i++)
 		hashing_submit(&p.h, r[i], HASH_VERIFY, true);
 	assert_int_equal(loop_run(p.loop), 0);
@@ -638,14 +596,14 @@ static bool keep_none(const char *rel, void *arg)
 
 static void test_retention_run(void **state)
 {
-	struct fixture *f = *state;
+	const char *root = *state;
 	struct retention r = {.days = 2};
 	char cam[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	int64_t now;
 	int deleted;
 
-	snprintf(cam, sizeof(cam), "%s/helios", f->dir);
+	snprintf(cam, sizeof(cam), "%s/helios", root);
 	put_frame(cam, F1, 100, -1, NULL, NULL);
 	put_frame(cam, F2, 100, -1, NULL, NULL);
 	put_frame(cam, F3, 100, -1, NULL, NULL);
@@ -653,7 +611,7 @@ static void test_retention_run(void **state)
 	time_parse_iso("2026-01-10T00:00:00Z", &now);
 	/* F3 (profile b) is needed by a pending job */
 	job(&r, "j9", "{\"state\": \"queued\", \"camera\": \"helios\", \"profile\": \"b\"}", now);
-	assert_int_equal(retention_run(&r, f->dir, "helios", now, keep_f2, NULL, 100, &deleted),
+	assert_int_equal(retention_run(&r, root, "helios", now, keep_f2, NULL, 100, &deleted),
 			 SL_OK);
 	assert_int_equal(deleted, 1); /* F1 only */
 	snprintf(path, sizeof(path), "%s/%s", cam, F1);
@@ -669,17 +627,17 @@ static void test_retention_run(void **state)
 	assert_int_equal(r.deleted_total, 1);
 
 	/* once F2 is off the Pi it goes, and its emptied day folder with it */
-	assert_int_equal(retention_run(&r, f->dir, "helios", now, keep_none, NULL, 0, &deleted),
+	assert_int_equal(retention_run(&r, root, "helios", now, keep_none, NULL, 0, &deleted),
 			 SL_OK);
 	assert_int_equal(deleted, 0); /* at most 0 */
-	assert_int_equal(retention_run(&r, f->dir, "helios", now, keep_none, NULL, 100, &deleted),
+	assert_int_equal(retention_run(&r, root, "helios", now, keep_none, NULL, 100, &deleted),
 			 SL_OK);
 	assert_int_equal(deleted, 1);
 	snprintf(path, sizeof(path), "%s/profile-a/2026-01-01", cam);
 	assert_int_equal(stat(path, &st), -1);
 	r.days = 0;
 	put_frame(cam, F1, 100, -1, NULL, NULL);
-	assert_int_equal(retention_run(&r, f->dir, "helios", now, keep_none, NULL, 100, &deleted),
+	assert_int_equal(retention_run(&r, root, "helios", now, keep_none, NULL, 100, &deleted),
 			 SL_OK);
 	assert_int_equal(deleted, 0); /* off */
 	retention_free(&r);
@@ -689,15 +647,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_frame_paths),
-	    cmocka_unit_test_setup_teardown(test_verify_frame, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cleanup_selection, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hashing_jobs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hashing_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_frame, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_catalog, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_cleanup_selection, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_hashing_jobs, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(test_hashing_many, dir_setup, dir_teardown),
 	    cmocka_unit_test(test_clean_list),
 	    cmocka_unit_test(test_retention_config),
 	    cmocka_unit_test(test_retention_guards),
-	    cmocka_unit_test_setup_teardown(test_retention_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retention_run, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("transfer_verify", tests, NULL, NULL);

@@ -7,18 +7,9 @@
  * latitude 78, and the seed configuration's three windows against the
  * PyEphem table of data/sun_reference.h.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
-
 #include "config.h"
 #include "err.h"
+#include "testutil.h"
 #include "timeutil.h"
 #include "window.h"
 
@@ -314,9 +305,8 @@ static void test_date_bounds_and_sun_json(void **state)
 	}
 	sun = window_sun_json(&c, 2026, 6, 21);
 	assert_int_equal(json_object_size(sun), SUN_EVENT_COUNT);
-	assert_true(
-	    strncmp(json_string_value(json_object_get(sun, "sunrise")), "2026-06-21T05:", 14) == 0);
-	assert_true(strstr(json_string_value(json_object_get(sun, "sunset")), "-06:00") != NULL);
+	assert_true(strncmp(jstr(sun, "sunrise"), "2026-06-21T05:", 14) == 0);
+	assert_true(strstr(jstr(sun, "sunset"), "-06:00") != NULL);
 	json_decref(sun);
 	place(&c, 78.2, 15.6, "Arctic/Longyearbyen");
 	sun = window_sun_json(&c, 2026, 6, 21);
@@ -326,10 +316,8 @@ static void test_date_bounds_and_sun_json(void **state)
 	w.start_ms = iso("2026-06-21T10:00:00Z");
 	w.end_ms = w.start_ms + HOUR_MS;
 	span = window_span_json(&w);
-	assert_string_equal(json_string_value(json_object_get(span, "start")),
-			    "2026-06-21T12:00:00+02:00");
-	assert_string_equal(json_string_value(json_object_get(span, "end")),
-			    "2026-06-21T13:00:00+02:00");
+	assert_string_equal(jstr(span, "start"), "2026-06-21T12:00:00+02:00");
+	assert_string_equal(jstr(span, "end"), "2026-06-21T13:00:00+02:00");
 	json_decref(span);
 }
 

@@ -1,19 +1,14 @@
 /* test_workq.c - lib/workq: every job runs once off the loop thread and is
  * handed back once on it; cancel and free lose nothing; workers run at the
  * lower priority asked for. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "loop.h"
+#include "testutil.h"
 #include "workq.h"
 
 #define JOBS 500
@@ -71,14 +66,6 @@ static void done_job(void *arg, bool ran, void *parg)
 	p->pending_seen = workq_pending(p->q);
 	if (p->stop_when_all && p->done == p->expect)
 		loop_stop(p->loop);
-}
-
-static int64_t give_up(struct loop *l, long id, void *arg)
-{
-	(void)id;
-	(void)arg;
-	loop_stop(l);
-	return -1;
 }
 
 static void setup_probe(struct probe *p, int threads, int nice_inc)
