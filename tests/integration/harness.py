@@ -5,14 +5,13 @@ timeout; nothing sleeps to synchronise. Ports are free ports picked per test.
 """
 import json
 import os
-import queue
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
 import time
+from datetime import timezone
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -110,18 +109,13 @@ class Broker:
         return f"mqtt://127.0.0.1:{self.port}"
 
 
-class Ejabberd:
+class Ejabberd(Broker):
     """ejabberd's MQTT broker (mod_mqtt, Debian's ejabberd) on a free port, as a
     second implementation to run the core tests against (SKYLAPSE_TEST_BROKER=
     ejabberd). It logs clients in only with a user name: anonymous login takes
     any, so LOGIN is set for every client and daemon, and for mosquitto_pub and
     mosquitto_sub through their options file. Each start is a fresh broker (a new
     spool), as a restarted mosquitto without persistence is."""
-
-    def __init__(self, workdir, port=None):
-        self.workdir = Path(workdir)
-        self.port = port or free_port()
-        self.proc = None
 
     def start(self):
         global LOGIN
@@ -158,10 +152,6 @@ class Ejabberd:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
 
 
 def start_test_broker(workdir):
@@ -322,3 +312,26 @@ class Client:
 
 def payload_json(msg):
     return json.loads(msg.payload.decode())
+
+
+def utc_ms(t):
+    """t as the daemons write a time: UTC, to the millisecond, with a Z."""
+    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sim_config(folder, name="config.json", **capture):
+    """Writes folder/name: config/config.json with the sim camera's frames 640x480 and
+    the other capture settings given (sim_width=...); returns its path."""
+    cfg = json.loads((ROOT / "config" / "config.json").read_text())
+    cfg["capture"] = {"sim_width": 640, "sim_height": 480, **capture}
+    path = Path(folder) / name
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+def rss_kib(pid):
+    """The resident memory (VmRSS) of process pid, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, TEST_BROKER, payload_json, wait_for
+from harness import BIN, ROOT, TEST_BROKER, payload_json
 from schemas import validate
 
 CAM = "helios"
@@ -194,11 +194,10 @@ def frame_means(path):
 
 @pytest.fixture
 def env(tmp_path, broker):
-    cfg = json.loads((ROOT / "config" / "config.json").read_text())
-    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    config = shutil.copy(ROOT / "config" / "config.json", tmp_path)  # tests may change it
     return {"MQTT_URL": broker.url, "IMAGES_DIR": str(tmp_path / "images"),
             "TIMELAPSES_DIR": str(tmp_path / "timelapses"),
-            "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "MQTT_TOPIC_ROOT": R}
+            "SKYLAPSE_CONFIG": str(config), "MQTT_TOPIC_ROOT": R}
 
 
 @pytest.fixture

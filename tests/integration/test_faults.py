@@ -13,11 +13,10 @@ import json
 import signal
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Client, payload_json, wait_for
+from harness import ROOT, Client, payload_json, utc_ms, wait_for
 from schemas import validate
 
 CAM = "helios"
@@ -28,10 +27,6 @@ SPEED = 4
 START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))  # the window opens
 SLOTS = 60  # 12:01:00 .. 12:01:59, one a second
 LEAD = 5.0  # real seconds from the test's start to the window's
-
-
-def utc_ms(t):
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, payload_json
+from harness import payload_json, sim_config
 from schemas import validate
 
 CAM = "helios"
@@ -22,12 +22,9 @@ SHARP = 2.45  # the sim's lens position sharp on the sky (camera_sim.h)
 @pytest.fixture
 def agent(tmp_path, broker, daemons, client):
     def start(primary="", **extra):
-        cfg = json.loads((ROOT / "config" / "config.json").read_text())
-        cfg["capture"] = {"sim_width": 640, "sim_height": 480}
-        (tmp_path / "config.json").write_text(json.dumps(cfg))
         env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
                "IMAGES_DIR": str(tmp_path / "images"),
-               "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "PRIMARY_BACKEND": primary,
+               "SKYLAPSE_CONFIG": str(sim_config(tmp_path)), "PRIMARY_BACKEND": primary,
                "SKYLAPSE_STATE_DIR": str(tmp_path / "state"), **extra}
         watcher = client()
         watcher.subscribe(f"{T}/#")

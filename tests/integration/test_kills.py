@@ -18,8 +18,6 @@ import random
 import time
 from pathlib import Path
 
-import pytest
-
 from harness import Client, payload_json, wait_for
 from test_faults import CAM, T, Stack
 from test_transfer import landed, run_once, sshd, transfer_env, verified_on_server  # noqa: F401

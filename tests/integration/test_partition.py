@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Broker, Client, free_port, payload_json, wait_for
+from harness import ROOT, Broker, Client, free_port, payload_json, utc_ms, wait_for
 from sshd_server import Sshd
 
 CAM = "helios"
@@ -49,10 +49,6 @@ SERVER_ADDR, PI_ADDR = "10.215.0.1", "10.215.0.2"
 CLONE_NEWNET = 0x40000000
 NFT_TABLE = "skylapse_partition"
 JOB_ID = f"{CAM}-long-{START:%Y-%m-%d}-a"
-
-
-def utc_ms(t):
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, Client, payload_json, wait_for
+from harness import BIN, ROOT, Client, payload_json, sim_config, wait_for
 from schemas import validate
 from sshd_server import Sshd
 
@@ -36,10 +36,7 @@ def sshd(tmp_path):
 def pi(tmp_path, broker, daemons, client):
     """Starts skylapse-capture (sim) writing into tmp/pi; returns (dir, capture(n))."""
     pi_dir = tmp_path / "pi"
-    cfg = tmp_path / "capture.json"
-    conf = json.loads((ROOT / "config" / "config.json").read_text())
-    conf["capture"] = {"sim_width": 320, "sim_height": 240}
-    cfg.write_text(json.dumps(conf))
+    cfg = sim_config(tmp_path, "capture.json", sim_width=320, sim_height=240)
     watcher = client()
     watcher.subscribe(f"skylapse/{CAM}/#")
     daemons("skylapse-capture", env={
@@ -380,9 +377,7 @@ def test_two_pis_one_transfer_each(tmp_path, broker, daemons, client):
     (here two loopback sshd's) and TRANSFER_PER_CAMERA: its status and Home Assistant device
     under its camera, its camera's frames in its camera's server folder only."""
     cams = ("helios", "selene")
-    conf = json.loads((ROOT / "config" / "config.json").read_text())
-    conf["capture"] = {"sim_width": 160, "sim_height": 120}
-    (tmp_path / "capture.json").write_text(json.dumps(conf))
+    sim_config(tmp_path, "capture.json", sim_width=160, sim_height=120)
     w = client()
     w.subscribe("skylapse/#")
     w.subscribe("homeassistant/device/#")
