@@ -152,6 +152,17 @@ class Stack:
             self.broker.stop()
         assert not failed, "\n".join(failed)
 
+    def __enter__(self):
+        """with Stack(...) as s: started, and stopped at the end (or if it fails to start)."""
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
+
 
 class SseClient:
     """Reads /events from a raw socket: events as (id, name, data) tuples."""

@@ -60,9 +60,8 @@ def stack(tmp_path_factory):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < IDLE + 512:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, IDLE + 512), hard))
-    s = Stack(tmp_path_factory.mktemp("abuse")).start()
-    yield s
-    s.stop()
+    with Stack(tmp_path_factory.mktemp("abuse")) as s:
+        yield s
 
 
 def test_idle_and_slow_connections_do_not_starve_others(stack):

@@ -193,8 +193,7 @@ def test_focus_through_the_bridge(tmp_path):
     JPEG; /events sends each one; a bad body is a 400; stop ends it."""
     from bridge_stack import SseClient, Stack
 
-    s = Stack(tmp_path).start()
-    try:
+    with Stack(tmp_path) as s:
         sse = SseClient(s.port)
         assert s.post("/cameras/helios/focus", {"crop": 0.9}).status == 400
         assert s.post("/cameras/nobody/focus", {}).status == 404
@@ -216,8 +215,6 @@ def test_focus_through_the_bridge(tmp_path):
                                   timeout=30)
         assert ev["state"]["ended"] == "stopped"
         sse.close()
-    finally:
-        s.stop()
 
 
 def test_focus_on_a_dir_source(agent, broker, daemons, client, tmp_path):
