@@ -67,7 +67,18 @@ def wait_port(port, timeout=10.0, host="127.0.0.1"):
     wait_for(ready, timeout, f"port {port}")
 
 
-class Broker:
+class Server:
+    """A process a test started (proc); stop() ends it with SIGTERM."""
+    proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+class Broker(Server):
     """mosquitto with the project's development config, on a free port."""
 
     def __init__(self, workdir, conf="broker/mosquitto.conf", port=None, extra=""):
@@ -75,7 +86,6 @@ class Broker:
         self.port = port or free_port()
         self.conf_src = ROOT / conf
         self.extra = extra
-        self.proc = None
 
     def conf_text(self):
         text = self.conf_src.read_text()
@@ -97,12 +107,6 @@ class Broker:
                                      stderr=subprocess.STDOUT)
         wait_port(self.port)
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
 
     @property
     def url(self):
