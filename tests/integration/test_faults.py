@@ -32,15 +32,15 @@ LEAD = 5.0  # real seconds from the test's start to the window's
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
 
 
-def window_config(tmp_path, name, end, interval):
+def window_config(tmp_path, name, end, interval, **schedule):
     """Writes tmp_path/config.json: the seed's location and one window `name`
-    of profile A from 12:01 (START) to `end`, a slot every `interval` seconds,
-    small sim frames; returns its path."""
+    of profile A from 12:01 (START) to `end`, a slot every `interval` seconds
+    (and the other schedule settings given), small sim frames; returns its path."""
     seed = json.loads((ROOT / "config" / "config.json").read_text())
     cfg = {"location": seed["location"],
            "schedules": {name: {"type": "time_of_day", "start_time": START.strftime("%H:%M"),
                                 "end_time": end.strftime("%H:%M"),
-                                "interval_seconds": interval, "profile": "A"}},
+                                "interval_seconds": interval, "profile": "A", **schedule}},
            "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
            "capture": {"sim_width": 160, "sim_height": 120}}
     path = tmp_path / "config.json"

@@ -28,19 +28,18 @@ import os
 import subprocess
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Broker, Client, free_port, payload_json, utc_ms, wait_for
+from harness import Broker, Client, free_port, payload_json, utc_ms, wait_for
 from sshd_server import Sshd
+from test_faults import SPEED, START, window_config  # 12:01, 4 times the real speed
 
 CAM = "helios"
 BACKEND = "dagon"
 T = f"skylapse/{CAM}"
-SPEED = 4
-START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))
 SLOTS = 360           # 12:01:00 .. 12:06:59, one a second: 90 real seconds
 CUT_AT = 40           # the slot the link goes at (10 real seconds into the window)
 CUT_SECONDS = 60.0    # real seconds without a link
@@ -196,18 +195,8 @@ class Stack:
         self.sshd = Sshd(tmp_path, host=PI_ADDR, prefix=net.pi_prefix()).start()
         self.watcher = Client(self.broker.port)
         self.watcher.subscribe("skylapse/#")
-        seed = json.loads((ROOT / "config" / "config.json").read_text())
-        end = START + timedelta(seconds=SLOTS)
-        cfg = {"location": seed["location"],
-               "schedules": {"long": {"type": "time_of_day", "start_time": f"{START:%H:%M}",
-                                      "end_time": f"{end:%H:%M}", "interval_seconds": 1,
-                                      "profile": "A",
-                                      "timelapse": {"fps": 30, "width": 160,
-                                                    "deflicker": False}}},
-               "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
-               "capture": {"sim_width": 160, "sim_height": 120}}
-        self.config = tmp_path / "config.json"
-        self.config.write_text(json.dumps(cfg))
+        self.config = window_config(tmp_path, "long", START + timedelta(seconds=SLOTS), 1,
+                                    timelapse={"fps": 30, "width": 160, "deflicker": False})
         self.anchor = time.time() + LEAD
         self.common = {"SKYLAPSE_CONFIG": str(self.config),
                        "SKYLAPSE_CLOCK": f"{START.isoformat()},speed={SPEED},"
