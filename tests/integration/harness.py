@@ -3,6 +3,7 @@
 Everything waits on something observable (a port, a message, a file) with a
 timeout; nothing sleeps to synchronise. Ports are free ports picked per test.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -331,6 +332,16 @@ def sim_config(folder, name="config.json", **capture):
     path = Path(folder) / name
     path.write_text(json.dumps(cfg))
     return path
+
+
+def sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def visible(root):
+    """The relative paths of the files under root that are not hidden."""
+    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and
+            not any(part.startswith(".") for part in p.relative_to(root).parts)}
 
 
 def rss_kib(pid):

@@ -22,7 +22,6 @@ not whole, no temporary left; neither the camera nor the transfer left busy,
 and the window's video job ends.
 """
 import ctypes
-import hashlib
 import json
 import os
 import subprocess
@@ -33,7 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import Broker, Client, free_port, payload_json, utc_ms, wait_for
+from harness import (Broker, Client, free_port, payload_json, sha, utc_ms, visible,
+                     wait_for)
 from sshd_server import Sshd
 from test_faults import SPEED, START, window_config  # 12:01, 4 times the real speed
 
@@ -141,16 +141,6 @@ def net():
     n.enter_server()
     yield n
     n.destroy()
-
-
-def sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def visible(root):
-    """The relative paths of the files under root that are not hidden."""
-    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and
-            not any(part.startswith(".") for part in p.relative_to(root).parts)}
 
 
 def jpgs(root):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, Client, payload_json, sim_config, wait_for
+from harness import (BIN, ROOT, Client, payload_json, sha, sim_config, visible,
+                     wait_for)
 from schemas import validate
 from sshd_server import Sshd
 
@@ -86,15 +87,9 @@ def run_once(env, *args, timeout=40):
                           timeout=timeout, cwd=str(ROOT))
 
 
-def sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def tree(root):
     """{relative path: sha256} of the visible files under root."""
-    root = Path(root)
-    return {str(p.relative_to(root)): sha(p) for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+    return {rel: sha(Path(root) / rel) for rel in visible(root)}
 
 
 def verified_on_server(server_cam, rel):
