@@ -338,6 +338,16 @@ def sha(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def put_frame(jpg, data, **sidecar):
+    """Writes the frame jpg (its folders made) and its sidecar: the frame's size and
+    sha256, and the fields given (which win)."""
+    jpg = Path(jpg)
+    jpg.parent.mkdir(parents=True, exist_ok=True)
+    jpg.write_bytes(data)
+    side = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), **sidecar}
+    jpg.with_suffix(".json").write_text(json.dumps(side))
+
+
 def visible(root):
     """The relative paths of the files under root that are not hidden."""
     return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and

@@ -2,7 +2,6 @@
 frames in the server layout (made with ffmpeg's lavfi sources, sidecars with
 the right size, sha256 and mean_luma), videos checked with ffprobe."""
 import datetime as dt
-import hashlib
 import json
 import shutil
 import signal
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, TEST_BROKER, payload_json
+from harness import BIN, ROOT, TEST_BROKER, payload_json, put_frame
 from schemas import validate
 
 CAM = "helios"
@@ -73,15 +72,9 @@ def make_frames(frame_sets, env):
             t = start + dt.timedelta(seconds=i * step_s)
             rel = (f"{CAM}/profile-{profile}/{t:%Y-%m-%d}/"
                    f"capture_{t:%Y%m%d_%H%M%S}_{t.microsecond // 1000:03d}.jpg")
-            dst = Path(env["IMAGES_DIR"]) / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            data = f.read_bytes()
-            dst.write_bytes(data)
-            side = {"camera": CAM, "profile": profile, "path": rel.split("/", 1)[1],
-                    "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(), "width": w, "height": h,
-                    "mean_luma": round(luma, 2)}
-            dst.with_suffix(".json").write_text(json.dumps(side))
+            put_frame(Path(env["IMAGES_DIR"]) / rel, f.read_bytes(), camera=CAM, profile=profile,
+                      path=rel.split("/", 1)[1], captured_at=t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                      width=w, height=h, mean_luma=round(luma, 2))
             rels.append(rel)
         return rels
     return make
@@ -119,14 +112,9 @@ def make_brackets(bracket_sets, env):
                 t = start + dt.timedelta(seconds=i * step_s + b)
                 rel = (f"{CAM}/profile-d/{t:%Y-%m-%d}/"
                        f"capture_{t:%Y%m%d_%H%M%S}_000_bracket{b}.jpg")
-                data = (bracket_sets / str(b) / f"f_{i + 1:04d}.jpg").read_bytes()
-                (images / rel).parent.mkdir(parents=True, exist_ok=True)
-                (images / rel).write_bytes(data)
-                side = {"camera": CAM, "profile": "d", "path": rel.split("/", 1)[1],
-                        "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                        "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                        "width": 320, "height": 240}
-                (images / rel).with_suffix(".json").write_text(json.dumps(side))
+                put_frame(images / rel, (bracket_sets / str(b) / f"f_{i + 1:04d}.jpg").read_bytes(),
+                          camera=CAM, profile="d", path=rel.split("/", 1)[1],
+                          captured_at=t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), width=320, height=240)
         return images
     return make
 
