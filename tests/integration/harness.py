@@ -28,6 +28,9 @@ STARTED = []
 TEST_BROKER = os.environ.get("SKYLAPSE_TEST_BROKER", "mosquitto")
 # (user, password) that clients and daemons log in with when the running broker needs one
 LOGIN = None
+# a Broker's `extra` for the production configs: run as root, mosquitto would switch to
+# the `mosquitto` user, which cannot enter pytest's private temporary directories
+AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
 
 
 def free_port():

@@ -24,12 +24,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harness import ROOT, Broker, Client, payload_json, rss_kib, wait_for
+from harness import AS_ROOT, ROOT, Broker, Client, payload_json, rss_kib, wait_for
 from test_faults import window_config
-
-# Run as root, mosquitto would switch to the `mosquitto` user, which cannot
-# enter pytest's private temporary directories.
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
 
 CAM, BACKEND, R = "helios", "dagon", "skylapse"
 T = f"{R}/{CAM}"

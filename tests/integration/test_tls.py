@@ -10,9 +10,7 @@ import subprocess
 import pytest
 
 from bridge_stack import CAM, Stack
-from harness import BIN, ROOT, Broker, Daemon, free_port, wait_port
-
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""  # see test_broker_acl.py
+from harness import AS_ROOT, BIN, ROOT, Broker, Daemon, free_port, wait_port
 
 
 def openssl(*args, cwd):
