@@ -11,9 +11,7 @@ import json
 import socket
 from pathlib import Path
 
-from harness import ROOT, Broker, Daemon, free_port, wait_for
-
-CAM = "helios"
+from harness import CAM, ROOT, Broker, Daemon, free_port, wait_for
 
 
 def write_config(path, timeout_seconds=10):

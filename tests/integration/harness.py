@@ -28,6 +28,11 @@ STARTED = []
 TEST_BROKER = os.environ.get("SKYLAPSE_TEST_BROKER", "mosquitto")
 # (user, password) that clients and daemons log in with when the running broker needs one
 LOGIN = None
+# the system under test: its camera, its backend, the MQTT topic root, the camera's and the
+# backend's topics
+CAM, BACKEND, R = "helios", "dagon", "skylapse"
+T = f"{R}/{CAM}"
+ST = f"{R}/backend/{BACKEND}"
 # a Broker's `extra` for the production configs: run as root, mosquitto would switch to
 # the `mosquitto` user, which cannot enter pytest's private temporary directories
 AS_ROOT = "user root\n" if os.geteuid() == 0 else ""

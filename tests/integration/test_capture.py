@@ -11,11 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness import ROOT, payload_json, sim_config
+from harness import CAM, ROOT, T, payload_json, sim_config
 from schemas import validate
-
-CAM = "helios"
-T = f"skylapse/{CAM}"
 
 
 @pytest.fixture

@@ -24,11 +24,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harness import AS_ROOT, ROOT, Broker, Client, payload_json, rss_kib, wait_for
+from harness import (AS_ROOT, BACKEND, CAM, R, ROOT, T, Broker, Client, payload_json, rss_kib,
+                     wait_for)
 from test_faults import window_config
 
-CAM, BACKEND, R = "helios", "dagon", "skylapse"
-T = f"{R}/{CAM}"
 SPEED = 4  # simulated seconds per real second
 INTERVAL = 2  # simulated seconds between slots
 CUT = float(os.environ.get("EDGE_CUT_SECONDS", "30"))  # real seconds without a link

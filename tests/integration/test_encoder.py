@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, TEST_BROKER, payload_json, put_frame
+from harness import BIN, CAM, R, ROOT, TEST_BROKER, payload_json, put_frame
 from schemas import validate
 
-CAM = "helios"
-R = "skylapse"
 JOBS = f"{R}/encoder/jobs"
 START = dt.datetime(2026, 11, 27, 6, 0, 0, tzinfo=dt.timezone.utc)
 

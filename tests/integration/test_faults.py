@@ -16,13 +16,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harness import ROOT, Client, payload_json, utc_ms, wait_for
+from harness import BACKEND, CAM, ROOT, T, Client, payload_json, utc_ms, wait_for
 from schemas import validate
 
-CAM = "helios"
-BACKEND = "dagon"
-R = "skylapse"
-T = f"{R}/{CAM}"
 SPEED = 4
 START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))  # the window opens
 SLOTS = 60  # 12:01:00 .. 12:01:59, one a second

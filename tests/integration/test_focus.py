@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import payload_json, sim_config
+from harness import CAM, T, payload_json, sim_config
 from schemas import validate
 
-CAM = "helios"
-T = f"skylapse/{CAM}"
 SHARP = 2.45  # the sim's lens position sharp on the sky (camera_sim.h)
 
 

@@ -5,8 +5,7 @@ import subprocess
 
 import jinja2
 
-from harness import BIN, payload_json, sim_config
-from test_capture import CAM, T
+from harness import BIN, CAM, T, payload_json, sim_config
 
 CONFIG = f"homeassistant/device/skylapse_{CAM}/config"
 # Keys of Home Assistant's MQTT documentation for what we publish (full names;

@@ -18,13 +18,11 @@ from datetime import datetime
 import jinja2
 import pytest
 
-from harness import BIN, payload_json, put_frame
+from harness import BACKEND, BIN, CAM, R, ST, payload_json, put_frame
 from schemas import validate
 from test_ha_camera import DEVICE_KEYS, ORIGIN_KEYS
 from test_scheduler import DAY, write_config
 
-CAM, BACKEND, R = "helios", "dagon", "skylapse"
-ST = f"{R}/backend/{BACKEND}"
 URL = "http://127.0.0.1:8082"
 CAM_CONFIG = f"homeassistant/device/skylapse_{CAM}/config"
 BACKEND_CONFIG = f"homeassistant/device/skylapse_backend_{BACKEND}/config"

@@ -5,8 +5,8 @@ the Wi-Fi dropped)."""
 import datetime as dt
 import json
 
-from harness import Client, payload_json, sim_config, wait_for
-from test_capture import CAM, T, frame_files
+from harness import CAM, T, Client, payload_json, sim_config, wait_for
+from test_capture import frame_files
 
 
 def iso(t):

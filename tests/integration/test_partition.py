@@ -32,14 +32,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import (Broker, Client, free_port, payload_json, sha, utc_ms, visible,
-                     wait_for)
+from harness import (BACKEND, CAM, T, Broker, Client, free_port, payload_json, sha, utc_ms,
+                     visible, wait_for)
 from sshd_server import Sshd
 from test_faults import SPEED, START, window_config  # 12:01, 4 times the real speed
 
-CAM = "helios"
-BACKEND = "dagon"
-T = f"skylapse/{CAM}"
 SLOTS = 360           # 12:01:00 .. 12:06:59, one a second: 90 real seconds
 CUT_AT = 40           # the slot the link goes at (10 real seconds into the window)
 CUT_SECONDS = 60.0    # real seconds without a link

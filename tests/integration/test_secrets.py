@@ -11,10 +11,9 @@ import subprocess
 from pathlib import Path
 
 from bridge_stack import request
-from harness import AS_ROOT, ROOT, Broker, Client, Daemon, free_port, wait_for
+from harness import AS_ROOT, CAM, ROOT, Broker, Client, Daemon, free_port, wait_for
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
-CAM = "helios"
 PW = {u: f"S3cret-{u}-Pw-{i}x7" for i, u in enumerate(("dagon", CAM, "encoder", "transfer",
                                                        "readonly"))}
 TOKEN = "S3cret-api-Token-q9"

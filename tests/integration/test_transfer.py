@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import (BIN, ROOT, Client, payload_json, put_frame, sha, sim_config, visible,
+from harness import (BIN, CAM, ROOT, Client, payload_json, put_frame, sha, sim_config, visible,
                      wait_for)
 from schemas import validate
 from sshd_server import Sshd
 
-CAM = "helios"
 STATUS = "skylapse/transfer/status"
 
 
