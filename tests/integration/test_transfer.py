@@ -301,6 +301,7 @@ def test_sshd_down_reported_then_caught_up(tmp_path, broker, sshd, pi, daemons, 
 
 
 def test_disabled_and_local_source(tmp_path, broker, daemons, client):
+    src = tmp_path / "pi" / "profile-a" / "2026-01-01"
     rel = "profile-a/2026-01-01/capture_20260101_120000_000.jpg"
     put_frame(tmp_path / "pi" / rel, os.urandom(3000), path=rel,
               captured_at="2026-01-01T12:00:00.000Z")
