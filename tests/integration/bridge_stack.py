@@ -11,9 +11,7 @@ import json
 import socket
 from pathlib import Path
 
-from harness import ROOT, Broker, Daemon, free_port, wait_for
-
-CAM = "helios"
+from harness import CAM, ROOT, Broker, Daemon, free_port, wait_for
 
 
 def write_config(path, timeout_seconds=10):
@@ -151,6 +149,17 @@ class Stack:
         if self.broker:
             self.broker.stop()
         assert not failed, "\n".join(failed)
+
+    def __enter__(self):
+        """with Stack(...) as s: started, and stopped at the end (or if it fails to start)."""
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 class SseClient:

@@ -3,16 +3,16 @@
 Everything waits on something observable (a port, a message, a file) with a
 timeout; nothing sleeps to synchronise. Ports are free ports picked per test.
 """
+import hashlib
 import json
 import os
-import queue
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
 import time
+from datetime import timezone
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -28,6 +28,14 @@ STARTED = []
 TEST_BROKER = os.environ.get("SKYLAPSE_TEST_BROKER", "mosquitto")
 # (user, password) that clients and daemons log in with when the running broker needs one
 LOGIN = None
+# the system under test: its camera, its backend, the MQTT topic root, the camera's and the
+# backend's topics
+CAM, BACKEND, R = "helios", "dagon", "skylapse"
+T = f"{R}/{CAM}"
+ST = f"{R}/backend/{BACKEND}"
+# a Broker's `extra` for the production configs: run as root, mosquitto would switch to
+# the `mosquitto` user, which cannot enter pytest's private temporary directories
+AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
 
 
 def free_port():
@@ -68,7 +76,18 @@ def wait_port(port, timeout=10.0, host="127.0.0.1"):
     wait_for(ready, timeout, f"port {port}")
 
 
-class Broker:
+class Server:
+    """A process a test started (proc); stop() ends it with SIGTERM."""
+    proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+
+class Broker(Server):
     """mosquitto with the project's development config, on a free port."""
 
     def __init__(self, workdir, conf="broker/mosquitto.conf", port=None, extra=""):
@@ -76,7 +95,6 @@ class Broker:
         self.port = port or free_port()
         self.conf_src = ROOT / conf
         self.extra = extra
-        self.proc = None
 
     def conf_text(self):
         text = self.conf_src.read_text()
@@ -99,29 +117,18 @@ class Broker:
         wait_port(self.port)
         return self
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
-
     @property
     def url(self):
         return f"mqtt://127.0.0.1:{self.port}"
 
 
-class Ejabberd:
+class Ejabberd(Broker):
     """ejabberd's MQTT broker (mod_mqtt, Debian's ejabberd) on a free port, as a
     second implementation to run the core tests against (SKYLAPSE_TEST_BROKER=
     ejabberd). It logs clients in only with a user name: anonymous login takes
     any, so LOGIN is set for every client and daemon, and for mosquitto_pub and
     mosquitto_sub through their options file. Each start is a fresh broker (a new
     spool), as a restarted mosquitto without persistence is."""
-
-    def __init__(self, workdir, port=None):
-        self.workdir = Path(workdir)
-        self.port = port or free_port()
-        self.proc = None
 
     def start(self):
         global LOGIN
@@ -158,10 +165,6 @@ class Ejabberd:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-    @property
-    def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
 
 
 def start_test_broker(workdir):
@@ -322,3 +325,46 @@ class Client:
 
 def payload_json(msg):
     return json.loads(msg.payload.decode())
+
+
+def utc_ms(t):
+    """t as the daemons write a time: UTC, to the millisecond, with a Z."""
+    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sim_config(folder, name="config.json", **capture):
+    """Writes folder/name: config/config.json with the sim camera's frames 640x480 and
+    the other capture settings given (sim_width=...); returns its path."""
+    cfg = json.loads((ROOT / "config" / "config.json").read_text())
+    cfg["capture"] = {"sim_width": 640, "sim_height": 480, **capture}
+    path = Path(folder) / name
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+def sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def put_frame(jpg, data, **sidecar):
+    """Writes the frame jpg (its folders made) and its sidecar: the frame's size and
+    sha256, and the fields given (which win)."""
+    jpg = Path(jpg)
+    jpg.parent.mkdir(parents=True, exist_ok=True)
+    jpg.write_bytes(data)
+    side = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), **sidecar}
+    jpg.with_suffix(".json").write_text(json.dumps(side))
+
+
+def visible(root):
+    """The relative paths of the files under root that are not hidden."""
+    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and
+            not any(part.startswith(".") for part in p.relative_to(root).parts)}
+
+
+def rss_kib(pid):
+    """The resident memory (VmRSS) of process pid, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")

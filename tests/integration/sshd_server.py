@@ -10,10 +10,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from harness import free_port, wait_port
+from harness import Server, free_port, wait_port
 
 
-class Sshd:
+class Sshd(Server):
     """sshd -D on a free port, accepting one generated client key."""
 
     def __init__(self, workdir, host="127.0.0.1", prefix=()):
@@ -45,7 +45,6 @@ class Sshd:
             # (here a pyenv set-up costing seconds per command), not to the Pi
             "SetEnv SHLVL=1",
         ]) + "\n")
-        self.proc = None
 
     def start(self):
         if os.geteuid() == 0:
@@ -56,12 +55,6 @@ class Sshd:
             stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(self.port, host=self.host)
         return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.proc = None
 
     def env(self):
         return {"PI_HOST": self.host, "PI_USER": self.user, "PI_SSH_PORT": str(self.port),

@@ -18,9 +18,8 @@ from schemas import validate
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("bridge")).start()
-    yield s
-    s.stop()
+    with Stack(tmp_path_factory.mktemp("bridge")) as s:
+        yield s
 
 
 @pytest.fixture

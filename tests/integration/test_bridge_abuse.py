@@ -15,20 +15,12 @@ import time
 import pytest
 
 from bridge_stack import CAM, Stack
-from harness import wait_for
+from harness import rss_kib, wait_for
 
 IDLE = 2000          # connections opened by the abuser
 PER_IP = 1024        # bridge-http/http.c CONN_PER_IP
 WAITING_MAX = 4      # bridge-http/capture.c WAITING_MAX
 OTHER = "127.0.0.2"  # another client: loopback answers for all of 127/8
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def get_from(port, path, source=OTHER, timeout=5):
@@ -68,9 +60,8 @@ def stack(tmp_path_factory):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < IDLE + 512:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, IDLE + 512), hard))
-    s = Stack(tmp_path_factory.mktemp("abuse")).start()
-    yield s
-    s.stop()
+    with Stack(tmp_path_factory.mktemp("abuse")) as s:
+        yield s
 
 
 def test_idle_and_slow_connections_do_not_starve_others(stack):

@@ -12,9 +12,8 @@ from harness import Client, wait_for
 
 @pytest.fixture
 def stack(tmp_path):
-    s = Stack(tmp_path).start()
-    yield s
-    s.stop()
+    with Stack(tmp_path) as s:
+        yield s
 
 
 def test_sse_sees_a_frame_announcement(stack):

@@ -18,9 +18,8 @@ METHODS = {"get", "post", "put", "delete", "patch", "head", "options"}
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("openapi")).start()
-    yield s
-    s.stop()
+    with Stack(tmp_path_factory.mktemp("openapi")) as s:
+        yield s
 
 
 def server_routes(*flags):

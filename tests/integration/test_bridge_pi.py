@@ -23,13 +23,11 @@ def sh(cmd):
 def pi(tmp_path):
     """The capture agent with PRIMARY_BACKEND=dagon, the bridge fronting it on
     its own port as the earlier Pi service did."""
-    s = Stack(tmp_path, capture=True)
-    s.start()
-    s.pi_port = free_port()
-    s.start_bridge(args=["--pi-compat", "--camera", CAM], port=s.pi_port)
-    wait_for(lambda: s.get("/status", port=s.pi_port).status == 200, 10, "pi-compat /status")
-    yield s
-    s.stop()
+    with Stack(tmp_path, capture=True) as s:
+        s.pi_port = free_port()
+        s.start_bridge(args=["--pi-compat", "--camera", CAM], port=s.pi_port)
+        wait_for(lambda: s.get("/status", port=s.pi_port).status == 200, 10, "pi-compat /status")
+        yield s
 
 
 def test_seed_pi_status_and_health(pi):
@@ -76,8 +74,7 @@ def test_pi_capture_bad_body(pi):
 
 
 def test_status_from_a_running_scheduler(tmp_path):
-    s = Stack(tmp_path, capture=False).start()
-    try:
+    with Stack(tmp_path, capture=False) as s:
         # 03:00 local: no window is open, so the scheduler sends no captures
         s.start_daemon("skylapse-scheduler", ["--now", "2026-06-21T03:00:00-06:00",
                                               "--state-dir", str(tmp_path / "state")],
@@ -90,5 +87,3 @@ def test_status_from_a_running_scheduler(tmp_path):
         assert st["sun_times"]["sunrise"].startswith("2026-06-21T05:3")
         out = sh(f"curl -s http://127.0.0.1:{s.port}/status | jq -c .active_schedules").stdout
         assert json.loads(out) == []
-    finally:
-        s.stop()

@@ -30,11 +30,9 @@ def schema_errors(body):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("system")
-    s = Stack(tmp, capture=False)
-    s.pi = tmp / "pi"
-    s.pi.mkdir()
-    try:
-        s.start()
+    with Stack(tmp, capture=False) as s:
+        s.pi = tmp / "pi"
+        s.pi.mkdir()
         s.start_daemon("skylapse-capture", env=s.env(
             CAMERA_ID=CAM, CAMERA_SOURCE="sim", IMAGES_DIR=str(s.pi), PRIMARY_BACKEND="dagon"))
         s.start_daemon("skylapse-scheduler", env=s.env(BACKEND_NAME="dagon",
@@ -46,8 +44,6 @@ def stack(tmp_path_factory):
             TRANSFER_INTERVAL_MINUTES="60"))
         s.wait_camera()
         yield s
-    finally:
-        s.stop()
 
 
 def system(stack):

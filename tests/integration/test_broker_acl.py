@@ -8,7 +8,6 @@ subscriber's messages arrive in order, so once the marker is in, the denied
 message would have been in before it.
 """
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -16,16 +15,13 @@ import uuid
 
 import pytest
 
-from harness import ROOT, Broker, Client, Daemon, free_port, wait_for
+from harness import AS_ROOT, ROOT, Broker, Client, Daemon, free_port, wait_for
 from schemas import validate
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
 PRIMARY, SECONDARY = "dagon", "other"
 CAMERAS = ("helios", "apollo", "sky-1")
 USERS = (PRIMARY, SECONDARY, *CAMERAS, "encoder", "transfer", "readonly")
-# Run as root, mosquitto would switch to the `mosquitto` user, which cannot
-# enter pytest's private temporary directories.
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
 
 
 def password(user):

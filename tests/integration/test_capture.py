@@ -11,19 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness import ROOT, payload_json, wait_for
+from harness import CAM, ROOT, T, payload_json, sim_config
 from schemas import validate
-
-CAM = "helios"
-T = f"skylapse/{CAM}"
-
-
-def write_config(tmp_path, **capture):
-    cfg = json.loads((ROOT / "config" / "config.json").read_text())
-    cfg["capture"] = {"sim_width": 640, "sim_height": 480, **capture}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(cfg))
-    return path
 
 
 @pytest.fixture
@@ -33,7 +22,7 @@ def agent_env(tmp_path, broker):
         "CAMERA_ID": CAM,
         "CAMERA_SOURCE": "sim",
         "IMAGES_DIR": str(tmp_path / "images"),
-        "SKYLAPSE_CONFIG": str(write_config(tmp_path)),
+        "SKYLAPSE_CONFIG": str(sim_config(tmp_path)),
         "PRIMARY_BACKEND": "",
     }
 
@@ -233,7 +222,7 @@ def test_broker_restart_reconnects_and_republishes(agent, broker, client):
 
 
 def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp_path):
-    cfg = write_config(tmp_path, min_free_pct=100)
+    cfg = sim_config(tmp_path, min_free_pct=100)
     d, w = agent(SKYLAPSE_CONFIG=str(cfg))
     result, mark = request(broker, w, '{"request_id": "full"}', "full")
     assert result["status"] == "error" and "disk nearly full" in result["error"]
@@ -241,7 +230,7 @@ def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp
     st = payload_json(w.wait_message(f"{T}/status", lambda m: payload_json(m)["errors_total"] == 1, start=mark))
     assert st["disk_low"] is True and "disk nearly full" in st["last_error"]
     assert frame_files(agent_env["IMAGES_DIR"]) == []
-    write_config(tmp_path, min_free_pct=0, sim_width=320)
+    sim_config(tmp_path, min_free_pct=0, sim_width=320)
     mark = w.mark()
     d.signal(signal.SIGHUP)
     d.wait_log("reload: configuration reloaded")
@@ -253,7 +242,7 @@ def test_disk_guard_refuses_then_resumes_on_reload(agent, broker, agent_env, tmp
 
 
 def test_bad_config_on_reload_keeps_the_old_one(agent, broker, tmp_path):
-    cfg = write_config(tmp_path)
+    cfg = sim_config(tmp_path)
     d, w = agent(SKYLAPSE_CONFIG=str(cfg))
     mark = w.mark()
     cfg.write_text("{ not json")
@@ -265,7 +254,7 @@ def test_bad_config_on_reload_keeps_the_old_one(agent, broker, tmp_path):
     result, _ = request(broker, w, '{"request_id": "still"}', "still")
     assert result["status"] == "ok"
     # a good file again: loaded, and the status says so
-    write_config(tmp_path)
+    sim_config(tmp_path)
     mark = w.mark()
     d.signal(signal.SIGHUP)
     w.wait_message(f"{T}/status", lambda m: payload_json(m)["config_error"] is None, start=mark)
@@ -277,7 +266,7 @@ def test_really_full_disk(agent, broker, tmp_path):
     mnt.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)], check=True)
     try:
-        cfg = write_config(tmp_path, min_free_pct=0)
+        cfg = sim_config(tmp_path, min_free_pct=0)
         d, w = agent(SKYLAPSE_CONFIG=str(cfg), IMAGES_DIR=str(mnt))
         errors = []
         for i in range(40):
@@ -297,7 +286,7 @@ def test_really_full_disk(agent, broker, tmp_path):
 
 
 def test_kill9_never_leaves_a_partial_frame(agent, broker, agent_env, tmp_path, daemons):
-    cfg = write_config(tmp_path, sim_width=4056, sim_height=3040)
+    cfg = sim_config(tmp_path, sim_width=4056, sim_height=3040)
     images = Path(agent_env["IMAGES_DIR"])
     announced = []
     for round_ in range(4):

@@ -23,14 +23,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import BIN, ROOT, Broker, Client, free_port, wait_for, wait_port
+from harness import AS_ROOT, BIN, ROOT, Broker, Client, free_port, wait_for, wait_port
 from sshd_server import Sshd
 
 SETUP = ROOT / "scripts" / "setup.sh"
 DEPLOY = ROOT / "scripts" / "deploy-capture.sh"
 COMPOSE = ROOT / "docker" / "docker-compose.prod.yml"
 UNITS = ROOT / "config" / "systemd"
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
 
 # The seed guide's .env variables, and the values of its example set-up.
 SEED_VARS = ("PI_HOST PI_PORT PI_USER PI_SOURCE BACKEND_PORT BACKEND_URL BACKEND_NAME "

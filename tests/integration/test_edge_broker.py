@@ -24,15 +24,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harness import ROOT, Broker, Client, payload_json, wait_for
+from harness import (AS_ROOT, BACKEND, CAM, R, ROOT, T, Broker, Client, payload_json, rss_kib,
+                     wait_for)
 from test_faults import window_config
 
-# Run as root, mosquitto would switch to the `mosquitto` user, which cannot
-# enter pytest's private temporary directories.
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""
-
-CAM, BACKEND, R = "helios", "dagon", "skylapse"
-T = f"{R}/{CAM}"
 SPEED = 4  # simulated seconds per real second
 INTERVAL = 2  # simulated seconds between slots
 CUT = float(os.environ.get("EDGE_CUT_SECONDS", "30"))  # real seconds without a link
@@ -170,11 +165,6 @@ def pair(tmp_path):
     p.close()
 
 
-def rss_kb(proc):
-    status = open(f"/proc/{proc.pid}/status").read()
-    return int(status.split("VmRSS:")[1].split()[0])
-
-
 def frames(client, start=0, end=None):
     """The frames announced to client, from its message start to end."""
     with client.lock:
@@ -202,13 +192,13 @@ def test_link_cut_during_a_window_loses_no_announcement(pair, daemons, tmp_path)
     wait_for(lambda: time.time() >= anchor + BEFORE, LEAD + BEFORE + 5, "the cut's moment")
     assert frames(pair.central), "no frame reached the server before the cut"
     cut_local, cut_central = pair.local.mark(), pair.central.mark()
-    rss_at_cut = rss_kb(pair.edge.proc)
+    rss_at_cut = rss_kib(pair.edge.proc.pid)
     pair.link.cut()
     cut_at = time.monotonic()
     pair.link_state(b"0", start=cut_central, timeout=30)  # the bridge's will, at once
     wait_for(lambda: time.monotonic() >= cut_at + CUT, CUT + 5, "the end of the cut")
     back_local, back_central = pair.local.mark(), pair.central.mark()
-    rss_queued = rss_kb(pair.edge.proc)
+    rss_queued = rss_kib(pair.edge.proc.pid)
     pair.link.restore()
     back_at = time.monotonic()
     pair.link_state(b"1", start=back_central, timeout=60)

@@ -2,7 +2,6 @@
 frames in the server layout (made with ffmpeg's lavfi sources, sidecars with
 the right size, sha256 and mean_luma), videos checked with ffprobe."""
 import datetime as dt
-import hashlib
 import json
 import shutil
 import signal
@@ -12,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, TEST_BROKER, payload_json, wait_for
+from harness import BIN, CAM, R, ROOT, TEST_BROKER, payload_json, put_frame
 from schemas import validate
 
-CAM = "helios"
-R = "skylapse"
 JOBS = f"{R}/encoder/jobs"
 START = dt.datetime(2026, 11, 27, 6, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -73,15 +70,9 @@ def make_frames(frame_sets, env):
             t = start + dt.timedelta(seconds=i * step_s)
             rel = (f"{CAM}/profile-{profile}/{t:%Y-%m-%d}/"
                    f"capture_{t:%Y%m%d_%H%M%S}_{t.microsecond // 1000:03d}.jpg")
-            dst = Path(env["IMAGES_DIR"]) / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            data = f.read_bytes()
-            dst.write_bytes(data)
-            side = {"camera": CAM, "profile": profile, "path": rel.split("/", 1)[1],
-                    "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "size": len(data),
-                    "sha256": hashlib.sha256(data).hexdigest(), "width": w, "height": h,
-                    "mean_luma": round(luma, 2)}
-            dst.with_suffix(".json").write_text(json.dumps(side))
+            put_frame(Path(env["IMAGES_DIR"]) / rel, f.read_bytes(), camera=CAM, profile=profile,
+                      path=rel.split("/", 1)[1], captured_at=t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                      width=w, height=h, mean_luma=round(luma, 2))
             rels.append(rel)
         return rels
     return make
@@ -119,14 +110,9 @@ def make_brackets(bracket_sets, env):
                 t = start + dt.timedelta(seconds=i * step_s + b)
                 rel = (f"{CAM}/profile-d/{t:%Y-%m-%d}/"
                        f"capture_{t:%Y%m%d_%H%M%S}_000_bracket{b}.jpg")
-                data = (bracket_sets / str(b) / f"f_{i + 1:04d}.jpg").read_bytes()
-                (images / rel).parent.mkdir(parents=True, exist_ok=True)
-                (images / rel).write_bytes(data)
-                side = {"camera": CAM, "profile": "d", "path": rel.split("/", 1)[1],
-                        "captured_at": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                        "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                        "width": 320, "height": 240}
-                (images / rel).with_suffix(".json").write_text(json.dumps(side))
+                put_frame(images / rel, (bracket_sets / str(b) / f"f_{i + 1:04d}.jpg").read_bytes(),
+                          camera=CAM, profile="d", path=rel.split("/", 1)[1],
+                          captured_at=t.strftime("%Y-%m-%dT%H:%M:%S.000Z"), width=320, height=240)
         return images
     return make
 
@@ -194,11 +180,10 @@ def frame_means(path):
 
 @pytest.fixture
 def env(tmp_path, broker):
-    cfg = json.loads((ROOT / "config" / "config.json").read_text())
-    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    config = shutil.copy(ROOT / "config" / "config.json", tmp_path)  # tests may change it
     return {"MQTT_URL": broker.url, "IMAGES_DIR": str(tmp_path / "images"),
             "TIMELAPSES_DIR": str(tmp_path / "timelapses"),
-            "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "MQTT_TOPIC_ROOT": R}
+            "SKYLAPSE_CONFIG": str(config), "MQTT_TOPIC_ROOT": R}
 
 
 @pytest.fixture

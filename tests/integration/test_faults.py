@@ -13,39 +13,30 @@ import json
 import signal
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Client, payload_json, wait_for
+from harness import BACKEND, CAM, ROOT, T, Client, payload_json, utc_ms, wait_for
 from schemas import validate
 
-CAM = "helios"
-BACKEND = "dagon"
-R = "skylapse"
-T = f"{R}/{CAM}"
 SPEED = 4
 START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))  # the window opens
 SLOTS = 60  # 12:01:00 .. 12:01:59, one a second
 LEAD = 5.0  # real seconds from the test's start to the window's
 
 
-def utc_ms(t):
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
 
 
-def window_config(tmp_path, name, end, interval):
+def window_config(tmp_path, name, end, interval, **schedule):
     """Writes tmp_path/config.json: the seed's location and one window `name`
-    of profile A from 12:01 (START) to `end`, a slot every `interval` seconds,
-    small sim frames; returns its path."""
+    of profile A from 12:01 (START) to `end`, a slot every `interval` seconds
+    (and the other schedule settings given), small sim frames; returns its path."""
     seed = json.loads((ROOT / "config" / "config.json").read_text())
     cfg = {"location": seed["location"],
            "schedules": {name: {"type": "time_of_day", "start_time": START.strftime("%H:%M"),
                                 "end_time": end.strftime("%H:%M"),
-                                "interval_seconds": interval, "profile": "A"}},
+                                "interval_seconds": interval, "profile": "A", **schedule}},
            "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
            "capture": {"sim_width": 160, "sim_height": 120}}
     path = tmp_path / "config.json"

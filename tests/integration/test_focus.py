@@ -11,23 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, payload_json
+from harness import CAM, T, payload_json, sim_config
 from schemas import validate
 
-CAM = "helios"
-T = f"skylapse/{CAM}"
 SHARP = 2.45  # the sim's lens position sharp on the sky (camera_sim.h)
 
 
 @pytest.fixture
 def agent(tmp_path, broker, daemons, client):
     def start(primary="", **extra):
-        cfg = json.loads((ROOT / "config" / "config.json").read_text())
-        cfg["capture"] = {"sim_width": 640, "sim_height": 480}
-        (tmp_path / "config.json").write_text(json.dumps(cfg))
         env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
                "IMAGES_DIR": str(tmp_path / "images"),
-               "SKYLAPSE_CONFIG": str(tmp_path / "config.json"), "PRIMARY_BACKEND": primary,
+               "SKYLAPSE_CONFIG": str(sim_config(tmp_path)), "PRIMARY_BACKEND": primary,
                "SKYLAPSE_STATE_DIR": str(tmp_path / "state"), **extra}
         watcher = client()
         watcher.subscribe(f"{T}/#")
@@ -196,8 +191,7 @@ def test_focus_through_the_bridge(tmp_path):
     JPEG; /events sends each one; a bad body is a 400; stop ends it."""
     from bridge_stack import SseClient, Stack
 
-    s = Stack(tmp_path).start()
-    try:
+    with Stack(tmp_path) as s:
         sse = SseClient(s.port)
         assert s.post("/cameras/helios/focus", {"crop": 0.9}).status == 400
         assert s.post("/cameras/nobody/focus", {}).status == 404
@@ -219,8 +213,6 @@ def test_focus_through_the_bridge(tmp_path):
                                   timeout=30)
         assert ev["state"]["ended"] == "stopped"
         sse.close()
-    finally:
-        s.stop()
 
 
 def test_focus_on_a_dir_source(agent, broker, daemons, client, tmp_path):

@@ -5,8 +5,7 @@ import subprocess
 
 import jinja2
 
-from harness import BIN, payload_json
-from test_capture import CAM, T, write_config
+from harness import BIN, CAM, T, payload_json, sim_config
 
 CONFIG = f"homeassistant/device/skylapse_{CAM}/config"
 # Keys of Home Assistant's MQTT documentation for what we publish (full names;
@@ -72,7 +71,7 @@ def render(template, status):
 
 def test_camera_discovery(daemons, broker, client, tmp_path):
     env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
-           "IMAGES_DIR": str(tmp_path / "images"), "SKYLAPSE_CONFIG": str(write_config(tmp_path)),
+           "IMAGES_DIR": str(tmp_path / "images"), "SKYLAPSE_CONFIG": str(sim_config(tmp_path)),
            "PRIMARY_BACKEND": "dagon", "BACKEND_URL": "http://127.0.0.1:8082"}
     ha = client()
     ha.subscribe("homeassistant/#")
@@ -133,7 +132,7 @@ def test_discovery_prefix_and_switch(daemons, broker, client, tmp_path):
     """HA_DISCOVERY_PREFIX moves the device and the birth message Home Assistant
     answers to; HA_DISCOVERY=false announces nothing at all."""
     env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
-           "IMAGES_DIR": str(tmp_path / "images"), "SKYLAPSE_CONFIG": str(write_config(tmp_path)),
+           "IMAGES_DIR": str(tmp_path / "images"), "SKYLAPSE_CONFIG": str(sim_config(tmp_path)),
            "PRIMARY_BACKEND": "dagon", "HA_DISCOVERY_PREFIX": "home/ha"}
     ha = client()
     ha.subscribe("#")

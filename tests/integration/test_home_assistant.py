@@ -18,13 +18,11 @@ from datetime import datetime
 import jinja2
 import pytest
 
-from harness import BIN, payload_json
+from harness import BACKEND, BIN, CAM, R, ST, payload_json, put_frame
 from schemas import validate
 from test_ha_camera import DEVICE_KEYS, ORIGIN_KEYS
 from test_scheduler import DAY, write_config
 
-CAM, BACKEND, R = "helios", "dagon", "skylapse"
-ST = f"{R}/backend/{BACKEND}"
 URL = "http://127.0.0.1:8082"
 CAM_CONFIG = f"homeassistant/device/skylapse_{CAM}/config"
 BACKEND_CONFIG = f"homeassistant/device/skylapse_backend_{BACKEND}/config"
@@ -458,18 +456,14 @@ def test_the_newest_videos_thumbnail_is_an_image_entity(system, client, daemons,
     # two videos, a dark one then a bright one, made by an encoder worker
     images, videos = tmp_path / "srv-images", tmp_path / "timelapses"
     day = images / CAM / "profile-a" / "2026-11-27"
-    day.mkdir(parents=True)
     for n, (hour, colour) in enumerate(((6, "0x202020"), (7, "0xe0e0e0"))):
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
                         f"color=c={colour}:s=160x120:r=1", "-frames:v", "4", "-q:v", "3",
                         str(tmp_path / f"v{n}_%d.jpg")], check=True)
         for i in range(4):
-            data = (tmp_path / f"v{n}_{i + 1}.jpg").read_bytes()
             name = f"capture_20261127_{hour:02d}000{i}_000.jpg"
-            (day / name).write_bytes(data)
-            (day / name).with_suffix(".json").write_text(json.dumps(
-                {"camera": CAM, "profile": "a", "size": len(data), "width": 160, "height": 120,
-                 "path": f"profile-a/2026-11-27/{name}"}))
+            put_frame(day / name, (tmp_path / f"v{n}_{i + 1}.jpg").read_bytes(), camera=CAM,
+                      profile="a", width=160, height=120, path=f"profile-a/2026-11-27/{name}")
     env = {"MQTT_URL": broker.url, "IMAGES_DIR": str(images), "TIMELAPSES_DIR": str(videos),
            "SKYLAPSE_CONFIG": system[3]["SKYLAPSE_CONFIG"], "MQTT_TOPIC_ROOT": R}
     worker = daemons("skylapse-encoder", ["--worker", "w1"], env=env)

@@ -4,10 +4,9 @@ frame it took once the broker is back (issue: a sunrise is not lost because
 the Wi-Fi dropped)."""
 import datetime as dt
 import json
-from pathlib import Path
 
-from harness import Client, payload_json, wait_for
-from test_capture import CAM, T, frame_files, write_config
+from harness import CAM, T, Client, payload_json, sim_config, wait_for
+from test_capture import frame_files
 
 
 def iso(t):
@@ -27,7 +26,7 @@ def test_broker_outage_inside_a_window(daemons, broker, tmp_path):
     now = dt.datetime.now(dt.timezone.utc)
     images = tmp_path / "images"
     env = {"MQTT_URL": broker.url, "CAMERA_ID": CAM, "CAMERA_SOURCE": "sim",
-           "IMAGES_DIR": str(images), "SKYLAPSE_CONFIG": str(write_config(tmp_path)),
+           "IMAGES_DIR": str(images), "SKYLAPSE_CONFIG": str(sim_config(tmp_path)),
            "PRIMARY_BACKEND": "dagon", "SKYLAPSE_STATE_DIR": str(tmp_path / "state")}
     backend = Client(broker.port)
     backend.subscribe(f"{T}/#")

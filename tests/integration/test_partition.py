@@ -22,25 +22,21 @@ not whole, no temporary left; neither the camera nor the transfer left busy,
 and the window's video job ends.
 """
 import ctypes
-import hashlib
 import json
 import os
 import subprocess
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from harness import ROOT, Broker, Client, free_port, payload_json, wait_for
+from harness import (BACKEND, CAM, T, Broker, Client, free_port, payload_json, sha, utc_ms,
+                     visible, wait_for)
 from sshd_server import Sshd
+from test_faults import SPEED, START, window_config  # 12:01, 4 times the real speed
 
-CAM = "helios"
-BACKEND = "dagon"
-T = f"skylapse/{CAM}"
-SPEED = 4
-START = datetime(2026, 6, 21, 12, 1, tzinfo=timezone(timedelta(hours=-6)))
 SLOTS = 360           # 12:01:00 .. 12:06:59, one a second: 90 real seconds
 CUT_AT = 40           # the slot the link goes at (10 real seconds into the window)
 CUT_SECONDS = 60.0    # real seconds without a link
@@ -49,10 +45,6 @@ SERVER_ADDR, PI_ADDR = "10.215.0.1", "10.215.0.2"
 CLONE_NEWNET = 0x40000000
 NFT_TABLE = "skylapse_partition"
 JOB_ID = f"{CAM}-long-{START:%Y-%m-%d}-a"
-
-
-def utc_ms(t):
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 PLANNED = [utc_ms(START + timedelta(seconds=k)) for k in range(SLOTS)]
@@ -148,16 +140,6 @@ def net():
     n.destroy()
 
 
-def sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def visible(root):
-    """The relative paths of the files under root that are not hidden."""
-    return {str(p.relative_to(root)) for p in Path(root).rglob("*") if p.is_file() and
-            not any(part.startswith(".") for part in p.relative_to(root).parts)}
-
-
 def jpgs(root):
     return {p for p in visible(root) if p.endswith(".jpg")}
 
@@ -200,18 +182,8 @@ class Stack:
         self.sshd = Sshd(tmp_path, host=PI_ADDR, prefix=net.pi_prefix()).start()
         self.watcher = Client(self.broker.port)
         self.watcher.subscribe("skylapse/#")
-        seed = json.loads((ROOT / "config" / "config.json").read_text())
-        end = START + timedelta(seconds=SLOTS)
-        cfg = {"location": seed["location"],
-               "schedules": {"long": {"type": "time_of_day", "start_time": f"{START:%H:%M}",
-                                      "end_time": f"{end:%H:%M}", "interval_seconds": 1,
-                                      "profile": "A",
-                                      "timelapse": {"fps": 30, "width": 160,
-                                                    "deflicker": False}}},
-               "pi": {"host": "helios.local", "port": 8080, "timeout_seconds": 3},
-               "capture": {"sim_width": 160, "sim_height": 120}}
-        self.config = tmp_path / "config.json"
-        self.config.write_text(json.dumps(cfg))
+        self.config = window_config(tmp_path, "long", START + timedelta(seconds=SLOTS), 1,
+                                    timelapse={"fps": 30, "width": 160, "deflicker": False})
         self.anchor = time.time() + LEAD
         self.common = {"SKYLAPSE_CONFIG": str(self.config),
                        "SKYLAPSE_CLOCK": f"{START.isoformat()},speed={SPEED},"

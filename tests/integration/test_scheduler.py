@@ -16,13 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness import BIN, ROOT, payload_json, wait_for
+from harness import BACKEND, BIN, CAM, R, ROOT, ST, payload_json, wait_for
 from schemas import validate
 
-CAM = "helios"
-BACKEND = "dagon"
-R = "skylapse"
-ST = f"{R}/backend/{BACKEND}"
 SEED = json.loads((ROOT / "config" / "config.json").read_text())
 DENVER = SEED["location"]
 DAY = "2026-06-21"  # a summer Sunday, UTC-6 in Denver

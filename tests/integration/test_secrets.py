@@ -11,11 +11,9 @@ import subprocess
 from pathlib import Path
 
 from bridge_stack import request
-from harness import ROOT, Broker, Client, Daemon, free_port, wait_for
+from harness import AS_ROOT, CAM, ROOT, Broker, Client, Daemon, free_port, wait_for
 
 SCRIPT = ROOT / "scripts" / "broker-users.sh"
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""  # see test_broker_acl.py
-CAM = "helios"
 PW = {u: f"S3cret-{u}-Pw-{i}x7" for i, u in enumerate(("dagon", CAM, "encoder", "transfer",
                                                        "readonly"))}
 TOKEN = "S3cret-api-Token-q9"

@@ -16,12 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import ROOT, payload_json, wait_for
+from harness import BACKEND, CAM, R, ROOT, payload_json, wait_for
 from schemas import validate
 
-CAM = "helios"
-BACKEND = "dagon"
-R = "skylapse"
 JOBS = f"{R}/encoder/jobs"
 START = "2026-06-21T21:28:30-06:00"
 CLOSE_SIM_S = 90  # 21:30:00, in simulated seconds from START

@@ -10,9 +10,7 @@ import subprocess
 import pytest
 
 from bridge_stack import CAM, Stack
-from harness import BIN, ROOT, Broker, Daemon, free_port, wait_port
-
-AS_ROOT = "user root\n" if os.geteuid() == 0 else ""  # see test_broker_acl.py
+from harness import AS_ROOT, BIN, ROOT, Broker, Daemon, free_port, wait_port
 
 
 def openssl(*args, cwd):
@@ -98,9 +96,7 @@ def lone_capture_agent(tmp_path, port, env):
 
 
 def test_every_agent_over_tls_and_a_frame_through(tmp_path, pki):
-    stack = TlsStack(tmp_path, pki, {"MQTT_CA_FILE": str(pki / "ca.crt")})
-    try:
-        stack.start()
+    with TlsStack(tmp_path, pki, {"MQTT_CA_FILE": str(pki / "ca.crt")}) as stack:
         capture_through(stack)
         others = [
             stack.start_daemon("skylapse-scheduler", env=stack.env(BACKEND_NAME="dagon")),
@@ -114,8 +110,6 @@ def test_every_agent_over_tls_and_a_frame_through(tmp_path, pki):
         connected = f"connected to mqtts://127.0.0.1:{stack.tls_port}"
         for d in (stack.capture, stack.bridge, *others):
             d.wait_log(connected)
-    finally:
-        stack.stop()
 
 
 @pytest.mark.parametrize("server, ca, says", [
@@ -139,18 +133,14 @@ def test_a_wrong_certificate_is_refused_with_a_clear_line(tmp_path, pki, server,
 
 def test_a_broker_requiring_client_certificates(tmp_path, pki):
     ca = {"MQTT_CA_FILE": str(pki / "ca.crt")}
-    stack = TlsStack(tmp_path, pki, {**ca, "MQTT_CERT_FILE": str(pki / "client.crt"),
-                                     "MQTT_KEY_FILE": str(pki / "client.key")},
-                     require_cert=True)
-    try:
-        stack.start()
+    with TlsStack(tmp_path, pki, {**ca, "MQTT_CERT_FILE": str(pki / "client.crt"),
+                                  "MQTT_KEY_FILE": str(pki / "client.key")},
+                  require_cert=True) as stack:
         capture_through(stack)
         stranger = lone_capture_agent(tmp_path / "x", stack.tls_port, ca)
         stranger.wait_log("mqtt: cannot connect to mqtts://")
         stranger.stop()
         assert "connected to mqtts" not in stranger.log().replace("cannot connect to", "")
-    finally:
-        stack.stop()
 
 
 @pytest.mark.parametrize("env, says", [

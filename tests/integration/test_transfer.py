@@ -6,7 +6,6 @@ A frame is "old" when its capture time is: the tests move a captured frame
 into a day folder three days back and rewrite its name and its sidecar's
 captured_at and path (size and sha256 stay those of the bytes)."""
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -15,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import BIN, ROOT, Client, payload_json, wait_for
+from harness import (BIN, CAM, ROOT, Client, payload_json, put_frame, sha, sim_config, visible,
+                     wait_for)
 from schemas import validate
 from sshd_server import Sshd
 
-CAM = "helios"
 STATUS = "skylapse/transfer/status"
 
 
@@ -36,10 +35,7 @@ def sshd(tmp_path):
 def pi(tmp_path, broker, daemons, client):
     """Starts skylapse-capture (sim) writing into tmp/pi; returns (dir, capture(n))."""
     pi_dir = tmp_path / "pi"
-    cfg = tmp_path / "capture.json"
-    conf = json.loads((ROOT / "config" / "config.json").read_text())
-    conf["capture"] = {"sim_width": 320, "sim_height": 240}
-    cfg.write_text(json.dumps(conf))
+    cfg = sim_config(tmp_path, "capture.json", sim_width=320, sim_height=240)
     watcher = client()
     watcher.subscribe(f"skylapse/{CAM}/#")
     daemons("skylapse-capture", env={
@@ -89,15 +85,9 @@ def run_once(env, *args, timeout=40):
                           timeout=timeout, cwd=str(ROOT))
 
 
-def sha(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def tree(root):
     """{relative path: sha256} of the visible files under root."""
-    root = Path(root)
-    return {str(p.relative_to(root)): sha(p) for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+    return {rel: sha(Path(root) / rel) for rel in visible(root)}
 
 
 def verified_on_server(server_cam, rel):
@@ -312,13 +302,9 @@ def test_sshd_down_reported_then_caught_up(tmp_path, broker, sshd, pi, daemons, 
 
 def test_disabled_and_local_source(tmp_path, broker, daemons, client):
     src = tmp_path / "pi" / "profile-a" / "2026-01-01"
-    src.mkdir(parents=True)
-    data = os.urandom(3000)
-    (src / "capture_20260101_120000_000.jpg").write_bytes(data)
-    (src / "capture_20260101_120000_000.json").write_text(json.dumps(
-        {"path": "profile-a/2026-01-01/capture_20260101_120000_000.jpg", "size": len(data),
-         "sha256": hashlib.sha256(data).hexdigest(),
-         "captured_at": "2026-01-01T12:00:00.000Z"}))
+    rel = "profile-a/2026-01-01/capture_20260101_120000_000.jpg"
+    put_frame(tmp_path / "pi" / rel, os.urandom(3000), path=rel,
+              captured_at="2026-01-01T12:00:00.000Z")
     server = tmp_path / "server" / CAM
 
     r = run_once(transfer_env(tmp_path, broker, TRANSFER_ENABLED="false"))
@@ -335,7 +321,7 @@ def test_disabled_and_local_source(tmp_path, broker, daemons, client):
     # PI_HOST=local: the same rsync, verification and clean-up on a local folder
     r = run_once(transfer_env(tmp_path, broker, PI_HOST="local", DELETE_AFTER_DAYS=1))
     assert r.returncode == 0, r.stderr
-    assert verified_on_server(server, "profile-a/2026-01-01/capture_20260101_120000_000.jpg")
+    assert verified_on_server(server, rel)
     assert not src.exists()  # old, verified, deleted at the source with its day folder
 
     # the server folder as the source would delete the only copies: refused
@@ -351,17 +337,13 @@ def test_once_under_valgrind_loses_nothing_and_leaks_nothing(tmp_path, broker):
     child's exit), verification, deletion at the source; no memory errors,
     no definite leaks."""
     day = tmp_path / "pi" / "profile-a" / "2026-01-01"
-    day.mkdir(parents=True)
     names = [f"capture_20260101_1200{i:02d}_000" for i in range(12)]
     for i, name in enumerate(names):
-        data = os.urandom(20000 + i)
-        (day / f"{name}.jpg").write_bytes(data)
-        digest = hashlib.sha256(data).hexdigest()
-        if i == 0:
-            digest = "0" * 64  # the Pi's copy does not match its sidecar: never deleted
-        (day / f"{name}.json").write_text(json.dumps(
-            {"path": f"profile-a/2026-01-01/{name}.jpg", "size": len(data), "sha256": digest,
-             "captured_at": f"2026-01-01T12:00:{i:02d}.000Z"}))
+        put_frame(day / f"{name}.jpg", os.urandom(20000 + i),
+                  path=f"profile-a/2026-01-01/{name}.jpg",
+                  captured_at=f"2026-01-01T12:00:{i:02d}.000Z")
+    # the first Pi's copy no longer matches its sidecar: never deleted
+    (day / f"{names[0]}.jpg").write_bytes(os.urandom(20000))
     env = transfer_env(tmp_path, broker, PI_HOST="local", DELETE_AFTER_DAYS=1)
     r = subprocess.run(["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
                         "--errors-for-leak-kinds=definite", str(BIN / "skylapse-transfer"),
@@ -380,9 +362,7 @@ def test_two_pis_one_transfer_each(tmp_path, broker, daemons, client):
     (here two loopback sshd's) and TRANSFER_PER_CAMERA: its status and Home Assistant device
     under its camera, its camera's frames in its camera's server folder only."""
     cams = ("helios", "selene")
-    conf = json.loads((ROOT / "config" / "config.json").read_text())
-    conf["capture"] = {"sim_width": 160, "sim_height": 120}
-    (tmp_path / "capture.json").write_text(json.dumps(conf))
+    sim_config(tmp_path, "capture.json", sim_width=160, sim_height=120)
     w = client()
     w.subscribe("skylapse/#")
     w.subscribe("homeassistant/device/#")
