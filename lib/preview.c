@@ -16,21 +16,47 @@ void preview_clear(struct jpeg_preview *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Compresses the planes into out's JPEG (malloc'd) and sets its size. */
+static int encode_planes(unsigned char *const planes[3], const int strides[3], int w, int h,
+			 int subsamp, int quality, struct jpeg_preview *out, char why[ERRMSG_MAX])
+{
+	tjhandle enc = tjInitCompress();
+	unsigned char *jpeg = NULL;
+	unsigned long jsize = 0;
+	int rc = SL_ERR_NOMEM;
+
+	if (enc == NULL) {
+		err_why(why, "TurboJPEG initialisation failed");
+		return rc;
+	}
+	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)planes, w, strides, h, subsamp,
+				    &jpeg, &jsize, quality, 0) < 0) {
+		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));
+		rc = SL_ERR_PARSE;
+	} else if ((out->jpeg = malloc(jsize)) != NULL) { /* tjAlloc'd memory needs tjFree */
+		memcpy(out->jpeg, jpeg, jsize);
+		out->size = jsize;
+		out->width = w;
+		out->height = h;
+		rc = SL_OK;
+	}
+	tjFree(jpeg);
+	tjDestroy(enc);
+	return rc;
+}
+
 int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quality,
 		 struct jpeg_preview *out, char why[ERRMSG_MAX])
 {
-	tjhandle dec = NULL, enc = NULL;
+	tjhandle dec = tjInitDecompress();
 	tjscalingfactor *sf, best = {1, 8};
 	unsigned char *planes[3] = {NULL, NULL, NULL}, *buf = NULL;
-	unsigned long jsize = 0;
 	int w, h, subsamp, cs, nsf, sw, sh, nplanes, rc = SL_ERR_PARSE;
 	int strides[3] = {0, 0, 0};
 	double sum = 0;
 
 	memset(out, 0, sizeof(*out));
-	dec = tjInitDecompress();
-	enc = tjInitCompress();
-	if (dec == NULL || enc == NULL) {
+	if (dec == NULL) {
 		err_why(why, "TurboJPEG initialisation failed");
 		rc = SL_ERR_NOMEM;
 		goto out;
@@ -75,35 +101,11 @@ int preview_make(const unsigned char *jpeg, size_t len, int max_width, int quali
 		for (int x = 0; x < sw; x++)
 			sum += planes[0][(size_t)y * (size_t)strides[0] + (size_t)x];
 	out->mean_luma = sum / ((double)sw * sh);
-	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)planes, sw, strides, sh, subsamp,
-				    &out->jpeg, &jsize, quality, 0) < 0) {
-		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));
-		goto out;
-	}
-	{
-		/* hand the caller a malloc'd copy: tjAlloc'd memory needs tjFree */
-		unsigned char *copy = malloc(jsize);
-
-		if (copy == NULL) {
-			rc = SL_ERR_NOMEM;
-			tjFree(out->jpeg);
-			out->jpeg = NULL;
-			goto out;
-		}
-		memcpy(copy, out->jpeg, jsize);
-		tjFree(out->jpeg);
-		out->jpeg = copy;
-	}
-	out->size = jsize;
-	out->width = sw;
-	out->height = sh;
-	rc = SL_OK;
+	rc = encode_planes(planes, strides, sw, sh, subsamp, quality, out, why);
 out:
 	free(buf);
 	if (dec)
 		tjDestroy(dec);
-	if (enc)
-		tjDestroy(enc);
 	return rc;
 }
 
@@ -137,10 +139,8 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 {
 	int factor = (width + max_width - 1) / max_width, pw, ph, cw, ch, rc = SL_ERR_NOMEM;
 	int pstrides[3];
-	unsigned char *buf = NULL, *pp[3], *jpeg = NULL;
-	unsigned long jsize = 0;
+	unsigned char *buf = NULL, *pp[3];
 	uint64_t sum = 0, n = 0;
-	tjhandle enc = NULL;
 
 	memset(out, 0, sizeof(*out));
 	for (int y = 0; y < height; y += 8)
@@ -159,9 +159,8 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 	pstrides[0] = pw;
 	pstrides[1] = pstrides[2] = cw;
 	buf = malloc((size_t)pw * (size_t)ph + 2 * (size_t)cw * (size_t)ch);
-	enc = tjInitCompress();
-	if (buf == NULL || enc == NULL || pw < 1 || ph < 1)
-		goto out;
+	if (buf == NULL)
+		return SL_ERR_NOMEM;
 	pp[0] = buf;
 	pp[1] = buf + (size_t)pw * (size_t)ph;
 	pp[2] = pp[1] + (size_t)cw * (size_t)ch;
@@ -171,24 +170,7 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 	for (int c = 1; c < 3; c++)
 		downscale(planes[c], strides[c], (width + 1) / 2, (height + 1) / 2, factor, pp[c],
 			  cw, ch);
-	if (tjCompressFromYUVPlanes(enc, (const unsigned char **)pp, pw, pstrides, ph, TJSAMP_420,
-				    &jpeg, &jsize, quality, 0) < 0) {
-		err_why(why, "cannot encode the preview: %s", tjGetErrorStr2(enc));
-		rc = SL_ERR_PARSE;
-		goto out;
-	}
-	out->jpeg = malloc(jsize);
-	if (out->jpeg == NULL)
-		goto out;
-	memcpy(out->jpeg, jpeg, jsize);
-	out->size = jsize;
-	out->width = pw;
-	out->height = ph;
-	rc = SL_OK;
-out:
-	tjFree(jpeg);
+	rc = encode_planes(pp, pstrides, pw, ph, TJSAMP_420, quality, out, why);
 	free(buf);
-	if (enc)
-		tjDestroy(enc);
 	return rc;
 }
