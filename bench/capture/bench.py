@@ -15,7 +15,6 @@
 4. Request-to-announcement latency at 1920x1080, p50 and p99.
 """
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -26,16 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "tests" / "integration"))
-from harness import ROOT, Broker, Client, Daemon, payload_json, wait_for  # noqa: E402
+from harness import ROOT, Broker, Client, Daemon, payload_json, rss_kib, wait_for  # noqa: E402
 
 QUALITY = 92
-
-
-def rss_kb(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 # the agent's debug timings (agents/capture/capture.c and main.c)
@@ -119,7 +111,7 @@ def idle_rss(tmp, broker):
                            stdout=subprocess.DEVNULL)
     w.wait_message("skylapse/idle/status")
     time.sleep(1.0)  # settle after start-up (a measurement delay, not synchronisation)
-    agent, sub_rss = rss_kb(d.proc.pid), rss_kb(sub.pid)
+    agent, sub_rss = rss_kib(d.proc.pid), rss_kib(sub.pid)
     sub.terminate()
     sub.wait()
     d.stop()

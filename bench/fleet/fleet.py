@@ -36,22 +36,15 @@ import paho.mqtt.client as mqtt
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "tests" / "integration"))
-from harness import ROOT, Broker, Daemon, free_port, wait_for, wait_port  # noqa: E402
+from harness import (BACKEND, ROOT, R, Broker, Daemon, free_port, rss_kib, wait_for,  # noqa: E402
+                     wait_port)
 
-BACKEND, R = "dagon", "skylapse"
 HZ = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_ticks(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def iso_s(text):

@@ -26,21 +26,16 @@ from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "tests" / "integration"))
-from harness import (ROOT, Broker, Client, Daemon, free_port, payload_json,  # noqa: E402
-                     wait_for, wait_port)
+from harness import (BACKEND, CAM, ROOT, R, Broker, Client, Daemon, free_port,  # noqa: E402
+                     payload_json, rss_kib, wait_for, wait_port)
 
-CAM, BACKEND, R = "helios", "dagon", "skylapse"
 PROFILES = ["a", "b", "g"]
 SSE_CLIENTS = 50
 WINDOW_MIN = 5
 
 
 def proc_sample(pid):
-    rss = 0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+    return rss_kib(pid), len(os.listdir(f"/proc/{pid}/fd"))
 
 
 def hold_events(port, stop, counts, i):
