@@ -16,7 +16,7 @@ FUZZ_CPPFLAGS := -D_GNU_SOURCE -Ilib -MMD -MP -DSOURCE_ROOT=\"$(CURDIR)\"
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-string-plus-int $(if $(CI)$(WERROR),-Werror) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 
-fuzz_capture_request_SRCS := $(test_capture_SRCS)
+fuzz_capture_request_SRCS := $(filter-out tests/unit/testutil.c,$(test_capture_SRCS))
 fuzz_capture_request_PKGS := $(test_capture_PKGS)
 fuzz_capture_request_LIBS := -ldl
 fuzz_capture_request_INC := -Iagents/capture
