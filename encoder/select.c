@@ -150,8 +150,8 @@ static int keep_common_size(struct selection *s)
 			s->frames[kept++] = s->frames[i];
 			continue;
 		}
-		snprintf(detail, sizeof(detail), "%dx%d, the video's frames are %dx%d", f[i].size[0],
-			 f[i].size[1], best_w, best_h);
+		snprintf(detail, sizeof(detail), "%dx%d, the video's frames are %dx%d",
+			 f[i].size[0], f[i].size[1], best_w, best_h);
 		if (rc == SL_OK)
 			rc = skip_list_add(&s->skipped, s->frames[i].rel, SKIP_SIZE, detail);
 		free(s->frames[i].path);
