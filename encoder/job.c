@@ -310,16 +310,14 @@ static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERR
 
 static void resolve_quality(struct encode_job *job, const struct quality_acc *q)
 {
-	int tier = q->tier, quality = q->quality >= 0 ? q->quality : QUALITY_HIGH;
+	int tier = q->tier != TIER_NONE ? q->tier : TIER_PREVIEW;
+	int quality = q->quality >= 0 ? q->quality : QUALITY_HIGH;
 	int crf = 23;
 	const char *preset = "medium";
 
-	if (tier != TIER_NONE) {
+	if (q->tier != TIER_NONE || q->quality >= 0) {
 		crf = tier_table[tier][quality].crf;
 		preset = tier_table[tier][quality].preset;
-	} else if (q->quality >= 0) {
-		crf = tier_table[TIER_PREVIEW][quality].crf;
-		preset = tier_table[TIER_PREVIEW][quality].preset;
 	}
 	crf += codec_crf_shift[job->codec];
 	job->crf = q->crf >= 0 ? q->crf : crf;
@@ -442,17 +440,15 @@ int job_parse(const json_t *obj, const json_t *defaults, struct encode_job *job,
 
 	job_init(job);
 	id = json_object_get(obj, "job_id");
-	if (id && !json_is_null(id)) {
-		if (!json_is_string(id) || !id_is_valid(json_string_value(id))) {
-			job_make_id(job->job_id);
-			job->id_generated = true;
-			err_why(why, "'job_id' must be a string matching [a-z0-9_-]{1,64}");
-			return SL_ERR_INVAL;
-		}
+	if (json_is_string(id) && id_is_valid(json_string_value(id))) {
 		snprintf(job->job_id, sizeof(job->job_id), "%s", json_string_value(id));
 	} else {
 		job_make_id(job->job_id);
 		job->id_generated = true;
+		if (id && !json_is_null(id)) {
+			err_why(why, "'job_id' must be a string matching [a-z0-9_-]{1,64}");
+			return SL_ERR_INVAL;
+		}
 	}
 	if (check_keys(obj, why))
 		return SL_ERR_INVAL;
