@@ -29,9 +29,9 @@ static const struct {
     {{20, "medium"}, {16, "slow"}, {12, "slow"}},
 };
 
-static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
-				      "fast",	   "medium",	"slow",	    "slower",
-				      "veryslow",  "placebo",	NULL};
+const char *const job_presets[] = {"ultrafast", "superfast", "veryfast", "faster",
+				   "fast",	"medium",    "slow",	 "slower",
+				   "veryslow",	"placebo",   NULL};
 
 static const char *const codec_names[] = {"h264", "h265", "vp9", "av1"};
 /* CRF shift from an H.264 tier value, and each codec's CRF ceiling. */
@@ -169,10 +169,10 @@ static int read_common(const json_t *obj, struct encode_job *job, struct quality
 	else if (rc != SL_ERR_NOTFOUND)
 		return rc;
 	c = -1;
-	if ((rc = get_choice(obj, "preset", presets, &c, why)))
+	if ((rc = get_choice(obj, "preset", job_presets, &c, why)))
 		return rc;
 	if (c >= 0)
-		q->preset = presets[c];
+		q->preset = job_presets[c];
 	if ((rc = get_choice(obj, "quality_tier", tiers, &q->tier, why)) ||
 	    (rc = get_choice(obj, "quality", qualities, &q->quality, why)))
 		return rc;
