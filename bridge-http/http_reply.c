@@ -231,7 +231,6 @@ int http_reply_cached(struct request *rq, struct http_cached *c)
 
 /* --- suspended requests -------------------------------------------------- */
 
-
 void req_suspend(struct request *rq)
 {
 	struct http_server *s = rq->srv;
@@ -326,16 +325,13 @@ struct http_stream *http_reply_stream(struct request *rq, const char *content_ty
 {
 	struct http_server *s = rq->srv;
 	struct http_stream *st = calloc(1, sizeof(*st));
-	struct MHD_Response *r;
+	struct MHD_Response *r = NULL;
 
-	if (st == NULL) {
-		done(arg);
-		http_reply_error(rq, 500, SL_ERR_NOMEM, "out of memory");
-		return NULL;
+	if (st) {
+		*st = (struct http_stream){s, rq->conn, read, done, arg, false, NULL, s->streams};
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader,
+						      st, stream_free);
 	}
-	*st = (struct http_stream){s, rq->conn, read, done, arg, false, NULL, s->streams};
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, st,
-					      stream_free);
 	if (r == NULL) {
 		free(st);
 		done(arg);

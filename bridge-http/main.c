@@ -140,10 +140,8 @@ bool bridge_state_ready(const struct bridge *b)
  * (borrowed; absent fields are null): a new reference. */
 static json_t *presence_event(const char *key, const char *id, json_t *e)
 {
-	json_t *avail = json_object_get(e, "availability"), *status = json_object_get(e, "status");
-
-	return json_pack("{s:s, s:O, s:O}", key, id, "availability", avail ? avail : json_null(),
-			 "status", status ? status : json_null());
+	return json_pack("{s:s, s:O?, s:O?}", key, id, "availability",
+			 json_object_get(e, "availability"), "status", json_object_get(e, "status"));
 }
 
 static void publish_change(struct bridge *b, const struct state_change *ch)

@@ -45,16 +45,12 @@ static json_t *cameras_brief(const struct bridge *b)
 	json_t *out = json_object(), *cam;
 	const char *id;
 
-	json_object_foreach(b->state.cameras, id, cam) {
-		json_t *av = json_object_get(cam, "availability");
-		json_t *st = json_object_get(cam, "status");
-
-		if (!state_camera_known(&b->state, id))
-			continue;
-		json_object_set_new(out, id,
-				    json_pack("{s:O, s:O}", "availability", av ? av : json_null(),
-					      "status", st ? st : json_null()));
-	}
+	json_object_foreach(b->state.cameras, id, cam)
+		if (state_camera_known(&b->state, id))
+			json_object_set_new(out, id,
+					    json_pack("{s:O?, s:O?}", "availability",
+						      json_object_get(cam, "availability"), "status",
+						      json_object_get(cam, "status")));
 	return out;
 }
 
@@ -138,12 +134,8 @@ static json_t *build_status(struct bridge *b, int64_t now)
 	sun = json_object_get(st, "sun");
 	if (json_object_get(st, "sun_times") == NULL && json_is_object(sun))
 		json_object_set_new(st, "sun_times",
-				    json_pack("{s:O, s:O}", "sunrise",
-					      json_object_get(sun, "sunrise") ? json_object_get(sun, "sunrise")
-									: json_null(),
-					      "sunset",
-					      json_object_get(sun, "sunset") ? json_object_get(sun, "sunset")
-									     : json_null()));
+				    json_pack("{s:O?, s:O?}", "sunrise", json_object_get(sun, "sunrise"),
+					      "sunset", json_object_get(sun, "sunset")));
 	/* the scheduler publishes on changes and once a minute: the time is
 	 * the bridge's own, so it is always now */
 	time_format_local(now, now_iso);

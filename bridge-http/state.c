@@ -208,15 +208,13 @@ static int apply_camera(struct bridge_state *st, const char *cam, const char *re
 	snprintf(out->id, sizeof(out->id), "%s", cam);
 	if (strcmp(rest, "availability") == 0 || strcmp(rest, "status") == 0 ||
 	    strcmp(rest, "plan") == 0) {
-		bool avail = rest[0] == 'a';
-
 		if (len == 0) {
 			e = json_object_get(st->cameras, cam);
 			if (e)
 				json_object_del(e, rest);
 			drop_camera_if_empty(st, cam);
 		} else {
-			v = avail ? json_stringn(payload, len) : parse_object(payload, len);
+			v = rest[0] == 'a' ? json_stringn(payload, len) : parse_object(payload, len);
 			if (v == NULL)
 				return SL_OK; /* not UTF-8 or not an object: not ours to keep */
 			e = entry(st->cameras, "camera", cam);

@@ -152,52 +152,31 @@ static void print_summary(const struct cli_run *r, const struct encode_job *job,
 static int parse_flags(int argc, char **argv, json_t *settings, const char **input,
 		       const char **output, const char **thumb, int *threads)
 {
-	enum {
-		O_INPUT = 1,
-		O_OUTPUT,
-		O_FPS,
-		O_DURATION,
-		O_WIDTH,
-		O_CODEC,
-		O_CRF,
-		O_PRESET,
-		O_TIER,
-		O_DEFLICKER,
-		O_THREADS,
-		O_THUMB,
-		O_NO_HDR,
-		O_HELP
-	};
-	static const struct option opts[] = {{"input", required_argument, NULL, O_INPUT},
-					     {"output", required_argument, NULL, O_OUTPUT},
-					     {"fps", required_argument, NULL, O_FPS},
-					     {"duration", required_argument, NULL, O_DURATION},
-					     {"width", required_argument, NULL, O_WIDTH},
-					     {"codec", required_argument, NULL, O_CODEC},
-					     {"crf", required_argument, NULL, O_CRF},
-					     {"preset", required_argument, NULL, O_PRESET},
-					     {"quality-tier", required_argument, NULL, O_TIER},
-					     {"deflicker", optional_argument, NULL, O_DEFLICKER},
-					     {"threads", required_argument, NULL, O_THREADS},
-					     {"thumbnail", required_argument, NULL, O_THUMB},
-					     {"no-hdr", no_argument, NULL, O_NO_HDR},
-					     {"help", no_argument, NULL, O_HELP},
+	static const struct option opts[] = {{"input", required_argument, NULL, 'i'},
+					     {"output", required_argument, NULL, 'o'},
+					     {"fps", required_argument, NULL, 'f'},
+					     {"duration", required_argument, NULL, 's'},
+					     {"width", required_argument, NULL, 'w'},
+					     {"codec", required_argument, NULL, 'c'},
+					     {"crf", required_argument, NULL, 'r'},
+					     {"preset", required_argument, NULL, 'p'},
+					     {"quality-tier", required_argument, NULL, 'q'},
+					     {"deflicker", optional_argument, NULL, 'd'},
+					     {"threads", required_argument, NULL, 'j'},
+					     {"thumbnail", required_argument, NULL, 't'},
+					     {"no-hdr", no_argument, NULL, 'n'},
+					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	char *end;
-	static const char *const keys[] = {
-	    [O_FPS] = "fps",	      [O_DURATION] = "duration_seconds",
-	    [O_WIDTH] = "width",      [O_CODEC] = "codec",
-	    [O_CRF] = "crf",	      [O_PRESET] = "preset",
-	    [O_TIER] = "quality_tier"};
 	int opt;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case O_INPUT: *input = optarg; break;
-		case O_OUTPUT: *output = optarg; break;
-		case O_THUMB: *thumb = optarg; break;
-		case O_THREADS:
+		case 'i': *input = optarg; break;
+		case 'o': *output = optarg; break;
+		case 't': *thumb = optarg; break;
+		case 'j':
 			*threads = (int)strtol(optarg, &end, 10);
 			if (*end || end == optarg || *threads < 0 || *threads > 64) {
 				fprintf(stderr,
@@ -205,21 +184,23 @@ static int parse_flags(int argc, char **argv, json_t *settings, const char **inp
 				return 1;
 			}
 			break;
-		case O_HELP: usage(stdout); return -1;
-		case O_NO_HDR: json_object_set_new(settings, "hdr", json_false()); break;
-		case O_DEFLICKER:
+		case 'h': usage(stdout); return -1;
+		case 'n': json_object_set_new(settings, "hdr", json_false()); break;
+		case 'd':
 			json_object_set_new(settings, "deflicker",
 					    optarg
 						? json_pack("{s:o}", "window", flag_value(optarg))
 						: json_true());
 			break;
-		case O_CODEC:
-		case O_PRESET:
-		case O_TIER: json_object_set_new(settings, keys[opt], json_string(optarg)); break;
-		case O_FPS:
-		case O_DURATION:
-		case O_WIDTH:
-		case O_CRF: json_object_set_new(settings, keys[opt], flag_value(optarg)); break;
+		case 'c': json_object_set_new(settings, "codec", json_string(optarg)); break;
+		case 'p': json_object_set_new(settings, "preset", json_string(optarg)); break;
+		case 'q': json_object_set_new(settings, "quality_tier", json_string(optarg)); break;
+		case 'f': json_object_set_new(settings, "fps", flag_value(optarg)); break;
+		case 's':
+			json_object_set_new(settings, "duration_seconds", flag_value(optarg));
+			break;
+		case 'w': json_object_set_new(settings, "width", flag_value(optarg)); break;
+		case 'r': json_object_set_new(settings, "crf", flag_value(optarg)); break;
 		default: usage(stderr); return 1;
 		}
 	}

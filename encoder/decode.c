@@ -21,6 +21,8 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 #define FILE_MAX     (256u << 20) /* no frame is this big; refuse rather than allocate */
 #define STRIDE_ALIGN 64
 /* Lanczos, not bicubic: after the DCT halving a ~5 % resample is left, where
@@ -295,6 +297,17 @@ int decode_mean_luma(struct frame_decoder *d, const char *path, double *luma, ch
 	return rc;
 }
 
+/* Fits w x h into max_w wide, keeping the aspect ratio; both even. */
+static void fit_width(int *w, int *h, int max_w)
+{
+	if (*w > max_w) {
+		*h = (int)((double)*h * max_w / *w + 0.5);
+		*w = max_w;
+	}
+	*w &= ~1;
+	*h &= ~1;
+}
+
 int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, double gain,
 		     unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX])
 {
@@ -309,12 +322,7 @@ int decode_thumbnail(struct frame_decoder *d, const char *path, int max_w, doubl
 		return rc;
 	w = src_w;
 	h = src_h;
-	if (w > max_w) {
-		h = (int)((double)h * max_w / w + 0.5);
-		w = max_w;
-	}
-	w &= ~1;
-	h &= ~1;
+	fit_width(&w, &h, max_w);
 	if (w < 2 || h < 2) {
 		err_why(why, "frame too small for a thumbnail");
 		return SL_ERR_RANGE;
@@ -356,12 +364,7 @@ int decode_thumbnail_of_frame(struct frame_decoder *d, const AVFrame *f, int max
 	int dst_stride[4] = {0};
 
 	*jpeg = NULL;
-	if (w > max_w) {
-		h = (int)((double)h * max_w / w + 0.5);
-		w = max_w;
-	}
-	w &= ~1;
-	h &= ~1;
+	fit_width(&w, &h, max_w);
 	pitch = align(3 * w);
 	if (grow(&d->tmp_buf, &d->tmp_cap, (size_t)pitch * h))
 		return SL_ERR_NOMEM;
@@ -394,24 +397,27 @@ int decode_thumbnail_of_frame(struct frame_decoder *d, const AVFrame *f, int max
 	return rc;
 }
 
-int decode_compress_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
-			int h, unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX])
+int decode_write_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
+		     int h, const char *path, size_t *size, char why[ERRMSG_MAX])
 {
 	int strides[3] = {stride, stride, stride};
+	unsigned char *jpeg = NULL;
 	unsigned long len = 0;
+	int rc = SL_OK;
 
-	*jpeg = NULL;
 	if (d->tjc == NULL && (d->tjc = tjInitCompress()) == NULL)
 		return SL_ERR_NOMEM;
 	if (tjCompressFromYUVPlanes(d->tjc, (const unsigned char **)planes, w, strides, h,
-				    TJSAMP_444, jpeg, &len, 90, 0)) {
+				    TJSAMP_444, &jpeg, &len, 90, 0)) {
 		err_why(why, "JPEG compression failed: %s", tjGetErrorStr2(d->tjc));
-		tjFree(*jpeg);
-		*jpeg = NULL;
-		return SL_ERR_IO;
+		rc = SL_ERR_IO;
+	} else if (file_write_atomic(path, jpeg, len) < 0) {
+		rc = err_from_errno(errno);
+		err_why(why, "cannot write %s: %s", path, strerror(errno));
 	}
 	*size = len;
-	return SL_OK;
+	tjFree(jpeg);
+	return rc;
 }
 
 void decode_free_jpeg(unsigned char *jpeg)

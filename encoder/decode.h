@@ -77,8 +77,9 @@ void decode_free_jpeg(unsigned char *jpeg);
 int decode_thumbnail_of_frame(struct frame_decoder *d, const AVFrame *f, int max_w,
 			      unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX]);
 
-/* Compresses 4:4:4 planes of w x h into a new JPEG (keograms). */
-int decode_compress_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
-			int h, unsigned char **jpeg, size_t *size, char why[ERRMSG_MAX]);
+/* Compresses 4:4:4 planes of w x h into a JPEG written atomically to
+ * `path` (keograms, star trails); *size is its byte count. */
+int decode_write_444(struct frame_decoder *d, unsigned char *const planes[3], int stride, int w,
+		     int h, const char *path, size_t *size, char why[ERRMSG_MAX]);
 
 #endif

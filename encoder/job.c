@@ -29,9 +29,9 @@ static const struct {
     {{20, "medium"}, {16, "slow"}, {12, "slow"}},
 };
 
-static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster",
-				      "fast",	   "medium",	"slow",	    "slower",
-				      "veryslow",  "placebo",	NULL};
+const char *const job_presets[] = {"ultrafast", "superfast", "veryfast", "faster",
+				   "fast",	"medium",    "slow",	 "slower",
+				   "veryslow",	"placebo",   NULL};
 
 static const char *const codec_names[] = {"h264", "h265", "vp9", "av1"};
 /* CRF shift from an H.264 tier value, and each codec's CRF ceiling. */
@@ -169,10 +169,10 @@ static int read_common(const json_t *obj, struct encode_job *job, struct quality
 	else if (rc != SL_ERR_NOTFOUND)
 		return rc;
 	c = -1;
-	if ((rc = get_choice(obj, "preset", presets, &c, why)))
+	if ((rc = get_choice(obj, "preset", job_presets, &c, why)))
 		return rc;
 	if (c >= 0)
-		q->preset = presets[c];
+		q->preset = job_presets[c];
 	if ((rc = get_choice(obj, "quality_tier", tiers, &q->tier, why)) ||
 	    (rc = get_choice(obj, "quality", qualities, &q->quality, why)))
 		return rc;
@@ -310,16 +310,14 @@ static int read_job_only(const json_t *obj, struct encode_job *job, char why[ERR
 
 static void resolve_quality(struct encode_job *job, const struct quality_acc *q)
 {
-	int tier = q->tier, quality = q->quality >= 0 ? q->quality : QUALITY_HIGH;
+	int tier = q->tier != TIER_NONE ? q->tier : TIER_PREVIEW;
+	int quality = q->quality >= 0 ? q->quality : QUALITY_HIGH;
 	int crf = 23;
 	const char *preset = "medium";
 
-	if (tier != TIER_NONE) {
+	if (q->tier != TIER_NONE || q->quality >= 0) {
 		crf = tier_table[tier][quality].crf;
 		preset = tier_table[tier][quality].preset;
-	} else if (q->quality >= 0) {
-		crf = tier_table[TIER_PREVIEW][quality].crf;
-		preset = tier_table[TIER_PREVIEW][quality].preset;
 	}
 	crf += codec_crf_shift[job->codec];
 	job->crf = q->crf >= 0 ? q->crf : crf;
@@ -442,17 +440,15 @@ int job_parse(const json_t *obj, const json_t *defaults, struct encode_job *job,
 
 	job_init(job);
 	id = json_object_get(obj, "job_id");
-	if (id && !json_is_null(id)) {
-		if (!json_is_string(id) || !id_is_valid(json_string_value(id))) {
-			job_make_id(job->job_id);
-			job->id_generated = true;
-			err_why(why, "'job_id' must be a string matching [a-z0-9_-]{1,64}");
-			return SL_ERR_INVAL;
-		}
+	if (json_is_string(id) && id_is_valid(json_string_value(id))) {
 		snprintf(job->job_id, sizeof(job->job_id), "%s", json_string_value(id));
 	} else {
 		job_make_id(job->job_id);
 		job->id_generated = true;
+		if (id && !json_is_null(id)) {
+			err_why(why, "'job_id' must be a string matching [a-z0-9_-]{1,64}");
+			return SL_ERR_INVAL;
+		}
 	}
 	if (check_keys(obj, why))
 		return SL_ERR_INVAL;

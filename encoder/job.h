@@ -86,6 +86,9 @@ void job_make_id(char out[ID_MAX + 1]);
 void job_output_name(const struct encode_job *job, int64_t start_ms, char profile,
 		     char out[JOB_NAME_MAX]);
 
+/* The x264 preset names `preset` accepts, fastest first, NULL-terminated. */
+extern const char *const job_presets[];
+
 const char *job_codec_name(enum job_codec c);
 const char *job_kind_name(enum job_kind k);
 

@@ -91,14 +91,12 @@ static int make_startrails(struct job_run *r, const struct selection *sel,
 
 static int make_outputs(struct job_run *r, const struct selection *sel, char why[ERRMSG_MAX])
 {
-	static const struct video_hooks proto = {on_progress, on_skip, on_cancelled, NULL};
-	struct video_hooks hooks = proto;
+	struct video_hooks hooks = {on_progress, on_skip, on_cancelled, r};
 	char name[JOB_NAME_MAX], dir[PATH_MAX], out[PATH_MAX], thumb[PATH_MAX];
 	struct video_result res;
 	bool image = r->spec.kind != JOB_VIDEO; /* a JPEG */
 	int rc;
 
-	hooks.arg = r;
 	job_output_name(&r->spec, sel->from_ms, sel->profile, name);
 	if (path_join_safe(r->timelapses_root, r->spec.camera, dir, sizeof(dir)) ||
 	    snprintf(out, sizeof(out), "%s/%s%s", dir, name, image ? ".jpg" : ".mp4") >=
@@ -145,12 +143,10 @@ static int make_outputs(struct job_run *r, const struct selection *sel, char why
 	if (res.thumbnail)
 		snprintf(r->thumbnail, sizeof(r->thumbnail), "%s/%s_thumb.jpg", r->spec.camera,
 			 name);
+	r->finished_ms = time_now_ms();
 	pthread_mutex_unlock(&r->lock);
 	/* <name>.json: the final state, beside the outputs */
 	snprintf(out, sizeof(out), "%s/%s.json", dir, name);
-	pthread_mutex_lock(&r->lock);
-	r->finished_ms = time_now_ms();
-	pthread_mutex_unlock(&r->lock);
 	char *text = job_run_state_text(r, JOB_DONE, NULL);
 
 	if (text == NULL || file_write_atomic(out, text, strlen(text)) < 0) {

@@ -8,14 +8,12 @@
 #include "keogram.h"
 #include "err.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
 #include "deflicker.h"
-#include "fsutil.h"
 #include "pipeline.h"
 
 struct kctx {
@@ -122,7 +120,6 @@ static void discard(void *arg, void *result)
 static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG_MAX])
 {
 	struct frame_decoder *d = NULL;
-	unsigned char *jpeg = NULL;
 	size_t size = 0;
 	int rc;
 
@@ -132,19 +129,14 @@ static int write_image(struct kctx *c, struct video_result *res, char why[ERRMSG
 	}
 	if ((rc = frame_decoder_new(&d)))
 		return rc;
-	rc = decode_compress_444(d, c->planes, (int)c->p->sel->count, (int)c->columns, c->height,
-				 &jpeg, &size, why);
-	if (rc == SL_OK && file_write_atomic(c->p->output, jpeg, size) < 0) {
-		rc = err_from_errno(errno);
-		err_why(why, "cannot write %s: %s", c->p->output, strerror(errno));
-	}
+	rc = decode_write_444(d, c->planes, (int)c->p->sel->count, (int)c->columns, c->height,
+			      c->p->output, &size, why);
 	if (rc == SL_OK) {
 		res->frames = (int64_t)c->columns;
 		res->width = (int)c->columns;
 		res->height = c->height;
 		res->size = (int64_t)size;
 	}
-	decode_free_jpeg(jpeg);
 	frame_decoder_free(&d);
 	return rc;
 }

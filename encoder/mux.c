@@ -24,17 +24,14 @@ struct video_writer {
 	bool header_written, finished;
 };
 
-/* x264 preset names -> speed levels of the other encoders, fastest first. */
-static const char *const x264_presets[] = {"ultrafast", "superfast", "veryfast", "faster",
-					   "fast",	"medium",    "slow",	 "slower",
-					   "veryslow",	"placebo",   NULL};
+/* x264 preset names (job_presets) -> speed levels of the other encoders. */
 static const int vpx_cpu_used[] = {8, 7, 6, 5, 4, 3, 2, 1, 0, 0};
 static const int svt_preset[] = {12, 11, 10, 9, 8, 7, 5, 4, 2, 1};
 
 static int preset_index(const char *preset)
 {
-	for (int i = 0; preset && x264_presets[i]; i++)
-		if (strcmp(preset, x264_presets[i]) == 0)
+	for (int i = 0; preset && job_presets[i]; i++)
+		if (strcmp(preset, job_presets[i]) == 0)
 			return i;
 	return 5; /* medium */
 }
@@ -72,7 +69,7 @@ static void set_codec_options(AVCodecContext *enc, const char *name,
 	int p = preset_index(o->preset);
 
 	if (strcmp(name, "libx264") == 0 || strcmp(name, "libx265") == 0) {
-		av_dict_set(opts, "preset", x264_presets[p], 0);
+		av_dict_set(opts, "preset", job_presets[p], 0);
 		av_dict_set_int(opts, "crf", o->crf, 0);
 		if (strcmp(name, "libx265") == 0)
 			av_dict_set(opts, "x265-params", "log-level=error", 0);

@@ -87,11 +87,12 @@ void selection_free(struct selection *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* A candidate before the size vote: frames[] entries plus their size. */
-static int add_frame(struct selection *s, const char *abs, size_t rel_off, double luma, int64_t ms,
-		     int bracket)
+/* A candidate before the size vote: dir/name, shown to users as name. */
+static int add_frame(struct selection *s, const char *dir, const char *name, const int size[2],
+		     double luma, int64_t ms, int bracket)
 {
 	struct sel_frame *f;
+	char abs[PATH_MAX];
 
 	if (s->count == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 256;
@@ -103,10 +104,13 @@ static int add_frame(struct selection *s, const char *abs, size_t rel_off, doubl
 		s->cap = ncap;
 	}
 	f = &s->frames[s->count];
+	snprintf(abs, sizeof(abs), "%s/%s", dir, name);
 	f->path = strdup(abs);
 	if (f->path == NULL)
 		return SL_ERR_NOMEM;
-	f->rel = f->path + rel_off;
+	f->rel = f->path + strlen(abs) - strlen(name);
+	f->size[0] = size[0];
+	f->size[1] = size[1];
 	f->luma = luma;
 	f->captured_ms = ms;
 	f->bracket = bracket;
@@ -115,10 +119,11 @@ static int add_frame(struct selection *s, const char *abs, size_t rel_off, doubl
 	return SL_OK;
 }
 
-/* Keeps the frames whose size (sizes[i]) is the most common one; the
- * others go to the skipped list. */
-static int keep_common_size(struct selection *s, const int (*sizes)[2])
+/* Keeps the frames of the most common size; the others go to the skipped
+ * list. */
+static int keep_common_size(struct selection *s)
 {
+	const struct sel_frame *f = s->frames;
 	int best_w = 0, best_h = 0;
 	size_t best = 0, kept = 0;
 	int rc = SL_OK;
@@ -126,14 +131,14 @@ static int keep_common_size(struct selection *s, const int (*sizes)[2])
 	for (size_t i = 0; i < s->count; i++) {
 		size_t n = 0;
 
-		if (i > 0 && sizes[i][0] == best_w && sizes[i][1] == best_h)
+		if (i > 0 && f[i].size[0] == best_w && f[i].size[1] == best_h)
 			continue;
 		for (size_t j = i; j < s->count; j++)
-			n += sizes[j][0] == sizes[i][0] && sizes[j][1] == sizes[i][1];
+			n += f[j].size[0] == f[i].size[0] && f[j].size[1] == f[i].size[1];
 		if (n > best) {
 			best = n;
-			best_w = sizes[i][0];
-			best_h = sizes[i][1];
+			best_w = f[i].size[0];
+			best_h = f[i].size[1];
 		}
 		if (best * 2 > s->count)
 			break; /* a majority cannot be beaten */
@@ -141,12 +146,12 @@ static int keep_common_size(struct selection *s, const int (*sizes)[2])
 	for (size_t i = 0; i < s->count; i++) {
 		char detail[96];
 
-		if (sizes[i][0] == best_w && sizes[i][1] == best_h) {
+		if (f[i].size[0] == best_w && f[i].size[1] == best_h) {
 			s->frames[kept++] = s->frames[i];
 			continue;
 		}
-		snprintf(detail, sizeof(detail), "%dx%d, the video's frames are %dx%d", sizes[i][0],
-			 sizes[i][1], best_w, best_h);
+		snprintf(detail, sizeof(detail), "%dx%d, the video's frames are %dx%d",
+			 f[i].size[0], f[i].size[1], best_w, best_h);
 		if (rc == SL_OK)
 			rc = skip_list_add(&s->skipped, s->frames[i].rel, SKIP_SIZE, detail);
 		free(s->frames[i].path);
@@ -342,7 +347,6 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 {
 	struct frame_query q = {job->camera, job->profile, from_ms, to_ms, false};
 	struct frame_list l = {0};
-	int(*sizes)[2] = NULL;
 	bool fuse = job->hdr && job->bracket < 0;
 	int rc, bracket;
 
@@ -365,14 +369,8 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 	if ((rc = pick_profile(job, &l, &out->profile, why)))
 		goto out;
 	bracket = pick_bracket(job, &l, out->profile);
-	sizes = malloc(l.count * sizeof(*sizes));
-	if (sizes == NULL) {
-		rc = SL_ERR_NOMEM;
-		goto out;
-	}
 	for (size_t i = 0; i < l.count; i++) {
 		const struct frame_entry *e = &l.items[i];
-		char abs[PATH_MAX];
 		double luma;
 		int size[2] = {0, 0};
 
@@ -384,14 +382,10 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 			continue;
 		if (rc)
 			goto out;
-		snprintf(abs, sizeof(abs), "%s/%s", root, e->path);
-		if ((rc = add_frame(out, abs, strlen(abs) - strlen(e->path), luma, e->captured_ms,
-				    e->bracket)))
+		if ((rc = add_frame(out, root, e->path, size, luma, e->captured_ms, e->bracket)))
 			goto out;
-		sizes[out->count - 1][0] = size[0];
-		sizes[out->count - 1][1] = size[1];
 	}
-	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
+	if ((rc = keep_common_size(out)))
 		goto out;
 	if (fuse)
 		group_slots(out, bracket);
@@ -402,7 +396,6 @@ int select_frames(const char *root, const struct encode_job *job, int64_t from_m
 		rc = SL_ERR_NOTFOUND;
 	}
 out:
-	free(sizes);
 	frame_list_free(&l);
 	return rc;
 }
@@ -441,7 +434,6 @@ int select_folder(const char *dir, bool fuse, struct selection *out, char why[ER
 	struct frame_decoder *dec = NULL;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
-	int(*sizes)[2] = NULL;
 	int rc = SL_OK, top = -1;
 	struct dirent *de;
 	DIR *d;
@@ -479,25 +471,21 @@ int select_folder(const char *dir, bool fuse, struct selection *out, char why[ER
 		goto out;
 	}
 	qsort(names, n, sizeof(*names), by_name);
-	sizes = malloc(n * sizeof(*sizes));
-	if (sizes == NULL || (rc = frame_decoder_new(&dec))) {
-		rc = SL_ERR_NOMEM;
+	if ((rc = frame_decoder_new(&dec)))
 		goto out;
-	}
 	for (size_t i = 0; i < n; i++) {
 		char abs[PATH_MAX], detail[ERRMSG_MAX];
 		int64_t ms = (int64_t)i;
-		int w, h, bracket = -1;
+		int size[2], bracket = -1;
 
 		snprintf(abs, sizeof(abs), "%s/%s", dir, names[i]);
-		rc = decode_probe(dec, abs, &w, &h, detail);
+		rc = decode_probe(dec, abs, &size[0], &size[1], detail);
 		if (rc == SL_ERR_NOMEM)
 			goto out;
 		if (rc) {
-			rc = skip_list_add(&out->skipped, names[i],
-					   rc == SL_ERR_NOTFOUND ? SKIP_MISSING : SKIP_UNREADABLE,
-					   detail);
-			if (rc)
+			rc = skipped(out, names[i],
+				     rc == SL_ERR_NOTFOUND ? SKIP_MISSING : SKIP_UNREADABLE, detail);
+			if (rc != 1)
 				goto out;
 			continue;
 		}
@@ -507,13 +495,10 @@ int select_folder(const char *dir, bool fuse, struct selection *out, char why[ER
 		}
 		if (bracket > top)
 			top = bracket;
-		if ((rc = add_frame(out, abs, strlen(abs) - strlen(names[i]), sidecar_luma(abs), ms,
-				    bracket)))
+		if ((rc = add_frame(out, dir, names[i], size, sidecar_luma(abs), ms, bracket)))
 			goto out;
-		sizes[out->count - 1][0] = w;
-		sizes[out->count - 1][1] = h;
 	}
-	if ((rc = keep_common_size(out, (const int(*)[2])sizes)))
+	if ((rc = keep_common_size(out)))
 		goto out;
 	if (fuse)
 		group_slots(out, top < 0 ? -1 : top / 2);
@@ -526,7 +511,6 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	free(sizes);
 	frame_decoder_free(&dec);
 	return rc;
 }

@@ -54,6 +54,7 @@ struct sel_frame {
 	double luma;	 /* the sidecar's mean_luma; NAN when unknown */
 	int64_t captured_ms;
 	int bracket;			     /* -1: not bracketed */
+	int size[2];			     /* width, height, from the sidecar or JPEG */
 	char *others[SEL_EXPOSURES_MAX - 1]; /* the slot's other exposures (owned) */
 	int nothers;
 };

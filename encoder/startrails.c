@@ -220,12 +220,7 @@ static int write_image(struct sctx *c, struct frame_decoder *d, struct video_res
 		err_why(why, "no frames left: all %zu were skipped", c->done);
 		return SL_ERR_NOTFOUND;
 	}
-	rc = decode_compress_444(d, c->acc, c->w, c->w, c->h, &jpeg, &size, why);
-	if (rc == SL_OK && file_write_atomic(c->p->output, jpeg, size) < 0) {
-		rc = err_from_errno(errno);
-		err_why(why, "cannot write %s: %s", c->p->output, strerror(errno));
-	}
-	decode_free_jpeg(jpeg);
+	rc = decode_write_444(d, c->acc, c->w, c->w, c->h, c->p->output, &size, why);
 	if (rc)
 		return rc;
 	res->frames = (int64_t)c->stacked;
@@ -235,7 +230,6 @@ static int write_image(struct sctx *c, struct frame_decoder *d, struct video_res
 	if (c->p->thumbnail) {
 		char twhy[ERRMSG_MAX] = "";
 
-		jpeg = NULL;
 		if (decode_thumbnail(d, c->p->output, THUMB_MAX_WIDTH, 1.0, &jpeg, &size, twhy) ==
 			SL_OK &&
 		    file_write_atomic(c->p->thumbnail, jpeg, size) == 0)

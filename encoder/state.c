@@ -96,10 +96,7 @@ json_t *state_json(const struct job_view *v)
 	json_object_set_new(o, "height", positive_or_null(v->height));
 	json_object_set_new(o, "fps", positive_or_null(v->fps));
 	json_object_set_new(o, "attempts", json_integer(v->attempts));
-	if (v->request)
-		json_object_set_new(o, "request", json_deep_copy(v->request));
-	else
-		json_object_set_new(o, "request", json_null());
+	json_object_set_new(o, "request", v->request ? json_deep_copy(v->request) : json_null());
 	return o;
 }
 

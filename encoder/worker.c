@@ -69,15 +69,17 @@ struct worker {
 
 /* --- publishing --------------------------------------------------------- */
 
-static void publish_text(struct worker *w, const char *job_id, const char *text)
+/* Publishes a job's state; steals `text` (NULL: out of memory, nothing sent). */
+static void publish_text(struct worker *w, const char *job_id, char *text)
 {
 	char topic[TOPIC_MAX];
 
-	if (text == NULL || topic_fmt(topic, w->root, "encoder/jobs/%s", job_id))
-		return;
-	registry_note_published(&w->reg, job_id, text);
-	mqtt_set_state(w->mqtt, topic, text, strlen(text));
-	ha_encoder_note(&w->ha, text);
+	if (text && topic_fmt(topic, w->root, "encoder/jobs/%s", job_id) == SL_OK) {
+		registry_note_published(&w->reg, job_id, text);
+		mqtt_set_state(w->mqtt, topic, text, strlen(text));
+		ha_encoder_note(&w->ha, text);
+	}
+	free(text);
 }
 
 /* A state for a job without a run: queued, or an end before it ran. */
@@ -94,10 +96,8 @@ static void publish_plain(struct worker *w, const struct job_rec *rec, enum job_
 			     .finished_ms = st == JOB_QUEUED ? 0 : time_now_ms(),
 			     .attempts = rec->attempts,
 			     .request = rec->request};
-	char *text = state_text(&v);
 
-	publish_text(w, rec->spec.job_id, text);
-	free(text);
+	publish_text(w, rec->spec.job_id, state_text(&v));
 }
 
 /* The finished job's picture, retained for Home Assistant (schema/README.md):
@@ -212,13 +212,10 @@ static void job_reject(struct worker *w, const struct encode_job *spec, const js
 			     .error = why,
 			     .error_code = code,
 			     .request = request};
-	char *text;
 
 	v.created_ms = v.finished_ms = time_now_ms();
-	text = state_text(&v);
 	log_warn("job %s failed: %s", spec->job_id, why);
-	publish_text(w, spec->job_id, text);
-	free(text);
+	publish_text(w, spec->job_id, state_text(&v));
 }
 
 static void schedule_jobs(struct worker *w);
@@ -253,7 +250,6 @@ static void job_start(struct worker *w, struct job_rec *rec)
 {
 	char why[ERRMSG_MAX] = "";
 	struct job_run *run = NULL;
-	char *text;
 	int rc;
 
 	rc = job_run_new(&run);
@@ -272,9 +268,7 @@ static void job_start(struct worker *w, struct job_rec *rec)
 		run->notify_fd = w->notify[1];
 		rec->run = run;
 		rec->state = JOB_RUNNING;
-		text = job_run_state_text(run, JOB_RUNNING, NULL);
-		publish_text(w, rec->spec.job_id, text);
-		free(text);
+		publish_text(w, rec->spec.job_id, job_run_state_text(run, JOB_RUNNING, NULL));
 		rc = job_run_start(run);
 		if (rc == SL_OK) {
 			log_info("job %s running", rec->spec.job_id);
@@ -331,9 +325,7 @@ static void job_finish(struct worker *w, struct job_rec *rec)
 		log_warn("job %s failed: %s", rec->spec.job_id, run->error);
 		text = job_run_state_text(run, JOB_FAILED, NULL);
 	}
-	if (text)
-		publish_text(w, rec->spec.job_id, text);
-	free(text);
+	publish_text(w, rec->spec.job_id, text);
 	unlink_rec(w, rec);
 }
 
@@ -430,10 +422,7 @@ static void on_state_message(struct worker *w, const char *job_id, const struct 
 	if (!job_state_active(state) || strcmp(owner, w->id) < 0) {
 		job_concede(w, rec);
 	} else if (rec->run) {
-		char *text = job_run_state_text(rec->run, JOB_RUNNING, NULL);
-
-		publish_text(w, job_id, text);
-		free(text);
+		publish_text(w, job_id, job_run_state_text(rec->run, JOB_RUNNING, NULL));
 	} else {
 		publish_plain(w, rec, JOB_QUEUED, SL_OK, NULL);
 	}
@@ -446,7 +435,6 @@ static void on_cancel_message(struct worker *w, const char *job_id)
 	char why[ERRMSG_MAX];
 	int attempts;
 	json_t *copy;
-	char *text;
 
 	if (rec) {
 		job_cancel(w, rec);
@@ -460,10 +448,8 @@ static void on_cancel_message(struct worker *w, const char *job_id)
 	copy = json_deep_copy(st);
 	json_object_set_new(copy, "state", json_string("cancelled"));
 	json_object_set_new(copy, "worker", json_string(w->id));
-	text = jx_dump(copy);
 	log_info("job %s cancelled (its worker is offline)", job_id);
-	publish_text(w, job_id, text);
-	free(text);
+	publish_text(w, job_id, jx_dump(copy));
 	json_decref(copy);
 }
 
@@ -544,7 +530,6 @@ static void claim_orphans(struct worker *w, int64_t now)
 		case CLAIM_NONE: break;
 		case CLAIM_FAIL: {
 			json_t *copy = json_deep_copy(st);
-			char *text;
 
 			json_object_set_new(copy, "state", json_string("failed"));
 			json_object_set_new(copy, "error", json_string(why));
@@ -552,10 +537,8 @@ static void claim_orphans(struct worker *w, int64_t now)
 			json_object_set_new(copy, "error_kind", json_string("internal"));
 			json_object_set_new(copy, "worker", json_string(w->id));
 			json_object_set_new(copy, "attempts", json_integer(attempts));
-			text = jx_dump(copy);
 			log_warn("job %s failed: %s", job_id, why);
-			publish_text(w, job_id, text);
-			free(text);
+			publish_text(w, job_id, jx_dump(copy));
 			json_decref(copy);
 			break;
 		}
@@ -587,12 +570,9 @@ static int64_t on_tick(struct loop *l, long id, void *arg)
 	(void)l;
 	(void)id;
 	for (struct job_rec *r = w->jobs; r; r = r->next)
-		if (r->state == JOB_RUNNING && !job_run_finished(r->run)) {
-			char *text = job_run_state_text(r->run, JOB_RUNNING, NULL);
-
-			publish_text(w, r->spec.job_id, text);
-			free(text);
-		}
+		if (r->state == JOB_RUNNING && !job_run_finished(r->run))
+			publish_text(w, r->spec.job_id,
+				     job_run_state_text(r->run, JOB_RUNNING, NULL));
 	if (w->synced && !w->stopping)
 		claim_orphans(w, now);
 	publish_status(w, false);
