@@ -105,6 +105,21 @@ static void set_defaults(struct config *c)
 
 /* --- file sections ------------------------------------------------------ */
 
+/* location.<key>: a number in -limit..limit. */
+static void load_coordinate(struct config *c, struct config_problems *p, const json_t *loc,
+			    const char *key, double limit, double *out)
+{
+	const json_t *v = json_object_get(loc, key);
+
+	if (!json_is_number(v))
+		config_problem(p, c, true, "location.%s: must be a number", key);
+	else if (json_number_value(v) < -limit || json_number_value(v) > limit)
+		config_problem(p, c, true, "location.%s: %g is outside -%g..%g", key,
+			       json_number_value(v), limit, limit);
+	else
+		*out = json_number_value(v);
+}
+
 static void load_location(struct config *c, struct config_problems *p)
 {
 	const json_t *loc = json_object_get(c->root, "location");
@@ -121,22 +136,8 @@ static void load_location(struct config *c, struct config_problems *p)
 		return;
 	}
 	c->have_location = true;
-	v = json_object_get(loc, "latitude");
-	if (!json_is_number(v))
-		config_problem(p, c, true, "location.latitude: must be a number");
-	else if (json_number_value(v) < -90 || json_number_value(v) > 90)
-		config_problem(p, c, true, "location.latitude: %g is outside -90..90",
-			       json_number_value(v));
-	else
-		c->latitude = json_number_value(v);
-	v = json_object_get(loc, "longitude");
-	if (!json_is_number(v))
-		config_problem(p, c, true, "location.longitude: must be a number");
-	else if (json_number_value(v) < -180 || json_number_value(v) > 180)
-		config_problem(p, c, true, "location.longitude: %g is outside -180..180",
-			       json_number_value(v));
-	else
-		c->longitude = json_number_value(v);
+	load_coordinate(c, p, loc, "latitude", 90, &c->latitude);
+	load_coordinate(c, p, loc, "longitude", 180, &c->longitude);
 	v = json_object_get(loc, "timezone");
 	if (v == NULL)
 		config_problem(p, c, true,

@@ -5,11 +5,9 @@
 
 #include "jsonx.h"
 
-static int get_fraction(const json_t *obj, const char *key, double lo, double hi, double *out,
-			char why[ERRMSG_MAX])
+/* A getter's answer, with a missing key no error: the default stays. */
+static int optional(int rc)
 {
-	int rc = jx_get_number(obj, key, lo, hi, out, why);
-
 	return rc == SL_ERR_NOTFOUND ? SL_OK : rc;
 }
 
@@ -23,7 +21,7 @@ int focus_request_parse(const json_t *obj, struct focus_request *out, char why[E
 	out->crop = FOCUS_CROP_DEFAULT;
 	out->x = out->y = 0.5;
 	out->analogue_gain = out->lens_position = -1;
-	if ((rc = jx_get_string(obj, "action", &action, why)) && rc != SL_ERR_NOTFOUND)
+	if ((rc = optional(jx_get_string(obj, "action", &action, why))))
 		return rc;
 	if (strcmp(action, "start") == 0) {
 		out->action = FOCUS_START;
@@ -33,21 +31,16 @@ int focus_request_parse(const json_t *obj, struct focus_request *out, char why[E
 		err_why(why, "'action' must be \"start\" or \"stop\"");
 		return SL_ERR_INVAL;
 	}
-	if (((rc = jx_get_string(obj, "backend_name", &out->backend_name, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    ((rc = jx_get_string(obj, "request_id", &out->request_id, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    ((rc = jx_get_int(obj, "duration_s", 1, FOCUS_DURATION_MAX_S, &duration, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    ((rc = jx_get_int(obj, "exposure_us", 10, 60000000, &exposure, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    ((rc = jx_get_number(obj, "analogue_gain", 1, 16, &out->analogue_gain, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    ((rc = jx_get_number(obj, "lens_position", 0, 32, &out->lens_position, why)) &&
-	     rc != SL_ERR_NOTFOUND) ||
-	    (rc = get_fraction(obj, "crop", 0.05, FOCUS_CROP_MAX, &out->crop, why)) ||
-	    (rc = get_fraction(obj, "x", 0, 1, &out->x, why)) ||
-	    (rc = get_fraction(obj, "y", 0, 1, &out->y, why)))
+	if ((rc = optional(jx_get_string(obj, "backend_name", &out->backend_name, why))) ||
+	    (rc = optional(jx_get_string(obj, "request_id", &out->request_id, why))) ||
+	    (rc = optional(jx_get_int(obj, "duration_s", 1, FOCUS_DURATION_MAX_S, &duration,
+				      why))) ||
+	    (rc = optional(jx_get_int(obj, "exposure_us", 10, 60000000, &exposure, why))) ||
+	    (rc = optional(jx_get_number(obj, "analogue_gain", 1, 16, &out->analogue_gain, why))) ||
+	    (rc = optional(jx_get_number(obj, "lens_position", 0, 32, &out->lens_position, why))) ||
+	    (rc = optional(jx_get_number(obj, "crop", 0.05, FOCUS_CROP_MAX, &out->crop, why))) ||
+	    (rc = optional(jx_get_number(obj, "x", 0, 1, &out->x, why))) ||
+	    (rc = optional(jx_get_number(obj, "y", 0, 1, &out->y, why))))
 		return rc;
 	out->duration_s = (int)duration;
 	out->exposure_us = (int)exposure;

@@ -46,13 +46,13 @@ json_t *ha_discovery_new(const struct ha_device *dev, const char *const *avail, 
 	device = json_pack("{s:[s],s:s,s:s,s:s,s:s}", "identifiers", dev->id, "name", dev->name,
 			   "manufacturer", "Skylapse", "model", dev->model, "sw_version",
 			   SKYLAPSE_VERSION);
-	if (dev->config_url && *dev->config_url)
-		json_object_set_new(device, "configuration_url", json_string(dev->config_url));
-	json_object_set_new(d, "device", device);
 	origin = json_pack("{s:s,s:s}", "name", "skylapse", "sw_version", SKYLAPSE_VERSION);
 	/* the dashboard documents the system; without BACKEND_URL there is none */
-	if (dev->config_url && *dev->config_url)
+	if (dev->config_url && *dev->config_url) {
+		json_object_set_new(device, "configuration_url", json_string(dev->config_url));
 		json_object_set_new(origin, "support_url", json_string(dev->config_url));
+	}
+	json_object_set_new(d, "device", device);
 	json_object_set_new(d, "origin", origin);
 	json_object_set_new(d, "availability", av);
 	json_object_set_new(d, "availability_mode", json_string("all"));

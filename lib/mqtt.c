@@ -618,22 +618,20 @@ static void drain_events(struct loop *l, int fd, short revents, void *arg)
 
 static int translate_url(const char *url, char **out)
 {
-	const char *rest;
-	const char *scheme;
+	const char *rest, *scheme;
 	int defport;
 	char buf[512];
 
 	if (strncmp(url, "mqtt://", 7) == 0 || strncmp(url, "tcp://", 6) == 0) {
-		rest = strstr(url, "://") + 3;
 		scheme = "tcp";
 		defport = 1883;
 	} else if (strncmp(url, "mqtts://", 8) == 0 || strncmp(url, "ssl://", 6) == 0) {
-		rest = strstr(url, "://") + 3;
 		scheme = "ssl";
 		defport = 8883;
 	} else {
 		return SL_ERR_INVAL;
 	}
+	rest = strstr(url, "://") + 3;
 	if (*rest == '\0' || strchr(rest, '/') || strlen(rest) > 400)
 		return SL_ERR_INVAL;
 	/* host, host:port, [v6]:port */

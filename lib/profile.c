@@ -122,18 +122,12 @@ static const struct num_field *num_field_find(const char *key)
  * ...") into `tail`. */
 static int num_check(const struct num_field *f, const json_t *v, double *out, char tail[ERRMSG_MAX])
 {
-	double x;
+	double x = json_number_value(v); /* 0 for a non-number */
 
-	if (!json_is_number(v))
-		goto bad;
-	x = json_number_value(v);
-	if (f->integer && x != floor(x))
-		goto bad;
-	if (!(x >= f->min && x <= f->max))
-		goto bad;
-	*out = x;
-	return 0;
-bad:
+	if (json_is_number(v) && (!f->integer || x == floor(x)) && x >= f->min && x <= f->max) {
+		*out = x;
+		return 0;
+	}
 	if (f->integer)
 		err_why(tail, "must be an integer between %.0f and %.0f", f->min, f->max);
 	else
@@ -141,16 +135,32 @@ bad:
 	return SL_ERR_INVAL;
 }
 
-static void num_store(const struct num_field *f, void *base, size_t offset, double x)
+/* Checks and stores each numeric key of `obj` that has a field in `base`, a
+ * struct profile or (`to_profile` false) a struct camera_controls. `field`
+ * gets the failing key. */
+static int num_fields_apply(const json_t *obj, void *base, bool to_profile, const char **field,
+			    char tail[ERRMSG_MAX])
 {
-	char *at = (char *)base + offset;
+	for (size_t i = 0; i < NUM_FIELDS; i++) {
+		const struct num_field *f = &num_fields[i];
+		size_t offset = to_profile ? f->in_profile : f->in_controls;
+		const json_t *v = json_object_get(obj, f->key);
+		double x;
+		int rc;
 
-	if (f->integer) {
-		int i = (int)x;
-		memcpy(at, &i, sizeof(i));
-	} else {
-		memcpy(at, &x, sizeof(x));
+		if (offset == NO_FIELD || v == NULL)
+			continue;
+		*field = f->key;
+		if ((rc = num_check(f, v, &x, tail)) < 0)
+			return rc;
+		if (f->integer) {
+			int n = (int)x;
+			memcpy((char *)base + offset, &n, sizeof(n));
+		} else {
+			memcpy((char *)base + offset, &x, sizeof(x));
+		}
 	}
+	return 0;
 }
 
 /* Checks a string against `names`; stores the canonical spelling. */
@@ -169,15 +179,18 @@ static int name_check(const char *const *names, const json_t *v, char *out, size
 	return 0;
 }
 
-/* Metering also answers to the American and long spellings users type. */
-static const char *metering_alias(const json_t *v)
+/* name_check() of metering, which also answers to the American and long
+ * spellings users type. */
+static int metering_check(const json_t *v, char *out, size_t len, char tail[ERRMSG_MAX])
 {
 	static const char *const centre[] = {"center", "centre-weighted", "center-weighted",
 					     "centre_weighted", "center_weighted", NULL};
 
-	if (json_is_string(v) && name_index(centre, json_string_value(v)) >= 0)
-		return "centre";
-	return NULL;
+	if (json_is_string(v) && name_index(centre, json_string_value(v)) >= 0) {
+		snprintf(out, len, "centre");
+		return 0;
+	}
+	return name_check(metering_names, v, out, len, tail);
 }
 
 static void profile_defaults(struct profile *p, char id)
@@ -332,11 +345,8 @@ static int awb_field(struct profile *p, const json_t *v, char tail[ERRMSG_MAX])
 	const char *s = json_string_value(v);
 	int i;
 
-	if (s != NULL && (i = name_index(curve_awb_names, s)) >= 0) {
-		p->wb_curve = (enum wb_curve)(i + 1);
-		return 0;
-	}
-	if (s != NULL && (i = name_index(curve_names, s)) >= 0) {
+	if (s != NULL &&
+	    ((i = name_index(curve_awb_names, s)) >= 0 || (i = name_index(curve_names, s)) >= 0)) {
 		p->wb_curve = (enum wb_curve)(i + 1);
 		return 0;
 	}
@@ -404,20 +414,12 @@ static int bool_field(const json_t *v, bool *out, char tail[ERRMSG_MAX])
 static int profile_apply(struct profile *p, const json_t *obj, const char **field,
 			 char tail[ERRMSG_MAX])
 {
+	bool manual = json_object_get(obj, "exposure_us") || json_object_get(obj, "analogue_gain");
 	const json_t *v, *ae;
-	int rc = 0;
+	int rc;
 
-	for (size_t i = 0; i < NUM_FIELDS; i++) {
-		const struct num_field *f = &num_fields[i];
-		double x;
-
-		if (f->in_profile == NO_FIELD || (v = json_object_get(obj, f->key)) == NULL)
-			continue;
-		*field = f->key;
-		if ((rc = num_check(f, v, &x, tail)) < 0)
-			goto out;
-		num_store(f, p, f->in_profile, x);
-	}
+	if ((rc = num_fields_apply(obj, p, true, field, tail)) < 0)
+		return rc;
 
 	ae = json_object_get(obj, "ae");
 	*field = "ae";
@@ -426,19 +428,19 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 		*field = "auto_exposure";
 	}
 	if (ae != NULL && (rc = bool_field(ae, &p->ae_enable, tail)) < 0)
-		goto out;
-	if (ae == NULL && (json_object_get(obj, "exposure_us") || json_object_get(obj, "analogue_gain")))
+		return rc;
+	if (ae == NULL && manual)
 		p->ae_enable = false;
 
 	if ((v = json_object_get(obj, "name")) != NULL) {
 		*field = "name";
 		if ((rc = string_field(v, 1, p->name, sizeof(p->name), tail)) < 0)
-			goto out;
+			return rc;
 	}
 	if ((v = json_object_get(obj, "enabled")) != NULL) {
 		*field = "enabled";
 		if ((rc = bool_field(v, &p->enabled, tail)) < 0)
-			goto out;
+			return rc;
 	}
 	if ((v = json_object_get(obj, "ev_mode")) != NULL) {
 		static const char *const modes[] = {"fixed", "adaptive", NULL};
@@ -446,7 +448,7 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 
 		*field = "ev_mode";
 		if ((rc = name_check(modes, v, mode, sizeof(mode), tail)) < 0)
-			goto out;
+			return rc;
 		p->ev_adaptive = strcmp(mode, "adaptive") == 0;
 	} else if (json_object_get(obj, "ev") != NULL) {
 		p->ev_adaptive = false;
@@ -455,19 +457,16 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 	if ((v = json_object_get(obj, "awb_mode")) != NULL) {
 		*field = "awb_mode";
 		if ((rc = awb_field(p, v, tail)) < 0)
-			goto out;
+			return rc;
 	}
 	if ((v = json_object_get(obj, "wb_curve")) != NULL) {
 		static const char *const curves[] = {"none", "balanced", "conservative", "warm", NULL};
-		int i = json_is_string(v) ? name_index(curves, json_string_value(v)) : -1;
+		char curve[16];
 
 		*field = "wb_curve";
-		if (i < 0) {
-			err_why(tail, "must be one of none, balanced, conservative, warm");
-			rc = SL_ERR_INVAL;
-			goto out;
-		}
-		p->wb_curve = (enum wb_curve)i;
+		if ((rc = name_check(curves, v, curve, sizeof(curve), tail)) < 0)
+			return rc;
+		p->wb_curve = (enum wb_curve)name_index(curves, curve);
 	}
 	if (json_object_get(obj, "colour_temp_k") != NULL && json_object_get(obj, "awb_mode") == NULL) {
 		p->wb_curve = WB_CURVE_NONE;
@@ -476,23 +475,18 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 	if (p->wb_curve == WB_CURVE_NONE && strcmp(p->awb_mode, "custom") == 0 && p->colour_temp_k <= 0) {
 		*field = "awb_mode";
 		err_why(tail, "\"custom\" needs colour_temp_k");
-		rc = SL_ERR_INVAL;
-		goto out;
+		return SL_ERR_INVAL;
 	}
 
 	if ((v = json_object_get(obj, "metering")) != NULL) {
-		const char *alias = metering_alias(v);
-
 		*field = "metering";
-		if (alias != NULL)
-			snprintf(p->metering, sizeof(p->metering), "%s", alias);
-		else if ((rc = name_check(metering_names, v, p->metering, sizeof(p->metering), tail)) < 0)
-			goto out;
+		if ((rc = metering_check(v, p->metering, sizeof(p->metering), tail)) < 0)
+			return rc;
 	}
 	if ((v = json_object_get(obj, "af_mode")) != NULL) {
 		*field = "af_mode";
 		if ((rc = name_check(af_names, v, p->af_mode, sizeof(p->af_mode), tail)) < 0)
-			goto out;
+			return rc;
 	} else if (json_object_get(obj, "lens_position") != NULL) {
 		snprintf(p->af_mode, sizeof(p->af_mode), "manual");
 	}
@@ -503,31 +497,28 @@ static int profile_apply(struct profile *p, const json_t *obj, const char **fiel
 
 		*field = "exposure";
 		if ((rc = name_check(modes, v, mode, sizeof(mode), tail)) < 0)
-			goto out;
+			return rc;
 		p->agent_exposure = strcmp(mode, "agent") == 0;
-		if (p->agent_exposure && (ae || json_object_get(obj, "exposure_us") ||
-					  json_object_get(obj, "analogue_gain"))) {
+		if (p->agent_exposure && (ae || manual)) {
 			err_why(tail, "\"agent\" decides exposure and gain: it takes no ae, "
 				      "exposure_us or analogue_gain (max_exposure_us sets its longest "
 				      "shutter)");
-			rc = SL_ERR_INVAL;
-			goto out;
+			return SL_ERR_INVAL;
 		}
-	} else if (ae || json_object_get(obj, "exposure_us") || json_object_get(obj, "analogue_gain")) {
+	} else if (ae || manual) {
 		p->agent_exposure = false; /* an exposure of its own: the camera's or manual */
 	}
 	if ((v = json_object_get(obj, "bracket_ev")) != NULL) {
 		*field = "bracket_ev";
 		if ((rc = bracket_field(p, v, tail)) < 0)
-			goto out;
+			return rc;
 	}
 	if ((v = json_object_get(obj, "video_filter")) != NULL) {
 		*field = "video_filter";
 		if ((rc = string_field(v, 0, p->video_filter, sizeof(p->video_filter), tail)) < 0)
-			goto out;
+			return rc;
 	}
-out:
-	return rc;
+	return 0;
 }
 
 /* The slot for `id` in `set`, kept sorted by id so that "the first enabled
@@ -668,97 +659,75 @@ static int overrides_known(const json_t *ov, char why[ERRMSG_MAX])
 	return 0;
 }
 
-static int overrides_apply(const json_t *ov, struct camera_controls *c, char why[ERRMSG_MAX])
+/* Applies request overrides to `c`; `field` gets the failing key. */
+static int overrides_apply(const json_t *ov, struct camera_controls *c, const char **field,
+			   char tail[ERRMSG_MAX])
 {
-	char tail[ERRMSG_MAX];
+	bool manual = json_object_get(ov, "exposure_us") || json_object_get(ov, "analogue_gain");
 	const json_t *v;
-	const char *field = NULL;
-	bool manual = false;
 	int rc;
 
-	for (size_t i = 0; i < NUM_FIELDS; i++) {
-		const struct num_field *f = &num_fields[i];
-		double x;
-
-		if ((v = json_object_get(ov, f->key)) == NULL)
-			continue;
-		field = f->key;
-		if ((rc = num_check(f, v, &x, tail)) < 0)
-			goto out;
-		num_store(f, c, f->in_controls, x);
-	}
-
-	if (json_object_get(ov, "exposure_us") || json_object_get(ov, "analogue_gain"))
-		manual = true;
+	if ((rc = num_fields_apply(ov, c, false, field, tail)) < 0)
+		return rc;
 	if ((v = json_object_get(ov, "ae")) != NULL) {
-		field = "ae";
+		*field = "ae";
 		if ((rc = bool_field(v, &c->ae_enable, tail)) < 0)
-			goto out;
+			return rc;
 	} else if (manual) {
 		c->ae_enable = false;
 	}
 	if (json_object_get(ov, "ev") != NULL && !c->ae_enable) {
-		field = "ev";
+		*field = "ev";
 		err_why(tail, "needs auto exposure (libcamera ignores EV with a manual exposure)");
-		rc = SL_ERR_INVAL;
-		goto out;
+		return SL_ERR_INVAL;
 	}
 
 	if ((v = json_object_get(ov, "awb_mode")) != NULL) {
-		field = "awb_mode";
+		*field = "awb_mode";
 		if ((rc = name_check(awb_names, v, c->awb_mode, sizeof(c->awb_mode), tail)) < 0)
-			goto out;
+			return rc;
 		if (strcmp(c->awb_mode, "custom") != 0 && json_object_get(ov, "colour_temp_k") == NULL)
 			c->colour_temp_k = -1;
 	} else if (json_object_get(ov, "colour_temp_k") != NULL) {
 		snprintf(c->awb_mode, sizeof(c->awb_mode), "custom");
 	}
 	if (strcmp(c->awb_mode, "custom") == 0 && c->colour_temp_k <= 0) {
-		field = "awb_mode";
+		*field = "awb_mode";
 		err_why(tail, "\"custom\" needs overrides.colour_temp_k");
-		rc = SL_ERR_INVAL;
-		goto out;
+		return SL_ERR_INVAL;
 	}
 	if (strcmp(c->awb_mode, "custom") != 0 && json_object_get(ov, "colour_temp_k") != NULL) {
-		field = "colour_temp_k";
+		*field = "colour_temp_k";
 		err_why(tail, "needs awb_mode \"custom\"");
-		rc = SL_ERR_INVAL;
-		goto out;
+		return SL_ERR_INVAL;
 	}
 
 	if ((v = json_object_get(ov, "metering")) != NULL) {
-		const char *alias = metering_alias(v);
-
-		field = "metering";
-		if (alias != NULL)
-			snprintf(c->metering, sizeof(c->metering), "%s", alias);
-		else if ((rc = name_check(metering_names, v, c->metering, sizeof(c->metering), tail)) < 0)
-			goto out;
+		*field = "metering";
+		if ((rc = metering_check(v, c->metering, sizeof(c->metering), tail)) < 0)
+			return rc;
 	}
 	if ((v = json_object_get(ov, "af_mode")) != NULL) {
-		field = "af_mode";
+		*field = "af_mode";
 		if ((rc = name_check(af_names, v, c->af_mode, sizeof(c->af_mode), tail)) < 0)
-			goto out;
+			return rc;
 	} else if (json_object_get(ov, "lens_position") != NULL) {
 		snprintf(c->af_mode, sizeof(c->af_mode), "manual");
 	}
 	if (json_object_get(ov, "lens_position") != NULL && strcmp(c->af_mode, "manual") != 0) {
-		field = "lens_position";
+		*field = "lens_position";
 		err_why(tail, "needs af_mode \"manual\"");
-		rc = SL_ERR_INVAL;
-		goto out;
+		return SL_ERR_INVAL;
 	}
-	rc = 0;
-out:
-	if (rc < 0)
-		err_why(why, "overrides.%s %s", field, tail);
-	return rc;
+	return 0;
 }
 
 int profile_controls(const struct profile *p, double lux, const json_t *overrides,
 		     struct camera_controls *out, char why[ERRMSG_MAX])
 {
 	struct camera_controls c;
+	const char *field = NULL;
+	char tail[ERRMSG_MAX];
 	int rc;
 
 	if (p == NULL || out == NULL) {
@@ -773,8 +742,10 @@ int profile_controls(const struct profile *p, double lux, const json_t *override
 		}
 		if ((rc = overrides_known(overrides, why)) < 0)
 			return rc;
-		if ((rc = overrides_apply(overrides, &c, why)) < 0)
+		if ((rc = overrides_apply(overrides, &c, &field, tail)) < 0) {
+			err_why(why, "overrides.%s %s", field, tail);
 			return rc;
+		}
 	}
 
 	/* Only controls the camera will act on leave here: EV only with auto

@@ -73,7 +73,6 @@ int time_clock_parse(const char *spec, int64_t real_now_ms, struct time_clock *o
 	struct time_clock c = {0, real_now_ms, 1.0};
 	const char *t, *clock;
 	double v;
-	int rc = SL_ERR_PARSE;
 
 	if (strlen(spec) >= sizeof(buf)) {
 		err_why(why, "too long");
@@ -93,19 +92,19 @@ int time_clock_parse(const char *spec, int64_t real_now_ms, struct time_clock *o
 			if (parse_number(part + 6, &v) || v <= 0 || v > TIME_SPEED_MAX) {
 				err_why(why, "speed must be a number in (0, %g], not '%.40s'",
 					TIME_SPEED_MAX, part + 6);
-				return rc;
+				return SL_ERR_PARSE;
 			}
 			c.speed = v;
 		} else if (strncmp(part, "anchor=", 7) == 0) {
 			if (parse_number(part + 7, &v) || v < 0 || v > 1e11) {
 				err_why(why, "anchor must be real Unix seconds, not '%.40s'",
 					part + 7);
-				return rc;
+				return SL_ERR_PARSE;
 			}
 			c.anchor_ms = (int64_t)llround(v * 1000);
 		} else {
 			err_why(why, "unknown part '%.40s' (speed=N or anchor=UNIX_SECONDS)", part);
-			return rc;
+			return SL_ERR_PARSE;
 		}
 	}
 	*out = c;

@@ -19,38 +19,15 @@
 #define SCAN_BACK_DAYS 3
 #define SCAN_AHEAD_DAYS 400
 
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back
- * (H. Hinnant's civil calendar algorithms). */
-static long days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 void window_date_add(int *year, int *month, int *day, int days)
 {
-	civil_from_days(days_from_civil(*year, *month, *day) + days, year, month, day);
+	/* timegm() normalises day 32 into the next month, day 0 into the one before */
+	struct tm tm = {.tm_year = *year - 1900, .tm_mon = *month - 1, .tm_mday = *day + days};
+
+	timegm(&tm);
+	*year = tm.tm_year + 1900;
+	*month = tm.tm_mon + 1;
+	*day = tm.tm_mday;
 }
 
 void window_local_date(int64_t ms, int *year, int *month, int *day)
