@@ -158,8 +158,7 @@ static int job_fail(struct capture_job *job, int rc)
 	return rc;
 }
 
-/* The shot's mean luma from `pv`; the reference shot's preview becomes the
- * job's, the others' are freed. */
+/* The shot's mean luma; the reference shot's preview becomes the job's, others' are freed. */
 static void keep_preview(struct capture_job *job, struct shot *s, struct jpeg_preview *pv,
 			 bool reference)
 {
