@@ -99,21 +99,14 @@ bool allows_zero(const lc::ControlValue &min)
 	}
 }
 
-/* What the sensor reported for a frame. */
-struct frame_meta {
-	int exposure_us = 0;
-	double gain = 0;
-	double lux = -1;
-	int colour_temp_k = 0;
-};
-
 class Shim
 {
       public:
 	~Shim();
 	int open(struct camera_info *info, char why[ERRMSG_MAX]);
 	int configure(lc::Size size, char why[ERRMSG_MAX]);
-	int take(const struct camera_controls *ctl, frame_meta *meta, char why[ERRMSG_MAX]);
+	int take(const struct camera_controls *ctl, struct camera_meter *meta,
+		 char why[ERRMSG_MAX]);
 	int compress(tjhandle tj, int quality, unsigned char **jpeg, unsigned long *size,
 		     char why[ERRMSG_MAX]);
 	lc::Size size() const
@@ -141,7 +134,7 @@ class Shim
 	void set_controls(lc::ControlList &cl, const struct camera_controls *ctl) const;
 	int run_frame(bool with_controls, const struct camera_controls *ctl, int timeout_ms,
 		      char why[ERRMSG_MAX]);
-	frame_meta read_meta();
+	struct camera_meter read_meta();
 
 	std::unique_ptr<lc::CameraManager> cm_;
 	std::shared_ptr<lc::Camera> cam_;
@@ -459,15 +452,18 @@ int Shim::run_frame(bool with_controls, const struct camera_controls *ctl, int t
 	return 0;
 }
 
-frame_meta Shim::read_meta()
+/* What the sensor reported for the last frame (lux -1: not reported). */
+struct camera_meter Shim::read_meta()
 {
 	const lc::ControlList &md = request_->metadata();
-	frame_meta m;
+	struct camera_meter m = {};
+
+	m.lux = -1;
 
 	if (auto v = md.get(lc::controls::ExposureTime))
 		m.exposure_us = *v;
 	if (auto v = md.get(lc::controls::AnalogueGain))
-		m.gain = *v;
+		m.analogue_gain = *v;
 	if (auto v = md.get(lc::controls::Lux))
 		m.lux = *v;
 	if (auto v = md.get(lc::controls::ColourTemperature))
@@ -483,7 +479,7 @@ static bool near(double got, double want, double tolerance)
 /* Runs frames until the sensor does what `ctl` asks (ctl == NULL: until
  * auto exposure settles); *meta is the last frame's, whose pixels stay in
  * the buffer. */
-int Shim::take(const struct camera_controls *ctl, frame_meta *meta, char why[ERRMSG_MAX])
+int Shim::take(const struct camera_controls *ctl, struct camera_meter *meta, char why[ERRMSG_MAX])
 {
 	bool manual = ctl != nullptr && !ctl->ae_enable;
 	int frames = manual ? MANUAL_SETTLE_FRAMES : AE_SETTLE_FRAMES;
@@ -500,13 +496,14 @@ int Shim::take(const struct camera_controls *ctl, frame_meta *meta, char why[ERR
 		if (rc < 0)
 			return rc;
 		*meta = read_meta();
-		double product = meta->exposure_us * meta->gain;
+		double product = meta->exposure_us * meta->analogue_gain;
 		if (manual) {
 			bool t_ok = ctl->exposure_us <= 0 ||
 				    near(meta->exposure_us, ctl->exposure_us,
 					 std::fmax(100.0, 0.03 * ctl->exposure_us));
-			bool g_ok = ctl->analogue_gain <= 0 ||
-				    near(meta->gain, ctl->analogue_gain, 0.05 * ctl->analogue_gain);
+			bool g_ok =
+			    ctl->analogue_gain <= 0 || near(meta->analogue_gain, ctl->analogue_gain,
+							    0.05 * ctl->analogue_gain);
 			if (t_ok && g_ok)
 				return 0;
 		} else if (i >= 2 && near(product, last, 0.03 * last)) {
@@ -600,7 +597,7 @@ static int lc_meter(struct camera *cam, int64_t when_ms, struct camera_meter *ou
 		    char why[ERRMSG_MAX])
 {
 	struct camera_lc *c = reinterpret_cast<struct camera_lc *>(cam);
-	frame_meta m;
+	struct camera_meter m;
 	int rc;
 
 	(void)when_ms;
@@ -613,10 +610,7 @@ static int lc_meter(struct camera *cam, int64_t when_ms, struct camera_meter *ou
 	}
 	if (rc < 0)
 		return rc;
-	out->lux = m.lux;
-	out->exposure_us = m.exposure_us;
-	out->analogue_gain = m.gain;
-	out->colour_temp_k = m.colour_temp_k;
+	*out = m;
 	return 0;
 }
 
@@ -626,7 +620,7 @@ static int lc_capture(struct camera *cam, const struct camera_controls *ctl, int
 	struct camera_lc *c = reinterpret_cast<struct camera_lc *>(cam);
 	int quality = ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : 92;
 	unsigned long size;
-	frame_meta m;
+	struct camera_meter m = {};
 	int rc = 0;
 
 	(void)when_ms;
@@ -674,7 +668,7 @@ static int lc_capture(struct camera *cam, const struct camera_controls *ctl, int
 	if (rc < 0)
 		return rc;
 	out->exposure_us = m.exposure_us;
-	out->analogue_gain = m.gain;
+	out->analogue_gain = m.analogue_gain;
 	out->lux = m.lux;
 	out->colour_temp_k = m.colour_temp_k;
 	snprintf(out->awb_mode, sizeof(out->awb_mode), "%s",

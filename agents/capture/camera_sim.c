@@ -283,10 +283,9 @@ static int choose_exposure(const struct camera_sim *cs, const struct camera_cont
 	return 0;
 }
 
-static int compress(struct camera_sim *cs, int w, int h, int quality, struct camera_frame *out,
-		    char why[ERRMSG_MAX])
+static int compress(struct camera_sim *cs, int w, int h, int strides[3], int quality,
+		    struct camera_frame *out, char why[ERRMSG_MAX])
 {
-	int strides[3] = {w, tjPlaneWidth(1, w, TJSAMP_420), tjPlaneWidth(2, w, TJSAMP_420)};
 	unsigned long size = cs->jpeg_cap;
 
 	if (tjCompressFromYUVPlanes(cs->tj, (const unsigned char **)cs->planes, w, strides, h,
@@ -362,7 +361,7 @@ static int sim_capture(struct camera *cam, const struct camera_controls *ctl, in
 	}
 	quality =
 	    ctl->jpeg_quality >= 1 && ctl->jpeg_quality <= 100 ? ctl->jpeg_quality : JPEG_QUALITY;
-	rc = compress(cs, w, h, quality, out, why);
+	rc = compress(cs, w, h, strides, quality, out, why);
 	if (rc < 0)
 		return rc;
 	out->width = w;

@@ -158,6 +158,19 @@ static int job_fail(struct capture_job *job, int rc)
 	return rc;
 }
 
+/* The shot's mean luma; the reference shot's preview becomes the job's, others' are freed. */
+static void keep_preview(struct capture_job *job, struct shot *s, struct jpeg_preview *pv,
+			 bool reference)
+{
+	s->mean_luma = pv->mean_luma;
+	if (reference) {
+		preview_clear(&job->preview);
+		job->preview = *pv;
+	} else {
+		preview_clear(pv);
+	}
+}
+
 /* Preview and mean luma from the planes while the camera still holds them. */
 static void measure_planes(struct capture_job *job, struct shot *s, bool reference)
 {
@@ -170,13 +183,7 @@ static void measure_planes(struct capture_job *job, struct shot *s, bool referen
 	if (preview_from_yuv420(f->yuv420, f->yuv420_strides, f->width, f->height, PREVIEW_WIDTH,
 				80, &pv, why) != SL_OK)
 		return; /* the store decodes instead */
-	s->mean_luma = pv.mean_luma;
-	if (reference) {
-		preview_clear(&job->preview);
-		job->preview = pv;
-	} else {
-		preview_clear(&pv);
-	}
+	keep_preview(job, s, &pv, reference);
 }
 
 /* Whether a request's overrides decide the exposure of the shot. */
@@ -355,15 +362,8 @@ static int store_shot(struct capture_job *job, int i)
 		struct jpeg_preview pv;
 
 		rc = preview_make(s->f.jpeg, s->f.jpeg_size, PREVIEW_WIDTH, 80, &pv, job->why);
-		if (rc == SL_OK) {
-			s->mean_luma = pv.mean_luma;
-			if (i == job->reference) {
-				preview_clear(&job->preview);
-				job->preview = pv;
-			} else {
-				preview_clear(&pv);
-			}
-		}
+		if (rc == SL_OK)
+			keep_preview(job, s, &pv, i == job->reference);
 	}
 	if (rc)
 		return rc;

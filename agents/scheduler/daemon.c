@@ -243,7 +243,6 @@ static void on_profile_set(struct scheduler *sch, const char *camera,
 	out->status = true;
 }
 
-
 /* A transfer's status: when the frames of a camera are on the server. An
  * emptied one (the transfer removed) is no transfer. */
 static void on_transfer(struct scheduler *sch, const char *camera, const struct mqtt_message *m,

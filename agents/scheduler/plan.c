@@ -53,10 +53,12 @@ int plan_add_date(const struct config *c, const bool *runs, int y, int m, int d,
 	return n;
 }
 
-static json_t *profiles_json(const char *ids)
+json_t *plan_profiles_json(const struct config *c, const struct schedule *s)
 {
+	char ids[PROFILE_MAX + 1];
 	json_t *a = json_array();
 
+	plan_schedule_profiles(c, s, ids);
 	for (int i = 0; ids[i]; i++) {
 		char id[2] = {ids[i], '\0'};
 
@@ -82,15 +84,13 @@ static json_t *edge_json(int64_t ms, bool exact)
 
 static json_t *window_json(const struct config *c, const struct plan_entry *e, bool exact)
 {
-	char ids[PROFILE_MAX + 1];
 	json_t *o = json_object();
 
-	plan_schedule_profiles(c, e->s, ids);
 	json_object_set_new(o, "schedule", json_string(e->s->name));
 	json_object_set_new(o, "start", edge_json(e->w.start_ms, exact));
 	json_object_set_new(o, "end", edge_json(e->w.end_ms, exact));
 	json_object_set_new(o, "interval_seconds", json_integer(e->s->interval_seconds));
-	json_object_set_new(o, "profiles", profiles_json(ids));
+	json_object_set_new(o, "profiles", plan_profiles_json(c, e->s));
 	return o;
 }
 

@@ -36,6 +36,8 @@ struct plan_entry {
  * every enabled profile. */
 void plan_schedule_profiles(const struct config *c, const struct schedule *s,
 			    char out[PROFILE_MAX + 1]);
+/* The same ids as a new JSON array of one-letter strings. */
+json_t *plan_profiles_json(const struct config *c, const struct schedule *s);
 
 /* Appends the windows belonging to local date y-m-d of every schedule that
  * runs (`runs[i]` for schedule i; NULL: the configuration's `enabled`) and

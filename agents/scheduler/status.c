@@ -63,20 +63,6 @@ static json_t *next_sun(const struct config *c, struct status_cache *k, int slot
 	return iso_local(n->at_ms);
 }
 
-static json_t *profiles_json(const struct config *c, const struct schedule *s)
-{
-	char ids[PROFILE_MAX + 1];
-	json_t *a = json_array();
-
-	plan_schedule_profiles(c, s, ids);
-	for (int i = 0; ids[i]; i++) {
-		char id[2] = {ids[i], '\0'};
-
-		json_array_append_new(a, json_string(id));
-	}
-	return a;
-}
-
 static json_t *timing_json(const struct schedule *s)
 {
 	char start[16], end[16];
@@ -140,7 +126,7 @@ static json_t *schedule_json(const struct config *c, struct runner *r, int64_t n
 	json_object_set_new(o, "state", json_string(r->runs ? "ON" : "OFF"));
 	json_object_set_new(o, "config_enabled", json_boolean(r->s->enabled));
 	json_object_set_new(o, "interval_seconds", json_integer(r->s->interval_seconds));
-	json_object_set_new(o, "profiles", profiles_json(c, r->s));
+	json_object_set_new(o, "profiles", plan_profiles_json(c, r->s));
 	json_object_set_new(o, "timelapse_auto", json_boolean(r->s->timelapse_auto));
 	json_object_set_new(o, "video_waits_for_frames", json_boolean(r->waiting));
 	json_object_set_new(o, "active", json_boolean(runner_active(r, now)));

@@ -43,21 +43,18 @@ int catalog_init(struct catalog *c)
 	return c->buckets ? SL_OK : SL_ERR_NOMEM;
 }
 
+static bool every(struct frame_rec *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return true;
+}
+
 void catalog_free(struct catalog *c)
 {
 	if (c == NULL || c->buckets == NULL)
 		return;
-	for (size_t i = 0; i < c->nbuckets; i++) {
-		struct frame_rec *r = c->buckets[i];
-
-		while (r) {
-			struct frame_rec *next = r->next;
-
-			free(r->path);
-			free(r);
-			r = next;
-		}
-	}
+	catalog_sweep(c, every, NULL);
 	free(c->buckets);
 	*c = (struct catalog){0};
 }
@@ -123,18 +120,24 @@ int catalog_add(struct catalog *c, const char *path, struct frame_rec **out)
 	return SL_OK;
 }
 
+/* Unlinks the record *link points to and frees it. */
+static void drop(struct catalog *c, struct frame_rec **link)
+{
+	struct frame_rec *r = *link;
+
+	*link = r->next;
+	free(r->path);
+	free(r);
+	c->count--;
+}
+
 void catalog_remove(struct catalog *c, const char *path)
 {
 	struct frame_rec **link = &c->buckets[hash_path(path) % c->nbuckets];
 
 	for (; *link; link = &(*link)->next) {
-		struct frame_rec *r = *link;
-
-		if (strcmp(r->path, path) == 0) {
-			*link = r->next;
-			free(r->path);
-			free(r);
-			c->count--;
+		if (strcmp((*link)->path, path) == 0) {
+			drop(c, link);
 			return;
 		}
 	}
@@ -146,16 +149,10 @@ void catalog_sweep(struct catalog *c, catalog_visit_fn *fn, void *arg)
 		struct frame_rec **link = &c->buckets[i];
 
 		while (*link) {
-			struct frame_rec *r = *link;
-
-			if (fn(r, arg)) {
-				*link = r->next;
-				free(r->path);
-				free(r);
-				c->count--;
-			} else {
-				link = &r->next;
-			}
+			if (fn(*link, arg))
+				drop(c, link);
+			else
+				link = &(*link)->next;
 		}
 	}
 }

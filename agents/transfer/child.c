@@ -87,6 +87,16 @@ static void exec_child(const char *path, char *const *argv, pid_t parent, int in
 	_exit(127);
 }
 
+/* Stops watching *fd and closes it; -1 is left alone. */
+static void unwatch(struct child *c, int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_del_fd(c->loop, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
 static void emit(struct child *c, int which, struct stream *s)
 {
 	s->buf[s->len] = '\0';
@@ -110,9 +120,7 @@ static void drain(struct child *c, struct stream *s, int which)
 		if (n <= 0) {
 			if (s->len)
 				emit(c, which, s);
-			loop_del_fd(c->loop, s->fd);
-			close(s->fd);
-			s->fd = -1;
+			unwatch(c, &s->fd);
 			return;
 		}
 		for (ssize_t i = 0; i < n; i++) {
@@ -143,18 +151,9 @@ static void forget_fds(struct child *c)
 	if (c->exit_poll_timer > 0)
 		loop_del_timer(c->loop, c->exit_poll_timer);
 	c->exit_poll_timer = 0;
-	if (c->pidfd >= 0) {
-		loop_del_fd(c->loop, c->pidfd);
-		close(c->pidfd);
-		c->pidfd = -1;
-	}
-	for (struct stream *s = &c->out; s; s = s == &c->out ? &c->err : NULL) {
-		if (s->fd >= 0) {
-			loop_del_fd(c->loop, s->fd);
-			close(s->fd);
-			s->fd = -1;
-		}
-	}
+	unwatch(c, &c->pidfd);
+	unwatch(c, &c->out.fd);
+	unwatch(c, &c->err.fd);
 }
 
 /* Reaps the child if it has exited and reports it; true then (the exit

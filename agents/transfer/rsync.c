@@ -82,26 +82,23 @@ static bool has_text(const char *s)
 	return s && *s;
 }
 
-static bool host_ok(const char *h)
+/* Whether every character of s is a letter, a digit or one of `extra`. */
+static bool only_chars(const char *s, const char *extra)
 {
-	if (!has_text(h) || h[0] == '-' || strlen(h) > 253)
-		return false;
-	for (; *h; h++)
-		if (!isalnum((unsigned char)*h) && !strchr(".-_:%", *h))
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
 			return false;
 	return true;
 }
 
+static bool host_ok(const char *h)
+{
+	return has_text(h) && h[0] != '-' && strlen(h) <= 253 && only_chars(h, ".-_:%");
+}
+
 static bool user_ok(const char *u)
 {
-	if (!has_text(u))
-		return true;
-	if (u[0] == '-' || strlen(u) > 64)
-		return false;
-	for (; *u; u++)
-		if (!isalnum((unsigned char)*u) && !strchr("._-$", *u))
-			return false;
-	return true;
+	return !has_text(u) || (u[0] != '-' && strlen(u) <= 64 && only_chars(u, "._-$"));
 }
 
 static bool plain_path(const char *p)

@@ -55,6 +55,12 @@ static void changed(struct transfer *t)
 		t->on_changed(t, t->cb_arg);
 }
 
+static void stopped(struct transfer *t)
+{
+	if (t->on_stopped)
+		t->on_stopped(t, true, t->cb_arg);
+}
+
 static void note_error(struct transfer *t, enum xfer_error kind, const char *why)
 {
 	t->st.error_kind = kind;
@@ -348,16 +354,14 @@ static void sync_exit(void *arg, int status)
 
 	child_free(&t->child);
 	if (t->stopping) {
-		if (t->on_stopped)
-			t->on_stopped(t, true, t->cb_arg);
+		stopped(t);
 		return;
 	}
 	kind = rsync_classify(status, t->err_tail, why);
-	if (kind != XERR_NONE) {
+	if (kind != XERR_NONE)
 		sync_failed(t, kind, why);
-		return;
-	}
-	sync_succeeded(t);
+	else
+		sync_succeeded(t);
 }
 
 static bool list_announced(struct frame_rec *r, void *arg)
@@ -600,8 +604,7 @@ static void clean_exit(void *arg, int status)
 	if (t->stopping) {
 		t->st.deleted_total += t->st.deleted_last;
 		clean_list_free(&t->clean);
-		if (t->on_stopped)
-			t->on_stopped(t, true, t->cb_arg);
+		stopped(t);
 		return;
 	}
 	kind = rsync_classify(status, t->err_tail, why);
@@ -731,8 +734,7 @@ void transfer_stop(struct transfer *t)
 		child_terminate(t->child, GRACE_MS);
 		return;
 	}
-	if (t->on_stopped)
-		t->on_stopped(t, true, t->cb_arg);
+	stopped(t);
 }
 
 void transfer_free(struct transfer *t)
