@@ -333,6 +333,7 @@ static void job_finish(struct worker *w, struct job_rec *rec)
 static void job_cancel(struct worker *w, struct job_rec *rec)
 {
 	if (rec->state == JOB_RUNNING) {
+		log_info("job %s: cancel requested; it stops at its next frame", rec->spec.job_id);
 		atomic_store(&rec->run->stop, RUN_CANCEL);
 		return;
 	}

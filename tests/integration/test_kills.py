@@ -105,15 +105,16 @@ def test_capture_killed_at_20_moments(daemons, broker, tmp_path, sshd):  # noqa:
 
 # --- the encoder --------------------------------------------------------------------
 
-from test_encoder import (JOBS, env, frame_sets, job, make_frames, probe,  # noqa: E402,F401
-                          send, states, wait_state, watcher, worker)
+from test_encoder import (JOBS, env, frame_sets, hold, job, make_frames,  # noqa: E402,F401
+                          probe, send, states, wait_state, watcher, worker)
 
 
-def test_encoder_killed_mid_encode_and_restarted(make_frames, worker, watcher, env, broker):  # noqa: F811
+def test_encoder_killed_mid_encode_and_restarted(make_frames, hold, worker, watcher, env,  # noqa: F811
+                                                  broker):
     t0 = time.monotonic()
-    make_frames(n=100, kind="big")
+    frame = hold(make_frames(n=100, kind="big")[50])  # runs wait at frame 50 until restored
     w1 = worker("w1", "--threads", "1")
-    send(watcher, job("kill-me", n=100, width=640, preset="slow"))
+    send(watcher, job("kill-me", n=100, width=640))
     folder = Path(env["TIMELAPSES_DIR"], "helios")
     for kill in range(2):  # killed while encoding, twice; the same worker started again
         mark = watcher.mark()
@@ -121,6 +122,8 @@ def test_encoder_killed_mid_encode_and_restarted(make_frames, worker, watcher, e
                              and payload_json(m)["progress"] > 0, timeout=30, start=mark)
         assert list(folder.glob(".*.part")), "killed while encoding: its temporary exists"
         w1.kill9()
+        if kill == 1:
+            frame.restore()  # the last run goes to the end
         w1 = worker("w1", "--threads", "1")
     final = wait_state(watcher, "kill-me", wanted=("done", "failed"), timeout=90)
     assert final["state"] == "done", final
