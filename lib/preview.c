@@ -137,9 +137,9 @@ int preview_from_yuv420(const unsigned char *const planes[3], const int strides[
 			int height, int max_width, int quality, struct jpeg_preview *out,
 			char why[ERRMSG_MAX])
 {
-	int factor = (width + max_width - 1) / max_width, pw, ph, cw, ch, rc = SL_ERR_NOMEM;
+	int factor = (width + max_width - 1) / max_width, pw, ph, cw, ch, rc;
 	int pstrides[3];
-	unsigned char *buf = NULL, *pp[3];
+	unsigned char *buf, *pp[3];
 	uint64_t sum = 0, n = 0;
 
 	memset(out, 0, sizeof(*out));
